@@ -1,0 +1,134 @@
+"""The benchmark cases. Each builder takes the library (``torch`` or ``numtorch``) and returns
+a zero-argument callable doing one timed unit of work, written once for both libraries."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+DROPOUT_SHAPES = [(32, 64, 56, 56), (128, 64, 16, 16), (64, 32, 8, 8), (32, 64, 224, 224)]
+CONV_CASES = [(32, 3, 64, 32), (32, 64, 128, 32), (64, 64, 64, 16)]  # N, C_in, C_out, H=W
+
+
+def dropout2d_forward(lib, shape) -> Callable:
+    x = lib.randn(shape)
+    layer = lib.nn.Dropout2d(0.5)
+    return lambda: layer(x)
+
+
+def dropout2d_forward_backward(lib, shape) -> Callable:
+    x = lib.randn(shape, requires_grad=True)
+    grad = lib.randn(shape)
+    layer = lib.nn.Dropout2d(0.5)
+
+    def step():
+        layer(x).backward(grad)
+        x.grad = None
+
+    return step
+
+
+def dropout2d_eval(lib, shape) -> Callable:
+    x = lib.randn(shape)
+    layer = lib.nn.Dropout2d(0.5).eval()
+    return lambda: layer(x)
+
+
+def maxpool_forward_backward(lib, shape) -> Callable:
+    x = lib.randn(shape, requires_grad=True)
+    pool = lib.nn.MaxPool2d(2)
+    out_shape = (shape[0], shape[1], shape[2] // 2, shape[3] // 2)
+    grad = lib.randn(out_shape)
+
+    def step():
+        pool(x).backward(grad)
+        x.grad = None
+
+    return step
+
+
+def conv_forward_backward(lib, n, c_in, c_out, size) -> Callable:
+    lib.manual_seed(0)
+    conv = lib.nn.Conv2d(c_in, c_out, 3, padding=1)
+    x = lib.randn(n, c_in, size, size, requires_grad=c_in != 3)
+    grad = lib.randn(n, c_out, size, size)
+
+    def step():
+        conv(x).backward(grad)
+        conv.zero_grad()
+        x.grad = None
+
+    return step
+
+
+def classifier(lib, in_channels: int, size: int, p: float = 0.3):
+    """The spec's ImageClassifier, written once for either library."""
+
+    class ImageClassifier(lib.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = lib.nn.Conv2d(in_channels, 64, 3, padding=1)
+            self.dropout1 = lib.nn.Dropout2d(p)
+            self.conv2 = lib.nn.Conv2d(64, 128, 3, padding=1)
+            self.dropout2 = lib.nn.Dropout2d(p)
+            self.pool = lib.nn.MaxPool2d(2)
+            self.fc = lib.nn.Linear(128 * (size // 2) ** 2, 10)
+
+        def forward(self, x):
+            x = lib.relu(self.conv1.forward(x))
+            x = self.dropout1.forward(x)
+            x = lib.relu(self.conv2.forward(x))
+            x = self.dropout2.forward(x)
+            x = self.pool.forward(x)
+            x = x.view([x.shape[0], -1])
+            return self.fc.forward(x)
+
+    return ImageClassifier()
+
+
+def small_resnet(lib, in_channels: int = 3, width: int = 32, blocks: int = 2):
+    """A stem conv, the spec's ResidualBlocks, global pooling and a linear head."""
+
+    class ResidualBlock(lib.nn.Module):
+        def __init__(self, channels: int) -> None:
+            super().__init__()
+            self.conv1 = lib.nn.Conv2d(channels, channels, 3, padding=1)
+            self.dropout1 = lib.nn.Dropout2d(0.2)
+            self.conv2 = lib.nn.Conv2d(channels, channels, 3, padding=1)
+            self.dropout2 = lib.nn.Dropout2d(0.2)
+
+        def forward(self, x):
+            residual = x
+            out = lib.relu(self.conv1.forward(x))
+            out = self.dropout1.forward(out)
+            out = self.conv2.forward(out)
+            out = self.dropout2.forward(out)
+            return lib.relu(out.add(residual))
+
+    return lib.nn.Sequential(
+        lib.nn.Conv2d(in_channels, width, 3, padding=1),
+        lib.nn.ReLU(),
+        *[ResidualBlock(width) for _ in range(blocks)],
+        lib.nn.MaxPool2d(2),
+        lib.nn.Flatten(),
+        lib.nn.Linear(width * 16 * 16, 10),
+    )
+
+
+def training_step(lib, model_name: str, n: int, size: int) -> Callable:
+    lib.manual_seed(0)
+    if model_name == "classifier":
+        model = classifier(lib, 3, size)
+    else:
+        model = small_resnet(lib)
+        size = 32
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = lib.randn(n, 3, size, size)
+    y = lib.randint(0, 10, (n,))
+
+    def step():
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step

@@ -1,0 +1,7 @@
+"""``python -m numtorch``: the same command line as the ``numtorch`` console script."""
+
+import sys
+
+from numtorch.cli import main
+
+sys.exit(main())

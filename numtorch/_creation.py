@@ -1,0 +1,296 @@
+"""Tensor creation: from data (``tensor``, ``as_tensor``, ``from_numpy``), filled
+(``zeros``, ``full``, ``arange``, ...) and random (``rand``, ``randn``, ``randint``, ...)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from numtorch import _dtype
+from numtorch.random import Generator, _rng
+from numtorch.tensor import Size, Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange",
+    "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like",
+    "empty_like", "full_like", "rand_like", "randn_like", "randint_like",
+]
+
+
+def _python_dtype(data: Any) -> _dtype.dtype | None:
+    """The dtype PyTorch infers from Python data (None when an ndarray decides)."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return None
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (list, tuple)):
+        kinds = [_python_dtype(x) for x in data]
+        if not kinds:
+            return _dtype.get_default_dtype()
+        if any(k is not None and k.is_floating_point for k in kinds):
+            return max((k for k in kinds if k is not None and k.is_floating_point), key=lambda k: k._rank)
+        if all(k is _dtype.bool for k in kinds):
+            return _dtype.bool
+        return None if any(k is None for k in kinds) else _dtype.int64
+    if isinstance(data, bool):
+        return _dtype.bool
+    if isinstance(data, int):
+        return _dtype.int64
+    if isinstance(data, float):
+        return _dtype.get_default_dtype()
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _unwrap(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(x) for x in data]
+    return data
+
+
+def _to_array(data: Any, dtype: Any, copy: bool = True) -> np.ndarray:
+    """Convert Python or NumPy data to an ndarray with PyTorch's dtype inference."""
+    target = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype(data)
+    if isinstance(data, (list, tuple)):
+        _check_rectangular(data, 0)
+    try:
+        arr = np.array(_unwrap(data), copy=copy) if copy else np.asarray(_unwrap(data))
+    except ValueError as err:
+        raise ValueError(f"expected a rectangular nested sequence of numbers: {err}") from None
+    if arr.dtype == object:
+        raise TypeError(f"can't convert data of type {type(data).__name__} to a tensor")
+    if target is None:
+        target = _dtype.int64 if arr.dtype.kind in "iu" and arr.dtype not in _NATIVE else _dtype.from_numpy_dtype(arr.dtype)
+    return arr.astype(target.numpy, copy=False)
+
+
+def _check_rectangular(data: list | tuple, dim: int) -> None:
+    """PyTorch's errors for ragged nested lists (checked level by level, as it does)."""
+    subs = [x for x in data if isinstance(x, (list, tuple))]
+    if not subs:
+        return
+    if len(subs) != len(data):
+        raise TypeError("not a sequence")
+    n = len(subs[0])
+    for x in subs:
+        if len(x) != n:
+            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(x)})")
+    for x in subs:
+        _check_rectangular(x, dim + 1)
+
+
+_NATIVE = {np.dtype(d) for d in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.tensor([[1, 2], [3, 4]]).dtype
+        torch.int64
+    """
+    _check_device(device)
+    return _finish(Tensor._make(_to_array(data, dtype)), requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with an ndarray or tensor when the dtype allows."""
+    _check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    return Tensor._make(_to_array(data, dtype, copy=False))
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``ndarray``: writes to one show in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray)
+
+
+def _check_device(device: Any) -> None:
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {str(device)!r}")
+
+
+def _finish(t: Tensor, requires_grad: bool) -> Tensor:
+    if requires_grad and not t.dtype.is_floating_point:
+        raise RuntimeError(
+            "Only Tensors of floating point and complex dtype can require gradients"
+        )
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def parse_size(size: Sequence[Any], fn: str) -> tuple:
+    """Sizes given as varargs or as one list/tuple, validated as PyTorch validates them."""
+    if not size:
+        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    for i, s in enumerate(size):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point):
+            raise TypeError(
+                f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                f"type {type(s).__name__} at pos {i}"
+            )
+    size = tuple(int(s) for s in size)
+    if any(s < 0 for s in size):
+        bad = next(s for s in size if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {list(size)}")
+    return size
+
+
+def _float_dtype(dtype: Any, fn: str) -> np.dtype:
+    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+    if not d.is_floating_point:
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype.scalar_type_name(d)}'")
+    return d.numpy
+
+
+def _np_dtype(dtype: Any) -> np.dtype:
+    return (_dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)).numpy
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
+    _check_device(device)
+    return _finish(Tensor._make(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype))), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    _check_device(device)
+    return _finish(Tensor._make(np.ones(parse_size(size, "ones"), _np_dtype(dtype))), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined)."""
+    _check_device(device)
+    shape = parse_size(size, "empty")
+    return _finish(Tensor._make(np.zeros(shape, _np_dtype(dtype))), requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype follows the value unless given."""
+    _check_device(device)
+    d = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype(getattr(fill_value, "item", lambda: fill_value)())
+    if not isinstance(size, (list, tuple, Size)):
+        raise TypeError(
+            f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
+        )
+    shape = parse_size((size,), "full")
+    return _finish(Tensor._make(np.full(shape, fill_value, d.numpy)), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    d = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype([start, end, step])
+    count = max(0, math.ceil((end - start) / step))
+    values = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
+    return _finish(Tensor._make(values.astype(d.numpy)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    return _finish(Tensor._make(np.linspace(start, end, steps).astype(_np_dtype(dtype))), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The identity matrix (n x m)."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    return _finish(Tensor._make(np.eye(n, m, dtype=_np_dtype(dtype))), requires_grad)
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
+    _check_device(device)
+    shape = parse_size(size, "rand")
+    out = _rng(generator).random(shape, dtype=np.float64).astype(_float_dtype(dtype, "check_uniform_bounds"))
+    return _finish(Tensor._make(out), requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Samples from the standard normal distribution."""
+    _check_device(device)
+    shape = parse_size(size, "randn")
+    d = _float_dtype(dtype, "normal_kernel_cpu")
+    out = _rng(generator).standard_normal(shape, dtype=d if d in (np.float32, np.float64) else np.float64)
+    return _finish(Tensor._make(out.astype(d, copy=False)), requires_grad)
+
+
+def randint(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
+    _check_device(device)
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (list, tuple)):
+        size = args.pop()
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() takes (high, size) or (low, high, size)")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    shape = parse_size((size,), "randint")
+    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    return _finish(Tensor._make(_rng(generator).integers(low, high, shape).astype(d.numpy)), requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+    """A random permutation of ``0 .. n-1``."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    return Tensor._make(_rng(generator).permutation(n).astype(d.numpy))
+
+
+def _like_dtype(input: Tensor, dtype: Any) -> Any:
+    return input.dtype if dtype is None else dtype
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(input.shape, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(input.shape, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(input.shape, fill_value, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return rand(input.shape, generator=generator, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return randn(input.shape, generator=generator, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input.shape, generator=generator, dtype=_like_dtype(input, dtype))

@@ -1,0 +1,151 @@
+"""``numtorch train``: arguments, validation, and the runs (one, or one per ``--compare`` p)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
+MODELS = ("classifier", "resnet")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: printed as one line, exit code 2."""
+
+
+@dataclass
+class Config:
+    """Everything that decides a run; saved in checkpoints so ``--resume`` continues exactly."""
+
+    dataset: str = "digits"
+    data_dir: str | None = None
+    model: str = "classifier"
+    dropout2d: float = 0.3
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 2e-3
+    optimizer: str = "adam"
+    seed: int = 0
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    d = Config()
+    add = parser.add_argument
+    add("--dataset", choices=DATASETS, help=f"training data (default: {d.dataset}, bundled)")
+    add("--data-dir", help="directory holding the dataset's files (IDX or CIFAR-10 batches)")
+    add("--model", choices=MODELS, help=f"architecture (default: {d.model})")
+    add("--dropout2d", type=float, metavar="P", help=f"Dropout2d probability (default: {d.dropout2d})")
+    add("--epochs", type=int, help=f"number of epochs (default: {d.epochs})")
+    add("--batch-size", type=int, help=f"mini-batch size (default: {d.batch_size})")
+    add("--lr", type=float, help=f"peak learning rate (default: {d.lr})")
+    add("--optimizer", choices=OPTIMIZERS, help=f"optimizer (default: {d.optimizer})")
+    add("--seed", type=int, help=f"random seed (default: {d.seed})")
+    add("--out", help="report directory (default: runs/<timestamp>)")
+    add("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
+    add("--compare", metavar="P1,P2,...", help="train one model per Dropout2d p and plot them together")
+
+
+def _config_from(args: argparse.Namespace, base: Config) -> Config:
+    values = asdict(base)
+    for f in fields(Config):
+        given = getattr(args, f.name, None)
+        if given is not None:
+            values[f.name] = given
+    return Config(**values)
+
+
+def _check_probability(p: float, what: str) -> float:
+    if math.isnan(p) or not 0.0 <= p <= 1.0:
+        raise UsageError(f"{what} must be between 0 and 1, but got {p}")
+    return p
+
+
+def validate(cfg: Config) -> Config:
+    """Refuse nonsensical numbers before any work starts."""
+    if cfg.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, but got {cfg.epochs}")
+    if cfg.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, but got {cfg.batch_size}")
+    if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
+        raise UsageError(f"--lr must be a positive number, but got {cfg.lr}")
+    _check_probability(cfg.dropout2d, "--dropout2d")
+    if cfg.dropout2d == 1.0:
+        raise UsageError("--dropout2d 1 drops every feature map: nothing could be learned")
+    return cfg
+
+
+def parse_compare(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        ps = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--compare takes comma-separated probabilities, but got {text!r}") from None
+    if len(ps) < 2:
+        raise UsageError(f"--compare needs at least two probabilities, but got {text!r}")
+    for p in ps:
+        _check_probability(p, "each --compare value")
+        if p == 1.0:
+            raise UsageError("--compare value 1 drops every feature map: nothing could be learned")
+    return ps
+
+
+def prepare_out(out: str | None) -> Path:
+    """Create the report directory, proving it is writable before training starts."""
+    path = Path(out) if out else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        raise UsageError(f"cannot write to --out {str(path)!r}: {err.strerror or err}") from None
+    return path
+
+
+def _check_same_plan(args: argparse.Namespace, saved: Config) -> None:
+    """A resumed run must keep the plan its schedule and data order were built for."""
+    for f in fields(Config):
+        given = getattr(args, f.name, None)
+        if given is not None and given != getattr(saved, f.name):
+            flag = "--" + f.name.replace("_", "-")
+            raise UsageError(
+                f"{flag} {given} differs from the checkpoint's {getattr(saved, f.name)}: "
+                "--resume continues the run exactly as it was planned"
+            )
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from numtorch.cli import data, loop, report
+
+    resume_state = None
+    base = Config()
+    if args.resume:
+        if args.compare:
+            raise UsageError("--resume continues one run; it cannot be combined with --compare")
+        resume_state = loop.load_checkpoint(args.resume)
+        base = Config(**resume_state["config"])
+        _check_same_plan(args, base)
+    cfg = validate(_config_from(args, base))
+    ps = parse_compare(args.compare) or [cfg.dropout2d]
+    dataset = data.load(cfg.dataset, cfg.data_dir)
+    out = prepare_out(args.out or (str(Path(args.resume).parent) if args.resume else None))
+    quiet = not sys.stderr.isatty()
+    print(f"numtorch train: {dataset.describe()}; model {cfg.model}; report in {out}{os.sep}")
+    histories, runs = {}, []
+    for p in ps:
+        run_cfg = Config(**{**asdict(cfg), "dropout2d": p})
+        run_dir = out if len(ps) == 1 else out / f"p={p:g}"
+        result = loop.train(run_cfg, dataset, run_dir, resume_state, quiet)
+        if result.interrupted:
+            return 130
+        histories[f"Dropout2d p={p:g}"] = result.history
+        runs.append((run_cfg, run_dir, result))
+    report.write(out, histories, runs, dataset)
+    return 0

@@ -1,0 +1,204 @@
+"""Convolutions: ``conv2d`` (im2col + one GEMM, see ``numtorch.ops.conv``) and ``conv1d``
+(the same kernel on a height-1 image). Arguments are validated here with PyTorch's messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from numtorch._functions import _check_tensor, _type_name
+from numtorch.ops import conv as _ops
+from numtorch.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d"]
+
+_IntOrTuple = int | Sequence[int]
+
+
+def _int_tuple(value: object, n: int, name: str, fn: str) -> tuple:
+    """``value`` (an int, or a list of 1 or ``n`` ints) as an ``n``-tuple."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' must be tuple of ints, but found element of type "
+                f"{type(v).__name__}"
+            )
+    if len(items) == 1:
+        items = items * n
+    if len(items) != n:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {n} values to match "
+            f"the convolution dimensions, but got {name}={list(items)}"
+        )
+    return tuple(int(v) for v in items)
+
+
+def _padding(padding: object, ksize: tuple, dilation: tuple, stride: tuple, fn: str) -> tuple:
+    """Padding as (before, after) per spatial axis, flattened; 'same' puts any odd extra
+    element after, as PyTorch does."""
+    if not isinstance(padding, str):
+        return tuple(p for p in _int_tuple(padding, len(ksize), "padding", fn) for _ in (0, 1))
+    if padding == "valid":
+        return (0, 0) * len(ksize)
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: {padding!r}")
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    out: list[int] = []
+    for d, k in zip(dilation, ksize):
+        total = d * (k - 1)
+        out += [total // 2, total - total // 2]
+    return tuple(out)
+
+
+def _check_args(stride: tuple, pad: tuple, dilation: tuple, groups: object) -> None:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"argument 'groups' must be int, not {type(groups).__name__}")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(p < 0 for p in pad):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+
+def _check_shapes(x: Tensor, w: Tensor, b: Tensor | None, pad: tuple, dil: tuple, groups: int):
+    o, size = w.shape[0], list(w.shape)
+    if o == 0:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least 1 at dimension 0, but got "
+            f"weight of size {size} instead"
+        )
+    if o % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{size}] instead"
+        )
+    if x.shape[1] != w.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {size}, expected input{list(x.shape)} to "
+            f"have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
+        )
+    if b is not None and (b.ndim != 1 or b.shape[0] != o):
+        raise RuntimeError(
+            f"Given weight of size {size}, expected bias to be 1-dimensional with {o} elements, "
+            f"but got bias of size {list(b.shape)} instead"
+        )
+    padded = [n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(x.shape[2:])]
+    kernel = [d * (k - 1) + 1 for d, k in zip(dil, w.shape[2:])]
+    if any(p < k for p, k in zip(padded, kernel)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, kernel))}). Kernel size can't be greater than "
+            "actual input size"
+        )
+
+
+def _check_dtypes(x: Tensor, w: Tensor, b: Tensor | None) -> None:
+    if x.dtype is not w.dtype:
+        raise RuntimeError(
+            f"Input type (torch.{_type_name(x.dtype)}Tensor) and weight type "
+            f"(torch.{_type_name(w.dtype)}Tensor) should be the same"
+        )
+    if b is not None and b.dtype is not x.dtype:
+        raise RuntimeError(
+            f"Input type ({_type_name(x.dtype).lower()}) and bias type "
+            f"({_type_name(b.dtype).lower()}) should be the same"
+        )
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Tensor:
+    fn = f"conv{nd}d"
+    _check_tensor(input, "input", fn)
+    _check_tensor(weight, "weight", fn)
+    if bias is not None:
+        _check_tensor(bias, "bias", fn)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    if weight.ndim != nd + 2:
+        raise RuntimeError(
+            f"Expected {nd + 2}D weight for {fn}, but got weight of size: {list(weight.shape)}"
+        )
+    stride = _int_tuple(stride, nd, "stride", fn)
+    dilation = _int_tuple(dilation, nd, "dilation", fn)
+    pad = _padding(padding, tuple(weight.shape[2:]), dilation, stride, fn)
+    _check_args(stride, pad, dilation, groups)
+    batched = input.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    _check_shapes(x, weight, bias, pad, dilation, int(groups))
+    _check_dtypes(x, weight, bias)
+    w = weight
+    if nd == 1:  # a length-L signal is a 1 x L image
+        x, w = x.unsqueeze(2), weight.unsqueeze(2)
+        stride, pad, dilation = (1, *stride), (0, 0, *pad), (1, *dilation)
+    out = _ops.Conv2d.apply(x, w, bias, stride, pad, dilation, int(groups))
+    if nd == 1:
+        out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: str | _IntOrTuple = 0,
+    dilation: _IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation of ``input`` (N, C, H, W) or (C, H, W) with ``weight``
+    (O, C/groups, kh, kw), plus ``bias`` (O,).
+
+    ``padding`` is an int, a pair, ``'valid'`` (none) or ``'same'`` (output as large as the
+    input; stride must be 1; an odd total puts the extra element after, as PyTorch does).
+    Unlike PyTorch, ``'same'`` with an even kernel emits no performance warning.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x, w = torch.ones(1, 1, 4, 4), torch.ones(2, 1, 3, 3)
+        >>> torch.nn.functional.conv2d(x, w, padding=1).shape
+        torch.Size([1, 2, 4, 4])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: str | _IntOrTuple = 0,
+    dilation: _IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation of ``input`` (N, C, L) or (C, L) with ``weight`` (O, C/groups, k);
+    arguments as in :func:`conv2d`."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def _pad_nonzero(input: Tensor, pad: tuple, mode: str) -> Tensor:
+    """Reflect / replicate / circular padding of the last 1 or 2 axes, for ``padding_mode``.
+
+    ``pad`` is (before, after) per padded axis, first axis first: (left, right) or
+    (top, bottom, left, right).
+    """
+    pad = (0, 0) * (2 - len(pad) // 2) + tuple(pad)
+    for i, (before, after) in reversed(list(enumerate((pad[:2], pad[2:])))):  # last axis first
+        dim = input.ndim - 2 + i
+        size = input.shape[dim]
+        if mode == "reflect" and (before >= size or after >= size) and before + after:
+            raise RuntimeError(
+                "Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
+                f"{list(input.shape)}"
+            )
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+    return _ops.Pad2d.apply(input, pad, mode)

@@ -1,0 +1,123 @@
+"""``linear``: the affine map ``y = x W^T + b`` behind ``nn.Linear``."""
+
+from __future__ import annotations
+
+import math
+
+from numtorch import _functions as F
+from numtorch.ops.linalg import Linear as _LinearOp
+from numtorch.tensor import Tensor
+
+__all__ = ["linear"]
+
+# the C type names PyTorch's dtype-mismatch message uses
+_C_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
+def _check_args(input: object, weight: object, bias: object) -> None:
+    for pos, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"linear(): argument '{name}' (position {pos}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(
+            f"linear(): argument 'bias' (position 3) must be Tensor, not {type(bias).__name__}"
+        )
+    if input.ndim == 0 or weight.ndim == 0:
+        raise RuntimeError(
+            "both arguments to linear need to be at least 1D, but they are "
+            f"{input.ndim}D and {weight.ndim}D"
+        )
+    if weight.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
+
+
+def _check_shapes(input: Tensor, weight: Tensor) -> None:
+    rows, width, in_w = math.prod(input.shape[:-1]), input.shape[-1], weight.shape[-1]
+    if width != in_w and weight.ndim == 1:
+        if input.ndim == 1:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{width}] and src [{in_w}] to have "
+                f"the same number of elements, but got {width} and {in_w} elements respectively"
+            )
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{width}), vec ({in_w})")
+    if width != in_w:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{width} and "
+            f"{in_w}x{weight.shape[0]})"
+        )
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(
+            "expected m1 and m2 to have the same dtype, but got: "
+            f"{_C_NAMES[input.dtype.name]} != {_C_NAMES[weight.dtype.name]}"
+        )
+
+
+def _check_bias(bias: Tensor, out_shape: tuple, input: Tensor, weight: Tensor) -> None:
+    """PyTorch's errors for a bias that does not fit: each comes from the kernel it picks."""
+    if weight.ndim == 1 and input.ndim > 1:
+        raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
+    if bias.dtype is not weight.dtype:
+        raise RuntimeError(
+            "self and mat2 must have the same dtype, but got "
+            f"{F._type_name(bias.dtype)} and {F._type_name(weight.dtype)}"
+        )
+    shape = list(out_shape)
+    if input.ndim == 1:  # PyTorch adds the bias in place into the output
+        full = list(F.broadcast_shapes(tuple(shape), bias.shape))
+        if full != shape:
+            raise RuntimeError(
+                f"output with shape {shape} doesn't match the broadcast shape {full}"
+            )
+        return
+    if bias.ndim > len(shape):
+        raise RuntimeError(
+            f"expand(torch.{F._type_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, size={shape}): the number of "
+            f"sizes provided ({len(shape)}) must be greater or equal to the number of "
+            f"dimensions in the tensor ({bias.ndim})"
+        )
+    for dim, n in enumerate(bias.shape, len(shape) - bias.ndim):
+        if n not in (1, shape[dim]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[dim]}) must match the existing size "
+                f"({n}) at non-singleton dimension {dim}.  Target sizes: {shape}.  "
+                f"Tensor sizes: {list(bias.shape)}"
+            )
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``, the affine map of ``nn.Linear``.
+
+    A 2-D weight and a 1-D bias (the usual case) run as one fused primitive; other shapes
+    PyTorch accepts (a 1-D weight, a bias that broadcasts) are composed from ``matmul``/``add``.
+
+    Shape:
+        - input: ``(*, in_features)``; weight: ``(out_features, in_features)``;
+          bias: ``(out_features)``; output: ``(*, out_features)``.
+    """
+    _check_args(input, weight, bias)
+    _check_shapes(input, weight)
+    out_shape = input.shape[:-1] + (weight.shape[0],) if weight.ndim == 2 else input.shape[:-1]
+    if bias is not None:
+        _check_bias(bias, out_shape, input, weight)
+    fused = weight.ndim == 2 and input.numel() and weight.numel()  # (linalg.Linear's backward
+    # cannot reshape empty arrays; empty inputs take the composed path)
+    if fused and (bias is None or bias.shape == weight.shape[:1]):
+        return _LinearOp.apply(input, weight, bias)
+    if fused:
+        out = _LinearOp.apply(input, weight, None)
+    else:
+        out = F.matmul(input, weight.t() if weight.ndim == 2 else weight)
+    return out if bias is None else F.add(out, bias)

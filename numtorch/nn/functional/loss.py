@@ -1,0 +1,428 @@
+"""Loss functions, with PyTorch's signatures, defaults, formulas and errors.
+
+Classification losses sit on two fused primitives (``log_softmax`` and a gather/scatter
+``nll_loss``), so they are stable for any logits; the regression losses are compositions
+of element-wise ops and get their gradients (for input and target) for free.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+import numtorch._functions as F
+from numtorch import _dtype
+from numtorch._functions import _type_name
+from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.ops import loss as ops
+from numtorch.tensor import Tensor
+
+__all__ = [
+    "nll_loss",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+]
+
+
+# ---------------------------------------------------------------- shared checks
+
+
+def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
+    """PyTorch's mapping of the deprecated ``size_average``/``reduce`` pair, with its warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else ("sum" if reduce else "none")
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
+        stacklevel=3,
+    )
+    return ret
+
+
+def _get_reduction(reduction: str, size_average=None, reduce=None) -> str:
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    return F.sum(loss) if reduction == "sum" else F.mean(loss)
+
+
+def _check_tensors(fn: str, **named: object) -> None:
+    for position, (name, value) in enumerate(named.items(), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
+                f"not {type(value).__name__}"
+            )
+
+
+def _constant(fn: str, name: str, value: Tensor | None) -> np.ndarray | None:
+    """The array of a weight argument, which PyTorch refuses to differentiate."""
+    if value is None:
+        return None
+    if value.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
+            "This input cannot have requires_grad True."
+        )
+    return value._data
+
+
+# ---------------------------------------------------------------- classification
+
+
+def _class_weight(input: Tensor, weight: Tensor | None, n_classes: int, prefix: str = ""):
+    if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
+        raise RuntimeError(
+            f"{prefix}weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_type_name(input.dtype)} but found {_type_name(weight.dtype)}"
+        )
+
+
+def _check_nll_shapes(input: Tensor, target: Tensor) -> Tensor:
+    """PyTorch's ``nll_loss_nd`` shape rules; returns the target, reshaped for 1-D input."""
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    batch = target.shape[0] if target.ndim else 0
+    if input.ndim != 1 and input.shape[0] != batch:
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size ({batch})."
+        )
+    if input.ndim <= 2 and target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 1 and target.ndim == 1:
+        if target.shape[0] != 1:
+            raise ValueError(
+                f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+            )
+        return target.reshape(())
+    if input.ndim == 4 and target.shape != (input.shape[0], *input.shape[2:]):
+        raise RuntimeError(
+            f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
+        )
+    expected = (input.shape[0], *input.shape[2:])
+    if input.ndim > 2 and target.shape != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    return target
+
+
+def _checked_target(input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
+    """The class indices as int64, with PyTorch's dtype and range errors."""
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_type_name(target.dtype)}"
+        )
+    t = target._data.astype(np.int64, copy=False)
+    n_classes = input.shape[0 if input.ndim == 1 else 1]
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    return t
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``.
+
+    Shape:
+        input (N, C), (C,) or (N, C, d1, ...); target (N,), () or (N, d1, ...), int64.
+        'mean' divides by the summed ``weight`` of the non-ignored targets.
+    """
+    _check_tensors("nll_loss_nd", input=input, target=target)
+    reduction = _get_reduction(reduction, size_average, reduce)
+    target = _check_nll_shapes(input, target)
+    _class_weight(input, weight, input.shape[0 if input.ndim == 1 else 1])
+    t = _checked_target(input, target, ignore_index)
+    w = _constant("nll_loss_forward", "weight", weight)
+    return ops.NllLoss.apply(input, t, w, ignore_index, reduction)
+
+
+def _smoothing_term(logp, t, weight, ignore_index, reduction, class_dim) -> Tensor:
+    """PyTorch's label-smoothing term for class-index targets: ``-sum_c w_c logp_c``."""
+    if weight is not None:
+        shape = [1] * logp.ndim
+        shape[class_dim] = weight.shape[0]
+        logp = F.mul(logp, weight.detach().reshape(shape))
+    ignored = Tensor._make(t == ignore_index)
+    smooth = F.masked_fill(F.neg(F.sum(logp, class_dim)), ignored, 0.0)
+    if reduction != "mean":
+        return smooth if reduction == "none" else F.sum(smooth)
+    kept = t[t != ignore_index]
+    denom = weight._data[kept].sum() if weight is not None else kept.size
+    return F.mul(F.sum(smooth), float("nan") if denom == 0 else 1.0 / float(denom))
+
+
+def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim):
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(
+            "Expected floating point type for target with class probabilities, got "
+            f"{_type_name(target.dtype)}"
+        )
+    n_classes = input.shape[class_dim]
+    _class_weight(input, weight, n_classes, "cross_entropy: ")
+    if label_smoothing > 0:
+        target = F.add(F.mul(target, 1 - label_smoothing), label_smoothing / n_classes)
+    prod = F.mul(F.log_softmax(input, class_dim), target)
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = n_classes
+        prod = F.mul(prod, weight.detach().reshape(shape))
+    if reduction == "none":
+        return F.neg(F.sum(prod, class_dim))
+    total = F.neg(F.sum(prod))
+    if reduction == "sum":
+        return total
+    count = input.numel() // n_classes if n_classes else 0
+    return F.mul(total, 1.0 / count if count else float("nan"))
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy between logits ``input`` and class indices or class probabilities.
+
+    Computed as ``nll_loss(log_softmax(input))``, hence stable for any logits. Targets of
+    ``input``'s shape are probabilities; otherwise they are int64 class indices. With
+    ``label_smoothing`` > 0 the loss is ``(1 - s) * nll + s / C * smooth`` where ``smooth``
+    is the (weighted) sum of ``-log p`` over classes, normalised as PyTorch normalises it.
+    """
+    _check_tensors("cross_entropy_loss", input=input, target=target)
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    class_dim = 0 if input.ndim == 1 else 1
+    if input.shape == target.shape:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, class_dim)
+    target = _check_nll_shapes(input, target)
+    logp = F.log_softmax(input, class_dim)
+    nll = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if not label_smoothing > 0:
+        return nll
+    t = target._data.astype(np.int64, copy=False)
+    smooth = _smoothing_term(logp, t, weight, ignore_index, reduction, class_dim)
+    n_classes = input.shape[class_dim]
+    return F.add(F.mul(nll, 1 - label_smoothing), F.mul(smooth, label_smoothing / n_classes))
+
+
+def _logit_weights(input: Tensor, weight: Tensor | None, pos_weight: Tensor | None) -> tuple:
+    fn = "binary_cross_entropy_with_logits"
+    shapes = [w.shape for w in (weight, pos_weight) if w is not None]
+    shape = F.broadcast_shapes(input.shape, *shapes)
+    if shape != tuple(input.shape):
+        raise RuntimeError(
+            f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}"
+        )
+    return _constant(fn, "weight", weight), _constant(fn, "pos_weight", pos_weight)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Binary cross-entropy of logits: ``-w [pw t log s(x) + (1 - t) log(1 - s(x))]``.
+
+    Fused and stable for any logits (log-sigmoid through ``log1p(exp(-|x|))``). ``weight``
+    rescales each element; ``pos_weight`` (broadcast along the last dimension, one value per
+    class) rescales the positive term.
+    """
+    _check_tensors("binary_cross_entropy_with_logits", input=input, target=target)
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Target size ({target.shape!r}) must be the same as input size ({input.shape!r})"
+        )
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(
+            f"result type {_type_name(input.dtype)} can't be cast to the desired output type "
+            f"{_type_name(target.dtype)}"
+        )
+    if input.dtype is not target.dtype:
+        dt = _dtype.result_type(input, target)
+        input, target = input.to(dt), target.to(dt)
+    w, pw = _logit_weights(input, weight, pos_weight)
+    return _reduce(ops.BinaryCrossEntropyWithLogits.apply(input, target, w, pw), reduction)
+
+
+def _broadcast_weight(weight: Tensor | None, shape: tuple) -> np.ndarray | None:
+    w = _constant("binary_cross_entropy", "weight", weight)
+    if w is None:
+        return None
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise RuntimeError(
+            f"Attempting to broadcast weight of shape {list(w.shape)}; but expected shape "
+            f"should be broadcastable to {list(shape)}"
+        ) from None
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` in [0, 1]; each log clamped at -100.
+
+    Prefer ``binary_cross_entropy_with_logits``: it is stable where ``sigmoid`` saturates.
+    """
+    _check_tensors("binary_cross_entropy", input=input, target=target)
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape!r}) that is different to the input size "
+            f"({input.shape!r}) is deprecated. Please ensure they have the same size."
+        )
+    if target.dtype is not input.dtype:
+        raise RuntimeError(
+            f"Found dtype {_type_name(target.dtype)} but expected {_type_name(input.dtype)}"
+        )
+    for name, x in (("input", input), ("target", target)):
+        if not np.all((x._data >= 0) & (x._data <= 1)):
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
+    w = _broadcast_weight(weight, input.shape)
+    return _reduce(ops.BinaryCrossEntropy.apply(input, target, w), reduction)
+
+
+# ---------------------------------------------------------------- regression
+
+
+def _pointwise(
+    fn: str, elementwise: Callable, input, target, reduction, weight, weighted_mean=True
+) -> Tensor:
+    """``elementwise(input - target)``, weighted and reduced as PyTorch's regression losses."""
+    _check_tensors(fn, input=input, target=target)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape!r}) that is different to the input size "
+            f"({input.shape!r}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            stacklevel=3,
+        )
+    loss = elementwise(F.sub(input, target))
+    if weight is None:
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        return _reduce(loss, reduction)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(
+            f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'."
+        )
+    loss = F.mul(loss, weight)
+    if reduction == "mean" and weighted_mean:
+        return F.div(F.sum(loss), F.sum(weight))
+    return _reduce(loss, reduction)
+
+
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean squared error ``(input - target)^2``; 'mean' with ``weight`` divides by its sum."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    return _pointwise("mse_loss", F.square, input, target, reduction, weight)
+
+
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Mean absolute error ``|input - target|``; 'mean' with ``weight`` divides by its sum."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    return _pointwise("l1_loss", F.abs, input, target, reduction, weight)
+
+
+def _huber(delta: float, scale: float) -> Callable:
+    """``0.5 d^2 / scale`` inside ``|d| < delta``, linear with matching slope outside."""
+
+    def elementwise(diff: Tensor) -> Tensor:
+        z = F.abs(diff)
+        inside = F.lt(z, delta)
+        quadratic = F.mul(F.square(z), 0.5 / scale)
+        linear = F.mul(F.sub(z, 0.5 * delta), delta / scale)
+        return F.where(inside, quadratic, linear)
+
+    return elementwise
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """Smooth L1 (Girshick, Fast R-CNN): ``0.5 d^2 / beta`` below ``beta``, ``|d| - beta/2``
+    above; ``beta=0`` is the L1 loss."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    fn = F.abs if beta == 0 else _huber(beta, beta)
+    return _pointwise("smooth_l1_loss", fn, input, target, reduction, None)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Huber loss: ``0.5 d^2`` below ``delta``, ``delta (|d| - delta/2)`` above (the
+    ``delta``-scaled smooth L1). With ``weight``, 'mean' is the plain mean, as in PyTorch."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    fn = _huber(delta, 1.0)
+    return _pointwise("huber_loss", fn, input, target, reduction, weight, weighted_mean=False)

@@ -1,0 +1,271 @@
+"""2-D pooling: max, average and their adaptive forms, validated with PyTorch's messages.
+
+The maths lives in ``numtorch.ops.pooling``; here arguments are parsed, checked, and an
+unbatched (C, H, W) input gets a batch axis for the duration of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from numtorch._functions import _check_tensor, _type_name
+from numtorch.ops import pooling as _ops
+from numtorch.tensor import Tensor
+
+__all__ = [
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "avg_pool2d",
+    "max_pool2d",
+    "max_pool2d_with_indices",
+]
+
+_IntOrPair = int | Sequence[int]
+
+
+def _pair(value: object, name: str, fn: str) -> tuple | None:
+    """An int or a 1/2-sequence of ints as a pair; ``None`` or ``[]`` for an omitted stride."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if name == "stride" and items in ((None,), ()):
+        return None
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' must be tuple of ints, not {type(v).__name__}"
+            )
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2:
+        omitted = "omitted, " if name == "stride" else ""
+        raise RuntimeError(
+            f"{fn}: {name} must either be {omitted}a single int, or a tuple of two ints"
+        )
+    return tuple(int(v) for v in items)
+
+
+def _check_window(kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
+    if min(padding) < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(padding)}")
+    if 0 in stride:
+        raise RuntimeError("stride should not be zero")
+    if min(kernel) <= 0:
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}"
+        )
+    if min(stride) < 0:
+        raise RuntimeError(
+            f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}"
+        )
+    if min(dilation) <= 0:
+        raise RuntimeError(
+            "dilation should be greater than zero, but got dilationH: "
+            f"{dilation[0]} dilationW: {dilation[1]}"
+        )
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > ((k - 1) * d + 1) // 2:
+            raise RuntimeError(
+                "pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d}"
+            )
+
+
+def _check_input(input: Tensor, fn: str) -> None:
+    _check_tensor(input, "input", fn)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{list(input.shape)}"
+        )
+    if 0 in input.shape[-3:]:
+        raise RuntimeError(
+            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+            f"but got:{list(input.shape)}"
+        )
+    if input.dtype.name == "bool" or (fn != "max_pool2d" and not input.dtype.is_floating_point):
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_type_name(input.dtype)}'")
+
+
+def _out_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's rule: in ceil mode the last window must start inside the input or left pad."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _output_hw(x: Tensor, kernel, stride, padding, dilation, ceil_mode: bool) -> tuple:
+    c, h, w = x.shape[-3:]
+    out = tuple(
+        _out_size(n, k, s, p, d, ceil_mode)
+        for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+    )
+    if min(out) < 1:
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{out[0]}x{out[1]}). Output size is too small"
+        )
+    return out
+
+
+def _batched(input: Tensor) -> Tensor:
+    return input if input.ndim == 4 else input.unsqueeze(0)
+
+
+def _unbatched(out: Tensor, like: Tensor) -> Tensor:
+    return out if like.ndim == 4 else out.squeeze(0)
+
+
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    stride: _IntOrPair | None = None,
+    padding: _IntOrPair = 0,
+    dilation: _IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = True,
+) -> tuple[Tensor, Tensor]:
+    """:func:`max_pool2d` returning ``(output, indices)``: flat int64 indices into each
+    unpadded H*W plane, as ``nn.MaxUnpool2d`` expects."""
+    fn = "max_pool2d"
+    kernel = _pair(kernel_size, "kernel_size", fn)
+    stride = _pair(stride, "stride", fn) or kernel
+    padding, dilation = _pair(padding, "padding", fn), _pair(dilation, "dilation", fn)
+    _check_window(kernel, stride, padding, dilation)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise RuntimeError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
+        )
+    if isinstance(input, Tensor) and input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    _check_input(input, fn)
+    out_hw = _output_hw(input, kernel, stride, padding, dilation, ceil_mode)
+    sink: list = []
+    out = _ops.MaxPool2d.apply(_batched(input), kernel, stride, padding, dilation, out_hw, sink)
+    indices = Tensor._make(sink[0] if input.ndim == 4 else sink[0][0])
+    return _unbatched(out, input), indices
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    stride: _IntOrPair | None = None,
+    padding: _IntOrPair = 0,
+    dilation: _IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over ``kernel_size`` windows of (N, C, H, W) or (C, H, W); ``stride`` defaults to
+    ``kernel_size``, ``padding`` is implicit -inf. Ties go to the first maximum in the
+    window (so gradients match PyTorch exactly). ``ceil_mode`` keeps a partial last window
+    that starts inside the input or the left padding.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> torch.nn.functional.max_pool2d(x, 2).flatten().tolist()
+        [5.0, 7.0, 13.0, 15.0]
+    """
+    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: _IntOrPair,
+    stride: _IntOrPair | None = None,
+    padding: _IntOrPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over ``kernel_size`` windows. The divisor is ``divisor_override`` if given, else
+    the window size counting zero padding (``count_include_pad``) or only real elements.
+
+    Unlike PyTorch, integer inputs are refused (NotImplementedError) rather than averaged
+    with integer division.
+    """
+    fn = "avg_pool2d"
+    kernel = _pair(kernel_size, "kernel_size", fn)
+    stride = _pair(stride, "stride", fn) or kernel
+    padding = _pair(padding, "padding", fn)
+    if divisor_override is not None:
+        if isinstance(divisor_override, bool) or not isinstance(divisor_override, int):
+            raise TypeError(
+                f"avg_pool2d(): argument 'divisor_override' must be int, not "
+                f"{type(divisor_override).__name__}"
+            )
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+    _check_window(kernel, stride, padding, (1, 1))
+    _check_input(input, fn)
+    out_hw = _output_hw(input, kernel, stride, padding, (1, 1), ceil_mode)
+    out = _ops.AvgPool2d.apply(
+        _batched(input), kernel, stride, padding, out_hw, bool(count_include_pad), divisor_override
+    )
+    return _unbatched(out, input)
+
+
+def _adaptive_size(output_size: object, input: Tensor, fn: str) -> tuple:
+    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
+    items = items * 2 if len(items) == 1 else items
+    if len(items) != 2:
+        raise RuntimeError(f"{fn}: output_size must be 2")
+    for v in items:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise TypeError(f"{fn}(): output_size must be int or None, not {type(v).__name__}")
+    size = tuple(int(n) if v is None else int(v) for v, n in zip(items, input.shape[-2:]))
+    if min(size) < 0:
+        raise RuntimeError(
+            f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{size[0]}, {size[1]}}}"
+        )
+    return size
+
+
+def _check_adaptive_input(input: Tensor, fn: str) -> None:
+    _check_tensor(input, "input", fn)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    first = 1 if fn == "adaptive_max_pool2d" else 2
+    for dim in range(input.ndim - 4 + first, input.ndim):
+        if input.shape[dim] == 0:
+            raise RuntimeError(
+                f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {list(input.shape)} with dimension {dim} being empty"
+            )
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{_type_name(input.dtype)}'")
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
+    """Average over a ``output_size`` grid of windows; window i along an axis of length n
+    covers [floor(i*n/out), ceil((i+1)*n/out)) as in PyTorch. ``None`` keeps that size."""
+    fn = "adaptive_avg_pool2d"
+    _check_adaptive_input(input, fn)
+    out_hw = _adaptive_size(output_size, input, fn)
+    return _unbatched(_ops.AdaptiveAvgPool2d.apply(_batched(input), out_hw), input)
+
+
+def adaptive_max_pool2d_with_indices(
+    input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = True
+) -> tuple[Tensor, Tensor]:
+    """:func:`adaptive_max_pool2d` returning ``(output, flat H*W indices)``."""
+    fn = "adaptive_max_pool2d"
+    _check_adaptive_input(input, fn)
+    out_hw = _adaptive_size(output_size, input, fn)
+    sink: list = []
+    out = _ops.AdaptiveMaxPool2d.apply(_batched(input), out_hw, sink)
+    indices = Tensor._make(sink[0] if input.ndim == 4 else sink[0][0])
+    return _unbatched(out, input), indices
+
+
+def adaptive_max_pool2d(
+    input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over the adaptive windows of :func:`adaptive_avg_pool2d` (first maximum wins)."""
+    out, indices = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, indices) if return_indices else out

@@ -1,0 +1,12 @@
+"""The layer classes; each file holds one family, as in ``torch/nn/modules``."""
+
+from numtorch.nn.modules.module import *
+from numtorch.nn.modules.container import *
+from numtorch.nn.modules.linear import *
+from numtorch.nn.modules.activation import *
+from numtorch.nn.modules.flatten import *
+from numtorch.nn.modules.conv import *
+from numtorch.nn.modules.pooling import *
+from numtorch.nn.modules.dropout import *
+from numtorch.nn.modules.loss import *
+from numtorch.nn.modules.batchnorm import *

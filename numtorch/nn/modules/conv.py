@@ -1,0 +1,204 @@
+"""Convolution layers: ``Conv2d`` and ``Conv1d`` (the maths is ``F.conv2d`` / ``F.conv1d``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from numtorch import _creation
+from numtorch.autograd.grad_mode import no_grad
+from numtorch.nn import init
+from numtorch.nn.functional import conv as _conv
+from numtorch.nn.modules.module import Module
+from numtorch.nn.parameter import Parameter
+from numtorch.tensor import Tensor
+
+__all__ = ["Conv1d", "Conv2d"]
+
+_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+
+
+def _ntuple(value: Any, n: int) -> tuple:
+    """PyTorch's ``_pair``/``_single``: an iterable as a tuple, anything else repeated."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+def _channels(name: str, value: object, cls: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{cls}(): argument '{name}' must be int, not {type(value).__name__}")
+    return int(value)
+
+
+class _ConvNd(Module):
+    """The state every convolution shares: checked hyper-parameters, ``weight`` (O, C/G, *k)
+    and ``bias`` (O,), PyTorch's default initialisation and ``extra_repr``."""
+
+    _n: int = 2
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: str | int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        name, n = type(self).__name__, self._n
+        in_channels = _channels("in_channels", in_channels, name)
+        out_channels = _channels("out_channels", out_channels, name)
+        stride = _ntuple(stride, n)
+        self._check(in_channels, out_channels, padding, stride, groups, padding_mode)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _ntuple(kernel_size, n)
+        self.stride = stride
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
+        self.dilation = _ntuple(dilation, n)
+        self.transposed, self.output_padding = False, (0,) * n
+        self.groups, self.padding_mode = groups, padding_mode
+        self._reversed_padding_repeated_twice = self._reversed_padding()
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(_creation.empty(shape, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    @staticmethod
+    def _check(in_channels, out_channels, padding, stride, groups, padding_mode) -> None:
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}"
+                )
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {_PADDING_MODES}, but got "
+                f"padding_mode='{padding_mode}'"
+            )
+
+    def _reversed_padding(self) -> list[int]:
+        """Padding for ``F.pad`` order (last axis first, (before, after) each), as PyTorch
+        keeps it; 'same' puts an odd extra element after."""
+        out: list[int] = []
+        for k, d, p in reversed(list(zip(self.kernel_size, self.dilation, self._pads()))):
+            if self.padding == "same":
+                total = d * (k - 1)
+                out += [total // 2, total - total // 2]
+            else:
+                out += [p, p]
+        return out
+
+    def _pads(self) -> tuple:
+        return (0,) * self._n if isinstance(self.padding, str) else self.padding
+
+    def reset_parameters(self) -> None:
+        """Redraw weight and bias as PyTorch does: ``kaiming_uniform_(a=sqrt(5))``, i.e.
+        U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias."""
+        with no_grad():
+            init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+            if self.bias is not None:
+                fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+                bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+                init.uniform_(self.bias, -bound, bound)
+
+    def _padded_input(self, input: Tensor) -> Tensor:
+        """``input`` with the non-zero ``padding_mode`` applied (the conv then pads nothing)."""
+        rev = self._reversed_padding_repeated_twice
+        pad = tuple(v for i in reversed(range(self._n)) for v in rev[2 * i : 2 * i + 2])
+        return _conv._pad_nonzero(input, pad, self.padding_mode)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        s += f", stride={self.stride}"
+        if self.padding != (0,) * len(self.padding):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution (cross-correlation) over (N, C_in, H, W) or (C_in, H, W) input.
+
+    Args:
+        in_channels: channels of the input image.
+        out_channels: channels produced (number of filters).
+        kernel_size: filter size, an int or (kh, kw).
+        stride: step between windows. Default: 1.
+        padding: an int, a pair, ``'valid'`` or ``'same'`` (stride 1 only). Default: 0.
+        dilation: spacing between kernel elements. Default: 1.
+        groups: blocked connections; ``in_channels`` and ``out_channels`` must divide by it.
+        bias: learn an additive bias. Default: ``True``.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+
+    Shape:
+        Output ``(N, C_out, H_out, W_out)`` with
+        ``H_out = (H + 2*padding - dilation*(kh-1) - 1) // stride + 1``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> conv = torch.nn.Conv2d(3, 64, 3, padding=1)
+        >>> conv
+        Conv2d(3, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+        >>> conv(torch.randn(8, 3, 32, 32)).shape
+        torch.Size([8, 64, 32, 32])
+    """
+
+    _n = 2
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            return _conv.conv2d(
+                self._padded_input(input), self.weight, self.bias, self.stride, 0,
+                self.dilation, self.groups,
+            )  # fmt: skip
+        return _conv.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) or (C_in, L) input; arguments as in :class:`Conv2d`.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.Conv1d(4, 8, 3)(torch.randn(2, 4, 10)).shape
+        torch.Size([2, 8, 8])
+    """
+
+    _n = 1
+
+    def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            return _conv.conv1d(
+                self._padded_input(input), self.weight, self.bias, self.stride, 0,
+                self.dilation, self.groups,
+            )  # fmt: skip
+        return _conv.conv1d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )

@@ -1,0 +1,44 @@
+"""Matrix products on BLAS."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numtorch.autograd.function import Function
+
+
+class Matmul(Function):
+    """Batched ``a @ b`` for operands of rank >= 2 with equal batch dimensions."""
+
+    saves_inputs = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        self.a, self.b = a, b
+        return np.matmul(a, b)
+
+    def backward(self, g: np.ndarray) -> tuple:
+        ga = np.matmul(g, np.swapaxes(self.b, -1, -2)) if self.needs_input_grad[0] else None
+        gb = np.matmul(np.swapaxes(self.a, -1, -2), g) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Linear(Function):
+    """``x @ W.T + b`` fused: one GEMM each way, with the bias gradient a column sum."""
+
+    saves_inputs = True
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        self.x, self.w = x, w
+        out = np.matmul(x, w.T)
+        if b is not None:
+            out += b
+        return out
+
+    def backward(self, g: np.ndarray) -> tuple:
+        gx = np.matmul(g, self.w) if self.needs_input_grad[0] else None
+        gw = gb = None
+        if self.needs_input_grad[1]:
+            gw = np.matmul(g.reshape(-1, g.shape[-1]).T, self.x.reshape(-1, self.x.shape[-1]))
+        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+            gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+        return gx, gw, gb

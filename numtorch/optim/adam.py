@@ -1,0 +1,131 @@
+"""Adam (Kingma & Ba, 2015), with AMSGrad and optional decoupled weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from numtorch.optim.optimizer import Optimizer, _check_lr
+from numtorch.tensor import Tensor
+
+__all__ = ["Adam"]
+
+
+def _check_adam(lr, betas, eps, weight_decay) -> None:
+    _check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if not all(isinstance(b, float) for b in betas):
+        raise ValueError("betas must be either both floats or both Tensors")
+
+
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``start += weight * (end - start)`` in place, with PyTorch's two-sided lerp rounding."""
+    w = start.dtype.type(weight)
+    if abs(w) < 0.5:
+        start += w * (end - start)
+    else:
+        start[...] = end - (end - start) * (1 - w)
+
+
+class Adam(Optimizer):
+    """Adam: per-parameter steps from bias-corrected moving averages of the gradient and its
+    square (Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2015).
+
+    Per step t: ``g += weight_decay * p`` (or, with ``decoupled_weight_decay``, ``p *= 1 -
+    lr * weight_decay``); ``m = lerp(m, g, 1 - beta1)``; ``v = beta2 v + (1 - beta2) g^2``;
+    ``p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)``, with ``v``
+    replaced by its running maximum under ``amsgrad`` (Reddi et al., 2018). State per
+    parameter: ``step`` (a float32 scalar tensor), ``exp_avg``, ``exp_avg_sq`` and
+    ``max_exp_avg_sq``, as in PyTorch.
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate.
+        betas: decay rates of the two moving averages.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty (added to the gradient unless decoupled).
+        amsgrad: use the maximum of past second moments.
+        maximize: ascend the objective instead of descending it.
+        decoupled_weight_decay: decay the weights directly (that is ``AdamW``).
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility (they
+            appear in ``param_groups`` and ``state_dict``); numtorch has one implementation.
+
+    Example:
+        >>> import numtorch as torch
+        >>> from numtorch.optim import Adam
+        >>> w = torch.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        _check_adam(lr, betas, eps, weight_decay)
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        if not state:
+            state["step"] = Tensor._make(np.zeros((), np.float32))
+            state["exp_avg"] = Tensor._make(np.zeros_like(param))
+            state["exp_avg_sq"] = Tensor._make(np.zeros_like(param))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(param))
+        state["step"]._data += 1
+        step = float(state["step"]._data)
+        lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
+        beta1, beta2 = group["betas"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        _lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            second = state["max_exp_avg_sq"]._data
+            np.maximum(second, exp_avg_sq, out=second)
+        else:
+            second = exp_avg_sq
+        step_size = lr / (1 - beta1**step)
+        denom = np.sqrt(second) / (1 - beta2**step) ** 0.5 + group["eps"]
+        param += -step_size * exp_avg / denom

@@ -1,0 +1,143 @@
+"""``numtorch train`` end to end on the bundled digits: files written, exact resume, Ctrl-C,
+--compare, missing matplotlib, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numtorch
+from numtorch.cli import loop, plot
+from numtorch.cli.main import main
+
+FAST = ["--batch-size", "64"]
+
+
+def _model_arrays(path: Path) -> dict[str, np.ndarray]:
+    state = numtorch.load(path)
+    return {k: v.numpy() for k, v in state["model"].items()}
+
+
+def test_one_epoch_end_to_end_writes_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "numtorch", "train", "--epochs", "1", "--out", str(out), *FAST],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open(out / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["1"]
+    assert 0.5 < float(rows[0]["test_acc"]) <= 1.0
+    assert json.loads((out / "metrics.json").read_text())[0]["epoch"] == 1
+    state = numtorch.load(out / "checkpoint.safetensors")
+    assert state["epoch"] == 1 and "conv1.weight" in state["model"]
+    summary = (out / "summary.md").read_text()
+    assert "checkpoint.safetensors" in summary and "metrics.csv" in summary
+    if plot.have_matplotlib():
+        assert (out / "curves.png").stat().st_size > 1000
+        assert (out / "dropped_maps.png").stat().st_size > 1000
+
+
+def _interrupt_epoch(monkeypatch, which: int) -> None:
+    real = loop.train_epoch
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == which:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", interrupted)
+
+
+def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    assert main(["train", "--epochs", "3", "--out", str(tmp_path / "a"), *FAST]) == 0
+    with monkeypatch.context() as m:
+        _interrupt_epoch(m, 2)
+        assert main(["train", "--epochs", "3", "--out", str(tmp_path / "b"), *FAST]) == 130
+    ckpt = tmp_path / "b" / "checkpoint.safetensors"
+    assert "--resume" in capsys.readouterr().out
+    assert numtorch.load(ckpt)["epoch"] == 1
+    assert main(["train", "--resume", str(ckpt)]) == 0
+    a, b = _model_arrays(tmp_path / "a" / "checkpoint.safetensors"), _model_arrays(ckpt)
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    hist_a = numtorch.load(tmp_path / "a" / "checkpoint.safetensors")["history"]
+    hist_b = numtorch.load(ckpt)["history"]
+    assert [r["test_loss"] for r in hist_a] == [r["test_loss"] for r in hist_b]
+
+
+def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
+    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *FAST]) == 0
+    ckpt = tmp_path / "checkpoint.safetensors"
+    assert main(["train", "--resume", str(ckpt), "--epochs", "2"]) == 2
+    assert "--epochs 2 differs from the checkpoint's 1" in capsys.readouterr().err
+
+
+def test_compare_trains_one_model_per_p(tmp_path: Path) -> None:
+    assert main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *FAST]) == 0
+    for sub in ("p=0", "p=0.5"):
+        assert (tmp_path / sub / "metrics.csv").exists()
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| 0 |" in summary and "| 0.5 |" in summary
+
+
+def test_without_matplotlib_figures_are_skipped_with_a_notice(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(plot, "have_matplotlib", lambda: False)
+    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *FAST]) == 0
+    assert "matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "curves.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "imagenet"], "invalid choice: 'imagenet'"),
+        (["--epochs", "-3"], "--epochs must be at least 1, but got -3"),
+        (["--epochs", "two"], "invalid int value: 'two'"),
+        (["--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--lr", "-1"], "--lr must be a positive number"),
+        (["--dropout2d", "1.5"], "--dropout2d must be between 0 and 1, but got 1.5"),
+        (["--dropout2d", "nan"], "--dropout2d must be between 0 and 1, but got nan"),
+        (["--compare", "0,x"], "--compare takes comma-separated probabilities"),
+        (["--compare", "0,2"], "each --compare value must be between 0 and 1"),
+        (["--dataset", "mnist"], "--dataset mnist needs --data-dir"),
+        (["--dataset", "mnist", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
+        (["--dataset", "cifar10", "--data-dir", "."], "."),
+        (["--resume", "/nonexistent/ckpt.safetensors"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        sys.exit(main(["train", *args]))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_unwritable_out_is_refused(tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["train", "--out", str(blocker / "sub")]) == 2
+    assert "cannot write to --out" in capsys.readouterr().err
+
+
+def test_corrupt_checkpoint_is_refused(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "ckpt.safetensors"
+    bad.write_bytes(b"not a checkpoint")
+    assert main(["train", "--resume", str(bad)]) == 2
+    assert "cannot read checkpoint" in capsys.readouterr().err

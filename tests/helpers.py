@@ -1,0 +1,141 @@
+"""Shared test tools: run one lambda on PyTorch and on numtorch and compare.
+
+``check_op(lambda lib, x, y: lib.add(x, y), (2, 3), (3,))`` builds the same random inputs for
+both libraries, compares the outputs, then back-propagates the same random upstream gradient
+and compares every input's gradient. ``check_gradcheck`` runs numtorch's float64 gradcheck.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+import numtorch
+
+
+def make_inputs(specs: tuple, dtype: Any = np.float32, seed: int = 0) -> list[np.ndarray]:
+    """Arrays from specs: a shape tuple gives normal samples; an ndarray is used as it is
+    (a floating one cast to ``dtype``, so one spec serves float32 parity and float64 gradcheck)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for spec in specs:
+        if isinstance(spec, np.ndarray):
+            out.append(spec.astype(dtype) if spec.dtype.kind == "f" else spec)
+        else:
+            out.append(rng.standard_normal(spec).astype(dtype))
+    return out
+
+
+def _to_numpy(x: Any) -> Any:
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, numtorch.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_to_numpy(v) for v in x)
+    return x
+
+
+def _outputs(result: Any) -> list:
+    items = result if isinstance(result, (tuple, list)) else [result]
+    return [r for r in items if hasattr(r, "requires_grad")]
+
+
+def assert_close(actual: Any, expected: Any, rtol: float, atol: float, what: str) -> None:
+    a, e = np.asarray(_to_numpy(actual)), np.asarray(_to_numpy(expected))
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != torch's {e.shape}"
+    assert a.dtype == e.dtype, f"{what}: dtype {a.dtype} != torch's {e.dtype}"
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+
+
+def check_op(
+    fn: Callable,
+    *specs: Any,
+    dtype: Any = np.float32,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    grad: bool = True,
+    seed: int = 0,
+) -> None:
+    """Same lambda on torch and numtorch: equal values, and equal gradients for every input."""
+    arrays = make_inputs(specs, dtype, seed)
+    diff = [a.dtype.kind == "f" and grad for a in arrays]
+    tt = [torch.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    nt = [numtorch.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    t_out, n_out = fn(torch, *tt), fn(numtorch, *nt)
+    t_outs, n_outs = _outputs(t_out), _outputs(n_out)
+    assert len(t_outs) == len(n_outs)
+    for i, (n, t) in enumerate(zip(n_outs, t_outs)):
+        assert_close(n, t, rtol, atol, f"output {i}")
+    if not grad:
+        return
+    rng = np.random.default_rng(seed + 1)
+    t_back, n_back = [], []
+    for n, t in zip(n_outs, t_outs):
+        if t.requires_grad and t.dtype.is_floating_point:
+            up = rng.standard_normal(tuple(t.shape)).astype(np.asarray(_to_numpy(t)).dtype)
+            t_back.append((t, torch.tensor(up)))
+            n_back.append((n, numtorch.tensor(up)))
+    if not t_back:
+        return
+    torch.autograd.backward([p[0] for p in t_back], [p[1] for p in t_back])
+    numtorch.autograd.backward([p[0] for p in n_back], [p[1] for p in n_back])
+    for i, (n, t) in enumerate(zip(nt, tt)):
+        if t.requires_grad:
+            if t.grad is None:
+                assert n.grad is None or not np.any(n.grad.numpy()), f"input {i}: torch has no grad"
+                continue
+            assert n.grad is not None, f"input {i}: numtorch produced no gradient"
+            assert_close(n.grad, t.grad, rtol, atol, f"grad of input {i}")
+
+
+def check_gradcheck(fn: Callable, *specs: Any, seed: int = 0, **kwargs: Any) -> None:
+    """numtorch's float64 gradcheck of ``fn(numtorch, *inputs)``."""
+    arrays = make_inputs(specs, np.float64, seed)
+    inputs = [
+        numtorch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays
+    ]
+    assert numtorch.autograd.gradcheck(lambda *xs: fn(numtorch, *xs), inputs, **kwargs)
+
+
+def check_error(fn: Callable, match: str, exc: type | None = None) -> None:
+    """``fn(lib)`` raises the same exception type on torch and numtorch, both matching ``match``.
+
+    ``match`` is a regular expression (``pytest.raises`` style) that torch's own message must
+    satisfy too, so the test pins numtorch to PyTorch's wording rather than to itself.
+    """
+    import re
+
+    import pytest
+
+    with pytest.raises(Exception) as t_info:
+        fn(torch)
+    expected = exc or t_info.type
+    assert issubclass(t_info.type, expected), f"torch raised {t_info.type.__name__}"
+    assert re.search(match, str(t_info.value)), f"torch's message: {t_info.value}"
+    with pytest.raises(expected, match=match):
+        fn(numtorch)
+
+
+def check_same(fn: Callable, *, rtol: float = 1e-6, atol: float = 1e-7) -> None:
+    """``fn(lib)`` gives equal values (same shape and dtype) on torch and numtorch."""
+    _same(fn(numtorch), fn(torch), rtol, atol)
+
+
+def _same(n_out: Any, t_out: Any, rtol: float, atol: float) -> None:
+    if isinstance(t_out, torch.Tensor):
+        assert isinstance(n_out, numtorch.Tensor), f"{n_out!r} is not a Tensor"
+        assert_close(n_out, t_out, rtol, atol, "value")
+        assert str(n_out.dtype) == str(t_out.dtype)
+    elif isinstance(t_out, (tuple, list)) and not isinstance(t_out, torch.Size):
+        assert len(n_out) == len(t_out)
+        for n, t in zip(n_out, t_out):
+            _same(n, t, rtol, atol)
+        if hasattr(t_out, "_fields"):  # torch.return_types: same field names
+            assert n_out._fields == t_out._fields
+    elif isinstance(t_out, (bool, int, float, str, type(None))):
+        assert n_out == t_out and type(n_out) is type(t_out), f"{n_out!r} != torch's {t_out!r}"
+    else:  # torch.Size, torch.dtype, ...: compare what the user sees
+        assert repr(n_out) == repr(t_out), f"{n_out!r} != torch's {t_out!r}"

@@ -1,0 +1,355 @@
+"""F.conv2d / F.conv1d and nn.Conv2d / nn.Conv1d against PyTorch: values, gradients, init,
+repr, state_dict and every validation message."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import numtorch
+import numtorch.nn  # noqa: F401  (until numtorch/__init__.py re-exports nn)
+from numtorch.ops import conv as conv_ops
+from tests.helpers import check_gradcheck, check_op
+
+
+def _raises_like_torch(fn, exc: type, match: str) -> None:
+    """``fn(lib)`` raises ``exc`` matching ``match`` in numtorch, and in PyTorch too."""
+    for lib in (numtorch, torch):
+        with pytest.raises(exc, match=match):
+            fn(lib)
+
+
+# ------------------------------------------------------------------ F.conv2d parity
+
+GRID = [
+    # x shape, w shape, kwargs
+    ((2, 3, 5, 5), (4, 3, 3, 3), {}),
+    ((2, 3, 7, 6), (4, 3, 3, 3), {"stride": 2}),
+    ((2, 3, 7, 6), (4, 3, 3, 2), {"stride": (2, 1), "padding": (1, 2)}),
+    ((1, 3, 8, 8), (2, 3, 3, 3), {"dilation": 2, "padding": 2}),
+    ((2, 4, 6, 6), (6, 2, 3, 3), {"groups": 2, "padding": 1}),
+    ((2, 4, 6, 6), (4, 1, 3, 3), {"groups": 4, "padding": 1, "stride": 2}),  # depthwise
+    ((2, 3, 5, 5), (4, 3, 1, 1), {}),
+    ((2, 3, 6, 5), (4, 3, 3, 3), {"padding": "same"}),
+    ((2, 3, 6, 5), (4, 3, 3, 5), {"padding": "same", "dilation": (2, 1)}),
+    ((2, 3, 6, 5), (4, 3, 3, 3), {"padding": "valid"}),
+    ((2, 3, 5, 5), (4, 3, 5, 5), {}),  # kernel equals input: 1x1 output
+    ((1, 1, 1, 1), (1, 1, 1, 1), {}),
+    ((2, 3, 9, 9), (5, 3, 4, 2), {"stride": 3, "padding": 1, "dilation": (1, 2)}),
+]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("xs, ws, kw", GRID)
+def test_conv2d_matches_torch(xs, ws, kw, bias):
+    specs = (xs, ws, (ws[0],)) if bias else (xs, ws)
+    check_op(lambda lib, x, w, *b: lib.nn.functional.conv2d(x, w, *b, **kw), *specs, rtol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # PyTorch warns that it pads a copy
+@pytest.mark.parametrize("ks, dil", [((2, 2), 1), ((4, 3), (1, 3)), ((2, 4), (3, 1))])
+def test_conv2d_same_asymmetric_padding_matches_torch(ks, dil):
+    fn = lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding="same", dilation=dil)  # noqa: E731
+    check_op(fn, (2, 3, 7, 8), (4, 3, *ks), rtol=1e-4)
+
+
+def test_conv2d_unbatched_float64_and_non_contiguous():
+    check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1), (3, 5, 6), (4, 3, 3, 3))
+    f64 = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, stride=2, groups=3)  # noqa: E731
+    check_op(f64, (2, 3, 7, 7), (6, 1, 3, 3), (6,), dtype=np.float64, rtol=1e-10, atol=1e-12)
+    nc = lambda lib, x, w: lib.nn.functional.conv2d(x.transpose(2, 3), w, padding=1)  # noqa: E731
+    check_op(nc, (2, 3, 6, 5), (4, 3, 3, 3), rtol=1e-4)
+    sliced = lambda lib, x, w: lib.nn.functional.conv2d(x[:, ::2, 1:], w)  # noqa: E731
+    check_op(sliced, (2, 6, 6, 5), (4, 3, 2, 2), rtol=1e-4)
+
+
+def test_conv2d_empty_batch_and_zero_channels():
+    check_op(lambda lib, x, w: lib.nn.functional.conv2d(x, w), (0, 3, 5, 5), (4, 3, 3, 3))
+    out = numtorch.nn.functional.conv2d(numtorch.zeros(2, 0, 5, 5), numtorch.ones(4, 0, 3, 3))
+    assert out.shape == (2, 4, 3, 3) and not out.numpy().any()
+
+
+def test_conv2d_integer_input_like_torch():
+    x, w = np.arange(2 * 3 * 4 * 4).reshape(2, 3, 4, 4), np.ones((2, 3, 2, 2), dtype=np.int64)
+    ours = numtorch.nn.functional.conv2d(numtorch.tensor(x), numtorch.tensor(w))
+    theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w))
+    assert ours.dtype == numtorch.int64
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_conv2d_rebuilds_columns_when_too_large_to_keep(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_SAVE_COLS_BYTES", 0)
+    fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, 2, 1, 1, 2)  # noqa: E731
+    check_op(fn, (2, 4, 6, 6), (4, 2, 3, 3), (4,), rtol=1e-4)
+
+
+def test_conv2d_computes_only_the_gradients_asked_for():
+    x, w = numtorch.randn(2, 3, 5, 5), numtorch.randn(4, 3, 3, 3, requires_grad=True)
+    numtorch.nn.functional.conv2d(x, w).sum().backward()
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x.numpy()), tw).sum().backward()
+    assert x.grad is None
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_conv2d_input_modified_in_place_after_use_raises():
+    x = numtorch.randn(1, 2, 4, 4)
+    w = numtorch.randn(2, 2, 3, 3, requires_grad=True)
+    out = numtorch.nn.functional.conv2d(x, w)
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "xs, ws, kw",
+    [
+        ((1, 2, 4, 5), (2, 2, 2, 3), {"stride": (2, 1), "padding": (1, 0)}),
+        ((2, 2, 5, 4), (2, 1, 2, 2), {"groups": 2, "dilation": 2, "padding": 1}),
+        ((1, 2, 4, 4), (3, 2, 2, 2), {"padding": "same"}),
+    ],
+)
+def test_conv2d_gradcheck(xs, ws, kw):
+    fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, **kw)  # noqa: E731
+    check_gradcheck(fn, xs, ws, (ws[0],))
+
+
+# ------------------------------------------------------------------ F.conv1d
+
+
+@pytest.mark.parametrize(
+    "xs, ws, kw",
+    [
+        ((2, 3, 9), (4, 3, 3), {}),
+        ((2, 4, 10), (6, 2, 3), {"stride": 2, "padding": 2, "dilation": 2, "groups": 2}),
+        ((3, 8), (4, 3, 3), {"padding": "same"}),
+    ],
+)
+def test_conv1d_matches_torch(xs, ws, kw):
+    check_op(lambda lib, x, w: lib.nn.functional.conv1d(x, w, **kw), xs, ws, rtol=1e-4)
+
+
+def test_conv1d_gradcheck():
+    fn = lambda lib, x, w, b: lib.nn.functional.conv1d(x, w, b, stride=2, padding=1)  # noqa: E731
+    check_gradcheck(fn, (2, 2, 5), (3, 2, 2), (3,))
+
+
+# ------------------------------------------------------------------ F.conv2d errors
+
+F_ERRORS = [
+    ((2, 64, 8, 8), (64, 3, 3, 3), {}, "Given groups=1, weight of size \\[64, 3, 3, 3\\], "
+     "expected input\\[2, 64, 8, 8\\] to have 3 channels, but got 64 channels instead"),
+    ((64, 8, 8), (4, 3, 3, 3), {}, "expected input\\[1, 64, 8, 8\\] to have 3 channels"),
+    ((2, 3, 2, 2), (4, 3, 3, 3), {}, "Calculated padded input size per channel: \\(2 x 2\\). "
+     "Kernel size: \\(3 x 3\\). Kernel size can't be greater than actual input size"),
+    ((3, 4, 4), (4, 3, 3, 3), {"dilation": 2}, "Kernel size: \\(5 x 5\\)"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"stride": 0}, "non-positive stride is not supported"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"stride": (1, -1)}, "non-positive stride is not supported"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"padding": -1}, "negative padding is not supported"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"dilation": 0}, "non-positive dilation is not supported"),
+    ((2, 4, 5, 5), (4, 2, 3, 3), {"groups": 0}, "non-positive groups is not supported"),
+    ((2, 4, 5, 5), (4, 2, 3, 3), {"groups": 3}, "expected weight to be divisible by 3 at "
+     "dimension 0, but got weight of size \\[\\[4, 2, 3, 3\\]\\] instead"),
+    ((2, 3, 5, 5), (0, 3, 3, 3), {}, "expected weight to be at least 1 at dimension 0"),
+    ((2, 3, 5, 5, 5), (4, 3, 3, 3), {}, "Expected 3D \\(unbatched\\) or 4D \\(batched\\) input "
+     "to conv2d, but got input of size: \\[2, 3, 5, 5, 5\\]"),
+    ((5, 5), (4, 3, 3, 3), {}, "Expected 3D \\(unbatched\\) or 4D"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"stride": 2, "padding": "same"},
+     "padding='same' is not supported for strided convolutions"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"padding": "foo"}, "Invalid padding string: 'foo'"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"padding": (1, 1, 1)}, "expected padding to be a single "
+     "integer value or a list of 2 values to match the convolution dimensions, but got "
+     "padding=\\[1, 1, 1\\]"),
+    ((2, 3, 5, 5), (4, 3, 3, 3), {"stride": []}, "expected stride to be a single integer"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("xs, ws, kw, match", F_ERRORS)
+def test_conv2d_errors_like_torch(xs, ws, kw, match):
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv2d(lib.zeros(xs), lib.zeros(ws), **kw),
+        RuntimeError,
+        match,
+    )
+
+
+def test_conv2d_bias_and_dtype_errors_like_torch():
+    x, w = (2, 3, 5, 5), (4, 3, 3, 3)
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv2d(lib.zeros(x), lib.zeros(w), lib.zeros(5)),
+        RuntimeError,
+        "Given weight of size \\[4, 3, 3, 3\\], expected bias to be 1-dimensional with 4 "
+        "elements, but got bias of size \\[5\\] instead",
+    )
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv2d(lib.zeros(x), lib.zeros(w).double()),
+        RuntimeError,
+        "Input type \\(torch.FloatTensor\\) and weight type \\(torch.DoubleTensor\\) should be "
+        "the same",
+    )
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv2d(lib.zeros(x), lib.zeros(w), lib.zeros(4).double()),
+        RuntimeError,
+        "Input type \\(float\\) and bias type \\(double\\) should be the same",
+    )
+
+
+def test_conv2d_type_errors():
+    x, w = numtorch.zeros(1, 3, 5, 5), numtorch.zeros(4, 3, 3, 3)
+    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not list"):
+        numtorch.nn.functional.conv2d([1.0], w)
+    with pytest.raises(TypeError, match="argument 'stride' must be tuple of ints"):
+        numtorch.nn.functional.conv2d(x, w, stride=1.5)
+    with pytest.raises(TypeError, match="argument 'groups' must be int, not float"):
+        numtorch.nn.functional.conv2d(x, w, groups=1.5)
+    with pytest.raises(RuntimeError, match="Expected 4D weight for conv2d"):
+        numtorch.nn.functional.conv2d(x, numtorch.zeros(4, 3, 3))
+    with pytest.raises(RuntimeError, match="Input type \\(torch.DoubleTensor\\) and weight type"):
+        numtorch.nn.functional.conv2d(x.double(), w)  # PyTorch: "expected scalar type Double"
+
+
+def test_conv1d_errors_like_torch():
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv1d(lib.zeros(1, 4, 3, 3), lib.zeros(2, 4, 3)),
+        RuntimeError,
+        "Expected 2D \\(unbatched\\) or 3D \\(batched\\) input to conv1d",
+    )
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv1d(lib.zeros(1, 4, 3), lib.zeros(2, 4, 5)),
+        RuntimeError,
+        "Calculated padded input size per channel: \\(3\\). Kernel size: \\(5\\).",
+    )
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv1d(lib.zeros(1, 4, 3), lib.zeros(2, 4, 3), stride=(1, 1)),
+        RuntimeError,
+        "a list of 1 values",
+    )
+
+
+# ------------------------------------------------------------------ nn.Conv2d / nn.Conv1d
+
+MODULE_CONFIGS = [
+    ((3, 64, 3), {"padding": 1}),
+    ((3, 64, (3, 5)), {"stride": 2, "dilation": 2, "bias": False, "padding_mode": "reflect"}),
+    ((4, 8, 3), {"padding": "same", "groups": 2}),
+    ((4, 8, 3), {"padding": "valid"}),
+    ((4, 8, 2), {"stride": (1, 2), "padding": (0, 1), "padding_mode": "circular"}),
+    ((4, 8, 3), {"padding": 1, "padding_mode": "replicate"}),
+]
+
+
+def _twin(cls_name: str, args: tuple, kwargs: dict):
+    """The same layer in both libraries, with numtorch's weights copied into PyTorch's."""
+    ours = getattr(numtorch.nn, cls_name)(*args, **kwargs)
+    theirs = getattr(torch.nn, cls_name)(*args, **kwargs)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    return ours, theirs
+
+
+@pytest.mark.parametrize("args, kwargs", MODULE_CONFIGS)
+def test_conv2d_module_matches_torch(args, kwargs):
+    ours, theirs = _twin("Conv2d", args, kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours._reversed_padding_repeated_twice == list(theirs._reversed_padding_repeated_twice)
+    x = np.random.default_rng(0).standard_normal((2, args[0], 11, 12)).astype(np.float32)
+    nx, tx = numtorch.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    n_out, t_out = ours(nx), theirs(tx)
+    np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), 1e-4, 1e-5)
+    n_out.square().sum().backward()
+    t_out.square().sum().backward()
+    np.testing.assert_allclose(nx.grad.numpy(), tx.grad.numpy(), 1e-4, 1e-4)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), 1e-4, 1e-3)
+
+
+def test_padding_modes_on_unbatched_input_and_gradcheck():
+    for mode in ("reflect", "replicate", "circular"):
+        ours, theirs = _twin("Conv2d", (2, 3, 3), {"padding": (2, 1), "padding_mode": mode})
+        x = np.random.default_rng(1).standard_normal((2, 4, 5)).astype(np.float32)
+        np.testing.assert_allclose(
+            ours(numtorch.tensor(x)).detach().numpy(),
+            theirs(torch.tensor(x)).detach().numpy(),
+            1e-5,
+            1e-5,
+        )
+
+        def pad(lib, x, mode=mode):
+            return lib.nn.functional.conv._pad_nonzero(x, (2, 1, 1, 2), mode)
+
+        check_gradcheck(pad, (1, 2, 3, 4))
+
+
+def test_conv1d_module_matches_torch():
+    for kwargs in ({"padding": 1}, {"stride": 2, "padding_mode": "reflect", "padding": 2}):
+        ours, theirs = _twin("Conv1d", (3, 4, 3), kwargs)
+        assert repr(ours) == repr(theirs)
+        x = np.random.default_rng(0).standard_normal((2, 3, 9)).astype(np.float32)
+        np.testing.assert_allclose(
+            ours(numtorch.tensor(x)).detach().numpy(),
+            theirs(torch.tensor(x)).detach().numpy(),
+            1e-5,
+            1e-5,
+        )
+
+
+def test_conv2d_default_init_bounds_and_attributes():
+    conv = numtorch.nn.Conv2d(3, 16, (3, 5), groups=1)
+    bound = 1 / math.sqrt(3 * 3 * 5)
+    w, b = conv.weight.detach().numpy(), conv.bias.detach().numpy()
+    assert w.shape == (16, 3, 3, 5) and b.shape == (16,) and w.dtype == np.float32
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(b).max() <= bound and len(np.unique(b)) == 16
+    assert conv.weight.requires_grad and conv.bias.requires_grad
+    assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation) == (
+        (3, 5), (1, 1), (0, 0), (1, 1),
+    )  # fmt: skip
+    assert conv.in_channels == 3 and conv.out_channels == 16 and conv.groups == 1
+    assert numtorch.nn.Conv2d(2, 2, 1, dtype=numtorch.float64).weight.dtype == numtorch.float64
+
+
+def test_conv2d_init_is_seeded():
+    numtorch.manual_seed(3)
+    a = numtorch.nn.Conv2d(2, 4, 3).weight.detach().numpy().copy()
+    numtorch.manual_seed(3)
+    assert np.array_equal(a, numtorch.nn.Conv2d(2, 4, 3).weight.detach().numpy())
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        ((3, 64, 3), {"padding_mode": "foo"}, "padding_mode must be one of .*, but got "
+         "padding_mode='foo'"),
+        ((3, 64, 3), {"groups": 2}, "in_channels must be divisible by groups"),
+        ((4, 6, 3), {"groups": 4}, "out_channels must be divisible by groups"),
+        ((4, 6, 3), {"groups": 0}, "groups must be a positive integer"),
+        ((4, 6, 3), {"groups": -1}, "groups must be a positive integer"),
+        ((4, 6, 3), {"stride": 2, "padding": "same"},
+         "padding='same' is not supported for strided convolutions"),
+        ((4, 6, 3), {"padding": "foo"}, "Invalid padding string 'foo', should be one of"),
+    ],
+)  # fmt: skip
+def test_conv2d_module_errors_like_torch(args, kwargs, match):
+    _raises_like_torch(lambda lib: lib.nn.Conv2d(*args, **kwargs), ValueError, match)
+
+
+def test_conv_module_type_and_padding_mode_errors():
+    with pytest.raises(TypeError, match="argument 'in_channels' must be int, not float"):
+        numtorch.nn.Conv2d(2.5, 4, 3)
+    _raises_like_torch(
+        lambda lib: lib.nn.Conv2d(4, 6, 3, padding_mode="reflect", padding=3)(
+            lib.zeros(1, 4, 3, 3)
+        ),
+        RuntimeError,
+        "Padding size should be less than the corresponding input dimension, but got: padding "
+        "\\(3, 3\\) at dimension 3 of input \\[1, 4, 3, 3\\]",
+    )
+    _raises_like_torch(
+        lambda lib: lib.nn.Conv2d(4, 6, 3, padding_mode="circular", padding=4)(
+            lib.zeros(1, 4, 3, 3)
+        ),
+        RuntimeError,
+        "Padding value causes wrapping around more than once.",
+    )

@@ -1,0 +1,199 @@
+"""Element-wise ops: values and gradients against PyTorch, float64 gradcheck, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_error, check_gradcheck, check_op, check_same
+
+import numtorch
+
+TIES_A = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+TIES_B = np.array([[1.0, 0.0, 3.0], [0.5, 4.0, -2.0]])
+
+
+def pos(x):
+    """A strictly positive function of ``x`` (log, sqrt and real powers need one)."""
+    return x.abs() + 0.5
+
+
+# (id, fn(lib, *inputs), *input specs): each gets a parity check and a float64 gradcheck
+CASES = [
+    ("add", lambda lib, x, y: x + y, (2, 3), (2, 3)),
+    ("add broadcast", lambda lib, x, y: x + y, (2, 3), (3,)),
+    ("add broadcast both", lambda lib, x, y: x + y, (2, 1, 3), (4, 1)),
+    ("add 0-d", lambda lib, x, y: x + y, (2, 3), ()),
+    ("add scalar", lambda lib, x: x + 2, (3,)),
+    ("radd scalar", lambda lib, x: 2.5 + x, (3,)),
+    ("add alpha", lambda lib, x, y: x.add(y, alpha=2.5), (2, 3), (3,)),
+    ("torch.add alpha", lambda lib, x, y: lib.add(x, y, alpha=-2), (3,), (2, 3)),
+    ("add self", lambda lib, x: x + x, (3,)),
+    ("sub", lambda lib, x, y: x - y, (2, 3), (2, 1)),
+    ("rsub scalar", lambda lib, x: 1 - x, (3,)),
+    ("sub scalar", lambda lib, x: x - 1.5, (3,)),
+    ("sub alpha", lambda lib, x, y: lib.sub(x, y, alpha=0.5), (4,), (4,)),
+    ("mul", lambda lib, x, y: x * y, (2, 3), (2, 3)),
+    ("mul broadcast", lambda lib, x, y: lib.mul(x, y), (4, 1), (1, 3)),
+    ("rmul scalar", lambda lib, x: 3 * x, (3,)),
+    ("mul self", lambda lib, x: x * x, (2, 2)),
+    ("div", lambda lib, x, y: x / pos(y), (2, 3), (3,)),
+    ("div method", lambda lib, x, y: x.div(pos(y)), (2, 3), (2, 3)),
+    ("rdiv scalar", lambda lib, x: 2 / pos(x), (3,)),
+    ("div scalar", lambda lib, x: x / 4, (3,)),
+    ("neg", lambda lib, x: -x, (2, 3)),
+    ("neg method", lambda lib, x: lib.neg(x).neg(), (3,)),
+    ("pow int", lambda lib, x: x**2, (2, 3)),
+    ("pow 3", lambda lib, x: lib.pow(x, 3), (4,)),
+    ("pow 0", lambda lib, x: x**0, (4,)),
+    ("pow negative real", lambda lib, x: pos(x) ** -1.5, (4,)),
+    ("pow tensor", lambda lib, x, y: pos(x) ** y, (2, 3), (3,)),
+    ("pow method tensor", lambda lib, x, y: pos(x).pow(y), (3,), (3,)),
+    ("rpow scalar", lambda lib, x: 2**x, (3,)),
+    ("exp", lambda lib, x: x.exp(), (2, 3)),
+    ("torch.exp", lambda lib, x: lib.exp(x), (3,)),
+    ("log", lambda lib, x: pos(x).log(), (2, 3)),
+    ("sqrt", lambda lib, x: lib.sqrt(pos(x)), (2, 3)),
+    ("abs", lambda lib, x: x.abs(), (2, 3)),
+    ("abs builtin", lambda lib, x: abs(x), (3,)),
+    ("clamp min", lambda lib, x: x.clamp(min=-0.2), (3, 4)),
+    ("clamp max", lambda lib, x: x.clamp(max=0.3), (3, 4)),
+    ("clamp both", lambda lib, x: lib.clamp(x, -0.5, 0.5), (3, 4)),
+    ("clamp tensor bounds", lambda lib, x, lo: x.clamp(min=lo), (3, 4), (4,)),
+    ("clip", lambda lib, x: x.clip(-0.1, 0.1), (5,)),
+    ("maximum", lambda lib, x, y: lib.maximum(x, y), (2, 3), (2, 3)),
+    ("maximum broadcast", lambda lib, x, y: x.maximum(y), (2, 3), (3,)),
+    ("maximum ties", lambda lib, x, y: lib.maximum(x, y), TIES_A, TIES_B),
+    ("minimum", lambda lib, x, y: lib.minimum(x, y), (2, 3), (1, 3)),
+    ("minimum ties", lambda lib, x, y: x.minimum(y), TIES_A, TIES_B),
+    ("where", lambda lib, x, y: lib.where(x > 0, x, y), (2, 3), (2, 3)),
+    ("where broadcast", lambda lib, x, y: lib.where(y > 0, x, y * 2), (2, 3), (3,)),
+    ("where scalar", lambda lib, x: lib.where(x > 0, x, 0.0), (2, 3)),
+    ("where scalar first", lambda lib, x: lib.where(x > 0, 1.0, x), (2, 3)),
+    ("tensor.where", lambda lib, x, y: x.where(x < 0, y), (4,), (4,)),
+    ("relu", lambda lib, x: lib.relu(x), (2, 3)),
+    ("relu method", lambda lib, x: x.relu() * x, (5,)),
+    ("sigmoid", lambda lib, x: x.sigmoid(), (2, 3)),
+    ("torch.sigmoid", lambda lib, x: lib.sigmoid(x * 20), (6,)),
+    ("tanh", lambda lib, x: lib.tanh(x), (2, 3)),
+    ("masked_fill", lambda lib, x: x.masked_fill(x > 0.5, -1.0), (3, 4)),
+    ("masked_fill broadcast", lambda lib, x, y: x.masked_fill(y > 0, 2.0), (3, 4), (4,)),
+    ("clone", lambda lib, x: x.clone() * 2, (2, 3)),
+    ("to float64", lambda lib, x: x.to(lib.float64) * x.to(lib.float64), (3,)),
+    ("non-contiguous", lambda lib, x, y: x.t() * y + x.t().exp(), (3, 2), (2, 3)),
+    ("chain", lambda lib, x, y: (x * y - x / pos(y)) ** 2 + (-x).exp(), (2, 2), (2, 2)),
+    ("size-1 dims", lambda lib, x, y: x * y, (1, 1), (1, 5)),
+    ("empty", lambda lib, x, y: x * y + 1, (0, 3), (3,)),
+]
+
+
+@pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=[c[0] for c in CASES])
+def test_parity(fn, specs) -> None:
+    check_op(fn, *specs)
+
+
+@pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=[c[0] for c in CASES])
+def test_gradcheck(fn, specs) -> None:
+    check_gradcheck(fn, *specs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_parity_float64(dtype) -> None:
+    check_op(lambda lib, x, y: (x * y + x / pos(y)).exp().log(), (2, 3), (3,), dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: a == b,
+        lambda a, b: a != b,
+        lambda a, b: a < b,
+        lambda a, b: a <= b,
+        lambda a, b: a > b,
+        lambda a, b: a >= b,
+        lambda a, b: a.eq(b),
+        lambda a, b: a.ne(b),
+        lambda a, b: a.lt(b),
+        lambda a, b: a.le(b),
+        lambda a, b: a.gt(b),
+        lambda a, b: a.ge(b),
+    ],
+)
+def test_comparisons_return_bool(op) -> None:
+    a, b = [[1.0, 2.0, 3.0]], [[2.0], [1.0]]
+    check_same(lambda lib: op(lib.tensor(a), lib.tensor(b)))
+    check_same(lambda lib: op(lib.tensor(a), 2))
+    check_same(lambda lib: op(lib.tensor([1, 2, 3]), 2.5))
+    r = op(numtorch.tensor(a, requires_grad=True), 2.0)
+    assert r.dtype is numtorch.bool and not r.requires_grad
+
+
+def test_logical_ops() -> None:
+    a, b = [True, False, True], [True, True, False]
+    for op in (lambda x, y: x & y, lambda x, y: x | y, lambda x, y: x ^ y, lambda x, y: ~x):
+        check_same(lambda lib, op=op: op(lib.tensor(a), lib.tensor(b)))
+    check_same(lambda lib: lib.tensor([1, 2]) & lib.tensor([3, 3]))
+    check_same(lambda lib: lib.tensor([True, False]).logical_not())
+
+
+def test_gradient_through_constant_operand_is_none() -> None:
+    x = numtorch.ones(3, requires_grad=True)
+    c = numtorch.ones(3)
+    (x * c).sum().backward()
+    assert c.grad is None and x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_relu_gradient_at_zero_is_zero() -> None:
+    check_op(lambda lib, x: lib.relu(x), np.array([-1.0, 0.0, 2.0]))
+    check_op(lambda lib, x: x.abs(), np.array([-1.0, 0.0, 2.0]))
+    check_op(lambda lib, x: x.clamp(0.0, 1.0), np.array([-1.0, 0.0, 0.5, 1.0, 2.0]))
+    check_op(lambda lib, x: x**2.0, np.array([0.0, 1.0]))
+    check_op(lambda lib, x: lib.sqrt(x), np.array([0.0, 4.0]))
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda lib: lib.ones(2, 3) + lib.ones(4), r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1"),
+        (lambda lib: lib.ones(2, 3) * lib.ones(3, 3), r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0"),
+        (lambda lib: lib.ones(2) - lib.ones(3), r"must match the size"),
+        (lambda lib: lib.ones(2) + "a", r"."),
+        (lambda lib: lib.ones(2) * [1, 2], r"."),
+        (lambda lib: lib.tensor([True]) - lib.tensor([False]), "Subtraction, the `-` operator, with two bool tensors"),
+        (lambda lib: -lib.tensor([True]), "Negation, the `-` operator, on a bool tensor"),
+        (lambda lib: lib.tensor([2]) ** -1, "Integers to negative integer powers are not allowed"),
+        (lambda lib: lib.clamp(lib.ones(2)), "At least one of 'min' or 'max' must not be None"),
+        (lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.ones(2)), "where expected condition to be a boolean tensor"),
+        (lambda lib: lib.exp([1.0]), "must be Tensor"),
+        (lambda lib: lib.maximum(lib.ones(2), 1.0), "must be Tensor"),
+        (lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0), "masked_fill_ only supports boolean masks"),
+        (lambda lib: lib.ones(2).div(lib.ones(2), rounding_mode="round"), "div expected rounding_mode to be one of None, 'trunc', or 'floor'"),
+    ],
+)
+def test_errors(fn, match: str) -> None:
+    check_error(fn, match)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor([7.0, -7.5]).div(2, rounding_mode="trunc"),
+        lambda lib: lib.tensor([7, -7]).div(2, rounding_mode="floor"),
+        lambda lib: lib.tensor([7, -7]).div(2, rounding_mode="trunc"),
+        lambda lib: lib.tensor([1.4, -2.6]).round(),
+        lambda lib: lib.tensor([1.4, -2.6]).floor(),
+        lambda lib: lib.tensor([1.4, -2.6]).ceil(),
+        lambda lib: lib.tensor([1.4, -2.6, 0.0]).sign(),
+        lambda lib: lib.tensor([1.0, float("nan"), float("inf")]).isnan(),
+        lambda lib: lib.tensor([1.0, float("nan"), float("inf")]).isinf(),
+        lambda lib: lib.tensor([1.0, float("nan"), float("inf")]).isfinite(),
+        lambda lib: lib.tensor([4.0, 9.0]).rsqrt(),
+        lambda lib: lib.tensor([-3.0, 2.0]).square(),
+        lambda lib: lib.tensor([[1000.0, -1000.0]]).sigmoid(),
+        lambda lib: lib.tensor([[1000.0, -1000.0]]).tanh(),
+        lambda lib: lib.tensor([0.0, -1.0]).log(),
+        lambda lib: lib.tensor([-1.0]).sqrt(),
+    ],
+)
+def test_values(make) -> None:
+    check_same(make)

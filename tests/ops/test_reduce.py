@@ -1,0 +1,148 @@
+"""Reductions and the softmax family: values and gradients against PyTorch, gradcheck, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_error, check_gradcheck, check_op, check_same
+
+import numtorch
+
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
+
+CASES = [
+    ("sum all", lambda lib, x: x.sum(), (2, 3)),
+    ("sum dim", lambda lib, x: x.sum(1), (2, 3)),
+    ("sum keepdim", lambda lib, x: x.sum(dim=0, keepdim=True), (2, 3)),
+    ("sum negative dim", lambda lib, x: lib.sum(x, -1), (2, 3, 4)),
+    ("sum tuple dims", lambda lib, x: x.sum((0, 2)), (2, 3, 4)),
+    ("sum tuple keepdim", lambda lib, x: x.sum((-1, 0), keepdim=True), (2, 3, 4)),
+    ("sum list dims", lambda lib, x: x.sum([1]), (2, 3)),
+    ("sum 0-d", lambda lib, x: x.sum(), ()),
+    ("sum 0-d dim", lambda lib, x: x.sum(0), ()),
+    ("mean all", lambda lib, x: x.mean(), (2, 3)),
+    ("mean dim", lambda lib, x: lib.mean(x, 0), (2, 3)),
+    ("mean tuple keepdim", lambda lib, x: x.mean((0, 1), keepdim=True), (2, 3, 2)),
+    ("mean negative", lambda lib, x: x.mean(-2), (2, 3, 2)),
+    ("max all", lambda lib, x: x.max(), (2, 3)),
+    ("max dim", lambda lib, x: x.max(1), (2, 3)),
+    ("max dim values", lambda lib, x: x.max(dim=0).values, (4, 3)),
+    ("max keepdim", lambda lib, x: lib.max(x, -1, keepdim=True), (2, 3)),
+    ("max ties all", lambda lib, x: x.max(), TIES),
+    ("max two tensors", lambda lib, x, y: lib.max(x, y), (2, 3), (3,)),
+    ("min all", lambda lib, x: x.min(), (2, 3)),
+    ("min dim", lambda lib, x: x.min(0), (2, 3)),
+    ("min keepdim", lambda lib, x: lib.min(x, 1, True), (2, 3, 2)),
+    ("min ties all", lambda lib, x: x.min(), -TIES),
+    ("amax all", lambda lib, x: x.amax(), (2, 3)),
+    ("amax dim", lambda lib, x: lib.amax(x, 1), (2, 3)),
+    ("amax tuple keepdim", lambda lib, x: x.amax((0, 2), keepdim=True), (2, 3, 2)),
+    ("amax ties", lambda lib, x: x.amax(1), TIES),
+    ("amin negative dim", lambda lib, x: lib.amin(x, -1), (2, 3)),
+    ("amin ties", lambda lib, x: x.amin(0), -TIES),
+    ("var all", lambda lib, x: x.var(), (2, 3)),
+    ("var dim", lambda lib, x: x.var(1), (2, 3)),
+    ("var correction 0", lambda lib, x: lib.var(x, 0, correction=0), (3, 2)),
+    ("var correction 2 keepdim", lambda lib, x: x.var(-1, keepdim=True, correction=2), (2, 5)),
+    ("var unbiased False", lambda lib, x: x.var(0, unbiased=False), (4, 2)),
+    ("var tuple", lambda lib, x: x.var((0, 1)), (2, 3, 2)),
+    ("std all", lambda lib, x: x.std(), (2, 3)),
+    ("std dim", lambda lib, x: lib.std(x, 1, keepdim=True), (2, 3)),
+    ("std correction 0", lambda lib, x: x.std(0, correction=0), (3, 2)),
+    ("softmax", lambda lib, x: x.softmax(1), (2, 5)),
+    ("softmax dim 0", lambda lib, x: lib.softmax(x, 0), (3, 2)),
+    ("softmax negative", lambda lib, x: lib.softmax(x, dim=-1), (2, 3, 4)),
+    ("softmax large", lambda lib, x: (x * 100).softmax(-1), (2, 4)),
+    ("log_softmax", lambda lib, x: x.log_softmax(-1), (2, 5)),
+    ("log_softmax dim 0", lambda lib, x: lib.log_softmax(x, 0), (3, 2, 2)),
+    ("log_softmax large", lambda lib, x: (x * 100).log_softmax(1), (2, 4)),
+    ("logsumexp", lambda lib, x: lib.logsumexp(x, 1), (2, 5)),
+    ("logsumexp keepdim", lambda lib, x: x.logsumexp(-1, keepdim=True), (2, 3)),
+    ("logsumexp tuple", lambda lib, x: lib.logsumexp(x, (0, 2)), (2, 3, 2)),
+    ("logsumexp large", lambda lib, x: (x * 1000).logsumexp(0), (4, 2)),
+    ("softmax of composition", lambda lib, x, y: (x @ y).softmax(-1).sum(0), (2, 3), (3, 4)),
+]
+
+
+def _ids(cases: list) -> list:
+    return [c[0] for c in cases]
+
+
+@pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=_ids(CASES))
+def test_parity(fn, specs) -> None:
+    check_op(fn, *specs, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=_ids(CASES))
+def test_gradcheck(fn, specs) -> None:
+    check_gradcheck(fn, *specs)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).argmax(),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).argmax(1),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).argmax(0, keepdim=True),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).argmax(keepdim=True),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).argmin(-1),
+        lambda lib: lib.argmin(lib.tensor([3, 1, 1])),
+        lambda lib: lib.tensor(2.0).argmax(),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).max(1),
+        lambda lib: lib.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]]).min(0),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).max(1),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).max(),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).sum(0),
+        lambda lib: lib.tensor([True, True, False]).sum(),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).sum(dtype=lib.float64),
+        lambda lib: lib.tensor([[1.0, 5.0]]).mean(dtype=lib.float64),
+        lambda lib: lib.tensor([[1.0, 5.0], [7.0, 0.0]]).var(),
+        lambda lib: lib.zeros(0, 3).sum(0),
+        lambda lib: lib.zeros(0, 3).mean(),
+        lambda lib: lib.zeros(0, 3).amax(1),
+        lambda lib: lib.tensor([float("-inf"), float("-inf")]).logsumexp(0),
+        lambda lib: lib.tensor([float("inf"), 1.0]).logsumexp(0),
+        lambda lib: lib.tensor([1.0, 2.0]).softmax(0, dtype=lib.float64),
+        lambda lib: lib.tensor(2.0).softmax(0),
+        lambda lib: lib.tensor(2.0).log_softmax(-1),
+        lambda lib: lib.tensor([[1, 0], [2, 2]]).count_nonzero(),
+        lambda lib: lib.tensor([[1, 0], [2, 2]]).count_nonzero(0),
+        lambda lib: lib.tensor([[True, False], [True, True]]).all(1),
+        lambda lib: lib.tensor([[True, False], [False, False]]).any(),
+    ],
+)
+def test_values(make) -> None:
+    check_same(make, rtol=1e-6, atol=1e-6)
+
+
+def test_var_warns_without_degrees_of_freedom() -> None:
+    for make in (lambda lib: lib.tensor([1.0]).var(), lambda lib: lib.ones(2).std(correction=3)):
+        for lib in (torch, numtorch):
+            with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+                out = make(lib)
+            assert np.isnan(out.item())
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda lib: lib.ones(2, 3).sum(2), r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
+        (lambda lib: lib.ones(2, 3).sum(-3), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).mean((0, 5)), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).max(2), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).argmax(3), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).softmax(2), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).var(4), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).amax(-5), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).sum((0, 0)), "appears multiple times in the list of dims"),
+        (lambda lib: lib.ones(2, dtype=lib.int64).mean(), "mean\\(\\): could not infer output dtype"),
+        (lambda lib: lib.zeros(0).max(), "Expected reduction dim to be specified for input.numel\\(\\) == 0"),
+        (lambda lib: lib.zeros(0).argmax(), "Expected reduction dim to be specified for input.numel\\(\\) == 0"),
+        (lambda lib: lib.zeros(0, 2).max(0), "Expected reduction dim 0 to have non-zero size"),
+        (lambda lib: lib.ones(2).softmax(), "dim"),
+        (lambda lib: lib.sum([1.0]), "must be Tensor"),
+    ],
+)
+def test_errors(fn, match: str) -> None:
+    check_error(fn, match)

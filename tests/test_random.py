@@ -1,0 +1,135 @@
+"""Generators, seeding and state round trips; every random function honours ``generator=``."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+from helpers import check_error
+
+import numtorch
+
+RANDOM_CALLS = {
+    "rand": lambda g: numtorch.rand(2, 3, generator=g),
+    "randn": lambda g: numtorch.randn([4], generator=g),
+    "randint": lambda g: numtorch.randint(0, 100, (5,), generator=g),
+    "randperm": lambda g: numtorch.randperm(8, generator=g),
+    "rand_like": lambda g: numtorch.rand_like(numtorch.zeros(3), generator=g),
+    "randn_like": lambda g: numtorch.randn_like(numtorch.zeros(3), generator=g),
+    "randint_like": lambda g: numtorch.randint_like(numtorch.zeros(3), 10, generator=g),
+    "uniform_": lambda g: numtorch.zeros(4).uniform_(-1, 1, generator=g),
+    "normal_": lambda g: numtorch.zeros(4).normal_(2.0, 3.0, generator=g),
+    "bernoulli_": lambda g: numtorch.zeros(20).bernoulli_(0.5, generator=g),
+}
+
+
+@pytest.mark.parametrize("name", list(RANDOM_CALLS))
+def test_generator_argument_is_honoured(name: str) -> None:
+    draw = RANDOM_CALLS[name]
+    a = draw(numtorch.Generator().manual_seed(7)).tolist()
+    numtorch.manual_seed(123)  # the default generator must not matter
+    b = draw(numtorch.Generator().manual_seed(7)).tolist()
+    c = draw(numtorch.Generator().manual_seed(8)).tolist()
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("name", list(RANDOM_CALLS))
+def test_default_generator_is_used_without_generator(name: str) -> None:
+    draw = RANDOM_CALLS[name]
+    numtorch.manual_seed(5)
+    a = draw(None).tolist()
+    numtorch.manual_seed(5)
+    assert draw(None).tolist() == a
+    assert draw(numtorch.default_generator.manual_seed(5)).tolist() == a
+
+
+def test_generator_does_not_touch_default_stream() -> None:
+    numtorch.manual_seed(1)
+    expected = numtorch.rand(3).tolist()
+    numtorch.manual_seed(1)
+    numtorch.rand(10, generator=numtorch.Generator().manual_seed(0))
+    assert numtorch.rand(3).tolist() == expected
+
+
+def test_generator_seed_api() -> None:
+    g = numtorch.Generator()
+    assert g.manual_seed(42) is g and g.initial_seed() == 42
+    assert g.manual_seed(-1).initial_seed() == 2**64 - 1
+    new = g.seed()
+    assert isinstance(new, int) and g.initial_seed() == new
+    assert numtorch.manual_seed(3) is numtorch.default_generator
+    assert numtorch.initial_seed() == 3
+    assert isinstance(numtorch.seed(), int)
+
+
+def test_generator_state_round_trip() -> None:
+    g = numtorch.Generator().manual_seed(9)
+    numtorch.randn(3, generator=g)  # advance the stream first
+    state = g.get_state()
+    assert state.dtype is numtorch.uint8 and state.ndim == 1
+    a = numtorch.rand(5, generator=g).tolist()
+    numtorch.rand(5, generator=g)
+    assert g.set_state(state) is g
+    assert numtorch.rand(5, generator=g).tolist() == a
+    h = numtorch.Generator().set_state(state)
+    assert numtorch.rand(5, generator=h).tolist() == a and h.initial_seed() == 9
+
+
+def test_module_rng_state_round_trip() -> None:
+    numtorch.manual_seed(11)
+    numtorch.rand(2)
+    state = numtorch.get_rng_state()
+    a = numtorch.randn(4).tolist()
+    numtorch.randn(4)
+    numtorch.set_rng_state(state)
+    assert numtorch.randn(4).tolist() == a
+    state[0] = 255  # a returned state is a copy: mutating it changes nothing
+    numtorch.set_rng_state(numtorch.get_rng_state())
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda lib: lib.Generator().manual_seed(2**64), "Overflow"),
+        (lambda lib: lib.manual_seed(-(2**63) - 1), "Overflow"),
+        (lambda lib: lib.manual_seed("a"), "invalid literal"),
+        (lambda lib: lib.manual_seed(None), "int\\(\\) argument must be"),
+        (lambda lib: lib.Generator().set_state(lib.zeros(3)), "RNG state must be a torch.ByteTensor"),
+        (
+            lambda lib: lib.Generator().set_state(lib.zeros(3, dtype=lib.uint8)),
+            "Expected a CPUGeneratorImplState of size",
+        ),
+    ],
+)
+def test_seed_and_state_errors(make, match: str) -> None:
+    check_error(make, match)
+
+
+def test_generator_must_be_a_generator() -> None:
+    with pytest.raises(TypeError, match="Generator"):
+        numtorch.rand(2, generator=5)
+
+
+_FORBIDDEN = re.compile(r"\b(?:np|numpy)\.random\.(?!Generator\b|PCG64\b)\w+|\bdefault_rng\s*\(")
+_STDLIB_RANDOM = re.compile(r"^\s*(?:import random\b|from random import)", re.M)
+
+
+def test_no_global_or_unseeded_randomness_in_package() -> None:
+    root = pathlib.Path(numtorch.__file__).parent
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text()
+        for m in _FORBIDDEN.finditer(text):
+            offenders.append(f"{path.relative_to(root)}: {m.group(0)}")
+        if _STDLIB_RANDOM.search(text):
+            offenders.append(f"{path.relative_to(root)}: stdlib random")
+    assert len(list(root.rglob("*.py"))) > 10
+    assert not offenders, "randomness outside numtorch.random.Generator:\n" + "\n".join(offenders)
+
+
+def test_forbidden_pattern_catches_offenders() -> None:
+    for bad in ("np.random.rand(3)", "numpy.random.seed(0)", "np.random.default_rng()"):
+        assert _FORBIDDEN.search(bad)
+    for good in ("np.random.Generator(np.random.PCG64(1))", "_rng(generator).random(3)"):
+        assert not _FORBIDDEN.search(good)

@@ -1,0 +1,223 @@
+"""``Tensor``'s attributes and conversions, compared with PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_error, check_op, check_same
+
+import numtorch
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3), (2, 1, 4)])
+def test_shape_size_dim_numel(shape: tuple) -> None:
+    t, n = torch.zeros(shape), numtorch.zeros(shape)
+    assert repr(n.shape) == repr(t.shape)
+    assert repr(n.size()) == repr(t.size())
+    assert n.shape == t.shape and isinstance(n.shape, tuple)
+    assert n.dim() == t.dim() and n.ndim == t.ndim
+    assert n.numel() == t.numel() and n.shape.numel() == t.shape.numel()
+    for d in range(-len(shape), len(shape)):
+        assert n.size(d) == t.size(d)
+    assert len(n) == len(t) if shape else True
+
+
+@pytest.mark.parametrize("dim", [2, -3, 5])
+def test_size_dim_out_of_range(dim: int) -> None:
+    check_error(lambda lib: lib.zeros(2, 3).size(dim), r"Dimension out of range")
+
+
+@pytest.mark.parametrize(
+    ("data", "dtype"),
+    [
+        ([1.0, 2.0], "torch.float32"),
+        ([1, 2], "torch.int64"),
+        ([True, False], "torch.bool"),
+        ([1, 2.5], "torch.float32"),
+        ([True, 1], "torch.int64"),
+        ([True, 2.5], "torch.float32"),
+        ([], "torch.float32"),
+        (3, "torch.int64"),
+        (3.0, "torch.float32"),
+        (False, "torch.bool"),
+        (np.float64(2.0), "torch.float64"),
+        (np.array([1, 2], dtype=np.int32), "torch.int32"),
+        (np.array([1.0], dtype=np.float64), "torch.float64"),
+        ([np.float64(1.5)], "torch.float64"),
+    ],
+)
+def test_inferred_dtype(data: object, dtype: str) -> None:
+    assert str(torch.tensor(data).dtype) == dtype
+    assert str(numtorch.tensor(data).dtype) == dtype
+
+
+def test_dtype_objects() -> None:
+    n = numtorch.zeros(2)
+    assert n.dtype is numtorch.float32 and repr(n.dtype) == "torch.float32"
+    assert n.is_floating_point() and not numtorch.zeros(2, dtype=numtorch.int64).is_floating_point()
+
+
+def test_requires_grad_flags() -> None:
+    x = numtorch.ones(2)
+    assert not x.requires_grad and x.grad is None and x.grad_fn is None and x.is_leaf
+    assert x.requires_grad_() is x and x.requires_grad
+    y = x * 2
+    assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+    assert x.requires_grad_(False) is x and not x.requires_grad
+    with numtorch.no_grad():
+        z = numtorch.ones(2, requires_grad=True) * 2
+    assert not z.requires_grad and z.is_leaf
+
+
+def test_requires_grad_errors() -> None:
+    check_error(
+        lambda lib: lib.tensor([1, 2]).requires_grad_(),
+        "only Tensors of floating point dtype can require gradients",
+    )
+    check_error(
+        lambda lib: lib.tensor([1, 2], requires_grad=True),
+        "Only Tensors of floating point and complex dtype can require gradients",
+    )
+    check_error(
+        lambda lib: (lib.ones(2, requires_grad=True) * 2).requires_grad_(False),
+        "you can only change requires_grad flags of leaf variables",
+    )
+
+
+def test_grad_after_backward() -> None:
+    x = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert isinstance(x.grad, numtorch.Tensor) and x.grad.tolist() == [2.0, 4.0]
+    assert not x.grad.requires_grad
+
+
+def test_detach_shares_memory_and_cuts_graph() -> None:
+    x = numtorch.ones(3, requires_grad=True)
+    y = x * 2
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    d[0] = 10.0
+    assert y.tolist() == [10.0, 2.0, 2.0]
+
+
+def test_numpy_shares_memory() -> None:
+    x = numtorch.zeros(3)
+    arr = x.numpy()
+    arr[1] = 5.0
+    assert x.tolist() == [0.0, 5.0, 0.0]
+    x.add_(1)
+    assert arr.tolist() == [1.0, 6.0, 1.0]
+    assert isinstance(arr, np.ndarray) and arr.dtype == np.float32
+
+
+def test_numpy_refused_when_requires_grad() -> None:
+    check_error(
+        lambda lib: lib.ones(2, requires_grad=True).numpy(),
+        r"Can't call numpy\(\) on Tensor that requires grad. Use tensor.detach\(\).numpy\(\)",
+    )
+    assert numtorch.ones(2, requires_grad=True).detach().numpy().tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor(2.5),
+        lambda lib: lib.tensor([7]),
+        lambda lib: lib.tensor([[True]]),
+        lambda lib: lib.tensor(3),
+        lambda lib: lib.tensor([1.5], dtype=lib.float64),
+    ],
+)
+def test_item(make) -> None:
+    check_same(lambda lib: make(lib).item())
+
+
+def test_item_errors() -> None:
+    check_error(lambda lib: lib.zeros(2, 3).item(), "a Tensor with 6 elements cannot be converted")
+    check_error(lambda lib: lib.zeros(0).item(), "a Tensor with 0 elements cannot be converted")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.tensor([[1.5, 2.0], [3.0, 4.0]]),
+        lambda lib: lib.tensor([1, 2, 3]),
+        lambda lib: lib.tensor(2.0),
+        lambda lib: lib.tensor([True, False]),
+        lambda lib: lib.zeros(2, 0),
+    ],
+)
+def test_tolist(make) -> None:
+    n, t = make(numtorch).tolist(), make(torch).tolist()
+    assert n == t and repr(n) == repr(t)
+
+
+def test_clone_has_own_storage_and_keeps_graph() -> None:
+    x = numtorch.tensor([1.0, 2.0], requires_grad=True)
+    c = x.clone()
+    assert c.grad_fn is not None and c.tolist() == [1.0, 2.0]
+    with numtorch.no_grad():
+        c[0] = 5.0
+    assert x.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("method", "dtype"),
+    [("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32"),
+     ("bool", "bool"), ("half", "float16")],
+)
+def test_conversion_methods(method: str, dtype: str) -> None:
+    check_same(lambda lib: getattr(lib.tensor([-1.7, 0.0, 2.5]), method)())
+    assert str(getattr(numtorch.zeros(2), method)().dtype) == f"torch.{dtype}"
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda lib, x: x.to(lib.float64),
+        lambda lib, x: x.to(dtype=lib.int32),
+        lambda lib, x: x.to("cpu", lib.float64),
+        lambda lib, x: x.to(lib.zeros(1, dtype=lib.float64)),
+        lambda lib, x: x.to("cpu"),
+        lambda lib, x: x.type(lib.float64),
+    ],
+)
+def test_to(convert) -> None:
+    check_same(lambda lib: convert(lib, lib.tensor([1.25, -2.5])))
+
+
+def test_to_same_dtype_returns_self() -> None:
+    x = numtorch.zeros(2)
+    assert x.to(numtorch.float32) is x and x.float() is x
+    assert x.to(numtorch.float32, copy=True) is not x
+
+
+def test_to_errors() -> None:
+    with pytest.raises(TypeError):
+        numtorch.zeros(2).to(5)
+    with pytest.raises(RuntimeError, match="cuda"):
+        numtorch.zeros(2).to("cuda")
+
+
+def test_to_float64_in_graph() -> None:
+    check_op(lambda lib, x: x.to(lib.float64) * 3, (2, 3))
+    check_op(lambda lib, x: x.double().float() * x, (4,))
+
+
+def test_misc_protocol() -> None:
+    check_same(lambda lib: float(lib.tensor([2.5])))
+    check_same(lambda lib: int(lib.tensor(3.7)))
+    check_same(lambda lib: bool(lib.tensor([0.0])))
+    check_same(lambda lib: [v.item() for v in lib.tensor([1, 2, 3])])
+    check_same(lambda lib: 2 in lib.tensor([1, 2, 3]))
+    check_error(lambda lib: bool(lib.zeros(2)), "Boolean value of Tensor with more than one")
+    check_error(lambda lib: len(lib.tensor(1.0)), "len\\(\\) of a 0-d tensor")
+    check_error(lambda lib: iter(lib.tensor(1.0)), "iteration over a 0-d tensor")
+
+
+def test_device_and_contiguity() -> None:
+    x = numtorch.zeros(2, 3)
+    assert str(x.device) == "cpu" and x.is_contiguous() and not x.t().is_contiguous()
+    assert x.t().stride() == torch.zeros(2, 3).t().stride()
+    assert x.cpu() is x
