@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,9 +14,27 @@ from numtorch.random import Generator, _rng
 from numtorch.tensor import Size, Tensor
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "arange",
-    "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like",
-    "empty_like", "full_like", "rand_like", "randn_like", "randint_like",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "arange",
+    "linspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
 ]
 
 
@@ -26,11 +45,15 @@ def _python_dtype(data: Any) -> _dtype.dtype | None:
     if isinstance(data, Tensor):
         return data.dtype
     if isinstance(data, (list, tuple)):
+        if any(isinstance(x, str) for x in data):
+            raise ValueError("too many dimensions 'str'")
         kinds = [_python_dtype(x) for x in data]
         if not kinds:
             return _dtype.get_default_dtype()
         if any(k is not None and k.is_floating_point for k in kinds):
-            return max((k for k in kinds if k is not None and k.is_floating_point), key=lambda k: k._rank)
+            return max(
+                (k for k in kinds if k is not None and k.is_floating_point), key=lambda k: k._rank
+            )
         if all(k is _dtype.bool for k in kinds):
             return _dtype.bool
         return None if any(k is None for k in kinds) else _dtype.int64
@@ -40,6 +63,8 @@ def _python_dtype(data: Any) -> _dtype.dtype | None:
         return _dtype.int64
     if isinstance(data, float):
         return _dtype.get_default_dtype()
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
@@ -63,7 +88,11 @@ def _to_array(data: Any, dtype: Any, copy: bool = True) -> np.ndarray:
     if arr.dtype == object:
         raise TypeError(f"can't convert data of type {type(data).__name__} to a tensor")
     if target is None:
-        target = _dtype.int64 if arr.dtype.kind in "iu" and arr.dtype not in _NATIVE else _dtype.from_numpy_dtype(arr.dtype)
+        target = (
+            _dtype.int64
+            if arr.dtype.kind in "iu" and arr.dtype not in _NATIVE
+            else _dtype.from_numpy_dtype(arr.dtype)
+        )
     return arr.astype(target.numpy, copy=False)
 
 
@@ -85,7 +114,9 @@ def _check_rectangular(data: list | tuple, dim: int) -> None:
 _NATIVE = {np.dtype(d) for d in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
 
 
-def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, arrays or tensors).
 
     Example:
@@ -119,10 +150,12 @@ def _check_device(device: Any) -> None:
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
-    if requires_grad and not t.dtype.is_floating_point:
-        raise RuntimeError(
-            "Only Tensors of floating point and complex dtype can require gradients"
+    if not isinstance(requires_grad, (bool, np.bool_)):
+        raise TypeError(
+            f"argument 'requires_grad' must be bool, not {type(requires_grad).__name__}"
         )
+    if requires_grad and not t.dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -133,7 +166,11 @@ def parse_size(size: Sequence[Any], fn: str) -> tuple:
     if len(size) == 1 and isinstance(size[0], (list, tuple)):
         size = tuple(size[0])
     for i, s in enumerate(size):
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point):
+        if (
+            isinstance(s, bool)
+            or not isinstance(s, (int, np.integer))
+            and not (isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point)
+        ):
             raise TypeError(
                 f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
                 f"type {type(s).__name__} at pos {i}"
@@ -159,7 +196,9 @@ def _np_dtype(dtype: Any) -> np.dtype:
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
     _check_device(device)
-    return _finish(Tensor._make(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype))), requires_grad)
+    return _finish(
+        Tensor._make(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype))), requires_grad
+    )
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -175,10 +214,26 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(Tensor._make(np.zeros(shape, _np_dtype(dtype))), requires_grad)
 
 
-def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Sequence[int],
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value unless given."""
     _check_device(device)
-    d = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype(getattr(fill_value, "item", lambda: fill_value)())
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_, Tensor)):
+        raise TypeError(
+            "full(): argument 'fill_value' (position 2) must be Number, not "
+            f"{type(fill_value).__name__}"
+        )
+    d = (
+        _dtype.to_dtype(dtype)
+        if dtype is not None
+        else _python_dtype(getattr(fill_value, "item", lambda: fill_value)())
+    )
     if not isinstance(size, (list, tuple, Size)):
         raise TypeError(
             f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
@@ -187,7 +242,15 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
     return _finish(Tensor._make(np.full(shape, fill_value, d.numpy)), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
     _check_device(device)
     if end is None:
@@ -202,11 +265,15 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     return _finish(Tensor._make(values.astype(d.numpy)), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _finish(Tensor._make(np.linspace(start, end, steps).astype(_np_dtype(dtype))), requires_grad)
+    return _finish(
+        Tensor._make(np.linspace(start, end, steps).astype(_np_dtype(dtype))), requires_grad
+    )
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -216,24 +283,49 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     return _finish(Tensor._make(np.eye(n, m, dtype=_np_dtype(dtype))), requires_grad)
 
 
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
     _check_device(device)
     shape = parse_size(size, "rand")
-    out = _rng(generator).random(shape, dtype=np.float64).astype(_float_dtype(dtype, "check_uniform_bounds"))
+    out = (
+        _rng(generator)
+        .random(shape, dtype=np.float64)
+        .astype(_float_dtype(dtype, "check_uniform_bounds"))
+    )
     return _finish(Tensor._make(out), requires_grad)
 
 
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Samples from the standard normal distribution."""
     _check_device(device)
     shape = parse_size(size, "randn")
     d = _float_dtype(dtype, "normal_kernel_cpu")
-    out = _rng(generator).standard_normal(shape, dtype=d if d in (np.float32, np.float64) else np.float64)
+    out = _rng(generator).standard_normal(
+        shape, dtype=d if d in (np.float32, np.float64) else np.float64
+    )
     return _finish(Tensor._make(out.astype(d, copy=False)), requires_grad)
 
 
-def randint(*args: Any, size: Any = None, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randint(
+    *args: Any,
+    size: Any = None,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
     _check_device(device)
     args = list(args)
@@ -248,10 +340,14 @@ def randint(*args: Any, size: Any = None, generator: Generator | None = None, dt
     else:
         raise TypeError("randint() takes (high, size) or (low, high, size)")
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     shape = parse_size((size,), "randint")
     d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    return _finish(Tensor._make(_rng(generator).integers(low, high, shape).astype(d.numpy)), requires_grad)
+    return _finish(
+        Tensor._make(_rng(generator).integers(low, high, shape).astype(d.numpy)), requires_grad
+    )
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
@@ -278,19 +374,52 @@ def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False)
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return full(input.shape, fill_value, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+def full_like(
+    input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return full(
+        input.shape, fill_value, dtype=_like_dtype(input, dtype), requires_grad=requires_grad
+    )
 
 
-def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(input.shape, generator=generator, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+def rand_like(
+    input: Tensor,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return rand(
+        input.shape,
+        generator=generator,
+        dtype=_like_dtype(input, dtype),
+        requires_grad=requires_grad,
+    )
 
 
-def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(input.shape, generator=generator, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+def randn_like(
+    input: Tensor,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return randn(
+        input.shape,
+        generator=generator,
+        dtype=_like_dtype(input, dtype),
+        requires_grad=requires_grad,
+    )
 
 
-def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+def randint_like(
+    input: Tensor,
+    low: int = 0,
+    high: int | None = None,
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+) -> Tensor:
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, generator=generator, dtype=_like_dtype(input, dtype))

@@ -100,11 +100,12 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
 
 
 def to_dtype(d: object) -> dtype:
-    """Normalise a dtype argument: a numtorch dtype, a NumPy dtype, or ``float``/``int``/``bool``."""
+    """Normalise a dtype argument: a numtorch dtype, ``float``/``int``/``bool`` (float64, int64
+    and bool, as in PyTorch), or (a numtorch convenience PyTorch refuses) a NumPy dtype or name."""
     if isinstance(d, dtype):
         return d
     if d is float:
-        return _default_float
+        return float64
     if d is int:
         return int64
     if d is _builtin_bool:
@@ -156,10 +157,10 @@ def _operand_dtype(x: object) -> tuple[int, dtype]:
     data = getattr(x, "_data", None)
     if isinstance(data, np.ndarray):
         return (0 if data.ndim else 1), from_numpy_dtype(data.dtype)
-    if isinstance(x, _builtin_bool):
+    if isinstance(x, (_builtin_bool, np.bool_)):  # NumPy scalars act as Python numbers
         return 2, bool
-    if isinstance(x, int):
+    if isinstance(x, (int, np.integer)):
         return 2, int64
-    if isinstance(x, float):
+    if isinstance(x, (float, np.floating)):
         return 2, _default_float
     raise TypeError(f"expected a Tensor or a Python number, but got {type(x).__name__}")

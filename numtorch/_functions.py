@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import warnings
 from collections import namedtuple
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,6 +19,112 @@ from numtorch.autograd.grad_mode import is_grad_enabled, no_grad
 from numtorch.ops import elementwise as ew
 from numtorch.ops import linalg, movement, reduce
 from numtorch.tensor import Tensor
+
+__all__ = [
+    "abs",
+    "add",
+    "all",
+    "allclose",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "bernoulli_",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bmm",
+    "broadcast_shapes",
+    "broadcast_to",
+    "cat",
+    "ceil",
+    "chunk",
+    "clamp",
+    "clip",
+    "clone",
+    "concat",
+    "concatenate",
+    "contiguous",
+    "copy_",
+    "count_nonzero",
+    "div",
+    "eq",
+    "equal",
+    "exp",
+    "expand",
+    "fill_",
+    "flatten",
+    "flip",
+    "floor",
+    "gather",
+    "ge",
+    "gt",
+    "index",
+    "index_put_",
+    "inplace",
+    "is_floating_point",
+    "is_tensor",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "log",
+    "log_softmax",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "logsumexp",
+    "lt",
+    "masked_fill",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mm",
+    "mul",
+    "narrow",
+    "ne",
+    "neg",
+    "normal_",
+    "normalize_dim",
+    "numel",
+    "permute",
+    "pow",
+    "relu",
+    "remainder",
+    "reshape",
+    "round",
+    "rsqrt",
+    "sigmoid",
+    "sign",
+    "softmax",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "sub",
+    "sum",
+    "swapaxes",
+    "t",
+    "tanh",
+    "to",
+    "transpose",
+    "true_divide",
+    "unbind",
+    "unflatten",
+    "uniform_",
+    "unsqueeze",
+    "var",
+    "view",
+    "where",
+]
 
 Number = int | float | bool
 return_types_max = namedtuple("max", ["values", "indices"])
@@ -30,9 +136,7 @@ return_types_min = namedtuple("min", ["values", "indices"])
 def _check_tensor(x: object, name: str = "input", fn: str = "") -> Tensor:
     if not isinstance(x, Tensor):
         where = f"{fn}(): " if fn else ""
-        raise TypeError(
-            f"{where}argument '{name}' must be Tensor, not {type(x).__name__}"
-        )
+        raise TypeError(f"{where}argument '{name}' must be Tensor, not {type(x).__name__}")
     return x
 
 
@@ -40,7 +144,7 @@ def _operand(x: object, dt: _dtype.dtype) -> Tensor | np.ndarray:
     """A tensor cast to ``dt`` (recorded, so gradients flow), or a constant as a 0-d array."""
     if isinstance(x, Tensor):
         return x if x.dtype is dt else x.to(dt)
-    if isinstance(x, (bool, int, float, np.number)):
+    if isinstance(x, (bool, int, float, np.number, np.bool_)):
         return np.asarray(x, dtype=dt.numpy)
     raise TypeError(
         f"unsupported operand type: expected a Tensor or a number, but got {type(x).__name__}"
@@ -63,23 +167,16 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
 
 
 def _expand_if_needed(x: Tensor | np.ndarray, shape: tuple) -> Tensor | np.ndarray:
-    if (
-        isinstance(x, Tensor)
-        and x.requires_grad
-        and is_grad_enabled()
-        and x.shape != shape
-    ):
+    if isinstance(x, Tensor) and x.requires_grad and is_grad_enabled() and x.shape != shape:
         return movement.Expand.apply(x, shape)
     return x
 
 
-def _elementwise(op: type, *args: object, dt: _dtype.dtype | None = None) -> Tensor:
+def _elementwise(op: type, *args: object, dt: _dtype.dtype | None = None, **kw: object) -> Tensor:
     dt = dt or _dtype.result_type(*args)
     ops = [_operand(a, dt) for a in args]
-    shape = broadcast_shapes(
-        *(np.shape(o._data if isinstance(o, Tensor) else o) for o in ops)
-    )
-    return op.apply(*(_expand_if_needed(o, shape) for o in ops))
+    shape = broadcast_shapes(*(np.shape(o._data if isinstance(o, Tensor) else o) for o in ops))
+    return op.apply(*(_expand_if_needed(o, shape) for o in ops), **kw)
 
 
 def _float_type(*args: object) -> _dtype.dtype:
@@ -89,9 +186,7 @@ def _float_type(*args: object) -> _dtype.dtype:
 
 def _unary_float(op: type, x: Tensor, name: str) -> Tensor:
     _check_tensor(x, fn=name)
-    return op.apply(
-        x if x.dtype.is_floating_point else x.to(_dtype.get_default_dtype())
-    )
+    return op.apply(x if x.dtype.is_floating_point else x.to(_dtype.get_default_dtype()))
 
 
 def _named(out: Tensor, name: str) -> Tensor:
@@ -155,7 +250,8 @@ def mul(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 def div(
     input: Tensor | Number, other: Tensor | Number, *, rounding_mode: str | None = None
 ) -> Tensor:
-    """True division (integers give floats), or ``'trunc'``/``'floor'`` rounding (no gradient)."""
+    """True division (integers give floats), or ``'trunc'``/``'floor'`` rounding (whose
+    gradient is zero, as in PyTorch)."""
     if rounding_mode is None:
         return _elementwise(ew.Div, input, other, dt=_float_type(input, other))
     if rounding_mode not in ("trunc", "floor"):
@@ -164,14 +260,9 @@ def div(
             f"'{rounding_mode}'"
         )
     dt = _dtype.result_type(input, other)
-    a, b = (np.asarray(getattr(v, "_data", v), dtype=dt.numpy) for v in (input, other))
-    if dt.is_floating_point:
-        q = np.floor(a / b) if rounding_mode == "floor" else np.trunc(a / b)
-    else:
-        if np.any(b == 0):
-            raise RuntimeError("ZeroDivisionError")
-        q = a // b if rounding_mode == "floor" else np.trunc(a / b).astype(dt.numpy)
-    return Tensor._make(np.asarray(q, dtype=dt.numpy))
+    if not dt.is_floating_point and np.any(np.asarray(getattr(other, "_data", other)) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return _elementwise(ew.RoundedDiv, input, other, dt=dt, mode=rounding_mode)
 
 
 def true_divide(input: Tensor | Number, other: Tensor | Number) -> Tensor:
@@ -192,11 +283,7 @@ def neg(input: Tensor) -> Tensor:
 def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:
     """``input ** exponent``, element-wise."""
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
-        if (
-            not input.dtype.is_floating_point
-            and isinstance(exponent, int)
-            and exponent < 0
-        ):
+        if not input.dtype.is_floating_point and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _elementwise(ew.Pow, input, exponent)
 
@@ -241,15 +328,11 @@ def relu(input: Tensor) -> Tensor:
     return ew.Relu.apply(input)
 
 
-def clamp(
-    input: Tensor, min: Number | None = None, max: Number | None = None
-) -> Tensor:
+def clamp(input: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     """Limit values to ``[min, max]``; either bound may be None, but not both."""
     _check_tensor(input, fn="clamp")
     if min is None and max is None:
-        raise RuntimeError(
-            "torch.clamp: At least one of 'min' or 'max' must not be None"
-        )
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         lo = input if min is None else maximum(input, _as_like(min, input))
         return lo if max is None else minimum(lo, _as_like(max, input))
@@ -262,11 +345,7 @@ clip = clamp
 
 
 def _as_like(value: object, like: Tensor) -> Tensor:
-    return (
-        value
-        if isinstance(value, Tensor)
-        else Tensor._make(np.asarray(value, like._data.dtype))
-    )
+    return value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, like._data.dtype))
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
@@ -291,9 +370,7 @@ def where(condition: Tensor, input: Tensor | Number, other: Tensor | Number) -> 
         )
     dt = _dtype.result_type(input, other)
     ops = [_operand(v, dt) for v in (input, other)]
-    shape = broadcast_shapes(
-        condition.shape, *(np.shape(getattr(o, "_data", o)) for o in ops)
-    )
+    shape = broadcast_shapes(condition.shape, *(np.shape(getattr(o, "_data", o)) for o in ops))
     cond = np.broadcast_to(condition._data, shape)
     return ew.Where.apply(cond, *(_expand_if_needed(o, shape) for o in ops))
 
@@ -338,9 +415,7 @@ def mean(
             f"or complex dtype. Got: {_type_name(input.dtype)}"
         )
     dims = _normalize_dims(dim, input.ndim)
-    count = (
-        input.numel() if dims is None else int(np.prod([input.shape[d] for d in dims]))
-    )
+    count = input.numel() if dims is None else int(np.prod([input.shape[d] for d in dims]))
     total = reduce.Sum.apply(input, dims, keepdim, None)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = div(total, count) if count else div(total, float("nan"))
@@ -374,6 +449,8 @@ def std(
 
 def _var(input: Tensor, dim, unbiased, keepdim: bool, correction, name: str) -> Tensor:
     _check_tensor(input, fn=name)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if correction is None:
@@ -407,9 +484,7 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
         return (minimum if use_min else maximum)(input, dim)
     axis = normalize_dim(dim, input.ndim)
     if input.ndim and input.shape[axis] == 0:
-        raise IndexError(
-            f"{name}(): Expected reduction dim {dim} to have non-zero size."
-        )
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     arr = input._data if input.ndim else input._data.reshape(1)
     idx = np.expand_dims((np.argmin if use_min else np.argmax)(arr, axis=axis), axis)
     values = reduce.Gather.apply(input if input.ndim else input.reshape(1), idx, axis)
@@ -490,9 +565,7 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
     return _arg_extreme(input, dim, keepdim, True)
 
 
-def _softmax_input(
-    input: Tensor, dim: int | None, dtype, name: str
-) -> tuple[Tensor, int]:
+def _softmax_input(input: Tensor, dim: int | None, dtype, name: str) -> tuple[Tensor, int]:
     _check_tensor(input, fn=name)
     if dim is None:
         raise TypeError(f"{name}() missing required argument 'dim'")
@@ -646,14 +719,10 @@ def _infer_shape(shape: tuple, numel: int) -> tuple:
                 "unspecified dimension size -1 can be any value and is ambiguous"
             )
         if numel % known:
-            raise RuntimeError(
-                f"shape '{list(shape)}' is invalid for input of size {numel}"
-            )
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
     elif known != numel:
-        raise RuntimeError(
-            f"shape '{list(shape)}' is invalid for input of size {numel}"
-        )
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
 
 
@@ -687,9 +756,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         normalize_dim(end_dim, input.ndim),
     )
     if start > end:
-        raise RuntimeError(
-            "flatten() has invalid args: start_dim cannot come after end_dim"
-        )
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape[:start] + (-1,) + input.shape[end + 1 :]
     if input.numel() == 0:
         shape = (
@@ -737,9 +804,7 @@ swapaxes = transpose
 def t(input: Tensor) -> Tensor:
     """Transpose a matrix; 0-D and 1-D tensors come back as they are."""
     if input.ndim > 2:
-        raise RuntimeError(
-            f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D"
-        )
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return input if input.ndim < 2 else _named(transpose(input, 0, 1), "TBackward0")
 
 
@@ -783,7 +848,7 @@ def expand(input: Tensor, *sizes: int) -> Tensor:
             )
     if builtins.any(s < 0 for s in target):
         raise RuntimeError(
-            f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"
+            "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"
         )
     return movement.Expand.apply(input, tuple(target))
 
@@ -823,9 +888,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     dt = _dtype.result_type(*(x if x.ndim else x.reshape(1) for x in tensors))
     ref = next((x for x in tensors if x.shape != (0,)), tensors[0])
     if ref.ndim == 0:
-        raise RuntimeError(
-            "zero-dimensional tensor (at position 0) cannot be concatenated"
-        )
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     axis = normalize_dim(dim, ref.ndim)
     parts = []
     for i, x in enumerate(tensors):
@@ -888,8 +951,25 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of equal size (the last may be smaller, or fewer pieces)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[normalize_dim(dim, input.ndim)]
     return split(input, builtins.max(1, -(-n // chunks)), dim)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view ``input[..., start:start + length, ...]`` along ``dim``."""
+    axis = normalize_dim(dim, input.ndim)
+    n = input.shape[axis]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return input[(slice(None),) * axis + (slice(start, start + length),)]
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
@@ -899,13 +979,13 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """``out[i][j] = input[index[i][j]][j]`` along ``dim`` (like ``take_along_axis``)."""
+    _check_tensor(input, fn="gather")
+    _check_tensor(index, "index", fn="gather")
     axis = normalize_dim(dim, input.ndim)
     if index.dtype.is_floating_point or index.dtype is _dtype.bool:
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim:
-        raise RuntimeError(
-            "Index tensor must have the same number of dimensions as input tensor"
-        )
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for d, (m, k) in enumerate(zip(index.shape, input.shape)):
         if d != axis and m > k:
             raise RuntimeError(
@@ -915,9 +995,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     n = input.shape[axis]
     if index.numel() and (index._data.min() < -n or index._data.max() >= n):
         bad = int(index._data.max() if index._data.max() >= n else index._data.min())
-        raise RuntimeError(
-            f"index {bad} is out of bounds for dimension {axis} with size {n}"
-        )
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
     return reduce.Gather.apply(input, index._data % builtins.max(n, 1), axis)
 
 
@@ -968,9 +1046,7 @@ def allclose(
     atol: float = 1e-8,
     equal_nan: bool = False,
 ) -> bool:
-    return bool(
-        np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
-    )
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(
@@ -1043,9 +1119,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def count_nonzero(input: Tensor, dim: int | None = None) -> Tensor:
     axis = None if dim is None else normalize_dim(dim, input.ndim)
-    return Tensor._make(
-        np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64)
-    )
+    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64))
 
 
 def numel(input: Tensor) -> int:
@@ -1093,7 +1167,8 @@ def to(input: Tensor, *args: object, **kwargs: object) -> Tensor:
     if target is None or target is input.dtype:
         return clone(input) if copy else input
     if not target.is_floating_point:
-        return Tensor._make(input._data.astype(target.numpy))
+        with np.errstate(invalid="ignore"):  # nan/inf to an integer: unspecified, as in C
+            return Tensor._make(input._data.astype(target.numpy))
     return ew.Cast.apply(input, target.numpy)
 
 
@@ -1117,6 +1192,8 @@ def _index_part(k: object, size: int | None) -> object:
             "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
             "valid indices (got float)"
         )
+    if not isinstance(k, (int, np.integer, slice, type(None), type(Ellipsis), np.ndarray)):
+        raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
     return k
 
 
@@ -1138,9 +1215,7 @@ def _is_mask(part: object) -> bool:
 def _check_index(shape: tuple, key: object) -> None:
     """PyTorch's errors for too many indices and for boolean masks of the wrong shape."""
     parts = key if isinstance(key, tuple) else (key,)
-    width = [
-        p.ndim if _is_mask(p) else 0 if p is None or p is Ellipsis else 1 for p in parts
-    ]
+    width = [p.ndim if _is_mask(p) else 0 if p is None or p is Ellipsis else 1 for p in parts]
     used = builtins.sum(width)
     if used > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
@@ -1188,13 +1263,20 @@ def index_put_(input: Tensor, key: object, value: object) -> Tensor:
     """``input[key] = value`` in place; recorded for autograd when a gradient is needed."""
     k = _index_key(key)
     _check_index(input.shape, k)
-    val = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=input._data.dtype))
+    val = (
+        value
+        if isinstance(value, Tensor)
+        else Tensor._make(np.asarray(value, dtype=input._data.dtype))
+    )
     if val.dtype is not input.dtype:
         val = val.to(input.dtype)
     try:
         return inplace(input, _put, k, val)
     except IndexError as err:
         raise _reraise_index(err) from None
+    except ValueError:  # NumPy could not broadcast the value into the indexed slots
+        expand(val, input._data[k].shape)
+        raise
 
 
 def _put(x: Tensor, key: object, value: Tensor) -> Tensor:
@@ -1237,7 +1319,9 @@ def inplace(target: Tensor, op, *args: object, **kwargs: object) -> Tensor:
     if out is target:
         target._version[0] += 1
         return target
-    _write_into(target, out if out.dtype is target.dtype or not out.requires_grad else out.to(target.dtype))
+    _write_into(
+        target, out if out.dtype is target.dtype or not out.requires_grad else out.to(target.dtype)
+    )
     return target
 
 
@@ -1265,7 +1349,9 @@ def _write_into(target: Tensor, out: Tensor) -> None:
                 "numtorch does not record in-place operations on views of tensors that require "
                 "grad; use the out-of-place form (e.g. x = x + y) instead."
             )
-        target.grad_fn = out.grad_fn if out.shape == target.shape else expand(out, target.shape).grad_fn
+        target.grad_fn = (
+            out.grad_fn if out.shape == target.shape else expand(out, target.shape).grad_fn
+        )
         target.requires_grad = True
 
 
@@ -1275,7 +1361,12 @@ def _type_name(d: _dtype.dtype) -> str:
 
 def _replace_with(x: Tensor, values: Tensor | np.ndarray) -> Tensor:
     """``values`` broadcast to ``x``'s shape, recorded so x's old value gets zero gradient."""
-    if isinstance(x, Tensor) and x.requires_grad or isinstance(values, Tensor) and values.requires_grad:
+    if (
+        isinstance(x, Tensor)
+        and x.requires_grad
+        or isinstance(values, Tensor)
+        and values.requires_grad
+    ):
         never = np.zeros(x.shape, dtype=bool)
         v = _expand_if_needed(values, x.shape) if isinstance(values, Tensor) else values
         return ew.Where.apply(never, x, v)
@@ -1304,7 +1395,13 @@ def copy_(input: Tensor, src: Tensor) -> Tensor:
             f"output with shape {list(input.shape)} doesn't match the broadcast shape "
             f"{list(broadcast_shapes(src.shape, input.shape))}"
         )
-    v = src if src.dtype is input.dtype else to(src, input.dtype) if src.dtype.is_floating_point and input.dtype.is_floating_point else Tensor._make(src._data.astype(input._data.dtype))
+    v = (
+        src
+        if src.dtype is input.dtype
+        else to(src, input.dtype)
+        if src.dtype.is_floating_point and input.dtype.is_floating_point
+        else Tensor._make(src._data.astype(input._data.dtype))
+    )
     return inplace(input, _replace_with, v)
 
 
@@ -1313,14 +1410,16 @@ def _random_fill(input: Tensor, draw) -> Tensor:
 
     _check_leaf_inplace(input)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f'random fill is not implemented for {input.dtype}')
+        raise NotImplementedError(f"random fill is not implemented for {input.dtype}")
     return inplace(input, _replace_with, draw(_rng).astype(input._data.dtype))
 
 
 def uniform_(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
     """Fill with samples from U(a, b), drawn from ``generator`` (the default one when None)."""
     if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
     from numtorch.random import _rng
 
     return _random_fill(input, lambda r: _rng(generator).uniform(a, b, input.shape))
@@ -1341,7 +1440,7 @@ def bernoulli_(input: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     from numtorch.random import _rng
 
-    return _random_fill(input, lambda r: (_rng(generator).random(input.shape) < p))
+    return _random_fill(input, lambda r: _rng(generator).random(input.shape) < p)
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: object) -> Tensor:
@@ -1383,7 +1482,9 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 
 def bitwise_not(input: Tensor) -> Tensor:
     if input.dtype.is_floating_point:
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        raise TypeError(
+            "~ (operator.invert) is only implemented on integer and Boolean-type tensors"
+        )
     return Tensor._make(np.invert(input._data))
 
 

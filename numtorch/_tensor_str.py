@@ -97,9 +97,7 @@ def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) 
         rows = list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
     else:
         rows = list(range(n))
-    slices = [
-        "..." if i is None else _tensor_str(arr[i], indent + 1, summarize, fmt) for i in rows
-    ]
+    slices = ["..." if i is None else _tensor_str(arr[i], indent + 1, summarize, fmt) for i in rows]
     return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "set_rng_state",
 ]
 
+_DEFAULT_SEED = 67280421310721  # a new torch.Generator() starts from this seed
 _SEED_RANGE = (-0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF)
 _STATE_BYTES = 48  # seed (8) + PCG64 state (16) + increment (16) + has_uint32 (4) + uinteger (4)
 
@@ -40,7 +41,7 @@ class Generator:
         if str(device) != "cpu":
             raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {device!r}")
         self.device = "cpu"
-        self.manual_seed(secrets.randbits(64))
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed from ``seed`` (any int PyTorch accepts) and return ``self``."""
@@ -68,7 +69,7 @@ class Generator:
             int(st["has_uint32"]).to_bytes(4, "little"),
             int(st["uinteger"]).to_bytes(4, "little"),
         ]
-        return Tensor(np.frombuffer(b"".join(parts), dtype=np.uint8).copy())
+        return Tensor._make(np.frombuffer(b"".join(parts), dtype=np.uint8).copy())
 
     def set_state(self, new_state) -> Generator:
         """Restore a state returned by ``get_state``."""
@@ -112,6 +113,7 @@ def _state_bytes(state: object) -> bytes:
 
 
 default_generator = Generator()
+default_generator.seed()  # as in PyTorch, the default stream starts from a fresh random seed
 
 
 def manual_seed(seed: int) -> Generator:

@@ -3,22 +3,55 @@ the operation of the same name in ``numtorch._functions``; grep finds each defin
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from numtorch import _dtype
-from numtorch.autograd import grad_mode
 from numtorch.autograd.function import Function, retain
 
 __all__ = ["Tensor", "Size", "device"]
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple of ints that prints as ``torch.Size([2, 3])``, as in PyTorch."""
+    """A tensor's shape: a tuple of ints that prints as ``torch.Size([2, 3])``, as in PyTorch.
+
+    Slices, concatenation and repetition stay ``Size``s, so ``x.shape[1:]`` prints like torch.
+    """
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        sizes = tuple(sizes)
+        for i, n in enumerate(sizes):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+                raise TypeError(
+                    f"torch.Size() takes an iterable of 'int' (item {i} is '{type(n).__name__}')"
+                )
+        return super().__new__(cls, (int(n) for n in sizes))
 
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, key: Any) -> Any:
+        out = super().__getitem__(key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n: Any) -> Size:
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         n = 1
@@ -54,17 +87,44 @@ _CPU = device()
 class Tensor:
     """A multi-dimensional array that can record the operations made on it for autograd.
 
-    ``Tensor(data)`` copies a nested list or array into a tensor (a float list becomes
-    float32, as ``torch.tensor`` does); prefer ``numtorch.tensor`` for new code.
+    ``Tensor(data)`` copies a sequence into a tensor of the default float dtype and
+    ``Tensor(*sizes)`` makes a zero-filled one, as PyTorch's legacy constructor does (PyTorch
+    leaves it uninitialised); prefer ``numtorch.tensor`` and ``numtorch.zeros`` in new code.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y
+        tensor(5., grad_fn=<SumBackward0>)
+        >>> y.backward()
+        >>> x.grad
+        tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "_version", "_base", "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_version",
+        "_base",
+        "__weakref__",
+        "__dict__",
+    )
     __array_ufunc__ = None  # make NumPy scalars defer to Tensor's reflected operators
 
-    def __init__(self, data: Any = (), requires_grad: bool = False) -> None:
-        from numtorch._creation import _to_array
+    def __init__(self, *args: Any, requires_grad: bool = False) -> None:
+        from numtorch._creation import _to_array, parse_size
 
-        self._init(_to_array(data, None), None)
+        default = _dtype.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            if not isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            array = _to_array(args[0], default)
+        else:
+            array = np.zeros(parse_size(args, "Tensor") if args else (0,), default.numpy)
+        self._init(array, None)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -99,7 +159,7 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return tuple.__new__(Size, self._data.shape)  # NumPy's shape is already valid ints
 
     @property
     def dtype(self) -> _dtype.dtype:
@@ -178,6 +238,11 @@ class Tensor:
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set whether autograd records operations on this leaf tensor."""
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                f"{type(requires_grad).__name__}"
+            )
         if not self.is_leaf:
             if requires_grad:
                 return self
@@ -191,11 +256,17 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
         from numtorch.autograd import backward
 
-        backward(self, gradient, retain_graph, create_graph)
+        backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
@@ -236,8 +307,14 @@ class Tensor:
         return F.to(self, *args, **kwargs)
 
     def type(self, dtype: Any = None) -> Tensor | str:
+        """The type name (``'torch.FloatTensor'``), or a conversion to a dtype or type name."""
         if dtype is None:
             return f"torch.{_dtype.scalar_type_name(self.dtype)}Tensor"
+        if isinstance(dtype, str):
+            by_name = {f"torch.{_dtype.scalar_type_name(d)}Tensor": d for d in _dtype._ALL}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = by_name[dtype]
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -279,7 +356,9 @@ class Tensor:
 
         return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_full(
+        self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
         from numtorch._creation import full
 
         return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
@@ -294,7 +373,11 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        return format(self.item(), spec) if self.ndim == 0 else repr(self)
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -308,16 +391,19 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> int | float | bool:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self.numel() != 1:
@@ -326,6 +412,25 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment."
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        out = object.__new__(type(self))
+        out._init(self._data.copy(), None)
+        out.requires_grad = self.requires_grad
+        memo[id(self)] = out
+        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        return out
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle the values and ``requires_grad`` only (not ``.grad``), as PyTorch does."""
+        return _rebuild_tensor, (self._data, self.requires_grad)
 
     def __getitem__(self, key: Any) -> Tensor:
         return F.index(self, key)
@@ -407,7 +512,9 @@ class Tensor:
         return F.bitwise_not(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return F.logical_and(self, other) if self.dtype is _dtype.bool else F.bitwise_and(self, other)
+        return (
+            F.logical_and(self, other) if self.dtype is _dtype.bool else F.bitwise_and(self, other)
+        )
 
     def __or__(self, other: Any) -> Tensor:
         return F.logical_or(self, other) if self.dtype is _dtype.bool else F.bitwise_or(self, other)
@@ -416,22 +523,22 @@ class Tensor:
         return F.logical_xor(self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.eq(self, other)
+        return F.eq(self, other) if _is_operand(other) else NotImplemented
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.ne(self, other)
+        return F.ne(self, other) if _is_operand(other) else NotImplemented
 
     def __lt__(self, other: Any) -> Tensor:
-        return F.lt(self, other)
+        return F.lt(self, other) if _is_operand(other) else NotImplemented
 
     def __le__(self, other: Any) -> Tensor:
-        return F.le(self, other)
+        return F.le(self, other) if _is_operand(other) else NotImplemented
 
     def __gt__(self, other: Any) -> Tensor:
-        return F.gt(self, other)
+        return F.gt(self, other) if _is_operand(other) else NotImplemented
 
     def __ge__(self, other: Any) -> Tensor:
-        return F.ge(self, other)
+        return F.ge(self, other) if _is_operand(other) else NotImplemented
 
     # ------------------------------------------------------------ element-wise
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -553,7 +660,9 @@ class Tensor:
     def equal(self, other: Tensor) -> bool:
         return F.equal(self, other)
 
-    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    def allclose(
+        self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+    ) -> bool:
         return F.allclose(self, other, rtol, atol, equal_nan)
 
     def isnan(self) -> Tensor:
@@ -581,10 +690,24 @@ class Tensor:
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
         return F.mean(self, dim, keepdim, dtype=dtype)
 
-    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
         return F.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
         return F.std(self, dim, unbiased, keepdim, correction=correction)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
@@ -657,13 +780,18 @@ class Tensor:
         return F.contiguous(self)
 
     def flip(self, *dims: Any) -> Tensor:
-        return F.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (list, tuple)) else dims)
+        return F.flip(
+            self, dims[0] if len(dims) == 1 and isinstance(dims[0], (list, tuple)) else dims
+        )
 
     def split(self, split_size: Any, dim: int = 0) -> tuple:
         return F.split(self, split_size, dim)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
         return F.chunk(self, chunks, dim)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return F.narrow(self, dim, start, length)
 
     def unbind(self, dim: int = 0) -> tuple:
         return F.unbind(self, dim)
@@ -724,6 +852,18 @@ class Tensor:
 
     def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
         return F.bernoulli_(self, p, generator=generator)
+
+
+def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """Unpickle a ``Tensor`` (module-level so pickle can find it)."""
+    out = Tensor._make(array)
+    out.requires_grad = requires_grad
+    return out
+
+
+def _is_operand(x: object) -> bool:
+    """Whether ``x`` can meet a tensor in arithmetic or a comparison (else Python decides)."""
+    return isinstance(x, (Tensor, bool, int, float, np.number, np.bool_))
 
 
 from numtorch import _functions as F  # noqa: E402  (the operations need Tensor defined first)

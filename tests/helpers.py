@@ -7,7 +7,8 @@ and compares every input's gradient. ``check_gradcheck`` runs numtorch's float64
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -94,9 +95,7 @@ def check_op(
 def check_gradcheck(fn: Callable, *specs: Any, seed: int = 0, **kwargs: Any) -> None:
     """numtorch's float64 gradcheck of ``fn(numtorch, *inputs)``."""
     arrays = make_inputs(specs, np.float64, seed)
-    inputs = [
-        numtorch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays
-    ]
+    inputs = [numtorch.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
     assert numtorch.autograd.gradcheck(lambda *xs: fn(numtorch, *xs), inputs, **kwargs)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from helpers import check_error, check_same
 
 import numtorch
@@ -115,7 +114,10 @@ def test_float_size_is_type_error(make) -> None:
         (lambda lib: lib.randn(2, dtype=lib.int64), "not implemented for 'Long'"),
         (lambda lib: lib.from_numpy([1, 2]), r"expected np.ndarray \(got list\)"),
         (lambda lib: lib.from_numpy(np.array(["a"])), "can't convert np.ndarray of type"),
-        (lambda lib: lib.tensor([[1, 2], [3]]), r"expected sequence of length 2 at dim 1 \(got 1\)"),
+        (
+            lambda lib: lib.tensor([[1, 2], [3]]),
+            r"expected sequence of length 2 at dim 1 \(got 1\)",
+        ),
         (lambda lib: lib.tensor([[1], 2]), "."),
         (lambda lib: lib.tensor(object()), "Could not infer dtype of object"),
         (lambda lib: lib.zeros(), "zeros\\(\\) missing 1 required positional arguments"),
@@ -166,3 +168,28 @@ def test_random_ranges() -> None:
     r = numtorch.randint(3, 6, (1000,))
     assert set(r.tolist()) == {3, 4, 5}
     assert sorted(numtorch.randperm(10).tolist()) == list(range(10))
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda lib: lib.zeros(2, requires_grad="x"), "requires_grad.* must be bool, not str"),
+        (lambda lib: lib.tensor(["a"]), "too many dimensions 'str'"),
+        (lambda lib: lib.tensor("a"), "invalid data type 'str'"),
+        (
+            lambda lib: lib.full((2,), "a"),
+            "argument 'fill_value' \\(position 2\\) must be Number, not str",
+        ),
+        (lambda lib: lib.tensor({1, 2}), "."),
+        (lambda lib: lib.tensor(None), "."),
+        (lambda lib: lib.arange("a"), "."),
+    ],
+)
+def test_wrong_argument_types(fn, match: str) -> None:
+    check_error(fn, match)
+
+
+@pytest.mark.parametrize("py_type", [float, int, bool])
+def test_python_types_as_dtype(py_type) -> None:
+    check_same(lambda lib: lib.zeros(2, dtype=py_type))
+    check_same(lambda lib: lib.ones(2).to(py_type))

@@ -6,6 +6,7 @@ import pathlib
 import re
 
 import pytest
+import torch
 from helpers import check_error
 
 import numtorch
@@ -63,6 +64,12 @@ def test_generator_seed_api() -> None:
     assert isinstance(numtorch.seed(), int)
 
 
+def test_new_generator_starts_from_torchs_default_seed() -> None:
+    assert numtorch.Generator().initial_seed() == torch.Generator().initial_seed()
+    a = numtorch.rand(3, generator=numtorch.Generator()).tolist()
+    assert numtorch.rand(3, generator=numtorch.Generator()).tolist() == a
+
+
 def test_generator_state_round_trip() -> None:
     g = numtorch.Generator().manual_seed(9)
     numtorch.randn(3, generator=g)  # advance the stream first
@@ -95,7 +102,10 @@ def test_module_rng_state_round_trip() -> None:
         (lambda lib: lib.manual_seed(-(2**63) - 1), "Overflow"),
         (lambda lib: lib.manual_seed("a"), "invalid literal"),
         (lambda lib: lib.manual_seed(None), "int\\(\\) argument must be"),
-        (lambda lib: lib.Generator().set_state(lib.zeros(3)), "RNG state must be a torch.ByteTensor"),
+        (
+            lambda lib: lib.Generator().set_state(lib.zeros(3)),
+            "RNG state must be a torch.ByteTensor",
+        ),
         (
             lambda lib: lib.Generator().set_state(lib.zeros(3, dtype=lib.uint8)),
             "Expected a CPUGeneratorImplState of size",

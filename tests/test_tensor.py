@@ -164,8 +164,14 @@ def test_clone_has_own_storage_and_keeps_graph() -> None:
 
 @pytest.mark.parametrize(
     ("method", "dtype"),
-    [("float", "float32"), ("double", "float64"), ("long", "int64"), ("int", "int32"),
-     ("bool", "bool"), ("half", "float16")],
+    [
+        ("float", "float32"),
+        ("double", "float64"),
+        ("long", "int64"),
+        ("int", "int32"),
+        ("bool", "bool"),
+        ("half", "float16"),
+    ],
 )
 def test_conversion_methods(method: str, dtype: str) -> None:
     check_same(lambda lib: getattr(lib.tensor([-1.7, 0.0, 2.5]), method)())
@@ -221,3 +227,105 @@ def test_device_and_contiguity() -> None:
     assert str(x.device) == "cpu" and x.is_contiguous() and not x.t().is_contiguous()
     assert x.t().stride() == torch.zeros(2, 3).t().stride()
     assert x.cpu() is x
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.Tensor([1, 2]),
+        lambda lib: lib.Tensor(np.ones(2)),
+        lambda lib: lib.Tensor(2, 3).shape,
+        lambda lib: lib.Tensor([2, 3]).shape,
+        lambda lib: lib.Tensor(),
+        lambda lib: lib.Tensor(np.array([[1, 2]], dtype=np.int64)),
+    ],
+)
+def test_legacy_constructor(make) -> None:
+    check_same(make)
+    check_error(lambda lib: lib.Tensor(2.5), "data must be a sequence")
+
+
+def test_comparison_with_non_numbers() -> None:
+    check_same(lambda lib: lib.ones(2) == None)  # noqa: E711 - the operator is what we test
+    check_same(lambda lib: lib.ones(2) != None)  # noqa: E711
+    check_same(lambda lib: lib.ones(2) == "a")
+    check_same(lambda lib: lib.ones(2) in [None, "x"])
+    check_error(lambda lib: lib.ones(2) < None, "'<' not supported between instances of 'Tensor'")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.ones(2) * np.float32(2),
+        lambda lib: lib.ones(2, dtype=lib.int64) * np.float32(2.5),
+        lambda lib: lib.ones(2, dtype=lib.int64) * np.int32(2),
+        lambda lib: np.float32(2) * lib.ones(2, dtype=lib.int64),
+        lambda lib: lib.ones(2, dtype=lib.float16) * np.float64(2),
+        lambda lib: lib.ones(2) + np.bool_(True),
+        lambda lib: np.int64(3) - lib.ones(2),
+    ],
+)
+def test_numpy_scalars_act_as_python_numbers(make) -> None:
+    check_same(make)
+
+
+def test_scalar_conversion_errors() -> None:
+    check_error(lambda lib: float(lib.ones(2)), "only one element tensors can be converted")
+    check_error(lambda lib: int(lib.ones(2)), "only one element tensors can be converted")
+    check_same(lambda lib: f"{lib.tensor(2.0):.2f}")
+    check_error(lambda lib: f"{lib.ones(2):.2f}", "unsupported format string")
+
+
+def test_requires_grad_must_be_bool() -> None:
+    check_error(
+        lambda lib: lib.ones(1).requires_grad_("yes"),
+        "requires_grad_\\(\\): argument 'requires_grad' \\(position 1\\) must be bool, not str",
+    )
+
+
+def test_size_is_a_torch_size() -> None:
+    n, t = numtorch.zeros(2, 3, 4).shape, torch.zeros(2, 3, 4).shape
+    for f in (
+        lambda s: s[1:],
+        lambda s: s[::-1],
+        lambda s: s + (5,),
+        lambda s: (1,) + s,
+        lambda s: s * 2,
+        lambda s: s[0],
+        lambda s: s.numel(),
+        lambda s: s == (2, 3, 4),
+        lambda s: str(s),
+    ):
+        assert repr(f(n)) == repr(f(t))
+    assert repr(numtorch.Size()) == "torch.Size([])"
+    check_error(
+        lambda lib: lib.Size([1.5]),
+        "torch.Size\\(\\) takes an iterable of 'int' \\(item 0 is 'float'\\)",
+    )
+
+
+@pytest.mark.parametrize("name", ["torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor"])
+def test_type_names(name: str) -> None:
+    check_same(lambda lib: lib.tensor([1.5, -2.0]).type(name))
+    check_same(lambda lib: lib.tensor([1.5, -2.0]).type(name).type())
+    check_error(lambda lib: lib.ones(1).type("torch.Nope"), "invalid type: 'torch.Nope'")
+
+
+def test_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    def run(lib, how):
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        (x * 3).sum().backward()
+        y = how(x)
+        assert y is not x and y.requires_grad and y.is_leaf
+        with lib.no_grad():
+            y.add_(1)
+        return x.detach(), y.detach(), y.grad
+
+    for how in (copy.deepcopy, lambda t: pickle.loads(pickle.dumps(t))):
+        check_same(lambda lib, how=how: run(lib, how))
+    check_error(lambda lib: copy.deepcopy(lib.ones(2, requires_grad=True) * 2), "graph leaves")
+    p = copy.deepcopy(numtorch.nn.Parameter(numtorch.ones(2)))
+    assert isinstance(p, numtorch.nn.Parameter) and p.requires_grad

@@ -55,6 +55,18 @@ CASES = {
     "negative zero": lambda lib: lib.tensor([-0.0, 1.0]),
     "mixed sign decimals": lambda lib: lib.tensor([[-0.1234567, 100.5], [3.0, 0.001]]),
     "tiny values": lambda lib: lib.tensor([1e-10, 2e-10]),
+    "2-d float64 requires_grad": lambda lib: (
+        lib.arange(20, dtype=lib.float64).reshape(4, 5).requires_grad_()
+    ),
+    "2-d grad_fn wraps": lambda lib: lib.arange(40.0, requires_grad=True).reshape(4, 10) * 1.5,
+    "summarised grad_fn": lambda lib: lib.ones(2000, requires_grad=True) * 2,
+    "summarised float64": lambda lib: lib.arange(1500, dtype=lib.float64).reshape(30, 50),
+    "big ints": lambda lib: lib.tensor([10**12, -5]),
+    "summarised bool": lambda lib: lib.arange(1200) % 3 == 0,
+    "4-d": lambda lib: lib.arange(16.0).reshape(2, 2, 2, 2) / 4,
+    "one element 2-d": lambda lib: lib.tensor([[7.25]]),
+    "empty 3-d int": lambda lib: lib.zeros(2, 0, 3, dtype=lib.int64),
+    "empty requires_grad": lambda lib: lib.zeros(0, requires_grad=True),
 }
 
 
@@ -87,3 +99,71 @@ def test_default_dtype_float64_shows_float32_suffix() -> None:
 def test_size_repr() -> None:
     assert repr(numtorch.zeros(2, 3).shape) == repr(torch.zeros(2, 3).shape) == "torch.Size([2, 3])"
     assert repr(numtorch.tensor(1.0).shape) == "torch.Size([])"
+
+
+def _lib(x):
+    return torch if isinstance(x, torch.Tensor) else numtorch
+
+
+GRAD_FNS = {
+    "add": lambda x: x + 1,
+    "sub": lambda x: x - x,
+    "mul": lambda x: x * 2,
+    "div": lambda x: x / 2,
+    "neg": lambda x: -x,
+    "pow": lambda x: x**2,
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "abs": lambda x: x.abs(),
+    "relu": lambda x: x.relu(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "tanh": lambda x: x.tanh(),
+    "softmax": lambda x: x.softmax(1),
+    "log_softmax": lambda x: x.log_softmax(1),
+    "sum": lambda x: x.sum(),
+    "sum dim": lambda x: x.sum(1),
+    "mean": lambda x: x.mean(),
+    "mean dim": lambda x: x.mean(0),
+    "max": lambda x: x.max(),
+    "max dim": lambda x: x.max(1).values,
+    "min dim": lambda x: x.min(0).values,
+    "amax": lambda x: x.amax(1),
+    "var": lambda x: x.var(),
+    "std": lambda x: x.std(),
+    "logsumexp": lambda x: x.logsumexp(1),
+    "view": lambda x: x.view(6),
+    "reshape": lambda x: x.reshape(3, 2),
+    "reshape copy": lambda x: x.t().reshape(6),
+    "flatten": lambda x: x.flatten(),
+    "permute": lambda x: x.permute(1, 0),
+    "transpose": lambda x: x.transpose(0, 1),
+    "t": lambda x: x.t(),
+    "unsqueeze": lambda x: x.unsqueeze(0),
+    "squeeze": lambda x: x[None].squeeze(),
+    "squeeze dim": lambda x: x[None].squeeze(0),
+    "expand": lambda x: x[:1].expand(3, 3),
+    "select": lambda x: x[0],
+    "slice": lambda x: x[1:],
+    "None": lambda x: x[None],
+    "index": lambda x: x[[0, 1, 1]],
+    "mask": lambda x: x[x > 1],
+    "cat": lambda x: _lib(x).cat([x, x]),
+    "stack": lambda x: _lib(x).stack([x, x]),
+    "matmul": lambda x: x @ x.t(),
+    "clone": lambda x: x.clone(),
+    "to": lambda x: x.double(),
+    "where": lambda x: _lib(x).where(x > 1, x, x * 2),
+    "masked_fill": lambda x: x.masked_fill(x > 1, 0.0),
+    "gather": lambda x: x.gather(1, _lib(x).tensor([[0], [1]])),
+}
+
+
+@pytest.mark.parametrize("name", list(GRAD_FNS))
+def test_grad_fn_names(name: str) -> None:
+    def make(lib):
+        return GRAD_FNS[name](lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True))
+
+    t_out, n_out = make(torch), make(numtorch)
+    assert n_out.grad_fn.name() == type(t_out.grad_fn).__name__
+    assert repr(n_out) == repr(t_out)

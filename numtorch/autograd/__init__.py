@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -55,15 +55,32 @@ def _grad_array(g: object, out, i: int) -> np.ndarray:
 
 
 def backward(
-    tensors, grad_tensors=None, retain_graph: bool | None = None, create_graph: bool = False
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs=None,
 ) -> None:
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of every leaf that needs one."""
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of every leaf that needs one
+    (only of ``inputs`` when given)."""
+    from numtorch.tensor import Tensor
+
     if create_graph:
         raise NotImplementedError("numtorch does not support higher-order gradients (create_graph)")
     tensors = [tensors] if not isinstance(tensors, (list, tuple)) else list(tensors)
     if grad_tensors is not None and not isinstance(grad_tensors, (list, tuple)):
         grad_tensors = [grad_tensors]
-    run_backward(_seed_gradients(tensors, grad_tensors), bool(retain_graph))
+    seeds = _seed_gradients(tensors, grad_tensors)
+    if inputs is None:
+        run_backward(seeds, bool(retain_graph))
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for t, g in zip(inputs, run_backward(seeds, bool(retain_graph), inputs)):
+        if g is not None:
+            g = np.asarray(g, dtype=t._data.dtype)
+            t.grad = Tensor._make(g.copy() if t.grad is None else t.grad._data + g)
 
 
 def grad(

@@ -6,7 +6,7 @@ limited by Python's recursion limit.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -55,7 +55,7 @@ def run_backward(
         _deliver(_target(tensor), grad, grads, captured, wanted)
         if tensor.grad_fn is not None:
             nodes.append(tensor.grad_fn)
-    with no_grad():
+    with no_grad(), np.errstate(all="ignore"):
         for node in toposort(nodes):
             grad = grads.pop(id(node), None)
             if grad is None:

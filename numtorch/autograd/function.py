@@ -49,7 +49,8 @@ class Function:
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = grad_mode.is_grad_enabled() and any(needs)
         fn.needs_input_grad = needs
-        out = fn.forward(*[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        with np.errstate(all="ignore"):  # inf and nan propagate silently, as in PyTorch
+            out = fn.forward(*[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
         result = Tensor._make(out, fn if record else None)
         if fn.is_view:  # a class flag, or set per call by forward (reshape may copy)
             result._version = args[0]._version

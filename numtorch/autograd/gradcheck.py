@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def _analytic_jacobian(func, inputs, diff, index: int, n_out: int) -> list[np.nd
         seed[k] = 1.0
         from numtorch.tensor import Tensor
 
-        gout = Tensor(seed.reshape(out.shape))
+        gout = Tensor._make(seed.reshape(out.shape))
         grads = autograd_grad([out], diff, [gout], allow_unused=True)
         for j, g in enumerate(grads):
             if g is not None:

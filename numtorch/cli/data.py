@@ -58,7 +58,9 @@ def _standardise(name: str, x_train, y_train, x_test, y_test, num_classes: int) 
     def labels(y) -> torch.Tensor:
         return torch.from_numpy(np.asarray(y, dtype=np.int64))
 
-    return Data(name, norm(x_train), labels(y_train), norm(x_test), labels(y_test), mean, std, num_classes)
+    return Data(
+        name, norm(x_train), labels(y_train), norm(x_test), labels(y_test), mean, std, num_classes
+    )
 
 
 def _digits() -> Data:
@@ -91,4 +93,6 @@ def load(name: str, data_dir: str | None) -> Data:
         test = loader(data_dir, train=False)
     except (OSError, ValueError, RuntimeError) as err:
         raise UsageError(str(err).splitlines()[0]) from None
-    return _standardise(name, train[0].numpy(), train[1].numpy(), test[0].numpy(), test[1].numpy(), 10)
+    return _standardise(
+        name, train[0].numpy(), train[1].numpy(), test[0].numpy(), test[1].numpy(), 10
+    )

@@ -73,7 +73,9 @@ def evaluate(model: nn.Module, x, y, batch_size: int = 500) -> tuple[float, floa
     total_loss, correct = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(y), batch_size):
-            loss, hits = _accuracy_and_loss(model(x[start : start + batch_size]), y[start : start + batch_size])
+            loss, hits = _accuracy_and_loss(
+                model(x[start : start + batch_size]), y[start : start + batch_size]
+            )
             total_loss, correct = total_loss + loss, correct + hits
     return total_loss / len(y), correct / len(y)
 
@@ -103,7 +105,9 @@ class _Run:
         self.cfg = cfg
         self.model = build_model(cfg, dataset)
         self.optimizer = build_optimizer(cfg, self.model)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.epochs)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+            self.optimizer, T_max=cfg.epochs
+        )
         self.shuffle = torch.Generator().manual_seed(cfg.seed)
         self.loader = torch.utils.data.DataLoader(
             torch.utils.data.TensorDataset(dataset.x_train, dataset.y_train),

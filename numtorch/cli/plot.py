@@ -34,9 +34,15 @@ def plot_curves(histories: dict[str, list[dict]], path: Path) -> None:
     for i, (label, rows) in enumerate(histories.items()):
         epochs = [r["epoch"] for r in rows]
         colour = f"C{i}"
-        ax_loss.plot(epochs, [r["train_loss"] for r in rows], "--", color=colour, label=f"{label} train")
-        ax_loss.plot(epochs, [r["test_loss"] for r in rows], "-", color=colour, label=f"{label} test")
-        ax_acc.plot(epochs, [r["train_acc"] for r in rows], "--", color=colour, label=f"{label} train")
+        ax_loss.plot(
+            epochs, [r["train_loss"] for r in rows], "--", color=colour, label=f"{label} train"
+        )
+        ax_loss.plot(
+            epochs, [r["test_loss"] for r in rows], "-", color=colour, label=f"{label} test"
+        )
+        ax_acc.plot(
+            epochs, [r["train_acc"] for r in rows], "--", color=colour, label=f"{label} train"
+        )
         ax_acc.plot(epochs, [r["test_acc"] for r in rows], "-", color=colour, label=f"{label} test")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
@@ -48,7 +54,9 @@ def plot_curves(histories: dict[str, list[dict]], path: Path) -> None:
     plt.close(fig)
 
 
-def plot_dropped_maps(image: np.ndarray, before: np.ndarray, keep: np.ndarray, p: float, path: Path) -> None:
+def plot_dropped_maps(
+    image: np.ndarray, before: np.ndarray, keep: np.ndarray, p: float, path: Path
+) -> None:
     """The input, then each feature map before and after Dropout2d; dropped maps framed red.
 
     ``before`` is (C, H, W) for one sample, ``keep`` its (C,) keep mask from ``last_mask``.
@@ -67,7 +75,10 @@ def plot_dropped_maps(image: np.ndarray, before: np.ndarray, keep: np.ndarray, p
     scale = 1.0 / (1.0 - p) if p < 1 else 0.0
     for c in range(channels):
         r, k = 2 * (c // cols), c % cols
-        for offset, data, title in ((0, before[c], f"ch {c}"), (1, before[c] * keep[c] * scale, "")):
+        for offset, data, title in (
+            (0, before[c], f"ch {c}"),
+            (1, before[c] * keep[c] * scale, ""),
+        ):
             ax = fig.add_subplot(grid[r + offset, k + 2])
             ax.imshow(data, cmap="viridis", vmin=lo, vmax=hi * max(scale, 1.0))
             ax.set_xticks([])

@@ -26,7 +26,9 @@ def _first_dropout2d(model: torch.nn.Module) -> torch.nn.Module | None:
     return next((m for m in model.modules() if isinstance(m, torch.nn.Dropout2d)), None)
 
 
-def capture_dropped_maps(model: torch.nn.Module, image) -> tuple[np.ndarray, np.ndarray, float] | None:
+def capture_dropped_maps(
+    model: torch.nn.Module, image
+) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Run one image in training mode and return the first Dropout2d's input and keep mask."""
     layer = _first_dropout2d(model)
     if layer is None:
@@ -60,8 +62,10 @@ def write(out: Path, histories: dict[str, list[dict]], runs: list, dataset) -> N
         figures.append("curves.png")
         figures += _dropped_figure(out, runs, dataset)
     else:
-        print("matplotlib is not installed: skipping curves.png and dropped_maps.png "
-              "(pip install 'numtorch[demo]')")
+        print(
+            "matplotlib is not installed: skipping curves.png and dropped_maps.png "
+            "(pip install 'numtorch[demo]')"
+        )
     (out / "summary.md").write_text(_summary(out, runs, figures, dataset))
     print(f"report: {out / 'summary.md'}")
 
@@ -100,8 +104,12 @@ def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
             f"[{prefix}metrics.csv]({prefix}metrics.csv) |"
         )
     cfg = runs[0][0]
-    lines += ["", f"Model: {cfg.model}; optimizer {cfg.optimizer}, lr {cfg.lr:g}, batch size "
-              f"{cfg.batch_size}, seed {cfg.seed}.", ""]
+    lines += [
+        "",
+        f"Model: {cfg.model}; optimizer {cfg.optimizer}, lr {cfg.lr:g}, batch size "
+        f"{cfg.batch_size}, seed {cfg.seed}.",
+        "",
+    ]
     for name in figures:
         lines += [f"![{name}]({name})", ""]
     if not figures:

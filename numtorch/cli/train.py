@@ -40,7 +40,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--dataset", choices=DATASETS, help=f"training data (default: {d.dataset}, bundled)")
     add("--data-dir", help="directory holding the dataset's files (IDX or CIFAR-10 batches)")
     add("--model", choices=MODELS, help=f"architecture (default: {d.model})")
-    add("--dropout2d", type=float, metavar="P", help=f"Dropout2d probability (default: {d.dropout2d})")
+    add(
+        "--dropout2d",
+        type=float,
+        metavar="P",
+        help=f"Dropout2d probability (default: {d.dropout2d})",
+    )
     add("--epochs", type=int, help=f"number of epochs (default: {d.epochs})")
     add("--batch-size", type=int, help=f"mini-batch size (default: {d.batch_size})")
     add("--lr", type=float, help=f"peak learning rate (default: {d.lr})")
@@ -48,7 +53,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--seed", type=int, help=f"random seed (default: {d.seed})")
     add("--out", help="report directory (default: runs/<timestamp>)")
     add("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
-    add("--compare", metavar="P1,P2,...", help="train one model per Dropout2d p and plot them together")
+    add(
+        "--compare",
+        metavar="P1,P2,...",
+        help="train one model per Dropout2d p and plot them together",
+    )
 
 
 def _config_from(args: argparse.Namespace, base: Config) -> Config:
@@ -86,7 +95,9 @@ def parse_compare(text: str | None) -> list[float] | None:
     try:
         ps = [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise UsageError(f"--compare takes comma-separated probabilities, but got {text!r}") from None
+        raise UsageError(
+            f"--compare takes comma-separated probabilities, but got {text!r}"
+        ) from None
     if len(ps) < 2:
         raise UsageError(f"--compare needs at least two probabilities, but got {text!r}")
     for p in ps:

@@ -43,6 +43,9 @@ class Mul(Function):
 class Div(Function):
     saves_inputs = True
 
+    def saved_input_indices(self) -> tuple:
+        return (0, 1) if self.needs_input_grad[1] else (1,)
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
         return a / b
@@ -51,6 +54,27 @@ class Div(Function):
         ga = g / self.b if self.needs_input_grad[0] else None
         gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
         return ga, gb
+
+
+class RoundedDiv(Function):
+    """``a / b`` rounded toward zero (``mode='trunc'``) or down (``'floor'``): a step function,
+    so its gradient is zero."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+        dtype = np.result_type(a, b)
+        if dtype.kind == "f":
+            q = np.floor(a / b) if mode == "floor" else np.trunc(a / b)
+        else:
+            q = a // b
+            if mode == "trunc":  # floor rounds away from zero when the signs differ
+                q = q + ((a % b != 0) & ((a < 0) != (b < 0)))
+        return np.asarray(q, dtype=dtype)
+
+    def backward(self, g: np.ndarray) -> tuple:
+        zero = np.zeros_like(g)
+        return (zero if self.needs_input_grad[0] else None), (
+            zero if self.needs_input_grad[1] else None
+        )
 
 
 class Neg(Function):
@@ -128,7 +152,8 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
-        return g * np.sign(self.x)
+        x = self.x
+        return g * ((x > 0).astype(g.dtype) - (x < 0).astype(g.dtype))  # sgn(nan) is 0
 
 
 class Clamp(Function):
@@ -146,24 +171,34 @@ class Clamp(Function):
         return g * self.inside, None, None
 
 
+def _shares(lose_a: np.ndarray, lose_b: np.ndarray, tie: np.ndarray, dt: np.dtype) -> tuple:
+    """Each input's share of the gradient: half on ties, none where it lost, else all (so a
+    nan, which neither wins nor loses, passes the whole gradient to both, as in PyTorch)."""
+    share_a = np.where(tie, 0.5, np.where(lose_a, 0.0, 1.0)).astype(dt)
+    share_b = np.where(tie, 0.5, np.where(lose_b, 0.0, 1.0)).astype(dt)
+    return share_a, share_b
+
+
 class Maximum(Function):
     """Element-wise maximum; on ties each input gets half the gradient, as in PyTorch."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.share = np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(g_dtype(a, b))
+        self.shares = _shares(a < b, a > b, a == b, g_dtype(a, b))
         return np.maximum(a, b)
 
     def backward(self, g: np.ndarray) -> tuple:
-        return g * self.share, g * (1 - self.share)
+        return g * self.shares[0], g * self.shares[1]
 
 
 class Minimum(Function):
+    """Element-wise minimum; on ties each input gets half the gradient, as in PyTorch."""
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.share = np.where(a < b, 1.0, np.where(a == b, 0.5, 0.0)).astype(g_dtype(a, b))
+        self.shares = _shares(a > b, a < b, a == b, g_dtype(a, b))
         return np.minimum(a, b)
 
     def backward(self, g: np.ndarray) -> tuple:
-        return g * self.share, g * (1 - self.share)
+        return g * self.shares[0], g * self.shares[1]
 
 
 class Where(Function):
@@ -180,7 +215,7 @@ class Where(Function):
 
 class Relu(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        self.positive = x > 0
+        self.positive = ~(x <= 0)  # nan passes the gradient, as in PyTorch
         return np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
 
     def backward(self, g: np.ndarray) -> np.ndarray:

@@ -12,6 +12,9 @@ class Matmul(Function):
 
     saves_inputs = True
 
+    def saved_input_indices(self) -> tuple:
+        return tuple(i for i, other in ((1, 0), (0, 1)) if self.needs_input_grad[other])
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.a, self.b = a, b
         return np.matmul(a, b)

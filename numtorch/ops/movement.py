@@ -11,11 +11,11 @@ from numtorch.autograd.function import Function
 class Reshape(Function):
     def forward(self, x: np.ndarray, shape: tuple, must_view: bool) -> np.ndarray:
         self.shape = x.shape
-        if must_view:
-            out = np.reshape(x, shape, copy=False)
-        else:
-            out = np.reshape(x, shape)
-        self.is_view = np.shares_memory(out, x) if out.size else True
+        out = np.reshape(x, shape)
+        # a reshape is a view or a fresh copy, so overlapping bounds mean a view
+        self.is_view = np.may_share_memory(out, x) if out.size else True
+        if must_view and not self.is_view:
+            raise ValueError("the reshape needs a copy")
         return out
 
     def backward(self, g: np.ndarray) -> tuple:
@@ -73,7 +73,9 @@ class Index(Function):
     def forward(self, x: np.ndarray, key: object) -> np.ndarray:
         self.shape, self.dtype, self.key = x.shape, x.dtype, key
         out = x[key]
-        self.is_view = isinstance(out, np.ndarray) and np.shares_memory(out, x)
+        if not isinstance(out, np.ndarray):  # all-integer keys give a scalar: ask for a 0-d view
+            out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        self.is_view = isinstance(out, np.ndarray) and np.may_share_memory(out, x)
         return np.asarray(out)
 
     def backward(self, g: np.ndarray) -> tuple:

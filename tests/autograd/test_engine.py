@@ -107,11 +107,26 @@ def test_non_scalar_backward_needs_gradient() -> None:
 @pytest.mark.parametrize(
     ("fn", "match"),
     [
-        (lambda lib: lib.ones(2).sum().backward(), "element 0 of tensors does not require grad and does not have a grad_fn"),
-        (lambda lib: (lib.ones(2, requires_grad=True) * 2).backward(lib.ones(3)), r"Mismatch in shape: grad_output\[0\] has a shape of torch.Size\(\[3\]\) and output\[0\] has a shape of torch.Size\(\[2\]\)"),
-        (lambda lib: lib.autograd.backward([lib.ones(1, requires_grad=True).sum()] * 2, [None]), "got 2 tensors and 1 gradients"),
-        (lambda lib: lib.autograd.grad((lib.ones(2, requires_grad=True) * 2).sum(), lib.ones(2)), "One of the differentiated Tensors does not require grad"),
-        (lambda lib: lib.ones(2).retain_grad(), "can't retain_grad on Tensor that has requires_grad=False"),
+        (
+            lambda lib: lib.ones(2).sum().backward(),
+            "element 0 of tensors does not require grad and does not have a grad_fn",
+        ),
+        (
+            lambda lib: (lib.ones(2, requires_grad=True) * 2).backward(lib.ones(3)),
+            r"Mismatch in shape: grad_output\[0\] has a shape of torch.Size\(\[3\]\) and output\[0\] has a shape of torch.Size\(\[2\]\)",
+        ),
+        (
+            lambda lib: lib.autograd.backward([lib.ones(1, requires_grad=True).sum()] * 2, [None]),
+            "got 2 tensors and 1 gradients",
+        ),
+        (
+            lambda lib: lib.autograd.grad((lib.ones(2, requires_grad=True) * 2).sum(), lib.ones(2)),
+            "One of the differentiated Tensors does not require grad",
+        ),
+        (
+            lambda lib: lib.ones(2).retain_grad(),
+            "can't retain_grad on Tensor that has requires_grad=False",
+        ),
     ],
 )
 def test_backward_errors(fn, match: str) -> None:
@@ -135,7 +150,9 @@ def test_autograd_grad_outputs_and_non_leaf_input() -> None:
         x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
         h = x * x
         y = h.exp()
-        (gh,) = lib.autograd.grad(y, h, grad_outputs=lib.tensor([1.0, 0.0, -1.0]), retain_graph=True)
+        (gh,) = lib.autograd.grad(
+            y, h, grad_outputs=lib.tensor([1.0, 0.0, -1.0]), retain_graph=True
+        )
         (gx,) = lib.autograd.grad([y], [x], [lib.ones(3)])
         return [gh, gx]
 
@@ -155,7 +172,9 @@ def test_autograd_grad_allow_unused() -> None:
         unused = lib.tensor([1.0], requires_grad=True)
         lib.autograd.grad((x * 2).sum(), [x, unused])
 
-    check_error(refuse, "The differentiated Tensor at index 1 appears to not have been used in the graph")
+    check_error(
+        refuse, "The differentiated Tensor at index 1 appears to not have been used in the graph"
+    )
 
 
 def test_retain_grad_on_non_leaf() -> None:
@@ -201,7 +220,9 @@ def test_broadcast_gradients_reduce_to_input_shape() -> None:
     check_op(lambda lib, a, b, c: (a * b + c) / (b.abs() + 1), (4, 1, 3), (2, 1), (3,))
     check_op(lambda lib, a, b: lib.where(a > 0, a, b), (2, 1), (1, 3))
     check_op(lambda lib, a, b: lib.maximum(a, b) - lib.minimum(a, b), (3, 1), (3,))
-    check_op(lambda lib, a, b: a**b, np.abs(np.random.default_rng(0).normal(size=(2, 3))) + 0.5, (3,))
+    check_op(
+        lambda lib, a, b: a**b, np.abs(np.random.default_rng(0).normal(size=(2, 3))) + 0.5, (3,)
+    )
 
 
 def test_create_graph_is_refused() -> None:
@@ -216,3 +237,29 @@ def test_post_accumulate_grad_hook() -> None:
     x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
     (x * 3).sum().backward()
     assert seen == [[3.0, 3.0]]
+
+
+def test_backward_inputs_restricts_accumulation() -> None:
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        h = x * w
+        (h * h).sum().backward(inputs=[x], retain_graph=True)
+        assert w.grad is None
+        (h * 2).sum().backward(inputs=x)
+        return [x.grad]
+
+    _assert_same(run)
+
+
+def test_only_values_backward_reads_are_version_checked() -> None:
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a = x * 1.0
+        y = a / 2.0  # only the divisor is saved when the divisor needs no gradient
+        z = (a * 1.0) @ lib.tensor([1.0, 1.0])  # matmul saves only the constant operand
+        a.add_(1)
+        (y.sum() + z).backward()
+        return [x.grad]
+
+    _assert_same(run)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from helpers import check_error, check_gradcheck, check_op, check_same
 
 import numtorch
@@ -90,7 +89,10 @@ def test_copy_broadcast_and_cast_values() -> None:
         return t, u
 
     check_same(run)
-    check_error(lambda lib: lib.zeros(2, 3).copy_(lib.ones(4)), "must match the size|doesn't match|broadcast")
+    check_error(
+        lambda lib: lib.zeros(2, 3).copy_(lib.ones(4)),
+        "must match the size|doesn't match|broadcast",
+    )
 
 
 def test_inplace_returns_self_and_bumps_nothing_else() -> None:

@@ -88,14 +88,18 @@ def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
 
 
 def test_compare_trains_one_model_per_p(tmp_path: Path) -> None:
-    assert main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *FAST]) == 0
+    assert (
+        main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *FAST]) == 0
+    )
     for sub in ("p=0", "p=0.5"):
         assert (tmp_path / sub / "metrics.csv").exists()
     summary = (tmp_path / "summary.md").read_text()
     assert "| 0 |" in summary and "| 0.5 |" in summary
 
 
-def test_without_matplotlib_figures_are_skipped_with_a_notice(tmp_path, monkeypatch, capsys) -> None:
+def test_without_matplotlib_figures_are_skipped_with_a_notice(
+    tmp_path, monkeypatch, capsys
+) -> None:
     monkeypatch.setattr(plot, "have_matplotlib", lambda: False)
     assert main(["train", "--epochs", "1", "--out", str(tmp_path), *FAST]) == 0
     assert "matplotlib is not installed" in capsys.readouterr().out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from helpers import check_error, check_gradcheck, check_op, check_same
 
 import numtorch
@@ -154,20 +153,42 @@ def test_relu_gradient_at_zero_is_zero() -> None:
 @pytest.mark.parametrize(
     ("fn", "match"),
     [
-        (lambda lib: lib.ones(2, 3) + lib.ones(4), r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1"),
-        (lambda lib: lib.ones(2, 3) * lib.ones(3, 3), r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0"),
+        (
+            lambda lib: lib.ones(2, 3) + lib.ones(4),
+            r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1",
+        ),
+        (
+            lambda lib: lib.ones(2, 3) * lib.ones(3, 3),
+            r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0",
+        ),
         (lambda lib: lib.ones(2) - lib.ones(3), r"must match the size"),
         (lambda lib: lib.ones(2) + "a", r"."),
         (lambda lib: lib.ones(2) * [1, 2], r"."),
-        (lambda lib: lib.tensor([True]) - lib.tensor([False]), "Subtraction, the `-` operator, with two bool tensors"),
+        (
+            lambda lib: lib.tensor([True]) - lib.tensor([False]),
+            "Subtraction, the `-` operator, with two bool tensors",
+        ),
         (lambda lib: -lib.tensor([True]), "Negation, the `-` operator, on a bool tensor"),
         (lambda lib: lib.tensor([2]) ** -1, "Integers to negative integer powers are not allowed"),
         (lambda lib: lib.clamp(lib.ones(2)), "At least one of 'min' or 'max' must not be None"),
-        (lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.ones(2)), "where expected condition to be a boolean tensor"),
+        (
+            lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.ones(2)),
+            "where expected condition to be a boolean tensor, but got a tensor with dtype Float",
+        ),
         (lambda lib: lib.exp([1.0]), "must be Tensor"),
         (lambda lib: lib.maximum(lib.ones(2), 1.0), "must be Tensor"),
-        (lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0), "masked_fill_ only supports boolean masks"),
-        (lambda lib: lib.ones(2).div(lib.ones(2), rounding_mode="round"), "div expected rounding_mode to be one of None, 'trunc', or 'floor'"),
+        (
+            lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0),
+            "masked_fill_ only supports boolean masks, but got mask with dtype float",
+        ),
+        (
+            lambda lib: lib.ones(2).masked_fill(lib.ones(2, dtype=lib.bool), lib.ones(2)),
+            "masked_fill_ only supports a 0-dimensional value tensor",
+        ),
+        (
+            lambda lib: lib.ones(2).div(lib.ones(2), rounding_mode="round"),
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor'",
+        ),
     ],
 )
 def test_errors(fn, match: str) -> None:
@@ -197,3 +218,77 @@ def test_errors(fn, match: str) -> None:
 )
 def test_values(make) -> None:
     check_same(make)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.add(lib.ones(2), "a"),
+        lambda lib: lib.ones(2) + [1, 2],
+        lambda lib: lib.ones(2) ** "a",
+        lambda lib: lib.exp([1.0]),
+        lambda lib: lib.log("a"),
+        lambda lib: lib.ones(2).clamp("a"),
+        lambda lib: lib.where([True], lib.ones(1), lib.ones(1)),
+        lambda lib: lib.maximum(lib.ones(2), lib.ones(3)),
+        lambda lib: lib.where(lib.ones(2, dtype=lib.bool), lib.ones(3), 0.0),
+        lambda lib: lib.ones(2) == lib.ones(3),
+        lambda lib: lib.ones(2).masked_fill([True, False], 0.0),
+    ],
+)
+def test_wrong_argument_types_and_shapes(fn) -> None:
+    check_error(fn, ".")
+
+
+EDGE = np.array([0.0, -1.0, 1000.0, -1000.0, np.inf, -np.inf, np.nan])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x / 0,
+        lambda lib, x: 1 / x,
+        lambda lib, x: x.exp(),
+        lambda lib, x: x.log(),
+        lambda lib, x: x.sqrt(),
+        lambda lib, x: x * 0,
+        lambda lib, x: x - x,
+        lambda lib, x: x.sigmoid(),
+        lambda lib, x: x.tanh(),
+        lambda lib, x: x.relu(),
+        lambda lib, x: x.abs(),
+        lambda lib, x: x.clamp(-1, 1),
+        lambda lib, x: lib.maximum(x, lib.zeros(7)),
+        lambda lib, x: lib.minimum(lib.zeros(7), x),
+        lambda lib, x: x.softmax(0),
+        lambda lib, x: x.sum(),
+    ],
+)
+def test_non_finite_values_propagate_silently(fn) -> None:
+    """inf and nan flow through values and gradients without NumPy warnings, as in PyTorch."""
+    check_op(fn, EDGE)
+    check_same(lambda lib: fn(lib, lib.tensor([1.0, 0.0, -1.0, 2.0, 0.0, 0.0, 5.0])))
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x**0.5,
+        lambda lib, x: x**-1,
+        lambda lib, x: x**2,
+        lambda lib, x: 2**x,
+        lambda lib, x: x % 0,
+        lambda lib, x: x.div(0, rounding_mode="trunc"),
+    ],
+)
+def test_non_finite_powers_and_rounding(fn) -> None:
+    check_op(fn, EDGE[EDGE != -np.inf])
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_rounded_division(mode: str) -> None:
+    check_op(lambda lib, x, y: lib.div(x * 3, y, rounding_mode=mode), (2, 3), (3,))
+    a, b = [7, -7, 7, -7, 6, -6, 0, 2**40 + 1], [2, 2, -2, -2, 3, -3, 5, -3]
+    check_same(lambda lib: lib.tensor(a).div(lib.tensor(b), rounding_mode=mode))
+    check_same(lambda lib: lib.tensor(a, dtype=lib.float64).div(-2.5, rounding_mode=mode))
+    check_error(lambda lib: lib.tensor([1]).div(0, rounding_mode=mode), "ZeroDivisionError")

@@ -50,19 +50,46 @@ def Z(lib, *shape, dtype=None):  # noqa: N802 - a short name keeps the table rea
 @pytest.mark.parametrize(
     ("fn", "match"),
     [
-        (lambda lib: Z(lib, 4, 2048) @ Z(lib, 1024, 10), r"mat1 and mat2 shapes cannot be multiplied \(4x2048 and 1024x10\)"),
-        (lambda lib: Z(lib, 3) @ Z(lib, 4, 2), r"mat1 and mat2 shapes cannot be multiplied \(1x3 and 4x2\)"),
+        (
+            lambda lib: Z(lib, 4, 2048) @ Z(lib, 1024, 10),
+            r"mat1 and mat2 shapes cannot be multiplied \(4x2048 and 1024x10\)",
+        ),
+        (
+            lambda lib: Z(lib, 3) @ Z(lib, 4, 2),
+            r"mat1 and mat2 shapes cannot be multiplied \(1x3 and 4x2\)",
+        ),
         (lambda lib: Z(lib, 2, 3).mm(Z(lib, 4, 5)), r"\(2x3 and 4x5\)"),
-        (lambda lib: Z(lib, 3) @ Z(lib, 4), r"inconsistent tensor size, expected tensor \[3\] and src \[4\]"),
-        (lambda lib: Z(lib, 2, 3) @ Z(lib, 4), r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)"),
-        (lambda lib: Z(lib, 2, 2, 3) @ Z(lib, 2, 4, 5), r"Expected size for first two dimensions of batch2 tensor to be: \[2, 3\] but got: \[2, 4\]"),
-        (lambda lib: Z(lib, 2, 2, 3) @ Z(lib, 3, 3, 5), r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0"),
-        (lambda lib: lib.matmul(Z(lib, ()), Z(lib, 3)), "both arguments to matmul need to be at least 1D, but they are 0D and 1D"),
+        (
+            lambda lib: Z(lib, 3) @ Z(lib, 4),
+            r"inconsistent tensor size, expected tensor \[3\] and src \[4\]",
+        ),
+        (
+            lambda lib: Z(lib, 2, 3) @ Z(lib, 4),
+            r"size mismatch, got input \(2\), mat \(2x3\), vec \(4\)",
+        ),
+        (
+            lambda lib: Z(lib, 2, 2, 3) @ Z(lib, 2, 4, 5),
+            r"Expected size for first two dimensions of batch2 tensor to be: \[2, 3\] but got: \[2, 4\]",
+        ),
+        (
+            lambda lib: Z(lib, 2, 2, 3) @ Z(lib, 3, 3, 5),
+            r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0",
+        ),
+        (
+            lambda lib: lib.matmul(Z(lib, ()), Z(lib, 3)),
+            "both arguments to matmul need to be at least 1D, but they are 0D and 1D",
+        ),
         (lambda lib: Z(lib, 2, 3).mm(Z(lib, 3)), "mat2 must be a matrix"),
         (lambda lib: Z(lib, 3).mm(Z(lib, 3, 3)), "self must be a matrix"),
-        (lambda lib: Z(lib, 2, 3, 4).bmm(Z(lib, 3, 4, 5)), r"batch2 tensor to be: \[2, 4\] but got: \[3, 4\]"),
+        (
+            lambda lib: Z(lib, 2, 3, 4).bmm(Z(lib, 3, 4, 5)),
+            r"batch2 tensor to be: \[2, 4\] but got: \[3, 4\]",
+        ),
         (lambda lib: Z(lib, 2, 3).bmm(Z(lib, 3, 4, 5)), "batch1 must be a 3D tensor"),
-        (lambda lib: Z(lib, 2, 3) @ Z(lib, 3, 2, dtype=lib.float64), "expected m1 and m2 to have the same dtype, but got: float != double"),
+        (
+            lambda lib: Z(lib, 2, 3) @ Z(lib, 3, 2, dtype=lib.float64),
+            "expected m1 and m2 to have the same dtype, but got: float != double",
+        ),
         (lambda lib: Z(lib, 2, 3) @ [1.0, 2.0, 3.0], "."),
         (lambda lib: lib.matmul([1.0], Z(lib, 1)), "."),
     ],

@@ -153,9 +153,10 @@ def test_setitem_on_view_writes_through() -> None:
     v = x[1]
     v[2] = 5.0
     x[:, 0][1:] = 1.0
-    assert x.tolist() == torch.tensor(
-        [[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 5.0, 0.0], [1.0, 0.0, 0.0, 0.0]]
-    ).tolist()
+    assert (
+        x.tolist()
+        == torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 5.0, 0.0], [1.0, 0.0, 0.0, 0.0]]).tolist()
+    )
 
 
 # ---------------------------------------------------------------- views
@@ -163,8 +164,17 @@ def test_setitem_on_view_writes_through() -> None:
 
 def test_views_share_storage() -> None:
     x = numtorch.zeros(2, 3)
-    for view in (x.view(6), x.reshape(3, 2), x[0], x.t(), x.unsqueeze(0), x.permute(1, 0),
-                 x.expand(4, 2, 3), x[:, 1:], x.flatten()):
+    for view in (
+        x.view(6),
+        x.reshape(3, 2),
+        x[0],
+        x.t(),
+        x.unsqueeze(0),
+        x.permute(1, 0),
+        x.expand(4, 2, 3),
+        x[:, 1:],
+        x.flatten(),
+    ):
         x.add_(1)
         assert view.sum().item() == x.sum().item() * view.numel() / 6
 
@@ -190,47 +200,110 @@ def test_view_on_non_contiguous_raises() -> None:
     [
         (lambda lib: lib.zeros(2, 3).view(4), r"shape '\[4\]' is invalid for input of size 6"),
         (lambda lib: lib.zeros(2, 3).reshape(-1, -1), "only one dimension can be inferred"),
-        (lambda lib: lib.zeros(2, 3).reshape(4, -1), r"shape '\[4, -1\]' is invalid for input of size 6"),
+        (
+            lambda lib: lib.zeros(2, 3).reshape(4, -1),
+            r"shape '\[4, -1\]' is invalid for input of size 6",
+        ),
         (lambda lib: lib.zeros(2, 3).view(2.0, 3), r"view\(\)"),
         (lambda lib: lib.zeros(2, 3).permute(0, 1.0), r"permute\(\): argument 'dims'"),
         (lambda lib: lib.zeros(0, 3).reshape(3, 0, -1), "can be any value and is ambiguous"),
-        (lambda lib: lib.zeros(3, 4)[:, lib.tensor([True, False])], r"The shape of the mask \[2\] at index 0 does not match the shape of the indexed tensor \[3, 4\] at index 1"),
+        (
+            lambda lib: lib.zeros(3, 4)[:, lib.tensor([True, False])],
+            r"The shape of the mask \[2\] at index 0 does not match the shape of the indexed tensor \[3, 4\] at index 1",
+        ),
         (lambda lib: lib.zeros(3, 4)[..., 0, 0, 0], "too many indices for tensor of dimension 2"),
         (lambda lib: lib.stack([]), "stack expects a non-empty TensorList"),
-        (lambda lib: lib.zeros(2, 3).permute(0), "number of dimensions in the tensor input does not match"),
+        (
+            lambda lib: lib.zeros(2, 3).permute(0),
+            "number of dimensions in the tensor input does not match",
+        ),
         (lambda lib: lib.zeros(2, 3).permute(0, 0), "duplicate dims"),
         (lambda lib: lib.zeros(2, 3).permute(0, 2), "Dimension out of range"),
-        (lambda lib: lib.zeros(2, 3).transpose(0, 2), r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
-        (lambda lib: lib.zeros(2, 3, 4).t(), "t\\(\\) expects a tensor with <= 2 dimensions, but self is 3D"),
-        (lambda lib: lib.zeros(2, 3).unsqueeze(3), r"Dimension out of range \(expected to be in range of \[-3, 2\], but got 3\)"),
+        (
+            lambda lib: lib.zeros(2, 3).transpose(0, 2),
+            r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)",
+        ),
+        (
+            lambda lib: lib.zeros(2, 3, 4).t(),
+            "t\\(\\) expects a tensor with <= 2 dimensions, but self is 3D",
+        ),
+        (
+            lambda lib: lib.zeros(2, 3).unsqueeze(3),
+            r"Dimension out of range \(expected to be in range of \[-3, 2\], but got 3\)",
+        ),
         (lambda lib: lib.zeros(2, 3).squeeze(2), "Dimension out of range"),
         (lambda lib: lib.zeros(2, 3).flatten(2), "Dimension out of range"),
         (lambda lib: lib.zeros(2, 3, 4).flatten(2, 1), "start_dim cannot come after end_dim"),
-        (lambda lib: lib.zeros(2, 3).expand(3, 3), r"The expanded size of the tensor \(3\) must match the existing size \(2\) at non-singleton dimension 0"),
-        (lambda lib: lib.zeros(2, 3).expand(3), "the number of sizes provided \\(1\\) must be greater or equal to the number of dimensions in the tensor \\(2\\)"),
+        (
+            lambda lib: lib.zeros(2, 3).expand(3, 3),
+            r"The expanded size of the tensor \(3\) must match the existing size \(2\) at non-singleton dimension 0",
+        ),
+        (
+            lambda lib: lib.zeros(2, 3).expand(3),
+            "the number of sizes provided \\(1\\) must be greater or equal to the number of dimensions in the tensor \\(2\\)",
+        ),
         (lambda lib: lib.zeros(3, 4)[3], "index 3 is out of bounds for dimension 0 with size 3"),
-        (lambda lib: lib.zeros(3, 4)[0, -5], "index -5 is out of bounds for dimension 1 with size 4"),
+        (
+            lambda lib: lib.zeros(3, 4)[0, -5],
+            "index -5 is out of bounds for dimension 1 with size 4",
+        ),
         (lambda lib: lib.zeros(3, 4)[[0, 5]], "out of bounds"),
         (lambda lib: lib.zeros(3, 4)[0, 0, 0], "too many indices for tensor of dimension 2"),
         (lambda lib: lib.zeros(3)[1.5], "only integers, slices"),
-        (lambda lib: lib.zeros(3)[lib.tensor([0.0])], "tensors used as indices must be long, int, byte or bool tensors"),
-        (lambda lib: lib.zeros(3)[lib.tensor([True, False])], "The shape of the mask \\[2\\] at index 0 does not match the shape of the indexed tensor \\[3\\] at index 0"),
+        (
+            lambda lib: lib.zeros(3)[lib.tensor([0.0])],
+            "tensors used as indices must be long, int, byte or bool tensors",
+        ),
+        (
+            lambda lib: lib.zeros(3)[lib.tensor([True, False])],
+            "The shape of the mask \\[2\\] at index 0 does not match the shape of the indexed tensor \\[3\\] at index 0",
+        ),
         (lambda lib: lib.zeros(3)[::-1], "step must be greater than zero"),
-        (lambda lib: lib.cat([lib.zeros(2, 3), lib.zeros(2, 4)]), "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list"),
-        (lambda lib: lib.cat([lib.zeros(2, 3), lib.zeros(3)]), "Tensors must have same number of dimensions: got 2 and 1"),
+        (
+            lambda lib: lib.cat([lib.zeros(2, 3), lib.zeros(2, 4)]),
+            "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list",
+        ),
+        (
+            lambda lib: lib.cat([lib.zeros(2, 3), lib.zeros(3)]),
+            "Tensors must have same number of dimensions: got 2 and 1",
+        ),
         (lambda lib: lib.cat([lib.zeros(2), lib.zeros(2)], 1), "Dimension out of range"),
         (lambda lib: lib.cat([]), "expected a non-empty list of Tensors"),
         (lambda lib: lib.cat(lib.zeros(2)), "must be tuple of Tensors"),
-        (lambda lib: lib.cat([lib.tensor(1.0)]), "zero-dimensional tensor \\(at position 0\\) cannot be concatenated"),
-        (lambda lib: lib.stack([lib.zeros(2), lib.zeros(3)]), r"stack expects each tensor to be equal size, but got \[2\] at entry 0 and \[3\] at entry 1"),
+        (
+            lambda lib: lib.cat([lib.tensor(1.0)]),
+            "zero-dimensional tensor \\(at position 0\\) cannot be concatenated",
+        ),
+        (
+            lambda lib: lib.stack([lib.zeros(2), lib.zeros(3)]),
+            r"stack expects each tensor to be equal size, but got \[2\] at entry 0 and \[3\] at entry 1",
+        ),
         (lambda lib: lib.stack([lib.zeros(2)], 2), "Dimension out of range"),
-        (lambda lib: lib.zeros(5).split([2, 2]), "split_with_sizes expects split_sizes to sum exactly to 5"),
-        (lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([[4]])), "index 4 is out of bounds for dimension 1 with size 4"),
-        (lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([0])), "Index tensor must have the same number of dimensions as input tensor"),
-        (lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([[0.0]])), "gather\\(\\): Expected dtype int32/int64 for index"),
+        (
+            lambda lib: lib.zeros(5).split([2, 2]),
+            "split_with_sizes expects split_sizes to sum exactly to 5",
+        ),
+        (
+            lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([[4]])),
+            "index 4 is out of bounds for dimension 1 with size 4",
+        ),
+        (
+            lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([0])),
+            "Index tensor must have the same number of dimensions as input tensor",
+        ),
+        (
+            lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([[0.0]])),
+            "gather\\(\\): Expected dtype int32/int64 for index",
+        ),
         (lambda lib: lib.zeros(3, 4).gather(2, lib.tensor([[0]])), "Dimension out of range"),
-        (lambda lib: lib.zeros(2, 4).gather(1, lib.zeros(3, 1, dtype=lib.int64)), r"Size does not match at dimension 0 expected index \[3, 1\] to be no larger than self \[2, 4\] apart from dimension 1"),
-        (lambda lib: lib.zeros(2, 4, dtype=lib.float64).expand(3), r"expand\(torch.DoubleTensor\{\[2, 4\]\}, size=\[3\]\)"),
+        (
+            lambda lib: lib.zeros(2, 4).gather(1, lib.zeros(3, 1, dtype=lib.int64)),
+            r"Size does not match at dimension 0 expected index \[3, 1\] to be no larger than self \[2, 4\] apart from dimension 1",
+        ),
+        (
+            lambda lib: lib.zeros(2, 4, dtype=lib.float64).expand(3),
+            r"expand\(torch.DoubleTensor\{\[2, 4\]\}, size=\[3\]\)",
+        ),
     ],
 )
 def test_errors(fn, match: str) -> None:
@@ -250,7 +323,9 @@ def test_errors(fn, match: str) -> None:
         lambda lib: lib.arange(6).reshape(2, 3)[None, ..., None].shape,
         lambda lib: lib.zeros(0, 3).reshape(3, 0, 2, 0).shape,
         lambda lib: lib.zeros(3, 4).gather(1, lib.tensor([[0, 3]], dtype=lib.int32)),
-        lambda lib: lib.arange(6).reshape(2, 3)[lib.tensor([[True, False, True], [False, True, False]])],
+        lambda lib: lib.arange(6).reshape(2, 3)[
+            lib.tensor([[True, False, True], [False, True, False]])
+        ],
         lambda lib: lib.arange(6).reshape(2, 3)[:, lib.tensor([True, False, True])],
         lambda lib: lib.arange(6).reshape(2, 3)[lib.tensor(True)],
         lambda lib: lib.zeros(2, 0).flatten().shape,
@@ -262,3 +337,58 @@ def test_errors(fn, match: str) -> None:
 )
 def test_values(make) -> None:
     check_same(make)
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (
+            lambda lib: lib.ones(2, 2).gather(0, [[0]]),
+            "argument 'index' .*must be Tensor, not list",
+        ),
+        (lambda lib: lib.ones(4).chunk(0), "chunk expects `chunks` to be greater than 0, got: 0"),
+        (lambda lib: lib.ones(2)["a"], "invalid data type 'str'"),
+        (
+            lambda lib: lib.ones(2, 3).__setitem__(0, lib.ones(4)),
+            r"The expanded size of the tensor \(3\) must match the existing size \(4\)",
+        ),
+        (lambda lib: lib.ones(2, 2).transpose(0, "1"), "."),
+        (lambda lib: lib.ones(2).unsqueeze(1.5), "."),
+        (lambda lib: lib.ones(2).view("a"), "."),
+        (lambda lib: lib.ones(2).reshape(None), "."),
+        (lambda lib: lib.cat([lib.ones(2), 1]), "."),
+        (lambda lib: lib.stack(lib.ones(2, 2)), "."),
+        (lambda lib: lib.ones(2).expand("a"), "."),
+        (lambda lib: lib.ones(2).permute(None), "."),
+        (lambda lib: lib.ones(2, 2).flatten(0.0), "."),
+        (lambda lib: lib.ones(4).split(1.5), "."),
+        (
+            lambda lib: lib.ones(3, 4).narrow(1, 2, 3),
+            r"start \(2\) \+ length \(3\) exceeds dimension size \(4\)",
+        ),
+        (lambda lib: lib.ones(3, 4).narrow(2, 0, 1), "Dimension out of range"),
+    ],
+)
+def test_wrong_arguments(fn, match: str) -> None:
+    check_error(fn, match)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda lib, x: x.narrow(1, 1, 2), lambda lib, x: lib.narrow(x, 0, -2, 2) * 2],
+)
+def test_narrow(fn) -> None:
+    check_op(fn, (3, 4))
+    check_gradcheck(fn, (3, 4))
+
+
+def test_element_is_a_view() -> None:
+    def run(lib):
+        x = lib.zeros(2, 3)
+        x[1, 2].add_(1)
+        x[0][1].fill_(4)
+        v = lib.arange(4)
+        v[-1].mul_(10)
+        return x, v
+
+    check_same(run)

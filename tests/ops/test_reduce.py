@@ -127,7 +127,10 @@ def test_var_warns_without_degrees_of_freedom() -> None:
 @pytest.mark.parametrize(
     ("fn", "match"),
     [
-        (lambda lib: lib.ones(2, 3).sum(2), r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)"),
+        (
+            lambda lib: lib.ones(2, 3).sum(2),
+            r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)",
+        ),
         (lambda lib: lib.ones(2, 3).sum(-3), "Dimension out of range"),
         (lambda lib: lib.ones(2, 3).mean((0, 5)), "Dimension out of range"),
         (lambda lib: lib.ones(2, 3).max(2), "Dimension out of range"),
@@ -136,9 +139,28 @@ def test_var_warns_without_degrees_of_freedom() -> None:
         (lambda lib: lib.ones(2, 3).var(4), "Dimension out of range"),
         (lambda lib: lib.ones(2, 3).amax(-5), "Dimension out of range"),
         (lambda lib: lib.ones(2, 3).sum((0, 0)), "appears multiple times in the list of dims"),
-        (lambda lib: lib.ones(2, dtype=lib.int64).mean(), "mean\\(\\): could not infer output dtype"),
-        (lambda lib: lib.zeros(0).max(), "Expected reduction dim to be specified for input.numel\\(\\) == 0"),
-        (lambda lib: lib.zeros(0).argmax(), "Expected reduction dim to be specified for input.numel\\(\\) == 0"),
+        (
+            lambda lib: lib.ones(2, dtype=lib.int64).mean(),
+            "mean\\(\\): could not infer output dtype.*Got: Long",
+        ),
+        (lambda lib: lib.ones(2, dtype=lib.int64).std(), "std and var only support floating point"),
+        (
+            lambda lib: lib.ones(2, dtype=lib.int64).var(0),
+            "std and var only support floating point",
+        ),
+        (
+            lambda lib: lib.ones(2, dtype=lib.int64).softmax(0),
+            "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'",
+        ),
+        (lambda lib: lib.ones(2, dtype=lib.int64).log_softmax(0), "not implemented for 'Long'"),
+        (
+            lambda lib: lib.zeros(0).max(),
+            "Expected reduction dim to be specified for input.numel\\(\\) == 0",
+        ),
+        (
+            lambda lib: lib.zeros(0).argmax(),
+            "Expected reduction dim to be specified for input.numel\\(\\) == 0",
+        ),
         (lambda lib: lib.zeros(0, 2).max(0), "Expected reduction dim 0 to have non-zero size"),
         (lambda lib: lib.ones(2).softmax(), "dim"),
         (lambda lib: lib.sum([1.0]), "must be Tensor"),
@@ -146,3 +168,18 @@ def test_var_warns_without_degrees_of_freedom() -> None:
 )
 def test_errors(fn, match: str) -> None:
     check_error(fn, match)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.ones(2).sum(dim="a"),
+        lambda lib: lib.ones(2).sum(1.0),
+        lambda lib: lib.ones(2).mean("x"),
+        lambda lib: lib.ones(2).max("x"),
+        lambda lib: lib.ones(2).argmax(0.5),
+        lambda lib: lib.ones(2).softmax("a"),
+    ],
+)
+def test_wrong_argument_types(fn) -> None:
+    check_error(fn, ".")
