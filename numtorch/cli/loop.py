@@ -14,6 +14,7 @@ from pathlib import Path
 import numtorch as torch
 from numtorch import nn
 from numtorch.cli.progress import Progress
+from numtorch.cli.report import read_metrics, write_metrics
 
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -126,7 +127,8 @@ class _Run:
             "epoch": self.epoch,
             "rng_state": torch.get_rng_state(),
             "shuffle_rng_state": self.shuffle.get_state(),
-            "history": self.history,
+            # wall-clock timings stay out: the same seed must give byte-identical checkpoints
+            "history": [{k: v for k, v in row.items() if k != "seconds"} for row in self.history],
         }
 
     def restore(self, state: dict) -> None:
@@ -135,33 +137,48 @@ class _Run:
         self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng_state"])
         self.shuffle.set_state(state["shuffle_rng_state"])
-        self.epoch, self.history = int(state["epoch"]), list(state["history"])
+        self.epoch, self.history = int(state["epoch"]), [dict(row) for row in state["history"]]
 
 
-def train(cfg, dataset, run_dir: Path, resume_state: dict | None, quiet: bool) -> RunResult:
+def _recover_timings(history: list[dict], run_dir: Path) -> None:
+    """Epoch timings are not in checkpoints; take them from the run's metrics.json if there."""
+    try:
+        saved = {row["epoch"]: row.get("seconds") for row in read_metrics(run_dir)}
+    except (OSError, ValueError, KeyError, TypeError):
+        saved = {}
+    for row in history:
+        row["seconds"] = saved.get(row["epoch"])
+
+
+def train(cfg, dataset, run_dir: Path, resume_state: dict | None) -> RunResult:
     """Train for ``cfg.epochs`` epochs, saving a checkpoint after each; Ctrl-C stops cleanly."""
     run_dir.mkdir(parents=True, exist_ok=True)
     run = _Run(cfg, dataset)
     if resume_state is not None:
         run.restore(resume_state)
+        _recover_timings(run.history, run_dir)
     path = run_dir / CHECKPOINT
     start = time.perf_counter()
     try:
         while run.epoch < cfg.epochs:
-            _one_epoch(run, dataset, quiet)
-            torch.save(run.state(), path)
+            _one_epoch(run, dataset)
+            torch.save(run.state(), path)  # atomic: an interrupted save keeps the old file
+            write_metrics(run_dir, run.history)
     except KeyboardInterrupt:
+        # The checkpoint on disk is the end of the last whole epoch; saving the half-trained
+        # weights now would break the bit-identical resume.
         if run.epoch:
-            torch.save(run.state(), path)
-        print(
-            f"\ninterrupted during epoch {run.epoch + 1}: the checkpoint {path} holds epoch "
-            f"{run.epoch}; continue with: numtorch train --resume {path}"
-        )
+            print(
+                f"\ninterrupted during epoch {run.epoch + 1}: the checkpoint {path} holds epoch "
+                f"{run.epoch}; continue with: numtorch train --resume {path}"
+            )
+        else:
+            print("\ninterrupted before the first epoch ended: no checkpoint was written")
         return RunResult(run.history, run.model, path, time.perf_counter() - start, True)
     return RunResult(run.history, run.model, path, time.perf_counter() - start)
 
 
-def _one_epoch(run: _Run, dataset, quiet: bool) -> None:
+def _one_epoch(run: _Run, dataset) -> None:
     t0 = time.perf_counter()
     label = f"p={run.cfg.dropout2d:g} epoch {run.epoch + 1}/{run.cfg.epochs}"
     progress = Progress(len(dataset.y_train), label)

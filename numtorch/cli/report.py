@@ -22,6 +22,10 @@ def write_metrics(run_dir: Path, history: list[dict]) -> None:
     (run_dir / "metrics.json").write_text(json.dumps(history, indent=2) + "\n")
 
 
+def read_metrics(run_dir: Path) -> list[dict]:
+    return json.loads((run_dir / "metrics.json").read_text())
+
+
 def _first_dropout2d(model: torch.nn.Module) -> torch.nn.Module | None:
     return next((m for m in model.modules() if isinstance(m, torch.nn.Dropout2d)), None)
 
@@ -54,8 +58,6 @@ def capture_dropped_maps(
 
 def write(out: Path, histories: dict[str, list[dict]], runs: list, dataset) -> None:
     """Write every run's metrics, the shared figures and ``summary.md``."""
-    for _, run_dir, result in runs:
-        write_metrics(run_dir, result.history)
     figures = []
     if plot.have_matplotlib():
         plot.plot_curves(histories, out / "curves.png")
@@ -99,7 +101,7 @@ def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
         lines.append(
             f"| {cfg.dropout2d:g} | {last['epoch']} | {last['train_acc']:.4f} | "
             f"{last['test_acc']:.4f} | {last['train_acc'] - last['test_acc']:+.4f} | {best:.4f} | "
-            f"{sum(r['seconds'] for r in result.history):.1f} | "
+            f"{sum(r['seconds'] or 0.0 for r in result.history):.1f} | "
             f"[{prefix}checkpoint.safetensors]({prefix}checkpoint.safetensors) | "
             f"[{prefix}metrics.csv]({prefix}metrics.csv) |"
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -147,13 +146,12 @@ def run_train(args: argparse.Namespace) -> int:
     ps = parse_compare(args.compare) or [cfg.dropout2d]
     dataset = data.load(cfg.dataset, cfg.data_dir)
     out = prepare_out(args.out or (str(Path(args.resume).parent) if args.resume else None))
-    quiet = not sys.stderr.isatty()
     print(f"numtorch train: {dataset.describe()}; model {cfg.model}; report in {out}{os.sep}")
     histories, runs = {}, []
     for p in ps:
         run_cfg = Config(**{**asdict(cfg), "dropout2d": p})
         run_dir = out if len(ps) == 1 else out / f"p={p:g}"
-        result = loop.train(run_cfg, dataset, run_dir, resume_state, quiet)
+        result = loop.train(run_cfg, dataset, run_dir, resume_state)
         if result.interrupted:
             return 130
         histories[f"Dropout2d p={p:g}"] = result.history

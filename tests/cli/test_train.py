@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import numtorch
-from numtorch.cli import loop, plot
+from numtorch.cli import plot
 from numtorch.cli.main import main
+from numtorch.cli.progress import Progress
 
 FAST = ["--batch-size", "64"]
 
@@ -47,17 +48,25 @@ def test_one_epoch_end_to_end_writes_the_report(tmp_path: Path) -> None:
         assert (out / "dropped_maps.png").stat().st_size > 1000
 
 
-def _interrupt_epoch(monkeypatch, which: int) -> None:
-    real = loop.train_epoch
+def _interrupt_after_batches(monkeypatch, batches: int) -> None:
+    """Raise KeyboardInterrupt after ``batches`` optimizer steps, as a Ctrl-C would."""
+    real = Progress.update
     calls = []
 
-    def interrupted(*args, **kwargs):
+    def update(self, *args, **kwargs):
         calls.append(1)
-        if len(calls) == which:
+        if len(calls) == batches:
             raise KeyboardInterrupt
-        return real(*args, **kwargs)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(loop, "train_epoch", interrupted)
+    monkeypatch.setattr(Progress, "update", update)
+
+
+def test_ctrl_c_before_the_first_epoch_ends_writes_nothing(tmp_path, monkeypatch, capsys):
+    _interrupt_after_batches(monkeypatch, 3)
+    assert main(["train", "--epochs", "2", "--out", str(tmp_path), *FAST]) == 130
+    assert "no checkpoint was written" in capsys.readouterr().out
+    assert not (tmp_path / "checkpoint.safetensors").exists()
 
 
 def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
@@ -65,7 +74,7 @@ def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
 ) -> None:
     assert main(["train", "--epochs", "3", "--out", str(tmp_path / "a"), *FAST]) == 0
     with monkeypatch.context() as m:
-        _interrupt_epoch(m, 2)
+        _interrupt_after_batches(m, 23 + 5)  # 23 batches of 64 per epoch: stop inside epoch 2
         assert main(["train", "--epochs", "3", "--out", str(tmp_path / "b"), *FAST]) == 130
     ckpt = tmp_path / "b" / "checkpoint.safetensors"
     assert "--resume" in capsys.readouterr().out
