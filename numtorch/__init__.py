@@ -30,7 +30,15 @@ from numtorch.random import (
     seed,
     set_rng_state,
 )
-from numtorch.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from numtorch.autograd import (
+    enable_grad,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_anomaly_enabled,
+    set_grad_enabled,
+)
 from numtorch import autograd
 
 float = float32  # noqa: A001 - PyTorch's aliases

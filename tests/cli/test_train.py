@@ -18,6 +18,7 @@ from numtorch.cli.main import main
 from numtorch.cli.progress import Progress
 
 FAST = ["--batch-size", "64"]
+SMALL = [*FAST, "--model", "resnet"]  # a tiny ResNet: the checks that train several epochs
 
 
 def _model_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -72,10 +73,10 @@ def test_ctrl_c_before_the_first_epoch_ends_writes_nothing(tmp_path, monkeypatch
 def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    assert main(["train", "--epochs", "3", "--out", str(tmp_path / "a"), *FAST]) == 0
+    assert main(["train", "--epochs", "2", "--out", str(tmp_path / "a"), *SMALL]) == 0
     with monkeypatch.context() as m:
         _interrupt_after_batches(m, 23 + 5)  # 23 batches of 64 per epoch: stop inside epoch 2
-        assert main(["train", "--epochs", "3", "--out", str(tmp_path / "b"), *FAST]) == 130
+        assert main(["train", "--epochs", "2", "--out", str(tmp_path / "b"), *SMALL]) == 130
     ckpt = tmp_path / "b" / "checkpoint.safetensors"
     assert "--resume" in capsys.readouterr().out
     assert numtorch.load(ckpt)["epoch"] == 1
@@ -90,7 +91,7 @@ def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
 
 
 def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
-    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *FAST]) == 0
+    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *SMALL]) == 0
     ckpt = tmp_path / "checkpoint.safetensors"
     assert main(["train", "--resume", str(ckpt), "--epochs", "2"]) == 2
     assert "--epochs 2 differs from the checkpoint's 1" in capsys.readouterr().err
@@ -98,7 +99,7 @@ def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
 
 def test_compare_trains_one_model_per_p(tmp_path: Path) -> None:
     assert (
-        main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *FAST]) == 0
+        main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *SMALL]) == 0
     )
     for sub in ("p=0", "p=0.5"):
         assert (tmp_path / sub / "metrics.csv").exists()
@@ -110,7 +111,7 @@ def test_without_matplotlib_figures_are_skipped_with_a_notice(
     tmp_path, monkeypatch, capsys
 ) -> None:
     monkeypatch.setattr(plot, "have_matplotlib", lambda: False)
-    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *FAST]) == 0
+    assert main(["train", "--epochs", "1", "--out", str(tmp_path), *SMALL]) == 0
     assert "matplotlib is not installed" in capsys.readouterr().out
     assert not (tmp_path / "curves.png").exists()
 
