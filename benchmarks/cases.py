@@ -3,10 +3,22 @@ a zero-argument callable doing one timed unit of work, written once for both lib
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+
+import numpy as np
 
 DROPOUT_SHAPES = [(32, 64, 56, 56), (128, 64, 16, 16), (64, 32, 8, 8), (32, 64, 224, 224)]
 CONV_CASES = [(32, 3, 64, 32), (32, 64, 128, 32), (64, 64, 64, 16)]  # N, C_in, C_out, H=W
+TRAIN_CASES = [("classifier", 32, 16), ("classifier", 32, 32), ("resnet", 32, 32)]  # N, H=W
+# The issue's targets (numtorch / torch, median).
+TARGETS = {"dropout": 0.7, "maxpool": 0.5, "conv": 1.2, "train": 1.0}
+
+
+def copy(shape) -> Callable:
+    """A plain copy into a new array (allocation included): the bandwidth a dropout forward,
+    which must also write a new array, is measured against."""
+    x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    return lambda: x.copy()
 
 
 def dropout2d_forward(lib, shape) -> Callable:
@@ -31,6 +43,17 @@ def dropout2d_eval(lib, shape) -> Callable:
     x = lib.randn(shape)
     layer = lib.nn.Dropout2d(0.5).eval()
     return lambda: layer(x)
+
+
+def eval_is_identity(lib, shape=(2, 3, 4, 4)) -> bool:
+    """Eval-mode Dropout2d returns its input without copying (the same storage)."""
+    x = lib.randn(shape)
+    out = lib.nn.Dropout2d(0.5).eval()(x)
+    if out is x:
+        return True
+    if hasattr(out, "_data"):  # numtorch
+        return bool(np.shares_memory(out._data, x._data))
+    return out.data_ptr() == x.data_ptr()
 
 
 def maxpool_forward_backward(lib, shape) -> Callable:
@@ -114,20 +137,21 @@ def small_resnet(lib, in_channels: int = 3, width: int = 32, blocks: int = 2):
     )
 
 
+def model(lib, model_name: str, size: int):
+    return classifier(lib, 3, size) if model_name == "classifier" else small_resnet(lib)
+
+
 def training_step(lib, model_name: str, n: int, size: int) -> Callable:
     lib.manual_seed(0)
-    if model_name == "classifier":
-        model = classifier(lib, 3, size)
-    else:
-        model = small_resnet(lib)
-        size = 32
-    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    net = model(lib, model_name, size)
+    size = size if model_name == "classifier" else 32
+    opt = lib.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     x = lib.randn(n, 3, size, size)
     y = lib.randint(0, 10, (n,))
 
     def step():
         opt.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
+        loss = lib.nn.functional.cross_entropy(net(x), y)
         loss.backward()
         opt.step()
 

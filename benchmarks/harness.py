@@ -1,38 +1,48 @@
-"""Timing tools: run the same case on PyTorch and numtorch, interleaved, and report medians.
+"""Timing tools: run the same case on PyTorch and on numtorch (one or both kernel paths),
+interleaved in one process, and report medians.
 
-The machine is shared and noisy, so each repetition times torch then numtorch back to back and
-the table reports medians and the ratio of medians (numtorch / torch: lower is better).
+The machine is shared and noisy, so each repetition runs every contender back to back, in a
+rotating order (none always runs on a warmer cache), and the table reports medians and the
+ratio of medians (numtorch / torch: lower is better). ``machine_load`` measures how busy the
+CPUs were with *other* processes meanwhile, so a reader can tell a noisy run.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 @dataclass
 class Result:
-    name: str
-    torch_times: list[float]
-    numtorch_times: list[float]
+    """Seconds per run of each contender (``"torch"``, ``"numba"``, ``"numpy"``)."""
 
-    @property
-    def ratio(self) -> float:
-        return statistics.median(self.numtorch_times) / statistics.median(self.torch_times)
+    name: str
+    times: dict[str, list[float]] = field(default_factory=dict)
+    target: float | None = None
+
+    def median_ms(self, who: str) -> float:
+        return 1e3 * statistics.median(self.times[who])
+
+    def ratio(self, who: str) -> float:
+        return statistics.median(self.times[who]) / statistics.median(self.times["torch"])
 
     def row(self) -> dict:
-        t, n = self.torch_times, self.numtorch_times
-        return {
-            "case": self.name,
-            "torch_median_ms": 1e3 * statistics.median(t),
-            "numtorch_median_ms": 1e3 * statistics.median(n),
-            "numtorch_min_ms": 1e3 * min(n),
-            "numtorch_max_ms": 1e3 * max(n),
-            "ratio": self.ratio,
-        }
+        out: dict = {"case": self.name, "target": self.target}
+        for who, t in self.times.items():
+            out[who] = {
+                "median_ms": 1e3 * statistics.median(t),
+                "min_ms": 1e3 * min(t),
+                "max_ms": 1e3 * max(t),
+                "runs": len(t),
+            }
+            if who != "torch":
+                out[who]["ratio"] = self.ratio(who)
+        return out
 
 
 def _time_once(fn: Callable[[], object]) -> float:
@@ -41,30 +51,86 @@ def _time_once(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def compare(name: str, torch_fn: Callable, numtorch_fn: Callable, repeats: int, warmup: int = 2) -> Result:
-    """Warm both up, then alternate torch and numtorch ``repeats`` times."""
+def compare(
+    name: str,
+    contenders: dict[str, tuple[Callable, Callable[[], None] | None]],
+    repeats: int,
+    warmup: int = 2,
+    target: float | None = None,
+) -> Result:
+    """Warm every contender up, then run them ``repeats`` times in rotating order.
+
+    ``contenders`` maps a name to ``(fn, enter)``: ``enter()`` (if any) is called before each
+    of that contender's runs, untimed (it switches numtorch's kernel path).
+    """
+    names = list(contenders)
     for _ in range(warmup):
-        torch_fn()
-        numtorch_fn()
+        for who in names:
+            fn, enter = contenders[who]
+            if enter:
+                enter()
+            fn()
     gc.collect()
-    t_times, n_times = [], []
+    times: dict[str, list[float]] = {who: [] for who in names}
     for i in range(repeats):
-        # alternate which goes first, so neither always runs on a warmer cache
-        if i % 2:
-            n_times.append(_time_once(numtorch_fn))
-            t_times.append(_time_once(torch_fn))
-        else:
-            t_times.append(_time_once(torch_fn))
-            n_times.append(_time_once(numtorch_fn))
-    return Result(name, t_times, n_times)
+        for who in names[i % len(names) :] + names[: i % len(names)]:
+            fn, enter = contenders[who]
+            if enter:
+                enter()
+            times[who].append(_time_once(fn))
+    return Result(name, times, target)
 
 
-def format_table(rows: list[dict]) -> str:
-    head = "| case | torch median (ms) | numtorch median (ms) | numtorch min / max (ms) | ratio |"
-    lines = [head, "|---|---:|---:|---:|---:|"]
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs, from /proc/stat (None elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+class machine_load:  # noqa: N801 - used as a context manager, like a function
+    """Share of the machine's CPU time spent by *other* processes while the block ran."""
+
+    def __enter__(self) -> machine_load:
+        self.ticks, self.own = _cpu_ticks(), os.times()
+        self.wall = time.perf_counter()
+        self.other: float | None = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        ticks, own = _cpu_ticks(), os.times()
+        if self.ticks is None or ticks is None:
+            return
+        hz = os.sysconf("SC_CLK_TCK")
+        busy = ticks[0] - self.ticks[0]
+        total = max(ticks[1] - self.ticks[1], 1)
+        mine = (own.user + own.system - self.own.user - self.own.system) * hz
+        self.other = max(0.0, (busy - mine) / total)
+
+
+def format_table(rows: list[dict], paths: list[str]) -> str:
+    """A Markdown table: torch median, then per numtorch path its median (min-max) and ratio."""
+    head = "| case | target | torch median ms |"
+    rule = "|---|---:|---:|"
+    for p in paths:
+        head += f" numtorch[{p}] median ms (min-max) | ratio [{p}] |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for r in rows:
-        lines.append(
-            f"| {r['case']} | {r['torch_median_ms']:.2f} | {r['numtorch_median_ms']:.2f} | "
-            f"{r['numtorch_min_ms']:.2f} / {r['numtorch_max_ms']:.2f} | {r['ratio']:.2f} |"
-        )
+        target = f"<= {r['target']}" if r.get("target") else ""
+        line = f"| {r['case']} | {target} | {r['torch']['median_ms']:.2f} |"
+        for p in paths:
+            c = r[p]
+            ok = ""
+            if r.get("target"):
+                ok = " ✓" if c["ratio"] <= r["target"] else " ✗"
+            line += (
+                f" {c['median_ms']:.2f} ({c['min_ms']:.2f}-{c['max_ms']:.2f}) |"
+                f" {c['ratio']:.2f}{ok} |"
+            )
+        lines.append(line)
     return "\n".join(lines)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "randn_like",
     "randint_like",
 ]
+# check_alloc is public to the core (the ops that materialise memory call it), not exported.
 
 
 def _python_dtype(data: Any) -> _dtype.dtype | None:
@@ -182,6 +184,46 @@ def parse_size(size: Sequence[Any], fn: str) -> tuple:
     return size
 
 
+_CHECK_ABOVE = 1 << 26  # bytes: smaller requests skip the /proc/meminfo read
+
+
+def _available_bytes() -> int:
+    """Memory this process can still get without swapping: MemAvailable + SwapFree, or the
+    physical memory where /proc/meminfo is missing."""
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, KeyError, ValueError, IndexError):
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def check_alloc(shape: Sequence[int], dtype: Any) -> None:
+    """Fail fast, with PyTorch's RuntimeError naming the byte count, on a request larger than
+    the memory left, instead of letting NumPy swap the machine (or overflow its size count).
+
+    Example:
+        >>> check_alloc((10**6, 10**6), np.float32)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: [enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 4000000000000 bytes. Error code 12 (Cannot allocate memory)
+    """
+    numel = math.prod(int(s) for s in shape)
+    if numel > _INT64_MAX:
+        raise RuntimeError(
+            f"Storage size calculation overflowed with sizes={[int(s) for s in shape]}"
+        )
+    nbytes = numel * np.dtype(dtype).itemsize
+    if nbytes > _CHECK_ABOVE and nbytes > _available_bytes():
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+            f"memory: you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)"
+        )
+
+
+_INT64_MAX = 2**63 - 1
+
+
 def _float_dtype(dtype: Any, fn: str) -> np.dtype:
     d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
     if not d.is_floating_point:
@@ -189,29 +231,41 @@ def _float_dtype(dtype: Any, fn: str) -> np.dtype:
     return d.numpy
 
 
-def _np_dtype(dtype: Any) -> np.dtype:
+def _np_dtype(dtype: Any, fn: str | None = None) -> np.dtype:
+    if fn is not None:
+        _check_dtype_arg(dtype, fn)
     return (_dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)).numpy
+
+
+def _check_dtype_arg(dtype: Any, fn: str) -> None:
+    """PyTorch's factories refuse a dtype given as a string (``to_dtype``, used internally, e.g.
+    by serialization, still accepts names)."""
+    if isinstance(dtype, str):
+        raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not str")
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
     _check_device(device)
-    return _finish(
-        Tensor._make(np.zeros(parse_size(size, "zeros"), _np_dtype(dtype))), requires_grad
-    )
+    shape, d = parse_size(size, "zeros"), _np_dtype(dtype, "zeros")
+    check_alloc(shape, d)
+    return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
     _check_device(device)
-    return _finish(Tensor._make(np.ones(parse_size(size, "ones"), _np_dtype(dtype))), requires_grad)
+    shape, d = parse_size(size, "ones"), _np_dtype(dtype, "ones")
+    check_alloc(shape, d)
+    return _finish(Tensor._make(np.ones(shape, d)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined)."""
     _check_device(device)
-    shape = parse_size(size, "empty")
-    return _finish(Tensor._make(np.zeros(shape, _np_dtype(dtype))), requires_grad)
+    shape, d = parse_size(size, "empty"), _np_dtype(dtype, "empty")
+    check_alloc(shape, d)
+    return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
 
 def full(
@@ -229,6 +283,7 @@ def full(
             "full(): argument 'fill_value' (position 2) must be Number, not "
             f"{type(fill_value).__name__}"
         )
+    _check_dtype_arg(dtype, "full")
     d = (
         _dtype.to_dtype(dtype)
         if dtype is not None
@@ -239,6 +294,7 @@ def full(
             f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}"
         )
     shape = parse_size((size,), "full")
+    check_alloc(shape, d.numpy)
     return _finish(Tensor._make(np.full(shape, fill_value, d.numpy)), requires_grad)
 
 
@@ -259,8 +315,16 @@ def arange(
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if isinstance(dtype, str):  # PyTorch's overload resolution fails here (no dtype message)
+        raise TypeError(
+            "arange() received an invalid combination of arguments - got dtype=str, but "
+            "expected torch.dtype dtype"
+        )
     d = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype([start, end, step])
+    if d is _dtype.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     count = max(0, math.ceil((end - start) / step))
+    check_alloc((count,), d.numpy)
     values = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
     return _finish(Tensor._make(values.astype(d.numpy)), requires_grad)
 
@@ -271,6 +335,7 @@ def linspace(
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    check_alloc((steps,), _np_dtype(dtype))
     return _finish(
         Tensor._make(np.linspace(start, end, steps).astype(_np_dtype(dtype))), requires_grad
     )
@@ -280,6 +345,9 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     """The identity matrix (n x m)."""
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
+    check_alloc((n, n if m is None else m), _np_dtype(dtype, "eye"))
     return _finish(Tensor._make(np.eye(n, m, dtype=_np_dtype(dtype))), requires_grad)
 
 
@@ -293,6 +361,7 @@ def rand(
     """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
     _check_device(device)
     shape = parse_size(size, "rand")
+    check_alloc(shape, _float_dtype(dtype, "check_uniform_bounds"))
     out = (
         _rng(generator)
         .random(shape, dtype=np.float64)
@@ -312,6 +381,7 @@ def randn(
     _check_device(device)
     shape = parse_size(size, "randn")
     d = _float_dtype(dtype, "normal_kernel_cpu")
+    check_alloc(shape, d)
     out = _rng(generator).standard_normal(
         shape, dtype=d if d in (np.float32, np.float64) else np.float64
     )
@@ -345,6 +415,7 @@ def randint(
         )
     shape = parse_size((size,), "randint")
     d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    check_alloc(shape, d.numpy)
     return _finish(
         Tensor._make(_rng(generator).integers(low, high, shape).astype(d.numpy)), requires_grad
     )
@@ -353,33 +424,41 @@ def randint(
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    check_alloc((n,), np.int64)
     return Tensor._make(_rng(generator).permutation(n).astype(d.numpy))
 
 
-def _like_dtype(input: Tensor, dtype: Any) -> Any:
+def _like_dtype(input: Tensor, dtype: Any, fn: str = "zeros_like") -> Any:
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+    _check_dtype_arg(dtype, fn)
     return input.dtype if dtype is None else dtype
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return zeros(input.shape, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+    dtype = _like_dtype(input, dtype, "zeros_like")
+    return zeros(input.shape, dtype=dtype, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return ones(input.shape, dtype=_like_dtype(input, dtype), requires_grad=requires_grad)
+    dtype = _like_dtype(input, dtype, "ones_like")
+    return ones(input.shape, dtype=dtype, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    _like_dtype(input, dtype, "empty_like")
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(
     input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    return full(
-        input.shape, fill_value, dtype=_like_dtype(input, dtype), requires_grad=requires_grad
-    )
+    dtype = _like_dtype(input, dtype, "full_like")
+    return full(input.shape, fill_value, dtype=dtype, requires_grad=requires_grad)
 
 
 def rand_like(
@@ -389,10 +468,11 @@ def rand_like(
     dtype: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    dtype = _like_dtype(input, dtype, "rand_like")
     return rand(
         input.shape,
         generator=generator,
-        dtype=_like_dtype(input, dtype),
+        dtype=dtype,
         requires_grad=requires_grad,
     )
 
@@ -404,10 +484,11 @@ def randn_like(
     dtype: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    dtype = _like_dtype(input, dtype, "randn_like")
     return randn(
         input.shape,
         generator=generator,
-        dtype=_like_dtype(input, dtype),
+        dtype=dtype,
         requires_grad=requires_grad,
     )
 
@@ -420,6 +501,7 @@ def randint_like(
     generator: Generator | None = None,
     dtype: Any = None,
 ) -> Tensor:
+    dtype = _like_dtype(input, dtype, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, generator=generator, dtype=_like_dtype(input, dtype))
+    return randint(low, high, input.shape, generator=generator, dtype=dtype)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from numtorch import _dtype
+from numtorch._tensor_str import get_printoptions, set_printoptions
 from numtorch.autograd.grad_mode import is_grad_enabled, no_grad
 from numtorch.ops import elementwise as ew
 from numtorch.ops import linalg, movement, reduce
@@ -57,8 +58,11 @@ __all__ = [
     "flatten",
     "flip",
     "floor",
+    "fix",
+    "frac",
     "gather",
     "ge",
+    "get_printoptions",
     "gt",
     "index",
     "index_put_",
@@ -101,7 +105,9 @@ __all__ = [
     "round",
     "rsqrt",
     "sigmoid",
+    "set_printoptions",
     "sign",
+    "trunc",
     "softmax",
     "split",
     "sqrt",
@@ -214,7 +220,9 @@ def _normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple | None:
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not dims:
         return None
-    axes = tuple(normalize_dim(d, ndim) for d in dims) if ndim else ()
+    axes = tuple(normalize_dim(d, ndim) for d in dims)
+    if not ndim:
+        return ()
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
     return axes
@@ -443,7 +451,7 @@ def std(
     correction: Number | None = None,
 ) -> Tensor:
     """Standard deviation: the square root of ``var`` with the same arguments."""
-    out = sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
+    out = ew.StdSqrt.apply(_var(input, dim, unbiased, keepdim, correction, "std"))
     return _named(out, "StdBackward0")
 
 
@@ -457,17 +465,14 @@ def _var(input: Tensor, dim, unbiased, keepdim: bool, correction, name: str) -> 
         correction = 1 if unbiased is None or unbiased else 0
     dims = _normalize_dims(dim, input.ndim)
     count = input.numel() if dims is None else int(np.prod([input.shape[d] for d in dims]))
-    if count - correction <= 0:
+    if count - correction <= 0 or input.numel() == 0:  # PyTorch's factor is 0 when empty
         warnings.warn(
             f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
             "reduction factor (input numel divided by output numel).",
             UserWarning,
             stacklevel=3,
         )
-    centred = sub(input, mean(input, dims, keepdim=True))
-    total = sum(mul(centred, centred), dims, keepdim=keepdim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return div(total, builtins.max(count - correction, 0))
+    return reduce.Var.apply(input, dims, keepdim, correction)
 
 
 def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
@@ -478,7 +483,7 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        out = reduce.Amax.apply(input, None, False, use_min)
+        out = reduce.Amax.apply(input, None, False, use_min, True)
         return _named(out, f"{name.capitalize()}Backward1")
     if isinstance(dim, Tensor):
         return (minimum if use_min else maximum)(input, dim)
@@ -488,9 +493,10 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
     arr = input._data if input.ndim else input._data.reshape(1)
     idx = np.expand_dims((np.argmin if use_min else np.argmax)(arr, axis=axis), axis)
     values = reduce.Gather.apply(input if input.ndim else input.reshape(1), idx, axis)
-    if not keepdim:
-        values = squeeze(values, axis) if input.ndim else values.reshape(())
-        idx = np.squeeze(idx, axis) if input.ndim else idx.reshape(())
+    if not input.ndim:  # a 0-d input gives 0-d results, keepdim or not
+        values, idx = values.reshape(()), idx.reshape(())
+    elif not keepdim:
+        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
     kind = return_types_min if use_min else return_types_max
     values = _named(values, f"{name.capitalize()}Backward0")
     return kind(values, Tensor._make(idx.astype(np.int64)))
@@ -572,12 +578,13 @@ def _softmax_input(input: Tensor, dim: int | None, dtype, name: str) -> tuple[Te
     if dtype is not None:
         input = input.to(dtype)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_type_name(input.dtype)}'"
-        )
+        last = input.ndim <= 1 or normalize_dim(dim, input.ndim) == input.ndim - 1
+        kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_type_name(input.dtype)}'")
+    axis = normalize_dim(dim, input.ndim)
     if input.ndim == 0:
         return input.reshape(1), -1
-    return input, normalize_dim(dim, input.ndim)
+    return input, axis
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
@@ -597,9 +604,9 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` along ``dim`` without overflow."""
     dims = _normalize_dims(dim, input.ndim)
-    with no_grad():
-        peak = amax(input, dims, keepdim=True)
-        peak = where(peak.isfinite(), peak, 0.0)
+    with no_grad():  # np.max with an initial value: an empty dim gives -inf, as PyTorch's
+        peak = np.max(input._data, axis=dims, keepdims=True, initial=-np.inf)
+        peak = Tensor._make(np.where(np.isfinite(peak), peak, 0).astype(input._data.dtype))
     total = sum(exp(sub(input, peak)), dims, keepdim=True)
     out = add(log(total), peak)
     out = out if keepdim else (squeeze(out, dims) if dims else out.reshape(()))
@@ -749,7 +756,8 @@ def view(input: Tensor, *shape: int) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
-    if input.ndim == 0:
+    if input.ndim == 0:  # dims are checked against [-1, 0], as in PyTorch
+        normalize_dim(start_dim, 0), normalize_dim(end_dim, 0)
         return reshape(input, 1)
     start, end = (
         normalize_dim(start_dim, input.ndim),
@@ -775,6 +783,8 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 def permute(input: Tensor, *dims: int) -> Tensor:
     """Reorder dimensions (a view)."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _parse_shape(dims, "dims", "permute")
     if len(dims) != input.ndim:
         raise RuntimeError(
@@ -791,6 +801,7 @@ def permute(input: Tensor, *dims: int) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (a view)."""
     if input.ndim == 0:
+        normalize_dim(dim0, 0), normalize_dim(dim1, 0)
         return input
     axes = list(range(input.ndim))
     a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
@@ -827,6 +838,8 @@ def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
 
 def expand(input: Tensor, *sizes: int) -> Tensor:
     """Broadcast to ``sizes`` without copying; ``-1`` keeps a dimension."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _parse_shape(sizes, "size", "expand")
     if len(sizes) < input.ndim:
         raise RuntimeError(
@@ -858,7 +871,16 @@ def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
 
 
 def contiguous(input: Tensor) -> Tensor:
+    """A C-contiguous tensor with the same values (``input`` itself when it already is one)."""
+    _check_materialise(input)
     return movement.Contiguous.apply(input)
+
+
+def _check_materialise(input: Tensor) -> None:
+    """An expanded view copied out may need far more memory than it holds: check first."""
+    from numtorch._creation import check_alloc
+
+    check_alloc(input.shape, input._data.dtype)
 
 
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
@@ -928,7 +950,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     axis = normalize_dim(dim, input.ndim)
     n = input.shape[axis]
-    if isinstance(split_size_or_sections, int):
+    if isinstance(split_size_or_sections, int) and n == 0 and split_size_or_sections >= 0:
+        sizes = [0]  # an empty dimension splits into one empty piece
+    elif isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
             raise RuntimeError(
                 f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
@@ -955,6 +979,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[normalize_dim(dim, input.ndim)]
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
     return split(input, builtins.max(1, -(-n // chunks)), dim)
 
 
@@ -1056,6 +1082,7 @@ def isclose(
     atol: float = 1e-8,
     equal_nan: bool = False,
 ) -> Tensor:
+    broadcast_shapes(input.shape, getattr(other, "shape", ()))
     return Tensor._make(
         np.isclose(
             input._data,
@@ -1101,20 +1128,49 @@ def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return Tensor._make(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 
 
+def _step(input: Tensor, kind: str, decimals: int = 0) -> Tensor:
+    _check_tensor(input, fn=kind.lower())
+    if input.dtype is _dtype.bool and kind != "Sign":
+        raise NotImplementedError(f"\"{kind.lower()}_vml_cpu\" not implemented for 'Bool'")
+    return ew.Step.apply(input, kind, decimals)
+
+
 def sign(input: Tensor) -> Tensor:
-    return Tensor._make(np.sign(input._data))
+    """-1, 0 or 1 by the sign of each element (0 for NaN); zero gradient, as PyTorch's."""
+    return _step(input, "Sign")
 
 
 def floor(input: Tensor) -> Tensor:
-    return Tensor._make(np.floor(input._data))
+    """Round down; zero gradient, as PyTorch's."""
+    return _step(input, "Floor")
 
 
 def ceil(input: Tensor) -> Tensor:
-    return Tensor._make(np.ceil(input._data))
+    """Round up; zero gradient, as PyTorch's."""
+    return _step(input, "Ceil")
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero; zero gradient, as PyTorch's."""
+    return _step(input, "Trunc")
+
+
+def fix(input: Tensor) -> Tensor:
+    """Alias of ``trunc``."""
+    return trunc(input)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
-    return Tensor._make(np.round(input._data, decimals))
+    """Round half to even (at ``decimals`` places); zero gradient, as PyTorch's."""
+    return _step(input, "Round", decimals)
+
+
+def frac(input: Tensor) -> Tensor:
+    """``input - trunc(input)`` (floating point only); the gradient passes through."""
+    _check_tensor(input, fn="frac")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_type_name(input.dtype)}'")
+    return ew.Frac.apply(input)
 
 
 def count_nonzero(input: Tensor, dim: int | None = None) -> Tensor:
@@ -1139,7 +1195,8 @@ def is_floating_point(input: Tensor) -> bool:
 
 def clone(input: Tensor) -> Tensor:
     """A copy with its own storage; gradients flow back to ``input``."""
-    return ew.Clone.apply(_check_tensor(input, fn="clone"))
+    _check_materialise(_check_tensor(input, fn="clone"))
+    return ew.Clone.apply(input)
 
 
 def _parse_to(args: tuple, kwargs: dict) -> tuple[_dtype.dtype | None, bool]:
@@ -1352,7 +1409,7 @@ def _write_into(target: Tensor, out: Tensor) -> None:
         target.grad_fn = (
             out.grad_fn if out.shape == target.shape else expand(out, target.shape).grad_fn
         )
-        target.requires_grad = True
+        target._requires_grad = True
 
 
 def _type_name(d: _dtype.dtype) -> str:
@@ -1488,15 +1545,28 @@ def bitwise_not(input: Tensor) -> Tensor:
     return Tensor._make(np.invert(input._data))
 
 
+def _check_bitwise(input: Tensor, other: object, name: str) -> None:
+    """PyTorch has no bitwise kernels for floating point: refuse float operands like it."""
+    d = _dtype.result_type(input, other)
+    if d.is_floating_point:
+        raise NotImplementedError(
+            f"\"{name}_cpu\" not implemented for '{_dtype.scalar_type_name(d)}'"
+        )
+
+
 def bitwise_and(input: Tensor, other: object) -> Tensor:
+    _check_bitwise(input, other, "bitwise_and")
     return Tensor._make(np.bitwise_and(input._data, getattr(other, "_data", other)))
 
 
 def bitwise_or(input: Tensor, other: object) -> Tensor:
+    _check_bitwise(input, other, "bitwise_or")
     return Tensor._make(np.bitwise_or(input._data, getattr(other, "_data", other)))
 
 
 def logical_xor(input: Tensor, other: object) -> Tensor:
+    if input.dtype is not _dtype.bool or getattr(other, "dtype", _dtype.bool) is not _dtype.bool:
+        _check_bitwise(input, other, "bitwise_xor")  # reached through ``^``
     return Tensor._make(np.logical_xor(input._data, getattr(other, "_data", other)))
 
 

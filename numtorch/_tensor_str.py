@@ -10,12 +10,77 @@ import numpy as np
 
 from numtorch import _dtype
 
-__all__ = ["tensor_repr"]
+__all__ = ["tensor_repr", "set_printoptions", "get_printoptions"]
 
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_LINEWIDTH = 80
+
+class _PrintOptions:
+    """The options ``set_printoptions`` changes (PyTorch's ``PRINT_OPTS``)."""
+
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None
+
+
+PRINT_OPTS = _PrintOptions()
+
+_PROFILES = {
+    "default": (4, 1000, 3, 80),
+    "short": (2, 1000, 2, 80),
+    "full": (4, math.inf, 3, 80),
+}
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: float | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """Set how tensors print, as ``torch.set_printoptions`` does.
+
+    Args:
+        precision: digits after the point for floating values (default 4).
+        threshold: element count above which a tensor is summarised with ``...`` (1000).
+        edgeitems: items shown at each end of a summarised dimension (3).
+        linewidth: characters per line before wrapping (80).
+        profile: ``'default'``, ``'short'`` or ``'full'``; the other arguments override it.
+        sci_mode: force (True) or forbid (False) scientific notation; None chooses per tensor.
+            Like PyTorch, every call resets it to the value given (None when omitted).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.set_printoptions(precision=2)
+        >>> torch.tensor([1.12345])
+        tensor([1.12])
+        >>> torch.set_printoptions(profile="default")
+    """
+    if profile is not None:
+        if profile in _PROFILES:
+            values = _PROFILES[profile]
+            names = ("precision", "threshold", "edgeitems", "linewidth")
+            for name, value in zip(names, values):
+                setattr(PRINT_OPTS, name, value)
+    for name, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
+        if value is not None:
+            setattr(PRINT_OPTS, name, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions() -> dict:
+    """The current print options as a dict (``torch.get_printoptions``)."""
+    return {
+        name: getattr(PRINT_OPTS, name)
+        for name in ("precision", "threshold", "edgeitems", "linewidth", "sci_mode")
+    }
 
 
 class _Formatter:
@@ -36,50 +101,59 @@ class _Formatter:
         magnitude = np.abs(finite).astype(np.float64)
         lo, hi = magnitude.min(), magnitude.max()
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        auto = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        self.sci_mode = auto if PRINT_OPTS.sci_mode is None else bool(PRINT_OPTS.sci_mode)
+        p = PRINT_OPTS.precision
         if self.sci_mode:
-            widths = [len(f"{v:.{_PRECISION}e}") for v in finite.tolist()]
+            widths = [len(f"{v:.{p}e}") for v in finite.tolist()]
         elif self.int_mode:
             widths = [len(f"{v:.0f}") + 1 for v in finite.tolist()]
         else:
-            widths = [len(f"{v:.{_PRECISION}f}") for v in finite.tolist()]
+            widths = [len(f"{v:.{p}f}") for v in finite.tolist()]
         self.max_width = max(widths)
 
     def format(self, value: float | int | bool) -> str:
+        p = PRINT_OPTS.precision
         if not self.floating:
             text = f"{value}"
         elif self.sci_mode:
-            text = f"{value:{self.max_width}.{_PRECISION}e}"
+            text = f"{value:{self.max_width}.{p}e}"
         elif self.int_mode:
             text = f"{value:.0f}"
             if not (math.isinf(value) or math.isnan(value)):
                 text += "."
         else:
-            text = f"{value:.{_PRECISION}f}"
+            text = f"{value:.{p}f}"
         return (self.max_width - len(text)) * " " + text
 
 
 def _summarized(arr: np.ndarray) -> np.ndarray:
     """Only the elements a summarised print shows (the first and last ``edgeitems`` per dim)."""
+    k = PRINT_OPTS.edgeitems
     if arr.ndim == 0:
         return arr
     if arr.ndim == 1:
-        if arr.shape[0] > 2 * _EDGEITEMS:
-            return np.concatenate((arr[:_EDGEITEMS], arr[-_EDGEITEMS:]))
+        if arr.shape[0] > 2 * k:
+            return np.concatenate((arr[:k], arr[arr.shape[0] - k :]))
         return arr
     rows = list(arr)
-    if arr.shape[0] > 2 * _EDGEITEMS:
-        rows = rows[:_EDGEITEMS] + rows[-_EDGEITEMS:]
-    return np.stack([_summarized(r) for r in rows])
+    if arr.shape[0] > 2 * k:
+        rows = rows[:k] + rows[len(rows) - k :]
+    if not rows:
+        return arr.reshape(-1)[:0]
+    return np.concatenate([_summarized(r).reshape(-1) for r in rows])
 
 
 def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
-    per_line = max(1, math.floor((_LINEWIDTH - indent) / (fmt.max_width + 2)))
-    if summarize and arr.shape[0] > 2 * _EDGEITEMS:
+    k = PRINT_OPTS.edgeitems
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2)))
+    if summarize and not k:
+        data = ["..."]
+    elif summarize and arr.shape[0] > 2 * k:
         data = (
-            [fmt.format(v) for v in arr[:_EDGEITEMS].tolist()]
+            [fmt.format(v) for v in arr[:k].tolist()]
             + [" ..."]
-            + [fmt.format(v) for v in arr[-_EDGEITEMS:].tolist()]
+            + [fmt.format(v) for v in arr[arr.shape[0] - k :].tolist()]
         )
     else:
         data = [fmt.format(v) for v in arr.tolist()]
@@ -92,9 +166,9 @@ def _tensor_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) 
         return fmt.format(arr.item())
     if arr.ndim == 1:
         return _vector_str(arr, indent, summarize, fmt)
-    n = arr.shape[0]
-    if summarize and n > 2 * _EDGEITEMS:
-        rows = list(range(_EDGEITEMS)) + [None] + list(range(n - _EDGEITEMS, n))
+    n, k = arr.shape[0], PRINT_OPTS.edgeitems
+    if summarize and n > 2 * k:
+        rows = list(range(k)) + [None] + list(range(n - k, n))
     else:
         rows = list(range(n))
     slices = ["..." if i is None else _tensor_str(arr[i], indent + 1, summarize, fmt) for i in rows]
@@ -105,7 +179,7 @@ def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     parts = [text]
     last_line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > _LINEWIDTH:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
             parts.append(",\n" + " " * indent + suffix)
             last_line_len = indent + len(suffix)
         else:
@@ -128,9 +202,11 @@ def tensor_repr(t, prefix: str = "tensor(") -> str:
             suffixes.append(f"dtype={t.dtype!r}")
         body = "[]"
     else:
+        if not PRINT_OPTS.edgeitems:
+            suffixes.append(f"size={tuple(arr.shape)}")
         if t.dtype not in (default, _dtype.int64, _dtype.bool):
             suffixes.append(f"dtype={t.dtype!r}")
-        summarize = arr.size > _THRESHOLD
+        summarize = arr.size > PRINT_OPTS.threshold
         fmt = _Formatter(_summarized(arr) if summarize else arr)
         body = _tensor_str(arr, indent, summarize, fmt)
     if t.grad_fn is not None:

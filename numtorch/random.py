@@ -45,6 +45,8 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed from ``seed`` (any int PyTorch accepts) and return ``self``."""
+        if not hasattr(type(seed), "__index__"):  # unlike torch.manual_seed, no int() here
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         self._initial_seed = _check_seed(seed)
         self.rng = np.random.Generator(np.random.PCG64(self._initial_seed))
         return self
@@ -118,7 +120,7 @@ default_generator.seed()  # as in PyTorch, the default stream starts from a fres
 
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator, making every later random draw reproducible."""
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int(seed))  # int() first, as in PyTorch
 
 
 def seed() -> int:

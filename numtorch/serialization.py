@@ -9,6 +9,11 @@ structure in the safetensors metadata (key ``"numtorch"``), and loads back with 
 structure and types: ints stay ints (also as dict keys), tuples stay tuples, and None, bool,
 float (NaN and infinities included) and str round-trip.
 
+Loading treats every file as untrusted: nothing is unpickled or executed, the header is
+validated in full before any tensor is built (see ``numtorch._safetensors_header``), and the
+numtorch metadata is decoded with type checks and bounded nesting, so a truncated, corrupted or
+hostile file raises a RuntimeError naming it, without allocating what the file claims.
+
 Writes are atomic: the bytes go to a temporary file in the same directory, are flushed and
 fsync'd, and ``os.replace`` puts the file under its real name, so a crash never leaves a
 truncated checkpoint there.
@@ -24,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import secrets
 from collections import OrderedDict
 from pathlib import Path
@@ -33,6 +39,7 @@ import numpy as np
 import safetensors.numpy
 
 from numtorch import _dtype
+from numtorch._safetensors_header import _check_header, _header, _parse_json, _short
 from numtorch.tensor import Size, Tensor
 
 __all__ = ["save", "load"]
@@ -40,6 +47,7 @@ __all__ = ["save", "load"]
 _META_KEY = "numtorch"
 _VERSION = 1
 _CHUNK = 1 << 24
+_MAX_DEPTH = 100  # nesting levels; hostile metadata must not exhaust the stack
 _TYPES_HINT = (
     "checkpoints hold tensors, NumPy arrays and scalars, dtypes, int, float, bool, str, None, "
     "and dicts, lists and tuples of them"
@@ -74,6 +82,11 @@ def _encode_array(array: np.ndarray, path: list, arrays: dict) -> str:
 
 def _encode(obj: Any, path: list, arrays: dict) -> Any:
     """The JSON description of ``obj``; its tensors go into ``arrays``. JSON objects are tags."""
+    if len(path) >= _MAX_DEPTH:
+        raise ValueError(
+            f"numtorch.save can't store objects nested {_MAX_DEPTH} or more levels deep "
+            f"(at {_where(path[:4])}...)"
+        )
     if obj is None or type(obj) in (bool, int, str):
         return obj
     if type(obj) is float:
@@ -109,41 +122,122 @@ def _encode(obj: Any, path: list, arrays: dict) -> Any:
 
 
 # ------------------------------------------------------------------------ decoding
-def _tensor(array: np.ndarray, node: dict) -> Tensor:
-    t = Tensor._make(array)
-    if node.get("parameter"):
+class _Decoder:
+    """Rebuilds the saved object from its JSON description, trusting nothing in it: every node
+    is type-checked, nesting is bounded and each stored tensor is used at most once. Problems
+    raise ValueError/TypeError, which ``load`` reports as a corrupt file."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays, self.used = arrays, set()
+
+    def array(self, key: Any) -> np.ndarray:
+        if not isinstance(key, str) or key not in self.arrays:
+            raise ValueError(f"reference to a missing tensor {_short(key)}")
+        if key in self.used:
+            raise ValueError(f"tensor {_short(key)} is referenced twice")
+        self.used.add(key)
+        return self.arrays[key]
+
+    def key(self, node: Any, depth: int) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, dict) and set(node) == {"float"}:
+            return self(node, depth)
+        if isinstance(node, dict) and set(node) == {"tuple"} and isinstance(node["tuple"], list):
+            return tuple(self.key(k, depth + 1) for k in node["tuple"])
+        raise TypeError(f"bad dict key {_short(node)}")
+
+    def __call__(self, node: Any, depth: int = 0) -> Any:
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"the object nests deeper than {_MAX_DEPTH} levels")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self(n, depth + 1) for n in node]
+        if not isinstance(node, dict):  # pragma: no cover - JSON has no other types
+            raise TypeError(f"bad node {_short(node)}")
+        for tag, decode in _TAGS.items():
+            if tag in node:
+                return decode(self, node, depth + 1)
+        raise ValueError(f"unknown node {_short(sorted(node))}")
+
+    def items(self, node: dict, depth: int) -> list:
+        if not isinstance(node["dict"], list):
+            raise TypeError(f"bad dict node {_short(node)}")
+        return [(self.key(k, depth), self(v, depth)) for k, v in node["dict"]]
+
+    def seq(self, node: list, depth: int) -> list:
+        if not isinstance(node, list):
+            raise TypeError(f"expected a list, got {_short(node)}")
+        return [self(n, depth) for n in node]
+
+
+def _flag(node: dict, key: str) -> bool:
+    value = node.get(key, False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} must be a bool, got {_short(value)}")
+    return value
+
+
+def _tensor(dec: _Decoder, node: dict, depth: int) -> Tensor:
+    t = Tensor._make(dec.array(node["tensor"]))
+    if _flag(node, "parameter"):
         from numtorch.nn.parameter import Parameter
 
-        return Parameter(t, bool(node.get("requires_grad")))
-    return t.requires_grad_(True) if node.get("requires_grad") else t
+        return Parameter(t, _flag(node, "requires_grad"))
+    return t.requires_grad_(True) if _flag(node, "requires_grad") else t
 
 
-def _decode(node: Any, arrays: dict) -> Any:
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        return [_decode(n, arrays) for n in node]
-    if "tensor" in node:
-        return _tensor(arrays[node["tensor"]], node)
-    if "dict" in node:
-        items = [(_decode(k, arrays), _decode(v, arrays)) for k, v in node["dict"]]
-        return OrderedDict(items) if node.get("ordered") else dict(items)
-    if "tuple" in node:
-        return tuple(_decode(n, arrays) for n in node["tuple"])
-    if "float" in node:
-        return float(node["float"])
-    if "ndarray" in node:
-        return arrays[node["ndarray"]]
-    if "scalar" in node:
-        return np.dtype(node["scalar"]).type(_decode(node["value"], arrays))
-    if "dtype" in node:
-        return _dtype.to_dtype(node["dtype"])
-    if "size" in node:
-        return Size(_decode(n, arrays) for n in node["size"])
-    raise ValueError(f"unknown node {sorted(node)}")
+def _scalar(dec: _Decoder, node: dict, depth: int) -> Any:
+    name, value = node["scalar"], dec(node["value"], depth)
+    if not isinstance(name, str) or not _SCALAR_NAME.fullmatch(name) or isinstance(value, str):
+        raise TypeError(f"bad NumPy scalar node {_short(node)}")
+    kind = np.dtype(name).kind
+    if kind not in "biuf":
+        raise TypeError(f"bad NumPy scalar dtype {_short(name)}")
+    return np.dtype(name).type(value)
+
+
+def _text(node: dict, tag: str) -> str:
+    if not isinstance(node[tag], str):
+        raise TypeError(f"bad {tag} node {_short(node)}")
+    return node[tag]
+
+
+def _name(node: dict, tag: str) -> str:
+    """A dtype name: letters and digits only (NumPy parses "a,b" strings with ast)."""
+    name = _text(node, tag)
+    if not _SCALAR_NAME.fullmatch(name):
+        raise TypeError(f"bad {tag} name {_short(name)}")
+    return name
+
+
+_SCALAR_NAME = re.compile(r"[a-z]{3,8}[0-9]{0,3}")
+_TAGS = {
+    "tensor": _tensor,
+    "dict": lambda dec, n, d: (OrderedDict if _flag(n, "ordered") else dict)(dec.items(n, d)),
+    "tuple": lambda dec, n, d: tuple(dec.seq(n["tuple"], d)),
+    "float": lambda dec, n, d: float(_text(n, "float")),
+    "ndarray": lambda dec, n, d: dec.array(n["ndarray"]),
+    "scalar": _scalar,
+    "dtype": lambda dec, n, d: _dtype.to_dtype(_name(n, "dtype")),
+    "size": lambda dec, n, d: Size(dec.seq(n["size"], d)),
+}
 
 
 # ------------------------------------------------------------------------ files
+_BAD_METADATA = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RuntimeError,
+    SyntaxError,  # a validation gap (NumPy parses "a,b" dtype strings with ast) is still damage
+)
+
+
 def _write_all(out: BinaryIO, data: bytes) -> None:
     """Write ``data`` in chunks (a seam the tests use to simulate a crash mid-write)."""
     view = memoryview(data)
@@ -158,7 +252,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, as open()
     try:
-        with os.fdopen(fd, "wb") as out:
+        try:
+            out = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            raise
+        with out:
             _write_all(out, data)
             out.flush()
             os.fsync(out.fileno())
@@ -194,13 +293,28 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     arrays: dict[str, np.ndarray] = {}
     description = {"version": _VERSION, "object": _encode(obj, [], arrays)}
     metadata = {"format": "pt", _META_KEY: json.dumps(description, allow_nan=False)}
-    data = safetensors.numpy.save(arrays, metadata=metadata)
+    data = _canonical_header(safetensors.numpy.save(arrays, metadata=metadata))
     if hasattr(f, "write"):
         _write_all(f, data)
     elif isinstance(f, (str, os.PathLike)):
         _atomic_write(Path(f), data)
     else:
         raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
+
+
+def _canonical_header(data: bytes) -> bytes:
+    """``data`` with the header's ``__metadata__`` keys sorted, so equal objects give equal bytes.
+
+    The safetensors package writes ``__metadata__`` from a hash map, in random key order on
+    every save; the re-serialised header has the same length (it is padded with spaces).
+    """
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + n])
+    header["__metadata__"] = dict(sorted(header.get("__metadata__", {}).items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(text) > n:  # cannot happen for the headers save() writes; keep the original then
+        return data
+    return data[:8] + text.ljust(n) + data[8 + n :]
 
 
 def _read(f: str | os.PathLike | BinaryIO) -> tuple[bytes, str]:
@@ -211,54 +325,30 @@ def _read(f: str | os.PathLike | BinaryIO) -> tuple[bytes, str]:
     return Path(f).read_bytes(), os.fspath(f)
 
 
-def _not_safetensors(raw: bytes, name: str, why: str) -> RuntimeError:
-    # torch.save writes a zip archive (PK..) or, in the legacy format, a pickle (0x80, protocol)
-    # (0x00 is no pickle opcode, while a safetensors header length has zero high bytes).
-    pickled = raw[:1] == b"\x80" and raw[1:2] in b"\x02\x03\x04\x05" and raw[2:3] != b"\x00"
-    if raw[:4] == b"PK\x03\x04" or pickled:
-        return RuntimeError(
-            f"{name} is a pickle checkpoint (torch.save); numtorch.load reads only safetensors "
-            "files and never unpickles. Re-save it with safetensors.torch.save_file"
-        )
-    return RuntimeError(f"{name} is {why}")
-
-
-def _header(raw: bytes, name: str) -> dict:
-    """The safetensors JSON header, or a RuntimeError that names the file and says why."""
-    if not raw:
-        raise RuntimeError(f"{name} is empty, not a safetensors checkpoint")
-    size = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
-    if size < 0 or 8 + size > len(raw):
-        raise _not_safetensors(raw, name, "truncated or not a safetensors file (bad header length)")
+def _arrays(raw: bytes, name: str) -> dict[str, np.ndarray]:
     try:
-        header = json.loads(raw[8 : 8 + size])
-    except ValueError as err:
-        raise _not_safetensors(
-            raw, name, f"corrupt: unreadable safetensors header ({err})"
-        ) from None
-    if not isinstance(header, dict):
-        raise RuntimeError(f"{name} is corrupt: the safetensors header is not a JSON object")
-    return header
-
-
-_SUPPORTED = {"BOOL", "U8", "I8", "I16", "I32", "I64", "F16", "F32", "F64"}
-
-
-def _check_dtypes(header: dict, name: str) -> None:
-    """Refuse, by name, tensors numtorch has no dtype for (bfloat16, float8, unsigned wide)."""
-    for key, info in header.items():
-        dtype = info.get("dtype") if isinstance(info, dict) and key != "__metadata__" else None
-        if dtype is not None and dtype not in _SUPPORTED:
-            raise RuntimeError(
-                f"{name}: tensor {key!r} has safetensors dtype {dtype}, which numtorch can't "
-                f"represent (supported: {', '.join(sorted(_SUPPORTED))})"
-            )
+        arrays = safetensors.numpy.load(raw)
+    except Exception as err:  # safetensors raises SafetensorError, or numpy errors on dtypes
+        raise RuntimeError(f"{name} is corrupt or truncated: {_short(str(err))}") from None
+    out = {}
+    for key, array in arrays.items():
+        array = np.require(array, requirements=["C", "A", "W"])
+        if array.dtype == np.bool_:  # a damaged byte (not 0 or 1) must still be a plain bool
+            array = array.view(np.uint8).astype(np.bool_)
+        out[key] = array
+    return out
 
 
 def load(
     f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool = True
 ) -> Any:
     """Load an object written by ``save`` (or any safetensors file, as a dict of tensors).
+
+    The file is untrusted input: nothing in it is executed (no pickle), and the header is
+    validated in full -- length, UTF-8 JSON without duplicate keys, each tensor's dtype, shape
+    and byte span, the spans tiling the data exactly -- before any tensor is built, so a
+    damaged or hostile file fails fast with a RuntimeError naming it instead of allocating what
+    its header claims. The numtorch metadata is decoded with bounded nesting and type checks.
 
     Args:
         f: a path or a binary file object with ``read``.
@@ -272,20 +362,19 @@ def load(
     if map_location is not None and str(map_location) not in ("cpu", "cpu:0"):
         raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {map_location!r}")
     raw, name = _read(f)
+    if not isinstance(raw, (bytes, bytearray)):
+        raise TypeError(f"f.read() must return bytes, but got {type(raw).__name__}")
     header = _header(raw, name)
-    _check_dtypes(header, name)
-    try:
-        arrays = safetensors.numpy.load(raw)
-    except Exception as err:  # safetensors raises SafetensorError, or numpy errors on dtypes
-        raise RuntimeError(f"{name} is corrupt or truncated: {err}") from None
-    arrays = {k: np.require(v, requirements=["C", "A", "W"]) for k, v in arrays.items()}
+    _check_header(header, len(raw) - 8 - int.from_bytes(raw[:8], "little"), name)
+    arrays = _arrays(bytes(raw), name)
     meta = header.get("__metadata__") or {}
     if _META_KEY not in meta:  # a plain safetensors file, e.g. from safetensors.torch
         return {k: Tensor._make(arrays[k]) for k in header if k != "__metadata__"}
     try:
-        description = json.loads(meta[_META_KEY])
-        if description.get("version") != _VERSION:
-            raise ValueError(f"unsupported format version {description.get('version')!r}")
-        return _decode(description["object"], arrays)
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
-        raise RuntimeError(f"{name} is corrupt: bad numtorch metadata ({err!r})") from None
+        description = _parse_json(meta[_META_KEY])
+        if not isinstance(description, dict) or description.get("version") != _VERSION:
+            version = description.get("version") if isinstance(description, dict) else None
+            raise ValueError(f"unsupported format version {_short(version)}")
+        return _Decoder(arrays)(description["object"])
+    except _BAD_METADATA as err:
+        raise RuntimeError(f"{name} is corrupt: bad numtorch metadata ({_short(err)})") from None

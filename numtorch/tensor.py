@@ -104,8 +104,8 @@ class Tensor:
 
     __slots__ = (
         "_data",
-        "grad",
-        "requires_grad",
+        "_grad",
+        "_requires_grad",
         "grad_fn",
         "_version",
         "_base",
@@ -130,9 +130,9 @@ class Tensor:
 
     def _init(self, array: np.ndarray, grad_fn: Function | None) -> None:
         self._data = array
-        self.grad = None
+        self._grad = None
         self.grad_fn = grad_fn
-        self.requires_grad = grad_fn is not None
+        self._requires_grad = grad_fn is not None
         self._version = [0]
         self._base = None
 
@@ -253,8 +253,43 @@ class Tensor:
             )
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise RuntimeError("requires_grad must be a bool")
+        if not self.is_leaf:
+            message = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                message += (
+                    " If you want to use a computed variable in a subgraph that doesn't require "
+                    "differentiation use var_no_grad = var.detach()."
+                )
+            raise RuntimeError(message)
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (None until one arrives)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # autograd writes ``_grad`` directly; this checks what user code assigns, as PyTorch does
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     def backward(
         self,
@@ -295,7 +330,7 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     def clone(self) -> Tensor:
@@ -423,9 +458,9 @@ class Tensor:
             return memo[id(self)]
         out = object.__new__(type(self))
         out._init(self._data.copy(), None)
-        out.requires_grad = self.requires_grad
+        out._requires_grad = self.requires_grad
         memo[id(self)] = out
-        out.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        out._grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         return out
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
@@ -437,6 +472,24 @@ class Tensor:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         F.index_put_(self, key, value)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """``self[indices] = values`` in place; with ``accumulate``, ``+=`` where repeated
+        indices add up. numtorch does not differentiate an accumulated ``values`` (it raises
+        NotImplementedError if asked to); the gradient to ``self`` flows as in PyTorch."""
+        if not isinstance(indices, (tuple, list)):
+            raise TypeError(
+                "index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                f"{type(indices).__name__}"
+            )
+        key = tuple(indices)
+        if not accumulate:
+            return F.index_put_(self, key, values)
+        return _accumulate_put(self, key, values)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """Out-of-place ``index_put_`` on a copy."""
+        return self.clone().index_put_(indices, values, accumulate)
 
     def __contains__(self, element: Any) -> bool:
         return bool(np.any(self._data == getattr(element, "_data", element)))
@@ -596,6 +649,15 @@ class Tensor:
 
     def round(self, *, decimals: int = 0) -> Tensor:
         return F.round(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        return F.trunc(self)
+
+    def fix(self) -> Tensor:
+        return F.fix(self)
+
+    def frac(self) -> Tensor:
+        return F.frac(self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return F.clamp(self, min, max)
@@ -857,7 +919,7 @@ class Tensor:
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
     """Unpickle a ``Tensor`` (module-level so pickle can find it)."""
     out = Tensor._make(array)
-    out.requires_grad = requires_grad
+    out._requires_grad = requires_grad
     return out
 
 
@@ -867,3 +929,55 @@ def _is_operand(x: object) -> bool:
 
 
 from numtorch import _functions as F  # noqa: E402  (the operations need Tensor defined first)
+
+# C++ type names, as PyTorch's grad-assignment message prints the gradient's dtype
+_CPP_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
+
+
+def _check_grad(t: Tensor, g: Any) -> None:
+    """PyTorch's checks on ``t.grad = g``: a Tensor of ``t``'s size and dtype, not ``t``."""
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"assigned grad expected to be a Tensor or None but got grad of type {type(g).__name__}"
+        )
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g.dtype is not t.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_CPP_NAMES[g.dtype.name]}' to a tensor "
+            f"with grad_dtype '{_dtype.scalar_type_name(t.dtype)}'. The gradient must match the "
+            "tensor's grad_dtype (defaults to the tensor's dtype)."
+        )
+    if g.shape != t.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(g.shape)}' to a tensor of size "
+            f"'{list(t.shape)}'. Please ensure that the gradient and the tensor are the same size"
+        )
+
+
+def _accumulate_put(t: Tensor, key: tuple, values: Any) -> Tensor:
+    """``t[key] += values`` with repeated indices adding up (``np.add.at``)."""
+    from numtorch.autograd.grad_mode import is_grad_enabled
+
+    if isinstance(values, Tensor) and values.requires_grad and is_grad_enabled():
+        raise NotImplementedError(
+            "index_put_(accumulate=True): numtorch cannot differentiate 'values'"
+        )
+    k = F._index_key(key)
+    F._check_index(t.shape, k)
+    delta = np.zeros_like(t._data)
+    try:
+        np.add.at(delta, k, np.asarray(getattr(values, "_data", values), dtype=t._data.dtype))
+    except IndexError as err:
+        raise F._reraise_index(err) from None
+    return t.add_(Tensor._make(delta))

@@ -193,3 +193,99 @@ def test_wrong_argument_types(fn, match: str) -> None:
 def test_python_types_as_dtype(py_type) -> None:
     check_same(lambda lib: lib.zeros(2, dtype=py_type))
     check_same(lambda lib: lib.ones(2).to(py_type))
+
+
+# ---------------------------------------------------------------- resource bounds
+# An absurd request fails at once with PyTorch's RuntimeError naming the byte count, instead
+# of letting NumPy swap the machine. 10**6 x 10**6 float32 is 4 TB: more than any CI box.
+
+_ALLOC = r"you tried to allocate 4000000000000 bytes"
+_HUGE = (10**6, 10**6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.empty(*_HUGE),
+        lambda lib: lib.zeros(*_HUGE),
+        lambda lib: lib.ones(_HUGE),
+        lambda lib: lib.full(_HUGE, 1.5),
+        lambda lib: lib.rand(*_HUGE),
+        lambda lib: lib.randn(*_HUGE),
+        lambda lib: lib.randint(0, 3, _HUGE, dtype=lib.int32),
+        lambda lib: lib.arange(10**12, dtype=lib.float32),
+        lambda lib: lib.zeros(1, 1).expand(*_HUGE).contiguous(),
+        lambda lib: lib.zeros(1, 1).expand(*_HUGE).clone(),
+        lambda lib: lib.nn.Linear(*_HUGE),
+    ],
+    ids=[
+        "empty",
+        "zeros",
+        "ones",
+        "full",
+        "rand",
+        "randn",
+        "randint",
+        "arange",
+        "expand_contiguous",
+        "expand_clone",
+        "Linear",
+    ],
+)
+def test_absurd_allocation_fails_fast_naming_the_size(make) -> None:
+    check_error(make, _ALLOC, RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "make, nbytes",
+    [
+        (lambda: numtorch.linspace(0, 1, 10**13), 4 * 10**13),
+        (lambda: numtorch.eye(10**7), 4 * 10**14),
+        (lambda: numtorch.randperm(10**13), 8 * 10**13),
+        (lambda: numtorch.randint(5, (10**6, 10**6)), 8 * 10**12),
+    ],
+)
+def test_absurd_allocation_other_creators(make, nbytes: int) -> None:
+    with pytest.raises(RuntimeError, match=f"allocate {nbytes} bytes"):
+        make()
+
+
+def test_size_overflow_is_pytorchs_error() -> None:
+    check_error(lambda lib: lib.ones(10**10, 10**10, 10**10), "Storage size calculation overflowed")
+
+
+def test_large_but_possible_allocation_still_works() -> None:
+    assert numtorch.zeros(2**24 + 1, dtype=numtorch.float32).shape == (2**24 + 1,)
+
+
+@pytest.mark.parametrize(
+    "fn, match",
+    [
+        (
+            lambda lib: lib.ones(2, dtype="float32"),
+            "ones\\(\\): argument 'dtype' must be torch.dtype",
+        ),
+        (lambda lib: lib.empty(2, dtype="float32"), "empty\\(\\): argument 'dtype' must be"),
+        (lambda lib: lib.full((2,), 1.0, dtype="float32"), "full\\(\\): argument 'dtype' must"),
+        (
+            lambda lib: lib.arange(3, dtype="int64"),
+            "arange\\(\\) received an invalid combination of arguments",
+        ),
+        (lambda lib: lib.ones_like([1, 2]), "ones_like\\(\\): argument 'input' \\(position 1\\)"),
+        (lambda lib: lib.full_like((1,), 2), "full_like\\(\\): argument 'input' \\(position 1\\)"),
+        (lambda lib: lib.rand_like([1.0]), "rand_like\\(\\): argument 'input' \\(position 1\\)"),
+        (lambda lib: lib.randn_like(1.0), "randn_like\\(\\): argument 'input' \\(position 1\\)"),
+        (lambda lib: lib.randint_like([1], 3), "randint_like\\(\\)"),
+        (lambda lib: lib.empty_like([1, 2]), "empty_like\\(\\): argument 'input' \\(position 1\\)"),
+        (
+            lambda lib: lib.zeros_like(lib.ones(1), dtype="int64"),
+            "zeros_like\\(\\): argument 'dtype'",
+        ),
+        (lambda lib: lib.eye(-2, 3), "n must be greater or equal to 0, got -2"),
+        (lambda lib: lib.eye(2, -3), "m must be greater or equal to 0, got -3"),
+        (lambda lib: lib.arange(3, dtype=lib.bool), "\"arange_cpu\" not implemented for 'Bool'"),
+        (lambda lib: lib.randperm(-2), "Trying to create tensor with negative dimension -2"),
+    ],
+)
+def test_factory_argument_errors_match_torch(fn, match):
+    check_error(fn, match)

@@ -370,7 +370,7 @@ def test_cifar10_refuses_object_arrays(tmp_path):
     _cifar_dir(tmp_path)
     path = tmp_path / "cifar-10-batches-py" / "test_batch"
     path.write_bytes(pickle.dumps({"data": np.array([1, "x"], dtype=object), "labels": [0]}, 2))
-    with pytest.raises(pickle.UnpicklingError, match="refusing an object dtype"):
+    with pytest.raises(pickle.UnpicklingError, match="refusing the dtype .O8.: only numeric"):
         D.CIFAR10(tmp_path, train=False)
 
 
@@ -410,3 +410,252 @@ def test_cifar10_missing_batches_are_named(tmp_path):
         D.CIFAR10(tmp_path / "elsewhere")
     with pytest.raises(TypeError, match="train must be a bool"):
         D.CIFAR10(tmp_path, train=1)
+
+
+# ------------------------------------------------------------------ hostile IDX files
+def _idx_header(code: int, shape: tuple) -> bytes:
+    return bytes([0, 0, code, len(shape)]) + np.asarray(shape, ">u4").tobytes()
+
+
+@pytest.mark.parametrize(
+    "blob, message",
+    [
+        (_idx_header(8, (2**31, 2**31)) + bytes(16), r"promises shape \(2147483648, 2147483648\)"),
+        (_idx_header(8, (2**32 - 1,) * 4), "too large for any array"),  # overflows int64
+        (_idx_header(8, (2**32 - 1,) * 4 + (0,)), "too large for any array"),
+        (_idx_header(8, (2**16, 0)) + b"\x01", r"promises shape \(65536, 0\) .* has 13 or more"),
+        # found by fuzzing: a zero-size shape whose other dimensions overflow NumPy's reshape
+        (_idx_header(14, (2, 2, 2**30, 0, 2**30, 0, 2**30, 0, 2**30, 0)), "too large for any"),
+        (_idx_header(14, (2**29,)), r"\(4294967304 bytes\) but the file holds at most 8 bytes"),
+        (bytes([0, 0, 8, 255]) + bytes(1020), "255 dimensions"),
+        (bytes([0, 0, 8, 40]) + bytes(8), "the header needs 164 bytes, got 12"),
+        (bytes([0, 0, 0x0A, 1, 0, 0, 0, 1, 0]), "magic bytes 00000a01"),
+        (b"\x00\x00", "magic bytes 0000"),
+        (b"\x1f\x8b", "damaged gzip file"),
+    ],
+)
+def test_read_idx_hostile_headers(tmp_path, blob, message):
+    path = _write(tmp_path / "hostile-idx", blob, False)
+    with pytest.raises(ValueError, match=message) as err:
+        D.read_idx(path)
+    assert str(path) in str(err.value)
+
+
+def test_read_idx_gzip_bomb_stops_at_the_declared_size(tmp_path):
+    """50 MB of zeros behind a header declaring 100 bytes: decompression stops one byte past
+    the declared size, so memory stays small."""
+    import tracemalloc
+
+    path = tmp_path / "bomb-idx.gz"
+    path.write_bytes(gzip.compress(_idx_header(8, (1, 10, 10)) + bytes(50 << 20)))
+    assert path.stat().st_size < 200_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="has 117 or more bytes") as err:
+            D.read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(err.value)
+    assert peak < 4 << 20, peak
+
+
+def test_read_idx_gzip_claiming_more_than_it_can_hold(tmp_path):
+    path = tmp_path / "claims-idx.gz"
+    path.write_bytes(gzip.compress(_idx_header(8, (60000, 2800, 2800))))
+    with pytest.raises(ValueError, match="but the file holds at most") as err:
+        D.read_idx(path)
+    assert str(path) in str(err.value)
+
+
+def test_read_idx_gzip_with_trailing_garbage(tmp_path):
+    path = tmp_path / "tail-idx.gz"
+    path.write_bytes(gzip.compress(_idx_bytes(np.zeros((2, 2), np.uint8))) + b"garbage!")
+    with pytest.raises(ValueError, match="damaged gzip file") as err:
+        D.read_idx(path)
+    assert str(path) in str(err.value)
+
+
+def test_mnist_refuses_negative_and_float_labels(tmp_path):
+    _write(tmp_path / "train-images-idx3-ubyte", _idx_bytes(np.zeros((2, 28, 28), np.uint8)), False)
+    _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(np.array([1, -1], np.int8)), False)
+    with pytest.raises(ValueError, match="expected 2 labels 0..9"):
+        D.MNIST(tmp_path)
+    _write(tmp_path / "train-labels-idx1-ubyte", _idx_bytes(np.array([1, 2], np.float32)), False)
+    with pytest.raises(ValueError, match="got float32 labels"):
+        D.MNIST(tmp_path)
+
+
+# ------------------------------------------------------------------ hostile CIFAR pickles
+class _Reduce:
+    """Pickles as ``function(*args)``."""
+
+    def __init__(self, function, *args) -> None:
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+
+def _evil(tmp_path: Path) -> dict:
+    import builtins
+    import codecs
+    import subprocess
+
+    marker = str(tmp_path / "pwned")
+    inner = pickle.dumps(_Reduce(os.mkdir, marker))
+    return {
+        "os.system": (_Reduce(os.system, f"touch {marker}"), r"global (posix|os)\.system"),
+        "builtins.eval": (_Reduce(builtins.eval, "1"), r"global (__builtin__|builtins)\.eval"),
+        "builtins.exec": (_Reduce(builtins.exec, "1"), r"global (__builtin__|builtins)\.exec"),
+        "getattr": (_Reduce(getattr, "x", "upper"), r"global (__builtin__|builtins)\.getattr"),
+        "subprocess": (_Reduce(subprocess.Popen, ["true"]), r"global (commands|subprocess)\.Popen"),
+        "nested pickle": (_Reduce(pickle.loads, inner), r"global (_?pickle)\.loads"),
+        "codecs utf-8": (_Reduce(codecs.encode, "x", "utf-8"), "_codecs.encode with encoding"),
+        "object array": (np.array([1, "x"], dtype=object), "refusing the dtype 'O8'"),
+        "structured object dtype": (
+            np.zeros(2, dtype=[("a", "u1"), ("b", "O")]),
+            "refusing the dtype",
+        ),
+        "masked array": (np.ma.array([1, 2]), r"global numpy\.ma\.core"),
+    }
+
+
+_EVIL_NAMES = list(_evil(Path("/nonexistent")))
+
+
+def _write_batch(tmp_path: Path, blob: bytes) -> Path:
+    _cifar_dir(tmp_path)
+    path = tmp_path / "cifar-10-batches-py" / "test_batch"
+    path.write_bytes(blob)
+    return path
+
+
+@pytest.mark.parametrize("protocol", [2, 5])
+@pytest.mark.parametrize("name", _EVIL_NAMES)
+def test_cifar10_refuses_hostile_pickles_and_runs_nothing(tmp_path, name, protocol):
+    value, message = _evil(tmp_path)[name]
+    path = _write_batch(tmp_path, pickle.dumps({"data": value, "labels": [0]}, protocol))
+    with pytest.raises(D.UnsafePickleError, match=message) as err:
+        D.CIFAR10(tmp_path, train=False)
+    assert str(path) in str(err.value)
+    assert not (tmp_path / "pwned").exists()
+
+
+_CYCLE: list = []
+_CYCLE.append(_CYCLE)
+_RAW_PICKLES = {
+    # memo index 2**31-1: CPython would zero a 16 GiB memo table before storing it
+    "huge memo index": (b"\x80\x02]r\xff\xff\xff\x7f.", D.UnsafePickleError, "bad memo index"),
+    "unset memo index": (b"\x80\x02h\x05.", D.UnsafePickleError, "memo index 5 was never stored"),
+    # a 1 TiB bytes8 length: CPython allocates it before noticing the data is missing
+    "huge bytes length": (
+        b"\x80\x04\x8e" + (2**40).to_bytes(8, "little") + b"abc.",
+        ValueError,
+        "not a readable CIFAR-10 batch",
+    ),
+    # hashing a tuple nested 100,000 deep overflows the C stack (a segfault)
+    "deep tuple key": (
+        b"\x80\x02}N" + b"\x85" * 100_000 + b"Ns.",
+        D.UnsafePickleError,
+        "nested more than 64 levels",
+    ),
+    "self-appending list": (  # a cycle: harmless, and not a batch
+        b"\x80\x02]q\x00" + b"h\x00a" * 100 + b".",
+        ValueError,
+        "expected 'data' to be a uint8 array",
+    ),
+    "self-containing labels": (
+        pickle.dumps({"data": np.zeros((1, 3072), np.uint8), "labels": _CYCLE}, 2),
+        ValueError,
+        "labels must be a list of ints",
+    ),
+    "calling numpy.ndarray": (
+        b"\x80\x02cnumpy\nndarray\nK\x05\x85R.",
+        D.UnsafePickleError,
+        "refusing to call numpy.ndarray",
+    ),
+    "state on a global": (
+        b"\x80\x02cnumpy.core.multiarray\n_reconstruct\n}b.",
+        D.UnsafePickleError,
+        "refusing to set state on a global",
+    ),
+    # 200 copies of a 1 MiB string from one memo entry: 2 MiB of file asking for 200 MiB
+    "copy amplification": (
+        b"\x80\x02c_codecs\nencode\nq\x00X\x00\x00\x10\x00"
+        + b"a" * (1 << 20)
+        + b"q\x01X\x06\x00\x00\x00latin1q\x02]q\x03("
+        + b"h\x00h\x01h\x02\x86R" * 200
+        + b"e.",
+        D.UnsafePickleError,
+        "builds much more data than the file holds",
+    ),
+    # found by fuzzing: a bad escape in a protocol-0 name made pickletools warn
+    "bad escape in a global": (b"\x80\x02c\\ numpy\nx\n.", D.UnsafePickleError, "refusing"),
+    "bad escape in a string": (b"S'\\ '\n.", ValueError, "expected 'data'"),
+    "persistent id": (b"\x80\x02Pabc\n.", ValueError, "not a readable CIFAR-10 batch"),
+    "extension code": (b"\x80\x02\x82\x01.", ValueError, "not a readable CIFAR-10 batch"),
+    "out-of-band buffer": (b"\x80\x05\x97.", ValueError, "not a readable CIFAR-10 batch"),
+    "stack underflow": (b"\x80\x02s.", D.UnsafePickleError, "SETITEM on an empty stack"),
+}
+
+
+@pytest.mark.parametrize("name", list(_RAW_PICKLES))
+def test_cifar10_hostile_opcodes(tmp_path, name):
+    blob, error, message = _RAW_PICKLES[name]
+    path = _write_batch(tmp_path, blob)
+    with pytest.raises(error, match=message) as err:
+        D.CIFAR10(tmp_path, train=False)
+    assert str(path) in str(err.value)
+
+
+def test_cifar10_crafted_dtype_state_cannot_make_an_object_array(tmp_path):
+    """The pickled dtype state's flags (e.g. NPY_ITEM_HASOBJECT) are never applied."""
+    batch = {"data": np.full((1, 3072), 7, np.uint8), "labels": [3]}
+    blob = pickle.dumps(batch, 2)
+    state = b"J\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t"
+    assert blob.count(state) == 1
+    path = _write_batch(tmp_path, blob.replace(state, state[:-2] + b"\x3ft"))
+    ds = D.CIFAR10(tmp_path, train=False)
+    assert ds.data.numpy().dtype == np.uint8 and not ds.data.numpy().dtype.hasobject
+    assert int(ds.data.numpy().max()) == 7 and path.exists()
+
+
+@pytest.mark.parametrize(
+    "labels, message",
+    [([2**70], "labels must be a list of ints"), ([1.5], "labels must be a list of ints")],
+)
+def test_cifar10_refuses_odd_labels(tmp_path, labels, message):
+    path = _write_batch(
+        tmp_path, pickle.dumps({"data": np.zeros((1, 3072), np.uint8), "labels": labels}, 2)
+    )
+    with pytest.raises(ValueError, match=message) as err:
+        D.CIFAR10(tmp_path, train=False)
+    assert str(path) in str(err.value)
+
+
+def test_safe_pickle_stand_ins_refuse_bad_state():
+    from numtorch.datasets import _safe_pickle as sp
+
+    u1 = sp._Dtype("u1")
+    array = sp._reconstruct(sp._NDARRAY, (0,), b"b")
+    array.__setstate__((1, (2,), u1, False, b"\x01\x02"))
+    assert sp.array(array).tolist() == [1, 2]
+    with pytest.raises(sp.Refused, match="refusing an ndarray state"):
+        array.__setstate__((1, (2,), u1, False, b"\x01\x02"))  # set twice
+    with pytest.raises(sp.Refused, match="does not match 3 bytes"):
+        sp._reconstruct(sp._NDARRAY, (0,), b"b").__setstate__((1, (2,), u1, False, b"abc"))
+    with pytest.raises(sp.Refused, match="refusing the array shape"):
+        sp._frombuffer(b"", u1, (-1,), "C")
+    with pytest.raises(sp.Refused, match="without a numeric dtype"):
+        sp._frombuffer(b"ab", "u1", (2,), "C")
+    with pytest.raises(sp.Refused, match="structured or sub-array"):
+        u1.__setstate__((3, "|", None, ("a",), {"a": 1}, -1, -1, 0))
+    with pytest.raises(sp.Refused, match="other than numpy.ndarray"):
+        sp._reconstruct(np.ndarray, (0,), b"b")
+    with pytest.raises(sp.Refused, match="never given its contents"):
+        sp.array(sp._reconstruct(sp._NDARRAY, (0,), b"b"))
+    big = sp._Dtype("f8")
+    big.__setstate__((3, ">", None, None, None, -1, -1, 0))
+    got = sp.array(sp._frombuffer(np.arange(2.0).astype(">f8").tobytes(), big, (2,), "C"))
+    assert got.dtype == np.float64 and got.dtype.isnative and got.tolist() == [0.0, 1.0]

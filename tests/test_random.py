@@ -143,3 +143,23 @@ def test_forbidden_pattern_catches_offenders() -> None:
         assert _FORBIDDEN.search(bad)
     for good in ("np.random.Generator(np.random.PCG64(1))", "_rng(generator).random(3)"):
         assert not _FORBIDDEN.search(good)
+
+
+@pytest.mark.parametrize("seed", ["x", 1.5, None])
+def test_generator_manual_seed_refuses_non_integers_like_torch(seed):
+    check_error(
+        lambda lib: lib.Generator().manual_seed(seed),
+        f"manual_seed expected a long, but got {type(seed).__name__}",
+    )
+
+
+def test_generator_manual_seed_takes_integer_likes_and_module_seed_uses_int():
+    import numpy as np
+
+    assert numtorch.Generator().manual_seed(np.int64(4)).initial_seed() == 4
+    assert numtorch.Generator().manual_seed(numtorch.tensor(5)).initial_seed() == 5
+    state = numtorch.get_rng_state()
+    try:
+        assert numtorch.manual_seed(7.9).initial_seed() == 7  # int(), as torch.manual_seed
+    finally:
+        numtorch.set_rng_state(state)

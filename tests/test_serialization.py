@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 from collections import OrderedDict
 from pathlib import Path
 
@@ -437,3 +438,329 @@ def test_unsupported_dtype_is_named(tmp_path):
     with pytest.raises(RuntimeError, match="tensor 'w' has safetensors dtype BF16") as err:
         load(path)
     assert str(path) in str(err.value)
+
+
+# ------------------------------------------------------------------ hostile files
+# Each hostile header is refused by numtorch's own validation, before safetensors sees the file
+# and before anything is allocated from the sizes the header claims. safetensors 0.8 also
+# rejects most of them on its own, but accepts unknown extra fields, entries that are not
+# objects and duplicate keys (the last one wins); it can't judge the numtorch metadata at all.
+F = "F32"
+
+
+def _blob(header, data=b"", raw=None, length=None):
+    text = raw if raw is not None else json.dumps(header).encode()
+    n = len(text) if length is None else length
+    return n.to_bytes(8, "little") + text + data
+
+
+def _one(shape=(2,), offsets=(0, 8), dtype=F, **extra):
+    return {"a": {"dtype": dtype, "shape": list(shape), "data_offsets": list(offsets), **extra}}
+
+
+D8 = bytes(8)
+HOSTILE_HEADERS = {
+    "header length 2**63": (_blob(None, D8, raw=b"{}", length=2**63), "bad header length"),
+    "header length 2**64-1": (_blob(None, D8, raw=b"{}", length=2**64 - 1), "bad header length"),
+    "header longer than the file": (_blob(None, D8, raw=b"{}", length=1000), "bad header length"),
+    "header over the 100 MB cap": (
+        _blob(None, D8, raw=b"{}", length=100_000_001),
+        "exceeds the 100000000-byte limit",
+    ),
+    "overlapping offsets": (
+        _blob({"a": _one()["a"], "b": _one(offsets=(4, 12))["a"]}, bytes(12)),
+        "overlapping or with a gap",
+    ),
+    "gap between tensors": (
+        _blob({"a": _one()["a"], "b": _one(offsets=(12, 20))["a"]}, bytes(20)),
+        "overlapping or with a gap",
+    ),
+    "zero-size tensor inside another": (
+        _blob({"a": _one()["a"], "b": _one(shape=(0,), offsets=(4, 4))["a"]}, D8),
+        "overlapping or with a gap",
+    ),
+    "offsets past the data": (_blob(_one(offsets=(8, 16)), D8), "outside the 8-byte data section"),
+    "end before begin": (_blob(_one(offsets=(8, 0)), D8), "outside the 8-byte data section"),
+    "negative offset": (_blob(_one(offsets=(-8, 0)), D8), "bad data_offsets"),
+    "float offsets": (_blob(_one(offsets=(0.0, 8.0)), D8), "bad data_offsets"),
+    "string offsets": (_blob(_one(offsets=("0", "8")), D8), "bad data_offsets"),
+    "bool offsets": (
+        _blob(_one(shape=(1,), offsets=(False, True), dtype="U8"), b"\0"),
+        "bad data_offsets",
+    ),
+    "three offsets": (_blob(_one(offsets=(0, 8, 8)), D8), "bad data_offsets"),
+    "offsets past 2**64": (_blob(_one(offsets=(0, 2**64 + 8)), D8), "bad data_offsets"),
+    "byte count disagrees with shape": (
+        _blob(_one(shape=(3,)), D8),
+        r"shape \[3\] of F32 needs 12 bytes",
+    ),
+    "byte count disagrees with dtype": (_blob(_one(dtype="F64"), D8), "needs 16 bytes"),
+    "huge shape": (_blob(_one(shape=(2**40, 2**40)), D8), "too large for any array"),
+    "huge shape, no data": (
+        _blob(_one(shape=(2**20, 2**20), offsets=(0, 0))),
+        "needs 4398046511104 bytes",
+    ),
+    "zero dimension beside huge ones": (
+        _blob(_one(shape=(0, 2**62, 4), offsets=(0, 0))),
+        "too large for any array",
+    ),
+    "shape overflowing 64 bits to zero": (
+        _blob(_one(shape=(2**32, 2**32), offsets=(0, 0), dtype="U8")),
+        "too large for any array",
+    ),
+    "negative dimension": (_blob(_one(shape=(-2,)), D8), "bad shape"),
+    "float dimension": (_blob(_one(shape=(2.0,)), D8), "bad shape"),
+    "65 dimensions": (_blob(_one(shape=(1,) * 64 + (2,))), "more than 64 dimensions"),
+    "unknown dtype": (
+        _blob(_one(dtype="Q7")),
+        "safetensors dtype Q7, which numtorch can't represent",
+    ),
+    "non-string dtype": (_blob(_one(dtype=4)), "safetensors dtype 4, which"),
+    "bfloat16": (_blob(_one(dtype="BF16", shape=(4,))), "safetensors dtype BF16"),
+    "missing field": (
+        _blob({"a": {"dtype": F, "shape": [2]}}, D8),
+        "needs exactly dtype, shape and data_offsets",
+    ),
+    "extra field": (_blob(_one(extra=1), D8), "needs exactly dtype, shape and data_offsets"),
+    "entry not an object": (
+        _blob({"a": [F, [2], [0, 8]]}, D8),
+        "needs exactly dtype, shape and data_offsets",
+    ),
+    "duplicate keys": (
+        _blob(
+            None,
+            D8,
+            raw=b'{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}',
+        ),
+        "duplicate key 'a'",
+    ),
+    "non-UTF-8 header": (_blob(None, D8, raw=b'{"\xff\xfe": 1}'), "unreadable safetensors header"),
+    "UTF-16 header": (_blob(None, b"", raw="{}".encode("utf-16")), "unreadable safetensors header"),
+    "invalid JSON": (_blob(None, D8, raw=b'{"a": {'), "unreadable safetensors header"),
+    "NaN in the header": (_blob(None, D8, raw=b'{"a": NaN}'), "unreadable safetensors header"),
+    "header not an object": (_blob(None, D8, raw=b"[1, 2]"), "not a JSON object"),
+    "deeply nested header": (
+        _blob(None, b"", raw=b"[" * 100_000 + b"]" * 100_000),
+        "nests too deeply",
+    ),
+    "deeply nested object in header": (
+        _blob(None, b"", raw=b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+        "nests too deeply",
+    ),
+    "metadata not an object": (_blob({"__metadata__": [1]}), "__metadata__ must map str to str"),
+    "metadata value not a string": (
+        _blob({"__metadata__": {"numtorch": {"version": 1}}}),
+        "__metadata__ must map str to str",
+    ),
+    "trailing bytes": (
+        _blob(_one(), bytes(12)),
+        "the tensors span 8 bytes but the data section holds 12",
+    ),
+    "missing bytes": (
+        _blob(_one(shape=(4,), offsets=(0, 16)), D8),
+        "outside the 8-byte data section",
+    ),
+}
+
+
+def _meta_blob(obj_node, version=1, arrays=("a",)):
+    header = {
+        k: {"dtype": F, "shape": [2], "data_offsets": [8 * i, 8 * i + 8]}
+        for i, k in enumerate(arrays)
+    }
+    desc = (
+        obj_node
+        if isinstance(obj_node, str)
+        else json.dumps({"version": version, "object": obj_node})
+    )
+    header["__metadata__"] = {"numtorch": desc}
+    return _blob(header, bytes(8 * len(arrays)))
+
+
+HOSTILE_METADATA = {
+    "missing tensor": (_meta_blob({"tensor": "zzz"}), "missing tensor 'zzz'"),
+    "tensor referenced twice": (
+        _meta_blob([{"tensor": "a"}, {"ndarray": "a"}]),
+        "referenced twice",
+    ),
+    "tensor name not a string": (_meta_blob({"tensor": ["a"]}), r"missing tensor \['a'\]"),
+    "deep nesting": (
+        _meta_blob('{"version": 1, "object": ' + "[" * 300 + "]" * 300 + "}"),
+        "nests deeper than 100 levels",
+    ),
+    "recursion bomb": (
+        _meta_blob('{"version": 1, "object": ' + "[" * 200_000 + "]" * 200_000 + "}"),
+        "nests too deeply",
+    ),
+    "dict of an int": (_meta_blob({"dict": 5}), "bad dict node"),
+    "dict item not a pair": (_meta_blob({"dict": [[1, 2, 3]]}), "too many values"),
+    "unhashable key": (_meta_blob({"dict": [[{"dict": []}, 1]]}), "bad dict key"),
+    "tensor as a key": (_meta_blob({"dict": [[{"tensor": "a"}, 1]]}), "bad dict key"),
+    "object scalar": (_meta_blob({"scalar": "object", "value": 1}), "bad NumPy scalar dtype"),
+    "str scalar": (_meta_blob({"scalar": "str", "value": "x"}), "bad NumPy scalar"),
+    "scalar overflow": (_meta_blob({"scalar": "uint8", "value": 300}), "out of bounds"),
+    "tuple of an int": (_meta_blob({"tuple": 3}), "expected a list"),
+    "size of floats": (_meta_blob({"size": [1.5]}), r"torch.Size\(\) takes an iterable of 'int'"),
+    "dtype not a string": (_meta_blob({"dtype": 5}), "bad dtype node"),
+    # found by fuzzing: NumPy parses "a,b" dtype strings with ast.literal_eval (SyntaxError)
+    "dtype name with commas": (_meta_blob({"dtype": "float,,,,16"}), "bad dtype name"),
+    "scalar name with commas": (_meta_blob({"scalar": "u1,,2", "value": 1}), "bad NumPy scalar"),
+    "unknown dtype name": (_meta_blob({"dtype": "complex128"}), "dtype"),
+    "float of a number": (_meta_blob({"float": 1}), "bad float node"),
+    "float of junk": (_meta_blob({"float": "junk"}), "could not convert"),
+    "flag not a bool": (
+        _meta_blob({"tensor": "a", "requires_grad": "yes"}),
+        "requires_grad must be a bool",
+    ),
+    "integer parameter": (None, "floating point"),
+    "unknown node": (_meta_blob({"eval": "__import__('os')"}), "unknown node"),
+    "description not an object": (_meta_blob("[1]"), "unsupported format version None"),
+    "wrong version": (_meta_blob({"x": 1}, version=2), "unsupported format version 2"),
+    "no object": (_meta_blob('{"version": 1}'), "KeyError"),
+    "invalid JSON": (_meta_blob('{"version": 1, "object": [}'), "Expecting value"),
+    "NaN in the metadata": (_meta_blob('{"version": 1, "object": NaN}'), "NaN is not valid JSON"),
+    "duplicate keys in the metadata": (
+        _meta_blob('{"version": 1, "version": 1, "object": 1}'),
+        "duplicate key 'version'",
+    ),
+}
+_INT_PARAM = {
+    "a": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]},
+    "__metadata__": {
+        "numtorch": json.dumps(
+            {"version": 1, "object": {"tensor": "a", "parameter": True, "requires_grad": True}}
+        )
+    },
+}
+HOSTILE_METADATA["integer parameter"] = (_blob(_INT_PARAM, bytes(8)), "floating point")
+
+
+_ACCEPTED_BY_SAFETENSORS = {"extra field", "entry not an object", "duplicate keys"}
+
+
+class _NamedBytes(io.BytesIO):
+    name = "hostile.safetensors"
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_HEADERS) + list(HOSTILE_METADATA))
+def test_hostile_files_are_refused_naming_the_file(case, tmp_path):
+    blob, message = {**HOSTILE_HEADERS, **HOSTILE_METADATA}[case]
+    path = tmp_path / "hostile.safetensors"
+    path.write_bytes(blob)
+    with pytest.raises(RuntimeError, match=message) as err:
+        load(path)
+    assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_HEADERS))
+def test_hostile_headers_without_our_validation(case, monkeypatch):
+    """Defence in depth: with numtorch's header check switched off, safetensors rejects all
+    but the cases it is known to accept, and its errors still become RuntimeErrors naming the
+    file. Either layer alone would refuse every case that can cost memory."""
+    blob = HOSTILE_HEADERS[case][0]
+    monkeypatch.setattr(ser, "_header", lambda raw, name: {})
+    monkeypatch.setattr(ser, "_check_header", lambda header, data_len, name: None)
+    try:
+        load(_NamedBytes(blob))
+    except RuntimeError as err:
+        assert "hostile.safetensors" in str(err)
+        assert case not in _ACCEPTED_BY_SAFETENSORS
+    else:
+        assert case in _ACCEPTED_BY_SAFETENSORS
+
+
+@pytest.mark.parametrize("case", ["huge shape", "header length 2**63", "huge shape, no data"])
+def test_huge_claims_allocate_nothing(tmp_path, case):
+    """Files claiming 2**80 elements, 4 TiB of data or a 2**63-byte header are refused from the
+    header alone, in a process limited to 2 GiB of address space."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(HOSTILE_HEADERS[case][0])
+    code = (
+        "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))\n"
+        "from numtorch.serialization import load\n"
+        "try:\n    load(sys.argv[1])\nexcept RuntimeError as e:\n    print('refused', e)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("refused") and str(path) in out.stdout
+    assert re.search(HOSTILE_HEADERS[case][1], out.stdout)
+
+
+def test_damaged_bool_bytes_load_as_plain_bools(tmp_path):
+    blob = bytearray(safetensors.numpy.save({"m": np.array([True, False, True])}))
+    blob[-1] = 7  # not a valid bool byte
+    path = tmp_path / "b.safetensors"
+    path.write_bytes(bytes(blob))
+    got = load(path)["m"]
+    assert got.tolist() == [True, False, True]
+    assert got._data.view(np.uint8).tolist() == [1, 0, 1]
+
+
+def test_deep_objects_are_refused_on_save(tmp_path):
+    obj = []
+    for _ in range(ser._MAX_DEPTH + 1):
+        obj = [obj]
+    with pytest.raises(ValueError, match="nested 100 or more levels deep"):
+        save(obj, tmp_path / "deep")
+    assert not (tmp_path / "deep").exists()
+    shallow = []
+    for _ in range(ser._MAX_DEPTH - 2):
+        shallow = [shallow]
+    assert roundtrip(shallow, tmp_path) == shallow
+
+
+def test_file_object_returning_text_is_refused():
+    with pytest.raises(TypeError, match="f.read\\(\\) must return bytes, but got str"):
+        load(io.StringIO("{}"))
+
+
+# ------------------------------------------------------------------ crashes mid-save
+def _crash_at(point, error, monkeypatch):
+    """Make ``save`` fail at ``point`` (after doing part of its work there)."""
+
+    def boom(*args, **kwargs):
+        raise error
+
+    if point == "encode":
+        monkeypatch.setattr(ser, "_encode_array", boom)
+    elif point == "serialize":
+        monkeypatch.setattr(ser.safetensors.numpy, "save", boom)
+    elif point == "open":
+        monkeypatch.setattr(ser.os, "fdopen", boom)
+    elif point == "write":
+        real_write = ser._write_all
+
+        def half(out, data):
+            real_write(out, data[: len(data) // 2])
+            raise error
+
+        monkeypatch.setattr(ser, "_write_all", half)
+    elif point == "fsync":
+        monkeypatch.setattr(ser.os, "fsync", boom)
+    elif point == "replace":
+        monkeypatch.setattr(ser.os, "replace", boom)
+
+
+@pytest.mark.parametrize("point", ["encode", "serialize", "open", "write", "fsync", "replace"])
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt(), MemoryError()])
+def test_crash_at_any_point_keeps_old_file(tmp_path, monkeypatch, point, error):
+    path = tmp_path / "ckpt.safetensors"
+    save({"epoch": 1, "w": numtorch.ones(100)}, path)
+    old_bytes = path.read_bytes()
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    with monkeypatch.context() as patch:
+        _crash_at(point, error, patch)
+        with pytest.raises(type(error)):
+            save({"epoch": 2, "w": numtorch.zeros(100)}, path)
+        with pytest.raises(type(error)):
+            save({"epoch": 2, "w": numtorch.zeros(100)}, tmp_path / "fresh.safetensors")
+    assert path.read_bytes() == old_bytes
+    assert load(path)["epoch"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.safetensors"]  # no temp, no fresh
+    if fds is not None:
+        assert len(os.listdir("/proc/self/fd")) == fds  # no leaked file descriptor
+    save({"epoch": 3, "w": numtorch.zeros(100)}, path)  # and the next save works
+    assert load(path)["epoch"] == 3

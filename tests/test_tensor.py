@@ -329,3 +329,136 @@ def test_copy_and_pickle() -> None:
     check_error(lambda lib: copy.deepcopy(lib.ones(2, requires_grad=True) * 2), "graph leaves")
     p = copy.deepcopy(numtorch.nn.Parameter(numtorch.ones(2)))
     assert isinstance(p, numtorch.nn.Parameter) and p.requires_grad
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
+)
+def test_type_names_match_torch(dtype: str) -> None:
+    check_same(lambda lib: lib.zeros(2, dtype=getattr(lib, dtype)).type())
+
+
+# ---------------------------------------------------------------- grad / requires_grad setters
+
+
+def _assign(lib, attr: str, value_fn, requires_grad: bool = True, nonleaf: bool = False):
+    x = lib.ones(2, requires_grad=requires_grad)
+    x = x * 2 if nonleaf else x
+    setattr(x, attr, value_fn(lib, x))
+    return x
+
+
+@pytest.mark.parametrize(
+    "value_fn, match",
+    [
+        (lambda lib, x: lib.ones(3), r"gradient of size '\[3\]' to a tensor of size '\[2\]'"),
+        (lambda lib, x: lib.ones(2, dtype=lib.float64), "gradient with dtype 'double'"),
+        (lambda lib, x: lib.ones(2, dtype=lib.int64), "gradient with dtype 'long int'"),
+        (lambda lib, x: [1.0, 2.0], "expected to be a Tensor or None but got grad of type list"),
+        (lambda lib, x: x, "can't assign Variable as its own grad"),
+    ],
+)
+def test_grad_assignment_is_checked_like_torch(value_fn, match):
+    check_error(lambda lib: _assign(lib, "grad", value_fn), match)
+
+
+@pytest.mark.parametrize("nonleaf", [False, True])
+def test_grad_assignment_of_a_matching_tensor_or_none(nonleaf):
+    x = _assign(numtorch, "grad", lambda lib, x: lib.full((2,), 3.0), nonleaf=nonleaf)
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.grad = None
+    assert x.grad is None
+
+
+@pytest.mark.parametrize(
+    "value, requires_grad, nonleaf, match",
+    [
+        (False, True, True, "If you want to use a computed variable"),
+        (True, True, True, r"only change requires_grad flags of leaf variables\.$"),
+        (1, True, False, "requires_grad must be a bool"),
+        (None, False, False, "requires_grad must be a bool"),
+    ],
+)
+def test_requires_grad_assignment_is_checked_like_torch(value, requires_grad, nonleaf, match):
+    check_error(
+        lambda lib: _assign(lib, "requires_grad", lambda lib, x: value, requires_grad, nonleaf),
+        match,
+    )
+
+
+def test_requires_grad_assignment_refuses_integer_tensors():
+    check_error(
+        lambda lib: setattr(lib.zeros(2, dtype=lib.int64), "requires_grad", True),
+        "only Tensors of floating point and complex dtype can require gradients",
+    )
+
+
+def test_requires_grad_assignment_on_a_leaf():
+    x = numtorch.ones(2)
+    x.requires_grad = True
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    x.requires_grad = False
+    assert not (x * 3).requires_grad
+
+
+# ---------------------------------------------------------------- index_put_
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_index_put_matches_torch(accumulate):
+    def fn(lib, x, v):
+        idx = (lib.tensor([0, 2, 0]), lib.tensor([1, 1, 1]))
+        return (x * 1).index_put_(idx, v.detach() if accumulate else v, accumulate=accumulate)
+
+    check_op(fn, (3, 4), (3,))
+
+
+def test_index_put_out_of_range_and_bad_indices_raise_like_torch():
+    check_error(
+        lambda lib: lib.zeros(2, 3).index_put_((lib.tensor([5]),), lib.tensor(1.0)),
+        "index 5 is out of bounds for dimension 0 with size 2",
+    )
+    check_error(
+        lambda lib: lib.zeros(2, 3).index_put_((lib.tensor([5]),), lib.tensor(1.0), True),
+        "out of bounds",
+    )
+    check_error(
+        lambda lib: lib.zeros(2).index_put_(lib.tensor([1]), lib.tensor(1.0)),
+        "must be tuple of Tensors, not Tensor",
+    )
+
+
+def test_index_put_out_of_place_leaves_the_input():
+    x = numtorch.zeros(3)
+    y = x.index_put((numtorch.tensor([1, 1]),), numtorch.tensor(2.0), accumulate=True)
+    assert x.tolist() == [0.0, 0.0, 0.0] and y.tolist() == [0.0, 4.0, 0.0]
+
+
+def test_accumulated_values_that_need_grad_are_refused():
+    v = numtorch.ones(1, requires_grad=True)
+    with pytest.raises(NotImplementedError, match="cannot differentiate 'values'"):
+        numtorch.zeros(3).index_put_((numtorch.tensor([1]),), v, accumulate=True)
+
+
+@pytest.mark.parametrize(
+    "fn, match",
+    [
+        (lambda lib: lib.randn(2) | lib.randn(2), "\"bitwise_or_cpu\" not implemented for 'Float'"),
+        (
+            lambda lib: lib.randn(2) ^ lib.randn(2),
+            "\"bitwise_xor_cpu\" not implemented for 'Float'",
+        ),
+        (lambda lib: lib.tensor([1, 2]) & 1.5, "\"bitwise_and_cpu\" not implemented for 'Float'"),
+        (lambda lib: lib.tensor(1.0).flatten(0, 1), r"range of \[-1, 0\], but got 1\)"),
+        (lambda lib: lib.tensor(1.0).flatten(-2), r"range of \[-1, 0\], but got -2\)"),
+    ],
+)
+def test_bitwise_on_floats_and_0d_flatten_raise_like_torch(fn, match):
+    check_error(fn, match)
+
+
+def test_bitwise_on_integers_and_bools_and_0d_flatten_still_work():
+    check_same(lambda lib: lib.tensor([6, 3]) & lib.tensor([3, 1]))
+    check_same(lambda lib: lib.tensor([True, False]) ^ lib.tensor([True, True]))
+    check_same(lambda lib: lib.tensor(2.0).flatten(-1, 0))

@@ -167,3 +167,53 @@ def test_grad_fn_names(name: str) -> None:
     t_out, n_out = make(torch), make(numtorch)
     assert n_out.grad_fn.name() == type(t_out.grad_fn).__name__
     assert repr(n_out) == repr(t_out)
+
+
+# ---------------------------------------------------------------- set_printoptions
+
+_PRINT_ARRAYS = [
+    np.random.default_rng(0).standard_normal((7, 9)) * 10,
+    np.arange(2000.0).reshape(40, 50),
+    np.random.default_rng(1).standard_normal(30) * 1e-5,
+    np.arange(12).reshape(3, 4),
+    np.array([1.0, 2.0, 3e9]),
+]
+
+
+@pytest.fixture
+def _restore_printoptions():
+    yield
+    numtorch.set_printoptions(profile="default")
+    torch.set_printoptions(profile="default")
+
+
+@pytest.mark.usefixtures("_restore_printoptions")
+@pytest.mark.parametrize(
+    "opts",
+    [
+        dict(precision=2),
+        dict(threshold=5),
+        dict(edgeitems=1, threshold=10),
+        dict(edgeitems=0, threshold=10),
+        dict(linewidth=30),
+        dict(profile="short"),
+        dict(profile="full"),
+        dict(sci_mode=True),
+        dict(sci_mode=False),
+        dict(precision=6, sci_mode=True),
+    ],
+)
+def test_set_printoptions_matches_torch(opts: dict) -> None:
+    numtorch.set_printoptions(**opts)
+    torch.set_printoptions(**opts)
+    assert numtorch.get_printoptions() == torch._tensor_str.get_printoptions()
+    for a in _PRINT_ARRAYS:
+        assert repr(numtorch.tensor(a)) == repr(torch.tensor(a))
+
+
+@pytest.mark.usefixtures("_restore_printoptions")
+def test_set_printoptions_default_profile_restores() -> None:
+    numtorch.set_printoptions(precision=1, threshold=3)
+    numtorch.set_printoptions(profile="default")
+    assert repr(numtorch.tensor([1.12345])) == "tensor([1.1235])"
+    assert repr(numtorch.arange(10)) == "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])"

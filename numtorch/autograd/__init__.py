@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, ``gradcheck``."""
+"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, ``gradcheck``,
+anomaly detection."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from numtorch.autograd.anomaly_mode import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+    set_detect_anomaly,
+)
 from numtorch.autograd.engine import run_backward
 from numtorch.autograd.function import Function
 from numtorch.autograd.gradcheck import gradcheck
@@ -20,6 +28,11 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+    "set_anomaly_enabled",
 ]
 
 
@@ -80,7 +93,7 @@ def backward(
     for t, g in zip(inputs, run_backward(seeds, bool(retain_graph), inputs)):
         if g is not None:
             g = np.asarray(g, dtype=t._data.dtype)
-            t.grad = Tensor._make(g.copy() if t.grad is None else t.grad._data + g)
+            t._grad = Tensor._make(g.copy() if t.grad is None else t.grad._data + g)
 
 
 def grad(
@@ -98,6 +111,8 @@ def grad(
         raise NotImplementedError("numtorch does not support higher-order gradients (create_graph)")
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if grad_outputs is not None and isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
     for t in inputs:

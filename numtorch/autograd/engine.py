@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from numtorch.autograd import anomaly_mode
 from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import no_grad
 
@@ -51,6 +52,7 @@ def run_backward(
     captured: dict[int, np.ndarray] = {}
     wanted = _capture_keys(capture)
     nodes = []
+    backward = _checked_backward if anomaly_mode._enabled else Function._run_backward
     for tensor, grad in roots:
         _deliver(_target(tensor), grad, grads, captured, wanted)
         if tensor.grad_fn is not None:
@@ -63,13 +65,26 @@ def run_backward(
             _retain(node, grad)
             if id(node) in wanted:
                 captured[id(node)] = grad
-            in_grads = node._run_backward(grad, retain_graph)
+            in_grads = backward(node, grad, retain_graph)
             for edge, g in zip(node.next_functions, in_grads):
                 if edge is not None and g is not None:
                     _deliver(edge, g, grads, captured, wanted)
     if capture is None:
         return None
     return [captured.get(k) for k in _keys(capture)]
+
+
+def _checked_backward(node: Function, grad: np.ndarray, retain_graph: bool) -> tuple:
+    """Anomaly mode: raise at the first node whose backward returns NaN, naming it and the
+    forward call that created it."""
+    try:
+        grads = node._run_backward(grad, retain_graph)
+        if anomaly_mode._check_nan:
+            anomaly_mode._check_nan_grads(node, grads)
+    except Exception as err:
+        anomaly_mode._annotate(err, node)
+        raise
+    return grads
 
 
 def _target(tensor) -> object:
@@ -101,7 +116,7 @@ def _accumulate(leaf, g: np.ndarray) -> None:
     if g.shape != leaf._data.shape:
         g = np.broadcast_to(g, leaf._data.shape)
     if leaf.grad is None:
-        leaf.grad = Tensor._make(np.array(g, copy=True))
+        leaf._grad = Tensor._make(np.array(g, copy=True))
     else:
         leaf.grad._data = leaf.grad._data + g
     for hook in getattr(leaf, "_post_accumulate_hooks", ()):
@@ -115,4 +130,4 @@ def _retain(node: Function, grad: np.ndarray) -> None:
         from numtorch.tensor import Tensor
 
         old = tensor.grad
-        tensor.grad = Tensor._make(grad.copy() if old is None else old._data + grad)
+        tensor._grad = Tensor._make(grad.copy() if old is None else old._data + grad)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from numtorch.autograd import grad_mode
+from numtorch.autograd import anomaly_mode, grad_mode
 
 __all__ = ["Function"]
 
@@ -57,6 +57,8 @@ class Function:
             result._base = args[0] if args[0]._base is None else args[0]._base
         if record:
             fn._link(args, result)
+            if anomaly_mode._enabled:
+                fn._forward_stack = anomaly_mode._forward_stack()
         return result
 
     def _link(self, args: tuple, result) -> None:

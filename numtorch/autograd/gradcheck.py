@@ -31,6 +31,11 @@ def gradcheck(
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if not diff:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of them "
+            "have requires_grad=True."
+        )
     for t in diff:
         if t.dtype.name != "float64":
             raise ValueError(f"gradcheck expects float64 inputs, but got an input of {t.dtype}")

@@ -10,11 +10,12 @@ sub-folder are found too. Debian's ``dataset-fashion-mnist`` package installs Fa
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -36,14 +37,56 @@ FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as err:
-        raise ValueError(f"{path}: damaged gzip file ({err})") from None
+_MAX_NDIM = 32
+_GZIP_RATIO = 1100  # deflate can't compress better than about 1032:1
+_CHUNK = 1 << 24
+
+
+def _read_upto(stream: BinaryIO, count: int) -> bytes:
+    """Up to ``count`` bytes, read in chunks: memory grows with the data actually there, not
+    with what a header claims."""
+    parts, got = [], 0
+    while got < count:
+        chunk = stream.read(min(_CHUNK, count - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _parse_idx(stream: BinaryIO, limit: int, path: Path) -> np.ndarray:
+    """Header, then exactly the values it declares; ``limit`` bounds the decoded file size."""
+    magic = _read_upto(stream, 4)
+    if len(magic) < 4 or magic[:2] != b"\0\0" or magic[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (magic bytes {magic.hex() or 'missing'})")
+    ndim, header = magic[3], 4 + 4 * magic[3]
+    dims = _read_upto(stream, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(
+            f"{path} is truncated: the header needs {header} bytes, got {4 + len(dims)}"
+        )
+    if ndim > _MAX_NDIM:
+        raise ValueError(f"{path} is damaged: {ndim} dimensions (at most {_MAX_NDIM})")
+    shape = tuple(int(d) for d in np.frombuffer(dims, ">u4"))
+    dtype = np.dtype(_IDX_TYPES[magic[2]])
+    if math.prod(d for d in shape if d) * dtype.itemsize >= 2**63:  # even with a 0 in the shape
+        raise ValueError(f"{path} is damaged: shape {shape} is too large for any array")
+    nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    if header + nbytes > limit:
+        raise ValueError(
+            f"{path} is truncated or damaged: its header promises shape {shape} "
+            f"({header + nbytes} bytes) but the file holds at most {limit} bytes"
+        )
+    body = _read_upto(stream, nbytes + 1)
+    if len(body) != nbytes:
+        raise ValueError(
+            f"{path} is truncated or damaged: its header promises shape {shape} "
+            f"({header + nbytes} bytes) but the file has {header + len(body)}"
+            f"{' or more' if len(body) > nbytes else ''} bytes"
+        )
+    values = np.frombuffer(body, dtype).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -51,28 +94,27 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     The header is two zero bytes, a type code (0x08 uint8 ... 0x0E float64), the number of
     dimensions, then each dimension as a big-endian uint32; the values follow, big-endian.
+    The file is untrusted: the size its header declares is checked against the file's size
+    (for a gzip file, against the most it can decompress to) before anything is allocated,
+    and decompression stops one byte past the declared size, so neither absurd dimensions nor
+    a gzip bomb can exhaust memory.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: the file is not IDX, or is truncated or has trailing bytes.
+        ValueError: the file is not IDX, or is truncated, damaged or has trailing bytes.
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] not in _IDX_TYPES:
-        raise ValueError(f"{path} is not an IDX file (magic bytes {raw[:4].hex() or 'missing'})")
-    ndim, header = raw[3], 4 + 4 * raw[3]
-    if len(raw) < header:
-        raise ValueError(f"{path} is truncated: the header needs {header} bytes, got {len(raw)}")
-    shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    count = int(np.prod(shape, dtype=np.int64))
-    if len(raw) != header + count * dtype.itemsize:
-        raise ValueError(
-            f"{path} is truncated or damaged: its header promises shape {shape} "
-            f"({header + count * dtype.itemsize} bytes) but the file has {len(raw)} bytes"
-        )
-    values = np.frombuffer(raw, dtype, count, header).reshape(shape)
-    return values.astype(dtype.newbyteorder("="))
+    with open(path, "rb") as raw:
+        size = os.fstat(raw.fileno()).st_size
+        if raw.read(2) != b"\x1f\x8b":
+            raw.seek(0)
+            return _parse_idx(raw, size, path)
+        raw.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=raw) as stream:
+                return _parse_idx(stream, size * _GZIP_RATIO + 1024, path)
+        except (OSError, EOFError, zlib.error) as err:  # gzip.BadGzipFile is an OSError
+            raise ValueError(f"{path}: damaged gzip file ({err})") from None
 
 
 def _find(folder: Path, name: str) -> Path | None:
@@ -108,10 +150,16 @@ def _load_idx_pair(root: str | os.PathLike, train: bool, dataset: str) -> tuple:
         raise ValueError(
             f"{image_path}: expected uint8 images (N, H, W), got {images.dtype} {images.shape}"
         )
-    if labels.ndim != 1 or len(labels) != len(images) or (labels.size and labels.max() > 9):
+    bad_values = labels.size and (labels.min() < 0 or labels.max() > 9)
+    if (
+        labels.ndim != 1
+        or len(labels) != len(images)
+        or labels.dtype.kind not in "iu"
+        or bad_values
+    ):
         raise ValueError(
             f"{label_path}: expected {len(images)} labels 0..9 to match {image_path.name}, "
-            f"got shape {labels.shape}"
+            f"got {labels.dtype} labels of shape {labels.shape}"
         )
     return images[:, None], labels.astype(np.int64)
 

@@ -71,8 +71,8 @@ class Elu(_Pointwise):
     def forward(self, x: np.ndarray, alpha: float, scale: float, input_scale: float) -> np.ndarray:
         t = x.dtype.type
         negative = t(scale * alpha) * np.exp(np.minimum(x, 0) * t(input_scale))
-        if self.wants_grad():  # at exactly 0 PyTorch takes the negative branch's slope
-            self.derivative = np.where(x > 0, t(scale), negative * t(input_scale))
+        if self.wants_grad():  # PyTorch tests x <= 0: 0 takes the negative slope, NaN the positive
+            self.derivative = np.where(x <= 0, negative * t(input_scale), t(scale))
         return np.where(x > 0, x * t(scale), negative - t(scale * alpha))
 
 

@@ -85,6 +85,15 @@ class Neg(Function):
         return -g
 
 
+def _pow(a: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """``a ** e`` where a scalar ``e`` of -0.5 is ``1 / sqrt(a)``, as PyTorch's kernel computes
+    it (so ``-inf ** -0.5`` is NaN, not C's 0)."""
+    if np.size(e) == 1 and np.all(e == -0.5):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(a)
+    return a**e
+
+
 class Pow(Function):
     """``a ** b`` for two tensors (or a tensor and a constant)."""
 
@@ -100,7 +109,7 @@ class Pow(Function):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = np.where(b == 0, 0.0, g * b * a ** np.where(b == 0, 1, b - 1)).astype(a.dtype)
+            ga = np.where(b == 0, 0.0, g * b * _pow(a, np.where(b == 0, 1, b - 1))).astype(a.dtype)
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gb = np.where((a == 0) & (b >= 0), 0.0, g * self.out * np.log(a)).astype(b.dtype)
@@ -142,6 +151,15 @@ class Sqrt(Function):
     def backward(self, g: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / (2 * self.out)
+
+
+class StdSqrt(Sqrt):
+    """The square root that ends ``std``: where the deviation is 0 PyTorch's gradient is 0
+    (not ``g / 0``), since every input there sits at the mean."""
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.out == 0, 0, g / (2 * self.out)).astype(g.dtype)
 
 
 class Abs(Function):
@@ -267,6 +285,39 @@ def g_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
 class Clone(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x.copy()
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return g
+
+
+class Step(Function):
+    """A piecewise-constant map (floor, ceil, round, trunc, sign): its gradient is zero
+    almost everywhere, which is what PyTorch returns (not an error, not ``None``)."""
+
+    _FNS = {"Floor": np.floor, "Ceil": np.ceil, "Trunc": np.trunc, "Sign": np.sign}
+
+    def forward(self, x: np.ndarray, kind: str, decimals: int = 0) -> np.ndarray:
+        self.kind, self.decimals = kind, decimals
+        if kind == "Round":
+            return np.round(x, decimals)
+        out = self._FNS[kind](x)
+        if kind == "Sign" and x.dtype.kind == "f":
+            out = np.where(np.isnan(x), 0, out).astype(x.dtype)  # PyTorch's sign(nan) is 0
+        return out
+
+    def backward(self, g: np.ndarray) -> tuple:
+        return np.zeros_like(g), None, None
+
+    def name(self) -> str:
+        suffix = 1 if self.kind == "Round" and self.decimals else 0
+        return f"{self.kind}Backward{suffix}"
+
+
+class Frac(Function):
+    """``x - trunc(x)``: the gradient passes through unchanged."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x - np.trunc(x)
 
     def backward(self, g: np.ndarray) -> np.ndarray:
         return g

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from numtorch.autograd.function import Function
@@ -40,8 +42,15 @@ class Linear(Function):
     def backward(self, g: np.ndarray) -> tuple:
         gx = np.matmul(g, self.w) if self.needs_input_grad[0] else None
         gw = gb = None
+        g2 = _rows(g)
         if self.needs_input_grad[1]:
-            gw = np.matmul(g.reshape(-1, g.shape[-1]).T, self.x.reshape(-1, self.x.shape[-1]))
+            gw = np.matmul(g2.T, _rows(self.x))
         if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
-            gb = g.reshape(-1, g.shape[-1]).sum(axis=0)
+            gb = g2.sum(axis=0)
         return gx, gw, gb
+
+
+def _rows(a: np.ndarray) -> np.ndarray:
+    """``a`` as a matrix of its last dimension; explicit sizes, since ``reshape(-1, 0)`` is
+    ambiguous when a dimension is zero."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])

@@ -59,7 +59,7 @@ class Permute(Function):
 
 class Contiguous(Function):
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = np.ascontiguousarray(x)
+        out = np.ascontiguousarray(x) if x.ndim else x  # ascontiguousarray makes 0-d into 1-d
         self.is_view = out is x
         return out
 

@@ -1,8 +1,9 @@
 """2-D pooling primitives on (N, C, H, W) arrays.
 
-Max and average pooling read the (padded) input through one strided slice per kernel offset
-and loop over the kh*kw offsets only; within one offset the output pixels read distinct input
-pixels, so backward's strided ``+=`` is exact. Adaptive average pooling is separable:
+Max pooling runs on ``numtorch._kernels.pooling`` (numba or NumPy). Average pooling reads the
+(padded) input through one strided slice per kernel offset and loops over the kh*kw offsets
+only; within one offset the output pixels read distinct input pixels, so backward's strided
+``+=`` is exact. Adaptive average pooling is separable:
 ``out = Ph @ x @ Pw.T`` with averaging matrices, and its gradient ``Ph.T @ g @ Pw``.
 """
 
@@ -10,116 +11,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from numtorch._kernels import pooling as _k
+from numtorch._kernels.pooling import has_nan as _has_nan
+from numtorch._kernels.pooling import offsets as _offsets
+from numtorch._kernels.pooling import padded_shape as _padded_shape
+from numtorch._kernels.pooling import place as _place
 from numtorch.autograd.function import Function
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
-
-
-def _offsets(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
-    """(k, i, j, (rows, cols)): the strided slice read by kernel offset (i, j) = divmod(k, kw)."""
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            r, q = i * dilation[0], j * dilation[1]
-            rows = slice(r, r + stride[0] * (out_hw[0] - 1) + 1, stride[0])
-            cols = slice(q, q + stride[1] * (out_hw[1] - 1) + 1, stride[1])
-            yield i * kernel[1] + j, i, j, (slice(None), slice(None), rows, cols)
-
-
-def _padded_shape(x: np.ndarray, kernel, stride, padding, dilation, out_hw) -> tuple:
-    """Spatial size covering the input after left padding and every window (ceil_mode
-    windows may hang past the right padding)."""
-    return tuple(
-        max((o - 1) * s + d * (k - 1) + 1, p + n)
-        for n, k, s, p, d, o in zip(x.shape[2:], kernel, stride, padding, dilation, out_hw)
-    )
-
-
-def _place(x: np.ndarray, padding: tuple, shape_hw: tuple, fill) -> np.ndarray:
-    """``x`` at (ph, pw) inside an array of spatial size ``shape_hw`` filled with ``fill``."""
-    if shape_hw == x.shape[2:]:
-        return x
-    out = np.full(x.shape[:2] + shape_hw, fill, dtype=x.dtype)
-    out[:, :, padding[0] : padding[0] + x.shape[2], padding[1] : padding[1] + x.shape[3]] = x
-    return out
-
-
-def _inside(size: int, pad: int, k: int, s: int, d: int, out: int) -> np.ndarray:
-    """(k, out) bools: does offset i of window o read a real (unpadded) element?"""
-    pos = np.arange(out)[None, :] * s - pad + np.arange(k)[:, None] * d
-    return (pos >= 0) & (pos < size)
-
-
-def _has_nan(x: np.ndarray) -> bool:
-    """One reduction (max propagates NaN) instead of an isnan test per kernel offset."""
-    return x.dtype.kind == "f" and x.size > 0 and bool(np.isnan(x.max()))
-
-
-def _lowest(dtype: np.dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
-
-
-def _scan_max(xp: np.ndarray, geo: tuple, rows: np.ndarray, cols: np.ndarray, nan: bool):
-    """Running max over the kernel offsets and the offset ``k`` it came from.
-
-    A later offset wins only when strictly greater (or NaN), so ties keep the first; ``rows``
-    and ``cols`` mark which offsets read real elements, and a real element beats padding
-    even when equal to the fill value (PyTorch never looks at padding).
-    """
-    kernel = geo[0]
-    padded = not (rows.all() and cols.all())
-    best = arg = seen = None
-    for k, i, j, view in _offsets(*geo):
-        v, real = xp[view], rows[i][:, None] & cols[j][None, :]
-        if best is None:
-            small = kernel[0] * kernel[1] <= 127
-            best, arg = v.copy(), np.zeros(v.shape, np.int8 if small else np.int32)
-            seen = real
-            continue
-        upd = v > best
-        if nan:
-            upd |= np.isnan(v)
-        if padded and (real & ~seen).any():
-            upd |= real & ~seen
-            seen = seen | real
-        np.copyto(best, v, where=upd)
-        np.copyto(arg, k, where=upd)
-    return best, arg
 
 
 class MaxPool2d(Function):
     """Max over each window. Ties go to the first maximum in row-major window order and NaN
     wins, as in PyTorch's CPU kernel, so gradients and indices agree exactly.
 
-    ``indices``, when a list, receives PyTorch's flat indices into the unpadded H*W plane.
+    The forward records each window's winning offset in the same pass (``numtorch._kernels``:
+    numba, or NumPy), and backward scatters the gradient there. ``indices``, when a list,
+    receives PyTorch's flat indices into the unpadded H*W plane.
     """
 
     def forward(self, x, kernel, stride, padding, dilation, out_hw, indices=None) -> np.ndarray:
-        geo = (kernel, stride, dilation, out_hw)
-        shape = _padded_shape(x, kernel, stride, padding, dilation, out_hw)
-        xp = _place(x, padding, shape, _lowest(x.dtype))
-        rows = _inside(x.shape[2], padding[0], kernel[0], stride[0], dilation[0], out_hw[0])
-        cols = _inside(x.shape[3], padding[1], kernel[1], stride[1], dilation[1], out_hw[1])
-        best, self.arg = _scan_max(xp, geo, rows, cols, _has_nan(x))
-        self.shapes = (x.shape, shape, padding, geo)
+        geo = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
+        best, self.arg = _k.max_pool2d(x, *geo, tuple(out_hw))
+        self.shape, self.geo = x.shape, geo
         if indices is not None:
-            indices.append(self._flat_indices(x.shape[3], padding, geo))
+            indices.append(self._flat_indices(x.shape[3], geo, out_hw))
         return best
 
-    def _flat_indices(self, width: int, padding: tuple, geo: tuple) -> np.ndarray:
-        kernel, stride, dilation, out_hw = geo
+    def _flat_indices(self, width: int, geo: tuple, out_hw: tuple) -> np.ndarray:
+        kernel, stride, padding, dilation = geo
         i, j = np.divmod(self.arg.astype(np.int64), kernel[1])
         r = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + i * dilation[0]
         c = np.arange(out_hw[1])[None, :] * stride[1] - padding[1] + j * dilation[1]
         return r * width + c
 
     def backward(self, g: np.ndarray) -> tuple:
-        xshape, shape, padding, geo = self.shapes
-        gp = np.zeros(xshape[:2] + shape, dtype=g.dtype)
-        zero = np.zeros((), dtype=g.dtype)
-        for k, _, _, view in _offsets(*geo):
-            gp[view] += np.where(self.arg == k, g, zero)
-        gx = gp[:, :, padding[0] : padding[0] + xshape[2], padding[1] : padding[1] + xshape[3]]
-        return (np.ascontiguousarray(gx),) + (None,) * 5
+        gx = _k.max_pool2d_backward(g, self.arg, self.shape, *self.geo)
+        return (gx,) + (None,) * 5
 
 
 def _avg_extent(size: int, pad: int, k: int, s: int, out: int, include_pad: bool):
@@ -137,7 +65,7 @@ class AvgPool2d(Function):
 
     def forward(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
         geo = (kernel, stride, (1, 1), out_hw)
-        shape = _padded_shape(x, kernel, stride, padding, (1, 1), out_hw)
+        shape = _padded_shape(x.shape, kernel, stride, padding, (1, 1), out_hw)
         xp = _place(x, padding, shape, 0)
         acc = None
         for _, _, _, view in _offsets(*geo):

@@ -26,19 +26,25 @@ class Sum(Function):
 
 
 class Amax(Function):
-    """Max over ``dims``; the gradient is shared evenly between tied maxima, as in PyTorch."""
+    """Max over ``dims``; the gradient is shared evenly between tied maxima, as in PyTorch.
 
-    def forward(self, x: np.ndarray, dims: tuple | None, keepdim: bool, use_min: bool):
+    With ``nan_hits`` (PyTorch's full ``max()``/``min()``) a NaN result counts as a tie with
+    every NaN, so the gradient goes to the NaNs; ``amax`` leaves it NaN, as PyTorch does.
+    """
+
+    def forward(self, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False):
         reduce = np.min if use_min else np.max
         out = np.asarray(reduce(x, axis=dims, keepdims=True))
         hits = x == out
+        if nan_hits and x.dtype.kind == "f":
+            hits |= np.isnan(x) & np.isnan(out)
         self.share = hits / np.sum(hits, axis=dims, keepdims=True).astype(x.dtype)
         self.dims, self.keepdim = dims, keepdim
         return out if keepdim else np.asarray(np.squeeze(out, axis=dims))
 
     def backward(self, g: np.ndarray) -> tuple:
         g = _expand_back(g, self.share.shape, self.dims, self.keepdim)
-        return g * self.share, None, None, None
+        return g * self.share, None, None, None, None
 
 
 class Gather(Function):
@@ -66,7 +72,7 @@ class LogSoftmax(Function):
     saves_output = True
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        shifted = x - np.max(x, axis=dim, keepdims=True)
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         with np.errstate(invalid="ignore"):
             self.out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         self.dim = dim
@@ -80,7 +86,7 @@ class Softmax(Function):
     saves_output = True
 
     def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))
         self.out = e / np.sum(e, axis=dim, keepdims=True)
         self.dim = dim
         return self.out
@@ -88,3 +94,33 @@ class Softmax(Function):
     def backward(self, g: np.ndarray) -> tuple:
         gy = g * self.out
         return gy - self.out * np.sum(gy, axis=self.dim, keepdims=True), None
+
+
+class Var(Function):
+    """``sum((x - mean)^2) / max(count - correction, 0)`` over ``dims``, fused.
+
+    The backward is PyTorch's ``2 (x - mean) g / (count - correction)``: no gradient flows
+    through the mean (its true contribution is 0), so an infinite element leaves its row's
+    finite positions at -/+inf (NaN only at the inf) instead of an all-NaN row.
+    """
+
+    def forward(self, x: np.ndarray, dims: tuple | None, keepdim: bool, correction) -> np.ndarray:
+        count = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.mean(x, axis=dims, keepdims=True) if x.size else np.zeros((), x.dtype)
+            self.centred = x - mean.astype(x.dtype, copy=False)
+            total = np.sum(self.centred * self.centred, axis=dims, keepdims=keepdim)
+            out = total / x.dtype.type(max(count - correction, 0))
+        self.dims, self.keepdim, self.dof = dims, keepdim, count - correction
+        return np.asarray(out, dtype=x.dtype)
+
+    def backward(self, g: np.ndarray) -> tuple:
+        g = _expand_back(g, self.centred.shape, self.dims, self.keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = self.centred.dtype.type(2.0) / self.centred.dtype.type(self.dof)
+            return (
+                (scale * g * self.centred).astype(self.centred.dtype, copy=False),
+                None,
+                None,
+                None,
+            )

@@ -17,6 +17,8 @@ def _check_adam(lr, betas, eps, weight_decay) -> None:
     _check_lr(lr)
     if not 0.0 <= eps:
         raise ValueError(f"Invalid epsilon value: {eps}")
+    if len(betas) != 2:  # PyTorch reads betas[1] and fails with an IndexError
+        raise IndexError(f"betas must be a pair (beta1, beta2), but got {tuple(betas)}")
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")

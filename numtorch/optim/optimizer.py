@@ -153,6 +153,10 @@ class Optimizer:
         Args:
             closure: re-evaluates the model and returns the loss (run with grad enabled).
         """
+        if type(self)._update is Optimizer._update:  # the base class has no update rule
+            raise NotImplementedError(
+                f"{type(self).__name__} defines no update rule: subclasses implement _update"
+            )
         loss = None
         if closure is not None:
             with enable_grad():

@@ -80,10 +80,78 @@ def test_conv2d_integer_input_like_torch():
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
-def test_conv2d_rebuilds_columns_when_too_large_to_keep(monkeypatch):
-    monkeypatch.setattr(conv_ops, "_SAVE_COLS_BYTES", 0)
+def test_conv2d_in_chunks_of_one_sample(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 0)  # one sample per chunk
     fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, 2, 1, 1, 2)  # noqa: E731
     check_op(fn, (2, 4, 6, 6), (4, 2, 3, 3), (4,), rtol=1e-4)
+
+
+# 3x3, stride 1, >= 8 input channels: Winograd on numba (F(2x2, 3x3) below 8x8 outputs,
+# F(4x4, 3x3) from 8x8 on), im2col on NumPy. F(4x4)'s float32 results are about 1e-5 off a
+# direct convolution (relative to the data's scale), hence atol=1e-4 for those.
+WINOGRAD = [
+    ((2, 8, 6, 7), (5, 8, 3, 3), {"padding": 1}),
+    ((3, 9, 5, 5), (4, 9, 3, 3), {}),  # no padding, odd output
+    ((1, 8, 4, 9), (3, 8, 3, 3), {"padding": (2, 0)}),
+    ((2, 8, 7, 6), (2, 8, 3, 3), {"padding": "same"}),
+    ((1, 8, 3, 3), (2, 8, 3, 3), {"padding": 1}),  # a single 2x2 tile, half of it cut
+    ((2, 8, 9, 10), (3, 8, 3, 3), {"padding": 1}),  # 4x4 tiles, the last ones cut
+    ((1, 12, 10, 12), (2, 12, 3, 3), {}),  # 4x4 tiles, no padding
+    ((2, 8, 8, 9), (4, 8, 3, 3), {"padding": (2, 1)}),
+]
+
+
+def _tol(xs: tuple) -> float:
+    """atol for a 3x3 stride-1 convolution of ``xs`` with padding 1 or less."""
+    return 1e-4 if min(xs[2:]) >= 8 else 1e-5
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("xs, ws, kw", WINOGRAD)
+def test_conv2d_3x3_stride_1_matches_torch(xs, ws, kw, bias):
+    specs = (xs, ws, (ws[0],)) if bias else (xs, ws)
+    fn = lambda lib, x, w, *b: lib.nn.functional.conv2d(x, w, *b, **kw)  # noqa: E731
+    check_op(fn, *specs, rtol=1e-4, atol=_tol(xs))
+
+
+def test_conv2d_3x3_stride_1_float64_non_contiguous_and_gradcheck():
+    fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1)  # noqa: E731
+    for shape in ((2, 8, 5, 6), (2, 8, 9, 8)):
+        check_op(fn, shape, (3, 8, 3, 3), (3,), dtype=np.float64, rtol=1e-10, atol=1e-12)
+    nc = lambda lib, x, w: lib.nn.functional.conv2d(x.transpose(2, 3), w, padding=1)  # noqa: E731
+    check_op(nc, (2, 8, 6, 5), (4, 8, 3, 3), rtol=1e-4, atol=1e-5)
+    check_op(nc, (2, 8, 10, 9), (4, 8, 3, 3), rtol=1e-4, atol=1e-4)
+    check_gradcheck(fn, (1, 8, 3, 4), (2, 8, 3, 3), (2,))
+    check_gradcheck(fn, (1, 8, 8, 8), (1, 8, 3, 3), (1,))
+
+
+def test_conv2d_3x3_stride_1_takes_winograd_on_the_numba_path_only():
+    from numtorch._kernels import kernel_path
+
+    x = numtorch.randn(1, 8, 4, 4, requires_grad=True)
+    out = numtorch.nn.functional.conv2d(x, numtorch.randn(2, 8, 3, 3), padding=1)
+    assert out.grad_fn.winograd == (2 if kernel_path() == "numba" else 0)  # F(2x2, 3x3)
+    big = numtorch.randn(1, 8, 9, 9, requires_grad=True)
+    out = numtorch.nn.functional.conv2d(big, numtorch.randn(2, 8, 3, 3), padding=1)
+    assert out.grad_fn.winograd == (4 if kernel_path() == "numba" else 0)  # F(4x4, 3x3)
+    strided = numtorch.nn.functional.conv2d(x, numtorch.randn(2, 8, 3, 3), stride=2)
+    assert not strided.grad_fn.winograd
+
+
+def test_conv2d_3x3_first_layer_skips_the_input_gradient():
+    x, w = numtorch.randn(2, 8, 5, 5), numtorch.randn(4, 8, 3, 3, requires_grad=True)
+    numtorch.nn.functional.conv2d(x, w, padding=1).square().sum().backward()
+    tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+    torch.nn.functional.conv2d(torch.tensor(x.numpy()), tw, padding=1).square().sum().backward()
+    assert x.grad is None
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_3x3_in_chunks_of_one_sample(monkeypatch):
+    monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 0)
+    fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1)  # noqa: E731
+    check_op(fn, (3, 8, 5, 4), (2, 8, 3, 3), (2,), rtol=1e-4, atol=1e-5)
+    check_op(fn, (3, 8, 9, 8), (2, 8, 3, 3), (2,), rtol=1e-4, atol=1e-4)
 
 
 def test_conv2d_computes_only_the_gradients_asked_for():

@@ -36,6 +36,8 @@ MAX_GRID = [
     (3, {"dilation": 2, "padding": 1}),
     (1, {}),
     ((5, 6), {}),  # one window covering the whole input
+    (2, {"ceil_mode": True}),  # 2x2, stride 2, the last window hanging over an odd edge
+    (2, {"dilation": 2}),  # 2x2 windows, stride 2, reading every other pixel
 ]
 
 

@@ -292,3 +292,40 @@ def test_rounded_division(mode: str) -> None:
     check_same(lambda lib: lib.tensor(a).div(lib.tensor(b), rounding_mode=mode))
     check_same(lambda lib: lib.tensor(a, dtype=lib.float64).div(-2.5, rounding_mode=mode))
     check_error(lambda lib: lib.tensor([1]).div(0, rounding_mode=mode), "ZeroDivisionError")
+
+
+# ---------------------------------------------------------------- step functions
+# floor/ceil/round/trunc/sign have a zero gradient in PyTorch (not "no grad"); frac passes it.
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc", "fix", "sign", "frac"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_step_functions_parity_and_grad(name: str, dtype) -> None:
+    x = np.array([-2.5, -1.5, -0.3, 0.0, 0.5, 1.5, 2.7, np.nan], dtype=dtype)
+    check_op(lambda lib, t: getattr(lib, name)(t), x, dtype=dtype)
+    check_op(lambda lib, t: getattr(t, name)(), x, dtype=dtype)
+
+
+def test_step_functions_grad_fn_names() -> None:
+    check_same(lambda lib: lib.floor(lib.ones(2, requires_grad=True)).grad_fn.name())
+    check_same(lambda lib: lib.round(lib.ones(2, requires_grad=True), decimals=1).grad_fn.name())
+    check_same(lambda lib: lib.frac(lib.ones(2, requires_grad=True)).grad_fn.name())
+
+
+def test_round_decimals_parity() -> None:
+    x = np.array([0.125, 1.25, -2.35, 10.05])
+    check_op(lambda lib, t: lib.round(t, decimals=1), x, dtype=np.float64)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc", "sign"])
+def test_step_functions_on_integers(name: str) -> None:
+    check_same(lambda lib: getattr(lib, name)(lib.tensor([3, -2, 0])))
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc"])
+def test_step_functions_reject_bool(name: str) -> None:
+    check_error(lambda lib: getattr(lib, name)(lib.tensor([True])), "not implemented for 'Bool'")
+
+
+def test_frac_rejects_integers() -> None:
+    check_error(lambda lib: lib.frac(lib.tensor([1, 2])), "\"frac_cpu\" not implemented for 'Long'")

@@ -96,3 +96,10 @@ def Z(lib, *shape, dtype=None):  # noqa: N802 - a short name keeps the table rea
 )
 def test_errors(fn, match: str) -> None:
     check_error(fn, match)
+
+
+@pytest.mark.parametrize(
+    "xs, ws", [((3, 0), (4, 0)), ((0, 3), (4, 3)), ((2, 0, 3), (0, 3)), ((2, 3), (0, 3))]
+)
+def test_linear_backward_with_empty_dims(xs: tuple, ws: tuple) -> None:
+    check_op(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), xs, ws, (ws[0],))

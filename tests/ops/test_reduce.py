@@ -183,3 +183,47 @@ def test_errors(fn, match: str) -> None:
 )
 def test_wrong_argument_types(fn) -> None:
     check_error(fn, ".")
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, dim", [((3,), 0), ((), 0), ((2, 3), -1), ((2, 3), 0)])
+def test_softmax_rejects_integer_input(name: str, shape: tuple, dim: int) -> None:
+    kernel = "lastdim_kernel_impl" if dim == -1 or len(shape) <= 1 else "kernel_impl"
+    msg = f"\"{name}_{kernel}\" not implemented for 'Long'"
+    check_error(lambda lib: getattr(lib, name)(lib.zeros(shape, dtype=lib.int64), dim), msg)
+    check_error(lambda lib: getattr(lib.zeros(shape, dtype=lib.int64), name)(dim), msg)
+
+
+# ---------------------------------------------------------------- NaN / inf / dof edge cases
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x: x.var(1, correction=3),  # dof < 0: PyTorch's backward divides by it
+        lambda lib, x: x.var(1, correction=2),  # dof 0: inf * deviation
+        lambda lib, x: x.std(1, correction=0),
+        lambda lib, x: x.var(),
+    ],
+)
+def test_var_backward_with_small_dof_matches_torch(fn):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch and numtorch: dof <= 0 warning
+        check_op(fn, (3, 2), dtype=np.float64)
+
+
+@pytest.mark.parametrize("row", [[1.0, np.inf, 3.0, 2.0], [1.0, -np.inf, 3.0, 2.0]])
+@pytest.mark.parametrize("name", ["var", "std"])
+def test_var_std_backward_with_an_infinite_element_matches_torch(row, name):
+    x = np.array([row, [1.0, 2.0, 3.0, 4.0]])
+    check_op(lambda lib, t: getattr(t, name)(1), x, dtype=np.float64)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("nans", [[1], [1, 3]])
+def test_full_max_min_send_the_gradient_to_the_nans(name, nans):
+    x = np.arange(8.0).reshape(2, 4)
+    x.reshape(-1)[nans] = np.nan
+    check_op(lambda lib, t: getattr(t, name)(), x, dtype=np.float64)

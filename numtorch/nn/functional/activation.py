@@ -6,6 +6,7 @@ autograd still sees the right history (and a leaf that requires grad is refused,
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,20 @@ def _check(input: object, name: str, kernel: str | None = None) -> Tensor:
     return input
 
 
+def _number(fn: str, **named: object) -> None:
+    """PyTorch's TypeError for a scalar argument that is not a number (a bool or a one-element
+    Tensor counts, as there).
+
+    ``named`` maps each argument name to its value, in positional order from position 2.
+    """
+    for position, (name, value) in enumerate(named.items(), 2):
+        if not isinstance(value, (numbers.Number, Tensor)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' (position {position}) must be Number, "
+                f"not {type(value).__name__}"
+            )
+
+
 def _run(input: Tensor, inplace: bool, fn: Callable[[Tensor], Tensor]) -> Tensor:
     return _F.inplace(input, fn) if inplace else fn(input)
 
@@ -87,6 +102,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     Unlike PyTorch, ``inplace=True`` with a negative slope also supports backward.
     """
     _check(input, "leaky_relu", "leaky_relu_cpu")
+    _number("leaky_relu", negative_slope=negative_slope)
     return _run(input, inplace, lambda x: ops.LeakyRelu.apply(x, negative_slope))
 
 
@@ -97,6 +113,7 @@ def _elu(input: Tensor, alpha: float, scale: float, input_scale: float, inplace:
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (Clevert et al. 2015)."""
     _check(input, "elu", "elu_cpu")
+    _number("elu", alpha=alpha)
     return _elu(input, alpha, 1.0, 1.0, inplace)
 
 
@@ -109,6 +126,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))`` (Barron 2017)."""
     _check(input, "celu", "elu_cpu")
+    _number("celu", alpha=alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _elu(input, alpha, 1.0, 1.0 / alpha, inplace)
@@ -143,6 +161,7 @@ def tanh(input: Tensor) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``."""
     _check(input, "softplus", "softplus_cpu")
+    _number("softplus", beta=beta, threshold=threshold)
     return ops.Softplus.apply(input, beta, threshold)
 
 

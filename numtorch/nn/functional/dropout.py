@@ -23,7 +23,7 @@ import numbers
 
 import numpy as np
 
-from numtorch._functions import _check_tensor, _type_name
+from numtorch._functions import _type_name
 from numtorch._functions import inplace as _inplace
 from numtorch.ops import dropout as ops
 from numtorch.random import Generator, _rng
@@ -100,8 +100,17 @@ def _dropout(
     Eval mode, ``p == 0`` and empty input return ``input`` itself and draw nothing; ``p == 1``
     draws nothing either and gives zeros.
     """
-    _check_tensor(input)
+    if not isinstance(input, Tensor):
+        names = {"element": "alpha_dropout" if alpha else "dropout"}
+        fn = names.get(kind, "feature_alpha_dropout" if kind == "feature" else f"dropout{kind}")
+        raise TypeError(
+            f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     _check_p(p)
+    if kind == "feature" and input.ndim < 2 and (not training or p == 0 or not input.numel()):
+        # PyTorch's C++ feature_alpha_dropout returns before its rank check (the Python-level
+        # dropout1d/2d/3d check the rank first, so only this one shortcuts)
+        return input, (np.broadcast_to(True, input.shape) if training else None)
     k = _mask_dims(input, kind)
     if not training:
         return input, None

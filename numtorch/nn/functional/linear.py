@@ -44,7 +44,20 @@ def _check_args(input: object, weight: object, bias: object) -> None:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.ndim}D")
 
 
-def _check_shapes(input: Tensor, weight: Tensor) -> None:
+def _dtype_mismatch(input: Tensor, weight: Tensor, bias: Tensor | None) -> RuntimeError:
+    """PyTorch's two messages: ``addmm``'s when there is a bias, ``mm``'s when there is none."""
+    if bias is not None:
+        return RuntimeError(
+            "mat1 and mat2 must have the same dtype, but got "
+            f"{F._type_name(input.dtype)} and {F._type_name(weight.dtype)}"
+        )
+    return RuntimeError(
+        "expected m1 and m2 to have the same dtype, but got: "
+        f"{_C_NAMES[input.dtype.name]} != {_C_NAMES[weight.dtype.name]}"
+    )
+
+
+def _check_shapes(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> None:
     rows, width, in_w = math.prod(input.shape[:-1]), input.shape[-1], weight.shape[-1]
     if width != in_w and weight.ndim == 1:
         if input.ndim == 1:
@@ -59,10 +72,7 @@ def _check_shapes(input: Tensor, weight: Tensor) -> None:
             f"{in_w}x{weight.shape[0]})"
         )
     if input.dtype is not weight.dtype:
-        raise RuntimeError(
-            "expected m1 and m2 to have the same dtype, but got: "
-            f"{_C_NAMES[input.dtype.name]} != {_C_NAMES[weight.dtype.name]}"
-        )
+        raise _dtype_mismatch(input, weight, bias)
 
 
 def _check_bias(bias: Tensor, out_shape: tuple, input: Tensor, weight: Tensor) -> None:
@@ -108,7 +118,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
           bias: ``(out_features)``; output: ``(*, out_features)``.
     """
     _check_args(input, weight, bias)
-    _check_shapes(input, weight)
+    _check_shapes(input, weight, bias)
     out_shape = input.shape[:-1] + (weight.shape[0],) if weight.ndim == 2 else input.shape[:-1]
     if bias is not None:
         _check_bias(bias, out_shape, input, weight)

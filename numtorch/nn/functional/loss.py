@@ -388,7 +388,8 @@ def _huber(delta: float, scale: float) -> Callable:
     def elementwise(diff: Tensor) -> Tensor:
         z = F.abs(diff)
         inside = F.lt(z, delta)
-        quadratic = F.mul(F.square(z), 0.5 / scale)
+        # clamped so that an infinite |d| sends 0 (not inf * 0 = NaN) through this branch
+        quadratic = F.mul(F.square(F.clamp(z, max=delta)), 0.5 / scale)
         linear = F.mul(F.sub(z, 0.5 * delta), delta / scale)
         return F.where(inside, quadratic, linear)
 

@@ -129,6 +129,11 @@ def max_pool2d_with_indices(
 ) -> tuple[Tensor, Tensor]:
     """:func:`max_pool2d` returning ``(output, indices)``: flat int64 indices into each
     unpadded H*W plane, as ``nn.MaxUnpool2d`` expects."""
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, with_indices: bool):
+    """Validate, pool, and build the int64 indices only when asked (they cost a full pass)."""
     fn = "max_pool2d"
     kernel = _pair(kernel_size, "kernel_size", fn)
     stride = _pair(stride, "stride", fn) or kernel
@@ -143,8 +148,10 @@ def max_pool2d_with_indices(
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_input(input, fn)
     out_hw = _output_hw(input, kernel, stride, padding, dilation, ceil_mode)
-    sink: list = []
+    sink: list | None = [] if with_indices else None
     out = _ops.MaxPool2d.apply(_batched(input), kernel, stride, padding, dilation, out_hw, sink)
+    if not with_indices:
+        return _unbatched(out, input)
     indices = Tensor._make(sink[0] if input.ndim == 4 else sink[0][0])
     return _unbatched(out, input), indices
 
@@ -169,8 +176,7 @@ def max_pool2d(
         >>> torch.nn.functional.max_pool2d(x, 2).flatten().tolist()
         [5.0, 7.0, 13.0, 15.0]
     """
-    out, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return (out, indices) if return_indices else out
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def avg_pool2d(

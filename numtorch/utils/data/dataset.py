@@ -13,7 +13,8 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,9 +45,13 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
-    """A stream of samples: subclasses write ``__iter__``; ``DataLoader`` batches the stream."""
+class IterableDataset(Dataset, Iterable):
+    """A stream of samples: subclasses write ``__iter__``; ``DataLoader`` batches the stream.
 
+    Abstract, as in PyTorch: instantiating it without an ``__iter__`` raises ``TypeError``.
+    """
+
+    @abstractmethod
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
@@ -70,7 +75,7 @@ class TensorDataset(Dataset):
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset expects Tensors, but got {type(t).__name__}")
         if any(t.ndim == 0 for t in tensors):
-            raise AssertionError("Size mismatch between tensors")
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
             raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors

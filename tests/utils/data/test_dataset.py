@@ -20,9 +20,16 @@ def test_dataset_base_getitem_not_implemented():
         ndata.Dataset()[0]
 
 
-def test_iterable_dataset_base_iter_not_implemented():
-    with pytest.raises(NotImplementedError, match="should implement __iter__"):
-        iter(ndata.IterableDataset())
+class _Stream(ndata.IterableDataset):
+    def __iter__(self):
+        return iter([1, 2])
+
+
+def test_iterable_dataset_is_abstract_like_torch():
+    for lib in (ndata, tdata):
+        with pytest.raises(TypeError, match="abstract method __iter__"):
+            lib.IterableDataset()
+    assert list(_Stream()) == [1, 2]
 
 
 @pytest.mark.parametrize("index", [0, 3, -1, slice(1, 4), [0, 5, 2]])
@@ -42,11 +49,18 @@ def test_tensor_dataset_len_and_tensors():
     assert ds.tensors[0] is x and ds.tensors[1] is y
 
 
-@pytest.mark.parametrize("shapes", [[(3, 2), (4,)], [(3,), (3,), (2, 3)], [(3,), ()]])
+@pytest.mark.parametrize("shapes", [[(3, 2), (4,)], [(3,), (3,), (2, 3)]])
 def test_tensor_dataset_size_mismatch(shapes):
     tensors = [numtorch.zeros(s) for s in shapes]
     with pytest.raises(AssertionError, match="Size mismatch between tensors"):
         ndata.TensorDataset(*tensors)
+
+
+@pytest.mark.parametrize("shapes", [[(3,), ()], [()]])
+def test_tensor_dataset_rejects_0d_like_torch(shapes):
+    for lib, data in ((numtorch, ndata), (torch, tdata)):
+        with pytest.raises(IndexError, match="tensor has no dimensions"):
+            data.TensorDataset(*[lib.zeros(s) for s in shapes])
 
 
 def test_tensor_dataset_rejects_non_tensors():
@@ -92,7 +106,7 @@ def test_concat_dataset_errors():
     with pytest.raises(AssertionError, match="datasets should not be an empty iterable"):
         ndata.ConcatDataset([])
     with pytest.raises(AssertionError, match="does not support IterableDataset"):
-        ndata.ConcatDataset([[1], ndata.IterableDataset()])
+        ndata.ConcatDataset([[1], _Stream()])
     ds = ndata.ConcatDataset([[1, 2], [3]])
     with pytest.raises(ValueError, match="absolute value of index should not exceed"):
         ds[-4]

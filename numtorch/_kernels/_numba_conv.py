@@ -1,0 +1,89 @@
+"""numba im2col / col2im for sample-major columns ``(nb, C*kh*kw, Ho*Wo)``.
+
+Serial and ``nogil``: parallelism comes from ``numtorch._kernels.parallel``, which runs
+chunks of samples on several threads. Per kernel column ``j`` the kernels work out the range
+of output columns that read real input, so the inner loops have no bounds tests; indices are
+unsigned (numba then skips its negative-index wraparound test, and the stride-1 copies
+vectorise). All arrays are C-contiguous and read through flat views.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["im2col", "col2im"]
+
+_u = np.uint64
+
+
+@njit(cache=True, inline="always")
+def _valid_range(off: int, s: int, size: int, out: int) -> tuple:
+    """``[lo, hi)``: the outputs ``o`` with ``0 <= o*s + off < size``, clipped to ``[0, out]``."""
+    lo = 0 if off >= 0 else (-off + s - 1) // s
+    hi = (size - off + s - 1) // s if size > off else 0
+    lo = min(lo, out)
+    hi = max(min(hi, out), lo)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no cover
+    """``cols[n, (c*kh + i)*kw + j, oh*wo + ow] = x[n0+n, c, oh*sh - pt + i*dh, ow*sw - pl + j*dw]``
+    (zero outside the input)."""
+    nb, c, h, w = cols.shape[0], x.shape[1], x.shape[2], x.shape[3]
+    xf, cf = x.reshape(-1), cols.reshape(-1)
+    for t in range(nb * c):
+        src0 = (n0 * c + t) * h * w
+        for i in range(kh):
+            for j in range(kw):
+                dst0 = ((t * kh + i) * kw + j) * ho * wo
+                off = j * dw - pl
+                lo, hi = _valid_range(off, sw, w, wo)
+                for oh in range(ho):
+                    r = oh * sh - pt + i * dh
+                    d = dst0 + oh * wo
+                    if r < 0 or r >= h:
+                        lo_r, hi_r = wo, wo
+                    else:
+                        lo_r, hi_r = lo, hi
+                    for ow in range(lo_r):
+                        cf[_u(d + ow)] = 0
+                    s = src0 + r * w + off
+                    if sw == 1:
+                        for ow in range(lo_r, hi_r):
+                            cf[_u(d + ow)] = xf[_u(s + ow)]
+                    else:
+                        for ow in range(lo_r, hi_r):
+                            cf[_u(d + ow)] = xf[_u(s + ow * sw)]
+                    for ow in range(hi_r, wo):
+                        cf[_u(d + ow)] = 0
+
+
+@njit(cache=True, nogil=True)
+def col2im(dcols, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, gx):  # pragma: no cover
+    """The adjoint of :func:`im2col`: ``gx[n0:n0+nb]`` (overwritten) receives the sum of every
+    column entry read from each input pixel."""
+    nb, c, h, w = dcols.shape[0], gx.shape[1], gx.shape[2], gx.shape[3]
+    df, gf = dcols.reshape(-1), gx.reshape(-1)
+    for t in range(nb * c):
+        dst0 = (n0 * c + t) * h * w
+        for q in range(h * w):
+            gf[_u(dst0 + q)] = 0
+        for i in range(kh):
+            for j in range(kw):
+                src0 = ((t * kh + i) * kw + j) * ho * wo
+                off = j * dw - pl
+                lo, hi = _valid_range(off, sw, w, wo)
+                for oh in range(ho):
+                    r = oh * sh - pt + i * dh
+                    if r < 0 or r >= h:
+                        continue
+                    s = src0 + oh * wo
+                    d = dst0 + r * w + off
+                    if sw == 1:
+                        for ow in range(lo, hi):
+                            gf[_u(d + ow)] += df[_u(s + ow)]
+                    else:
+                        for ow in range(lo, hi):
+                            gf[_u(d + ow * sw)] += df[_u(s + ow)]

@@ -1,0 +1,156 @@
+"""Data parallelism over chunks of a batch: a few threads, each running single-threaded BLAS
+and single-threaded kernels on its own chunks, pulled from a shared counter.
+
+Why not one multi-threaded GEMM and one parallel kernel after another? Every such call splits
+its work statically between the cores and ends in a barrier, and an im2col -> GEMM -> col2im
+pipeline has hundreds of them per layer, each waking a different thread pool. Here each thread
+instead takes whole chunks (im2col, GEMMs, col2im of a few samples, hot in its own cache),
+synchronising once per pass; and since a thread takes the next chunk when it is done, a core
+that is busy with something else simply processes fewer chunks. NumPy and the numba kernels
+(``nogil=True``) release the GIL, so the threads run truly in parallel.
+
+OpenBLAS is switched to one thread for the duration (through ``threadpoolctl`` when it is
+installed, and restored after); without ``threadpoolctl`` the chunks run on the calling thread
+and OpenBLAS keeps its own threads. ``NUMTORCH_NUM_THREADS`` sets the number of threads
+(default: the CPUs this process may run on).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+__all__ = ["num_threads", "map_chunks", "for_planes", "scratch"]
+
+# A plane-wise kernel call is split into chunks of about this many bytes (and one chunk, run
+# on the calling thread, below it: waking a thread costs more than it saves).
+_PLANE_CHUNK_BYTES = 2**20
+# Work units per thread in map_chunks: enough for a busy core to hand its share to the others.
+_UNITS_PER_THREAD = 4
+_state: dict[str, object] = {}
+_lock = threading.Lock()
+_local = threading.local()
+
+
+def num_threads() -> int:
+    """Threads that :func:`map_chunks` uses (``NUMTORCH_NUM_THREADS``, else the usable CPUs)."""
+    n = _state.get("threads")
+    if n is None:
+        env = os.environ.get("NUMTORCH_NUM_THREADS", "").strip()
+        if env:
+            n = max(1, int(env))
+        elif hasattr(os, "sched_getaffinity"):
+            n = len(os.sched_getaffinity(0))
+        else:  # pragma: no cover - macOS, Windows
+            n = os.cpu_count() or 1
+        _state["threads"] = n
+    return n  # type: ignore[return-value]
+
+
+def _blas() -> list:
+    """threadpoolctl controllers of the loaded OpenBLAS libraries ([] without threadpoolctl:
+    then :func:`map_chunks` stays on one thread)."""
+    found = _state.get("blas")
+    if found is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            found = []
+        else:
+            libs = ThreadpoolController().lib_controllers
+            found = [c for c in libs if c.internal_api == "openblas"] or [None]
+        _state["blas"] = found
+    return found  # type: ignore[return-value]
+
+
+class _SingleThreadedBlas:
+    """OpenBLAS at one thread while any ``map_chunks`` is running (nesting-safe)."""
+
+    active = 0
+    saved: list = []
+
+    def __enter__(self) -> None:
+        with _lock:
+            if _SingleThreadedBlas.active == 0:
+                libs = [c for c in _blas() if c is not None]
+                _SingleThreadedBlas.saved = [(c, c.num_threads) for c in libs]
+                for c in libs:
+                    c.set_num_threads(1)
+            _SingleThreadedBlas.active += 1
+
+    def __exit__(self, *exc) -> None:
+        with _lock:
+            _SingleThreadedBlas.active -= 1
+            if _SingleThreadedBlas.active == 0:
+                for c, n in _SingleThreadedBlas.saved:
+                    c.set_num_threads(n)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    pool = _state.get("pool")
+    if pool is None:
+        pool = _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="numtorch")
+    return pool  # type: ignore[return-value]
+
+
+def map_chunks(fn: Callable, chunks: list[tuple[int, int]]) -> list:
+    """Run ``acc = fn(start, stop, acc)`` over the chunks; return the non-None results.
+
+    On one thread a single accumulator (``acc`` starts as None, e.g. a weight gradient) runs
+    through every chunk. On several, each chunk starts from None and the results come back in
+    chunk order, whichever thread ran them: callers sum them in a fixed order, so the same
+    input gives bit-identical results run after run (dynamic scheduling must not change the
+    order of floating-point additions).
+
+    Chunks must write disjoint outputs. Exceptions propagate to the caller.
+    """
+    threads = min(num_threads(), len(chunks))
+    if threads <= 1 or not _blas():
+        acc = None
+        for start, stop in chunks:
+            acc = fn(start, stop, acc)
+        return [] if acc is None else [acc]
+    counter = itertools.count()
+    results: list = [None] * len(chunks)
+
+    def worker() -> None:
+        for i in iter(counter.__next__, None):
+            if i >= len(chunks):
+                return
+            results[i] = fn(*chunks[i], None)
+
+    with _SingleThreadedBlas():
+        futures = [_pool(num_threads() - 1).submit(worker) for _ in range(threads - 1)]
+        try:
+            worker()
+        finally:
+            for f in futures:
+                f.result()
+    return [r for r in results if r is not None]
+
+
+def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: int) -> None:
+    """Run ``fn(p0, p1)`` over chunks of ``planes`` independent planes on :func:`map_chunks`'
+    threads: at least ``_PLANE_CHUNK_BYTES`` each (on the calling thread when one chunk covers
+    them all), at most four per thread."""
+    total = planes * max(bytes_per_plane, 1)
+    # enough chunks to balance the threads, few enough that the calls stay cheap
+    count = min(-(-total // _PLANE_CHUNK_BYTES), 4 * num_threads())
+    step = max(1, -(-planes // max(count, 1)))
+    chunks = [(i, min(i + step, planes)) for i in range(0, planes, step)]
+    map_chunks(lambda p0, p1, acc: fn(p0, p1), chunks)
+
+
+def scratch(size: int, dtype: np.dtype, slot: str = "cols") -> np.ndarray:
+    """A per-thread 1-D work buffer of at least ``size`` elements, reused across calls so
+    chunk after chunk writes the same cache-hot memory instead of faulting in fresh pages."""
+    buffers = _local.__dict__.setdefault("buffers", {})
+    buf = buffers.get((slot, dtype))
+    if buf is None or buf.size < size:
+        buf = buffers[(slot, dtype)] = np.empty(size, dtype)
+    return buf[:size]

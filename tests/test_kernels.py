@@ -1,0 +1,404 @@
+"""numtorch._kernels: path selection, and each numba kernel against its NumPy twin and against
+PyTorch (ties and NaN in max-pooling, non-contiguous inputs, float64, dropped planes).
+
+The numba tests compile each kernel once per dtype; ``cache=True`` keeps later runs fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import numtorch
+from numtorch import _kernels
+from numtorch._kernels import conv as kconv
+from numtorch._kernels import dropout as kdrop
+from numtorch._kernels import parallel as kpar
+from numtorch._kernels import pooling as kpool
+from numtorch._kernels import winograd as kwino
+
+needs_numba = pytest.mark.skipif(
+    __import__("importlib").util.find_spec("numba") is None, reason="numba is not installed"
+)
+
+
+@pytest.fixture
+def path():
+    """``path(name)`` forces a kernel path for the rest of the test; the environment's choice
+    is restored afterwards."""
+    yield _kernels._reset
+    _kernels._reset()
+
+
+def both(path, fn):
+    """``fn()`` on the numba path, then on the NumPy path."""
+    path("numba")
+    fast = fn()
+    path("numpy")
+    return fast, fn()
+
+
+def _rng_array(shape, dtype=np.float32, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# ------------------------------------------------------------------ path selection
+
+
+def test_kernel_path_follows_the_environment(monkeypatch, path):
+    monkeypatch.setenv(_kernels.ENV_VAR, "numpy")
+    path()
+    assert _kernels.kernel_path() == "numpy"
+    assert _kernels.numba_module("pooling", np.dtype(np.float32)) is None
+    monkeypatch.setenv(_kernels.ENV_VAR, "auto")
+    path()
+    expected = "numba" if __import__("importlib").util.find_spec("numba") else "numpy"
+    assert _kernels.kernel_path() == expected
+
+
+def test_kernel_path_rejects_unknown_values(monkeypatch, path):
+    monkeypatch.setenv(_kernels.ENV_VAR, "cuda")
+    path()
+    with pytest.raises(ValueError, match="NUMTORCH_KERNELS must be one of .*'cuda'"):
+        _kernels.kernel_path()
+    with pytest.raises(ValueError, match="kernel path must be 'numba' or 'numpy'"):
+        path("fast")
+
+
+@needs_numba
+def test_float16_and_bool_take_the_numpy_path(path):
+    path("numba")
+    assert _kernels.numba_module("pooling", np.dtype(np.float16)) is None
+    assert _kernels.numba_module("pooling", np.dtype(bool)) is None
+    assert _kernels.numba_module("pooling", np.dtype(np.float32)) is not None
+
+
+def test_import_numtorch_does_not_import_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, numtorch, numtorch.nn; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------------ conv: im2col / col2im
+
+CONV_GEOS = [
+    # (N, C, H, W), kernel, stride, padding (t, b, l, r), dilation
+    ((3, 2, 7, 6), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+    ((2, 3, 9, 8), (3, 2), (2, 3), (1, 0, 2, 1), (2, 1)),
+    ((2, 2, 5, 5), (5, 5), (1, 1), (0, 0, 0, 0), (1, 1)),
+    ((1, 1, 4, 3), (3, 3), (1, 1), (3, 3, 3, 3), (1, 2)),  # windows entirely in padding
+]
+
+
+def _geo(shape, kernel, stride, pad, dil):
+    ho = (shape[2] + pad[0] + pad[1] - dil[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    wo = (shape[3] + pad[2] + pad[3] - dil[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+    return kernel, stride, pad, dil, (ho, wo)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kernel, stride, pad, dil", CONV_GEOS)
+def test_im2col_and_col2im_match_numpy(path, dtype, shape, kernel, stride, pad, dil):
+    geo = _geo(shape, kernel, stride, pad, dil)
+    x = _rng_array(shape, dtype)
+    fast, slow = both(path, lambda: kconv.im2col(x, 1, shape[0], geo))
+    np.testing.assert_array_equal(fast, slow)
+    buf = np.full(fast.size + 7, np.nan, dtype)  # a reused buffer is fully overwritten
+    path("numba")
+    np.testing.assert_array_equal(kconv.im2col(x, 1, shape[0], geo, buf), slow)
+    dcols = _rng_array(fast.shape, dtype, seed=1)
+
+    def adjoint():
+        gx = np.full(shape, np.nan, dtype)
+        kconv.col2im(dcols, gx, 1, geo)
+        return gx[1:]
+
+    fast, slow = both(path, adjoint)
+    np.testing.assert_allclose(fast, slow, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    # <im2col(x), d> == <x, col2im(d)>: col2im is im2col's adjoint
+    lhs = np.vdot(kconv.im2col(x, 1, shape[0], geo), dcols)
+    np.testing.assert_allclose(lhs, np.vdot(x[1:], fast), rtol=1e-4)
+
+
+@needs_numba
+def test_im2col_reads_non_contiguous_input(path):
+    base = _rng_array((2, 3, 6, 7))
+    x = base.transpose(0, 1, 3, 2)[:, ::2]
+    geo = _geo(x.shape, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
+    fast, slow = both(path, lambda: kconv.im2col(x, 0, 2, geo))
+    np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("kernels", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_on_both_paths_matches_torch(path, kernels, dtype):
+    if kernels == "numba" and __import__("importlib").util.find_spec("numba") is None:
+        pytest.skip("numba is not installed")
+    path(kernels)
+    x, w, b = _rng_array((3, 4, 9, 8), dtype), _rng_array((5, 4, 3, 3), dtype), _rng_array(5, dtype)
+    ours = [numtorch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = numtorch.nn.functional.conv2d(*ours, stride=(1, 2), padding=1)
+    ref = torch.nn.functional.conv2d(*theirs, stride=(1, 2), padding=1)
+    g = _rng_array(tuple(ref.shape), dtype, seed=3)
+    out.backward(numtorch.tensor(g))
+    ref.backward(torch.tensor(g))
+    tol = {"rtol": 1e-4, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-10}
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), **tol)
+    for a, t in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), **tol)
+
+
+# ------------------------------------------------------------------ Winograd F(2x2, 3x3)
+
+WINO_GEOS = [  # (N, C, H, W), O, (pad top, bottom, left, right)
+    ((2, 3, 6, 7), 4, (1, 1, 1, 1)),
+    ((3, 2, 5, 5), 3, (0, 0, 0, 0)),
+    ((1, 2, 4, 9), 2, (2, 1, 0, 2)),
+    ((2, 3, 11, 9), 2, (1, 1, 1, 1)),
+]
+
+
+@needs_numba
+@pytest.mark.parametrize("m", [2, 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, o, pad", WINO_GEOS)
+def test_winograd_transforms_match_numpy_and_torch(path, m, dtype, shape, o, pad):
+    n, c, h, w = shape
+    out_hw = (h + pad[0] + pad[1] - 2, w + pad[2] + pad[3] - 2)
+    th, tw = kwino.tiles(out_hw, m)
+    x, wt = _rng_array(shape, dtype), _rng_array((o, c, 3, 3), dtype, seed=1)
+    g = _rng_array((n, o) + out_hw, dtype, seed=2)
+    u = kwino.weight_transform(wt, m)
+
+    def passes():
+        v = kwino.input_transform(x, 1, n, pad[::2], th, tw, m)
+        out = np.full((n, o) + out_hw, np.nan, dtype)
+        kwino.output_transform(np.matmul(v, u), out, 1, n, th, tw, m=m)
+        dm = kwino.grad_output_transform(g, 1, n, th, tw, m)
+        gx = np.full(shape, np.nan, dtype)
+        kwino.input_adjoint(np.matmul(dm, u.transpose(0, 2, 1)), gx, 1, n, pad[::2], th, tw, m)
+        gw = kwino.weight_adjoint(np.matmul(v.transpose(0, 2, 1), dm), m)
+        return out[1:], gx[1:], gw
+
+    fast, slow = both(path, passes)
+    f32 = {"rtol": 1e-5, "atol": 1e-5} if m == 2 else {"rtol": 1e-4, "atol": 1e-4}
+    tol = f32 if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    tx, tw_ = torch.tensor(x[1:], requires_grad=True), torch.tensor(wt, requires_grad=True)
+    padded = torch.nn.functional.pad(tx, (pad[2], pad[3], pad[0], pad[1]))
+    ref = torch.nn.functional.conv2d(padded, tw_)
+    ref.backward(torch.tensor(g[1:]))
+    expected = (ref.detach().numpy(), tx.grad.numpy(), tw_.grad.numpy())
+    for a, b, e in zip(fast, slow, expected):
+        np.testing.assert_allclose(a, b, **tol)
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------ max pooling
+
+POOL_GEOS = [
+    # kernel, stride, padding, dilation
+    ((2, 2), (2, 2), (0, 0), (1, 1)),  # the unrolled 2x2 kernel
+    ((3, 3), (2, 2), (1, 1), (1, 1)),
+    ((3, 2), (1, 2), (1, 0), (2, 1)),
+    ((2, 2), (1, 1), (1, 1), (1, 1)),
+]
+
+
+def _pool_out(shape, kernel, stride, pad, dil):
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(shape[2:], kernel, stride, pad, dil)
+    )
+
+
+def _ties(shape, dtype=np.float32, seed=0):
+    return np.random.default_rng(seed).integers(-2, 3, shape).astype(dtype)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel, stride, pad, dil", POOL_GEOS)
+def test_max_pool2d_kernels_match_numpy_with_ties_and_nan(path, dtype, kernel, stride, pad, dil):
+    x = _ties((2, 3, 7, 8), dtype)
+    x[0, 0, 1, 1] = x[1, 2, 4, 4] = x[1, 2, 4, 5] = np.nan
+    geo = (kernel, stride, pad, dil)
+    out_hw = _pool_out(x.shape, *geo)
+    (out, arg), (out_np, arg_np) = both(path, lambda: kpool.max_pool2d(x, *geo, out_hw))
+    np.testing.assert_array_equal(out, out_np)
+    np.testing.assert_array_equal(arg, arg_np)
+    assert arg.dtype == np.int8 and out.flags.c_contiguous
+    g = _rng_array(out.shape, dtype, seed=2)
+    fast, slow = both(path, lambda: kpool.max_pool2d_backward(g, arg, x.shape, *geo))
+    tol = 1e-6 if dtype == np.float32 else 1e-14  # overlapping windows add in another order
+    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol)
+
+
+@needs_numba
+def test_max_pool2d_kernel_matches_torch_on_ties_non_contiguous(path):
+    base = _ties((2, 3, 8, 6))
+    x = base.transpose(0, 1, 3, 2)  # (2, 3, 6, 8), not contiguous
+    path("numba")
+    tx = torch.tensor(x, requires_grad=True)
+    ref, ref_idx = torch.nn.functional.max_pool2d(tx, 2, return_indices=True)
+    nx = numtorch.tensor(x, requires_grad=True)
+    out, idx = numtorch.nn.functional.max_pool2d(nx, 2, return_indices=True)
+    g = _rng_array(tuple(ref.shape), seed=4)
+    ref.backward(torch.tensor(g))
+    out.backward(numtorch.tensor(g))
+    np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+    np.testing.assert_array_equal(nx.grad.numpy(), tx.grad.numpy())
+
+
+@needs_numba
+def test_max_pool2d_large_window_uses_int32_offsets(path):
+    x = _rng_array((1, 2, 13, 12), np.float64)
+    geo = ((12, 11), (1, 1), (0, 0), (1, 1))
+    (out, arg), (out_np, arg_np) = both(path, lambda: kpool.max_pool2d(x, *geo, (2, 2)))
+    assert arg.dtype == np.int32
+    np.testing.assert_array_equal(arg, arg_np)
+    np.testing.assert_array_equal(out, out_np)
+
+
+@needs_numba
+def test_max_pool2d_kernel_on_integers_matches_torch(path):
+    x = np.random.default_rng(0).integers(-9, 9, (2, 3, 5, 5))
+    path("numba")
+    out, arg = kpool.max_pool2d(x, (2, 2), (1, 1), (1, 1), (1, 1), (6, 6))
+    ref = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 1, 1)
+    np.testing.assert_array_equal(out, ref.numpy())
+
+
+# ------------------------------------------------------------------ feature dropout
+
+SCALE = np.array([[2.0, 0.0, 2.0], [0.0, 0.0, 2.0]])
+
+
+def _dropout_input(dtype):
+    x = _rng_array((2, 3, 5, 4), dtype)
+    x[0, 1, 0, 0], x[1, 0, 2, 2], x[0, 0, 1, 1] = np.nan, np.inf, np.nan
+    return x
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scale_planes_matches_numpy_and_writes_exact_zeros(path, dtype):
+    x, s = _dropout_input(dtype), SCALE.astype(dtype)
+    fast, slow = both(path, lambda: kdrop.scale_planes(x, s))
+    np.testing.assert_array_equal(fast, slow)
+    assert not fast[s == 0].any()  # zeros even where x held NaN or inf
+    assert np.isnan(fast[0, 0, 1, 1])  # a kept NaN stays NaN
+    kept = s != 0
+    np.testing.assert_array_equal(fast[kept], x[kept] * s[kept][:, None, None])
+    path("numba")
+    y = x.copy()
+    assert kdrop.scale_planes(y, s, out=y) is y  # in place
+    np.testing.assert_array_equal(y, slow)
+
+
+@needs_numba
+def test_scale_planes_on_non_contiguous_and_3d_input(path):
+    x = _rng_array((2, 3, 4, 6)).transpose(0, 1, 3, 2)
+    s = SCALE.astype(np.float32)
+    fast, slow = both(path, lambda: kdrop.scale_planes(x, s))
+    np.testing.assert_array_equal(fast, slow)
+    x3 = _rng_array((2, 3, 7))
+    fast, slow = both(path, lambda: kdrop.scale_planes(x3, s))
+    np.testing.assert_array_equal(fast, x3 * s[:, :, None])
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_relu_dropout_matches_torch(path, dtype):
+    x, s = _dropout_input(dtype), SCALE.astype(dtype)
+    g = _rng_array(x.shape, dtype, seed=5)
+    tx = torch.tensor(x, requires_grad=True)
+    ref = torch.relu(tx) * torch.tensor(s)[:, :, None, None]
+    ref.backward(torch.tensor(g))
+    expected = np.where(s[:, :, None, None] == 0, 0, ref.detach().numpy())
+    for kernels in ("numba", "numpy"):
+        path(kernels)
+        y = kdrop.relu_scale_planes(x, s)
+        np.testing.assert_array_equal(y, expected, err_msg=kernels)
+        gx = kdrop.relu_scale_planes_backward(g, y, s)
+        np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-6, err_msg=kernels)
+
+
+# ------------------------------------------------------------------ the thread pool
+
+
+def test_map_chunks_runs_every_chunk_once_and_returns_per_unit_results():
+    seen = []
+
+    def fn(start, stop, acc):
+        seen.append((start, stop))
+        return (acc or []) + [start]
+
+    chunks = [(i, i + 3) for i in range(0, 30, 3)]
+    results = kpar.map_chunks(fn, chunks)
+    assert sorted(seen) == chunks
+    # units of consecutive chunks, in order, whichever thread ran them: a fixed reduction order
+    assert [s for r in results if r is not None for s in r] == [c[0] for c in chunks]
+
+
+def test_map_chunks_reduction_is_deterministic():
+    rng = np.random.default_rng(0)
+    parts = rng.standard_normal((64, 1000)).astype(np.float32) * 10 ** rng.uniform(-3, 3, (64, 1))
+
+    def fn(start, stop, acc):
+        return parts[start:stop].sum(axis=0) + (0 if acc is None else acc)
+
+    chunks = [(i, i + 1) for i in range(64)]
+    first = sum(kpar.map_chunks(fn, chunks))
+    for _ in range(5):
+        np.testing.assert_array_equal(sum(kpar.map_chunks(fn, chunks)), first)
+
+
+def test_map_chunks_propagates_errors_and_restores_blas_threads():
+    before = [c.num_threads for c in kpar._blas() if c is not None]
+
+    def fn(start, stop, acc):
+        if start == 4:
+            raise ValueError("chunk 4 failed")
+        return acc
+
+    with pytest.raises(ValueError, match="chunk 4 failed"):
+        kpar.map_chunks(fn, [(i, i + 1) for i in range(8)])
+    assert [c.num_threads for c in kpar._blas() if c is not None] == before
+
+
+def test_for_planes_covers_every_plane_exactly_once():
+    hits = np.zeros(1000, int)
+
+    def fn(p0, p1):
+        hits[p0:p1] += 1
+
+    kpar.for_planes(fn, 1000, 4096)  # several chunks
+    assert (hits == 1).all()
+    kpar.for_planes(fn, 0, 4096)  # nothing to do
+    assert (hits == 1).all()
+
+
+def test_num_threads_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("NUMTORCH_NUM_THREADS", "3")
+    saved = kpar._state.pop("threads", None)
+    try:
+        assert kpar.num_threads() == 3
+    finally:
+        kpar._state.pop("threads", None)
+        if saved is not None:
+            kpar._state["threads"] = saved
+
+
+def test_scratch_buffers_are_reused_per_thread():
+    a = kpar.scratch(100, np.dtype(np.float32), "test")
+    b = kpar.scratch(50, np.dtype(np.float32), "test")
+    assert b.size == 50 and np.shares_memory(a, b)
+    c = kpar.scratch(200, np.dtype(np.float32), "test")
+    assert c.size == 200 and not np.shares_memory(a, c)
