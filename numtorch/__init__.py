@@ -1,6 +1,8 @@
 """numtorch: PyTorch's API on NumPy. ``import numtorch as torch`` and build, train and
 evaluate CNNs (Conv2d, MaxPool2d, Linear, Dropout2d, ...) without PyTorch installed."""
 
+from numtorch import _threads  # noqa: F401 - thread/BLAS defaults, before NumPy loads OpenBLAS
+
 from numtorch._dtype import (
     bool,
     dtype,

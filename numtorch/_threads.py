@@ -12,9 +12,8 @@ numtorch therefore sets, **only where the user has not set them**:
 * ``OMP_WAIT_POLICY=PASSIVE``: idle OpenMP workers sleep at once;
 * ``OPENBLAS_THREAD_TIMEOUT=20``: OpenBLAS workers spin about 2**20 cycles (well under a
   millisecond) before sleeping, instead of OpenBLAS's 2**28 (about 0.1 s);
-* ``OPENBLAS_CORETYPE=SkylakeX`` on AMD CPUs with AVX-512 (Zen 4 and later), which OpenBLAS
-  releases up to 0.3.31 may not recognise and then run with AVX2 (Haswell) kernels: the
-  AVX-512 kernels do the same float32 GEMM about 1.5x faster there.
+OPENBLAS_CORETYPE is never changed: forcing kernels OpenBLAS did not pick can give wrong results
+or crashes with older builds on some CPUs.
 
 OpenBLAS reads its variables once, when NumPy is first imported, so these take effect only
 when ``numtorch`` is imported before ``numpy`` (``numtorch/__init__.py`` imports this module
@@ -25,36 +24,18 @@ off; :func:`report` says what was set.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 
 __all__ = ["apply_defaults", "report"]
 
 OPENBLAS_THREAD_TIMEOUT = "20"  # 2**20 cycles: a fraction of a millisecond
-_AVX512_SKX = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
 _state: dict[str, object] = {}
 
 
-def _amd_avx512() -> bool:
-    """An AMD x86-64 CPU (Linux) whose flags include the AVX-512 subsets SkylakeX needs."""
-    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
-        return False
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            head = f.read(8192)
-    except OSError:
-        return False
-    flags = next(
-        (ln.split(":", 1)[1].split() for ln in head.splitlines() if ln.startswith("flags")), []
-    )
-    return "AuthenticAMD" in head and all(f in flags for f in _AVX512_SKX)
-
-
 def _defaults() -> dict[str, str]:
-    values = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": OPENBLAS_THREAD_TIMEOUT}
-    if _amd_avx512():
-        values["OPENBLAS_CORETYPE"] = "SkylakeX"
-    return values
+    # OPENBLAS_CORETYPE is deliberately never forced: on some CPUs older
+    # OpenBLAS builds compute wrong results or crash with kernels they did not pick themselves.
+    return {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": OPENBLAS_THREAD_TIMEOUT}
 
 
 def apply_defaults() -> dict[str, str]:

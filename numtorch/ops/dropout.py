@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from numtorch._kernels import dropout as _kdrop
 from numtorch.autograd.function import Function
 
 # SELU's negative saturation value, -scale * alpha (Klambauer et al., 2017), as in ATen.
@@ -59,8 +60,16 @@ class Dropout(Function):
     Dropped entries are written as exactly ``c``, even where ``x`` holds NaN or inf.
     """
 
+    scale = None  # per-plane scales (feature dropout): the fast kernel path
+
     def forward(self, x: np.ndarray, *, keep: np.ndarray, a, b, c, inplace: bool = False):
         self.keep, self.a = keep, a
+        k = keep.ndim
+        while k > 1 and keep.shape[k - 1] == 1:
+            k -= 1
+        if k < x.ndim and not b and not c:  # one scale per (n, c) plane; dropped planes unread
+            self.scale = np.where(keep.reshape(keep.shape[:k]), a, 0).astype(x.dtype, copy=False)
+            return _kdrop.scale_planes(x, self.scale, out=x if inplace else None)
         if inplace:
             out = x
             np.copyto(out, c, where=~keep)
@@ -72,6 +81,8 @@ class Dropout(Function):
         return out
 
     def backward(self, g: np.ndarray) -> np.ndarray:
+        if self.scale is not None:
+            return _kdrop.scale_planes(g, self.scale)
         gx = np.zeros_like(g)
         if self.a:
             np.multiply(g, self.a, out=gx, where=self.keep)
