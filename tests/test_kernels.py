@@ -313,23 +313,6 @@ def test_scale_planes_on_non_contiguous_and_3d_input(path):
     np.testing.assert_array_equal(fast, x3 * s[:, :, None])
 
 
-@needs_numba
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_relu_dropout_matches_torch(path, dtype):
-    x, s = _dropout_input(dtype), SCALE.astype(dtype)
-    g = _rng_array(x.shape, dtype, seed=5)
-    tx = torch.tensor(x, requires_grad=True)
-    ref = torch.relu(tx) * torch.tensor(s)[:, :, None, None]
-    ref.backward(torch.tensor(g))
-    expected = np.where(s[:, :, None, None] == 0, 0, ref.detach().numpy())
-    for kernels in ("numba", "numpy"):
-        path(kernels)
-        y = kdrop.relu_scale_planes(x, s)
-        np.testing.assert_array_equal(y, expected, err_msg=kernels)
-        gx = kdrop.relu_scale_planes_backward(g, y, s)
-        np.testing.assert_allclose(gx, tx.grad.numpy(), rtol=1e-6, err_msg=kernels)
-
-
 # ------------------------------------------------------------------ the thread pool
 
 

@@ -5,7 +5,7 @@ dispatcher, ``_numba_<family>.py`` the numba version (``@njit(cache=True, nogil=
 serial: ``parallel.py`` spreads chunks of planes or samples over a few threads, which balances
 a busy core better than numba's static ``prange``). Families: ``conv`` (im2col / col2im),
 ``winograd`` (F(2x2) and F(4x4) 3x3 convolution), ``pooling`` (max-pool with argmax),
-``dropout`` (per-plane scaling, fused ReLU). The dispatcher picks the path once per process:
+``dropout`` (per-plane scaling). The dispatcher picks the path once per process:
 
 * ``NUMTORCH_KERNELS=numba`` forces numba (an ``ImportError`` at first use if it is missing);
 * ``NUMTORCH_KERNELS=numpy`` forces the NumPy path (what Pyodide gets, where numba cannot run);

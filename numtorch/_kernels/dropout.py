@@ -6,7 +6,7 @@ input), in the array's dtype: ``1/(1-p)`` for a kept plane, ``0`` for a dropped 
 planes come out as exact zeros even where the input holds inf or NaN (numtorch's documented
 choice), and on the numba path they are written without being read, so a forward with
 ``p = 0.5`` reads only half the input. The gradient of ``x * scale`` is ``g * scale``: the
-same kernel. The fused ``relu -> dropout`` pair saves one full pass each way.
+same kernel.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from numtorch._kernels import numba_module
 from numtorch._kernels import parallel as _par
 
-__all__ = ["scale_planes", "relu_scale_planes", "relu_scale_planes_backward"]
+__all__ = ["scale_planes"]
 
 
 def scale_planes(x: np.ndarray, scale: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -31,38 +31,6 @@ def scale_planes(x: np.ndarray, scale: np.ndarray, out: np.ndarray | None = None
     out = np.empty(x.shape, x.dtype) if out is None else out
     _planes(fast.scale_planes, _rows(x, scale.ndim), scale.reshape(-1), _rows(out, scale.ndim))
     return out
-
-
-def relu_scale_planes(
-    x: np.ndarray, scale: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
-    """``relu(x) * scale`` per plane (the ``relu -> dropout2d`` pair in one pass)."""
-    fast = _fast(x, scale, out)
-    if fast is None:
-        res = np.maximum(x, 0, out=np.empty_like(x) if out is None else out)
-        with np.errstate(invalid="ignore"):
-            np.multiply(res, _broadcastable(scale, x.ndim), out=res)
-        return _zero_dropped(res, scale)
-    out = np.empty(x.shape, x.dtype) if out is None else out
-    _planes(fast.relu_scale_planes, _rows(x, scale.ndim), scale.reshape(-1), _rows(out, scale.ndim))
-    return out
-
-
-def relu_scale_planes_backward(g: np.ndarray, y: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """The gradient of :func:`relu_scale_planes` from its output ``y``: ``g * scale`` where
-    ``y > 0`` (or NaN), else 0."""
-    fast = _fast(g, scale, None) if y.flags.c_contiguous else None
-    if fast is None:
-        with np.errstate(invalid="ignore"):
-            gx = np.multiply(g, _broadcastable(scale, g.ndim))
-            gx[y <= 0] = 0
-        return _zero_dropped(gx, scale)
-    gx = np.empty(g.shape, g.dtype)
-    k = scale.ndim
-    _planes(
-        fast.relu_scale_planes_backward, _rows(g, k), _rows(y, k), scale.reshape(-1), _rows(gx, k)
-    )
-    return gx
 
 
 def _planes(kernel, *arrays) -> None:
