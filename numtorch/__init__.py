@@ -20,9 +20,8 @@ from numtorch._dtype import (
     uint8,
 )
 from numtorch.tensor import Size, Tensor, device
-from numtorch._creation import *  # noqa: F403
-from numtorch._functions import *  # noqa: F403
-from numtorch._functions import abs, all, any, max, min, pow, round, sum  # noqa: A004
+from numtorch import _namespace
+from numtorch._namespace import *  # noqa: F403
 from numtorch.random import (
     Generator,
     default_generator,
@@ -53,3 +52,16 @@ __version__ = "0.1.0"
 
 from numtorch import nn, optim, utils  # noqa: E402
 from numtorch.serialization import load, save  # noqa: E402
+
+# The namespace's ops come from their declarations (numtorch/_namespace); the rest is listed here.
+__all__ = [
+    *_namespace.__all__,
+    *("bool", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64"),
+    *("uint8", "float", "double", "half", "long", "int"),
+    *("get_default_dtype", "set_default_dtype", "result_type", "promote_types"),
+    *("Size", "Tensor", "device", "Generator", "default_generator"),
+    *("get_rng_state", "set_rng_state", "initial_seed", "manual_seed", "seed"),
+    *("enable_grad", "no_grad", "set_grad_enabled", "is_grad_enabled"),
+    *("is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"),
+    *("autograd", "nn", "optim", "utils", "load", "save"),
+]

@@ -69,9 +69,28 @@ _SCALAR_NAMES = {
 }
 
 
+# the C type names some of PyTorch's messages print instead (a grad's dtype, linear's mismatch)
+_C_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short int",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
+
+
 def scalar_type_name(d: dtype) -> str:
     """PyTorch's C++ name for ``d`` (``Float``, ``Long``...), as its error messages print it."""
     return _SCALAR_NAMES[d.name]
+
+
+def c_type_name(d: dtype) -> str:
+    """The C type behind ``d`` (``float``, ``long int``...), as a few PyTorch messages print it."""
+    return _C_NAMES[d.name]
 
 
 def get_default_dtype() -> dtype:

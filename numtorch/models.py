@@ -1,6 +1,7 @@
-"""The spec's example networks, ``ImageClassifier`` and ``ResidualBlock``, translated as
-literally as Python allows (``.forward(...)`` calls, ``x.view([x.shape[0], -1])``,
-``out.add(residual)``), and a small ``ResNet`` built from ``ResidualBlock``.
+"""The spec's example networks, ``ImageClassifier`` and ``ResidualBlock``, translated to
+Python (``x.view([x.shape[0], -1])``, ``out.add(residual)``; the spec's ``layer.forward(x)``
+becomes the Python idiom ``layer(x)``, so forward hooks on the layers run), and a small
+``ResNet`` built from ``ResidualBlock``. ``examples/`` keeps the spec's literal ``.forward``.
 
 They are plain PyTorch code: with ``import torch`` in place of ``import numtorch as torch``
 they run unchanged on PyTorch.
@@ -64,13 +65,13 @@ class ImageClassifier(nn.Module):
         self.fc = nn.Linear(128 * (h // 2) * (w // 2), num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.conv1.forward(x))
-        x = self.dropout1.forward(x)  # drop entire feature maps
-        x = torch.relu(self.conv2.forward(x))
-        x = self.dropout2.forward(x)
-        x = self.pool.forward(x)
+        x = torch.relu(self.conv1(x))
+        x = self.dropout1(x)  # drop entire feature maps
+        x = torch.relu(self.conv2(x))
+        x = self.dropout2(x)
+        x = self.pool(x)
         x = x.view([x.shape[0], -1])
-        return self.fc.forward(x)
+        return self.fc(x)
 
 
 class ResidualBlock(nn.Module):
@@ -93,10 +94,10 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         residual = x
-        out = torch.relu(self.conv1.forward(x))
-        out = self.dropout1.forward(out)
-        out = self.conv2.forward(out)
-        out = self.dropout2.forward(out)
+        out = torch.relu(self.conv1(x))
+        out = self.dropout1(out)
+        out = self.conv2(out)
+        out = self.dropout2(out)
         return torch.relu(out.add(residual))  # residual connection
 
 

@@ -10,6 +10,9 @@ import secrets
 
 import numpy as np
 
+from numtorch._checks import check_device
+from numtorch.tensor import Tensor
+
 __all__ = [
     "Generator",
     "default_generator",
@@ -38,8 +41,7 @@ class Generator:
     """
 
     def __init__(self, device: str = "cpu") -> None:
-        if str(device) != "cpu":
-            raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {device!r}")
+        check_device(device)
         self.device = "cpu"
         self.manual_seed(_DEFAULT_SEED)
 
@@ -61,8 +63,6 @@ class Generator:
 
     def get_state(self):  # -> Tensor (uint8)
         """The full generator state as a uint8 tensor, so it can go into a checkpoint."""
-        from numtorch.tensor import Tensor
-
         st = self.rng.bit_generator.state
         parts = [
             self._initial_seed.to_bytes(8, "little"),

@@ -39,7 +39,9 @@ import numpy as np
 import safetensors.numpy
 
 from numtorch import _dtype
+from numtorch._checks import check_device
 from numtorch._safetensors_header import _check_header, _header, _parse_json, _short
+from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Size, Tensor
 
 __all__ = ["save", "load"]
@@ -92,8 +94,6 @@ def _encode(obj: Any, path: list, arrays: dict) -> Any:
     if type(obj) is float:
         return obj if math.isfinite(obj) else {"float": repr(obj)}
     if isinstance(obj, Tensor):
-        from numtorch.nn.parameter import Parameter  # lazy: numtorch.nn imports much more
-
         node = {"tensor": _encode_array(obj._data, path, arrays)}
         if obj.requires_grad:
             node["requires_grad"] = True
@@ -182,8 +182,6 @@ def _flag(node: dict, key: str) -> bool:
 def _tensor(dec: _Decoder, node: dict, depth: int) -> Tensor:
     t = Tensor._make(dec.array(node["tensor"]))
     if _flag(node, "parameter"):
-        from numtorch.nn.parameter import Parameter
-
         return Parameter(t, _flag(node, "requires_grad"))
     return t.requires_grad_(True) if _flag(node, "requires_grad") else t
 
@@ -359,8 +357,7 @@ def load(
         FileNotFoundError: ``f`` does not exist.
         RuntimeError: the file is corrupt, truncated, or not safetensors (the message names it).
     """
-    if map_location is not None and str(map_location) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {map_location!r}")
+    check_device(map_location)
     raw, name = _read(f)
     if not isinstance(raw, (bytes, bytearray)):
         raise TypeError(f"f.read() must return bytes, but got {type(raw).__name__}")

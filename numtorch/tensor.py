@@ -3,13 +3,17 @@ the operation of the same name in ``numtorch._functions``; grep finds each defin
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from numtorch import _dtype
-from numtorch.autograd.function import Function, retain
+from numtorch._tensor_str import tensor_repr
+
+if TYPE_CHECKING:
+    from numtorch.autograd.function import Function
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -64,8 +68,7 @@ class device:
     """The device a tensor lives on; numtorch has one, the CPU."""
 
     def __init__(self, type: str = "cpu", index: int | None = None) -> None:
-        if str(type) not in ("cpu", "cpu:0"):
-            raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {type!r}")
+        _checks.check_device(str(type))  # str: None is no device here, unlike a device= argument
         self.type = "cpu"
 
     def __eq__(self, other: object) -> bool:
@@ -79,9 +82,6 @@ class device:
 
     def __repr__(self) -> str:
         return "device(type='cpu')"
-
-
-_CPU = device()
 
 
 class Tensor:
@@ -115,15 +115,13 @@ class Tensor:
     __array_ufunc__ = None  # make NumPy scalars defer to Tensor's reflected operators
 
     def __init__(self, *args: Any, requires_grad: bool = False) -> None:
-        from numtorch._creation import _to_array, parse_size
-
         default = _dtype.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             if not isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
-            array = _to_array(args[0], default)
+            array = _creation._to_array(args[0], default)
         else:
-            array = np.zeros(parse_size(args, "Tensor") if args else (0,), default.numpy)
+            array = np.zeros(_creation.parse_size(args, "Tensor") if args else (0,), default.numpy)
         self._init(array, None)
         if requires_grad:
             self.requires_grad_(True)
@@ -179,18 +177,20 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return F.permute(self, tuple(reversed(range(self.ndim))))
+        return shape.permute(self, tuple(reversed(range(self.ndim))))
 
     @property
     def mT(self) -> Tensor:
-        return F.transpose(self, -2, -1)
+        return shape.transpose(self, -2, -1)
 
     @property
     def is_cuda(self) -> bool:
         return False
 
     def size(self, dim: int | None = None) -> Size | int:
-        return self.shape if dim is None else self._data.shape[F.normalize_dim(dim, self.ndim)]
+        return (
+            self.shape if dim is None else self._data.shape[_checks.normalize_dim(dim, self.ndim)]
+        )
 
     def dim(self) -> int:
         return self._data.ndim
@@ -205,7 +205,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None) -> tuple | int:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
-        return strides if dim is None else strides[F.normalize_dim(dim, self.ndim)]
+        return strides if dim is None else strides[_checks.normalize_dim(dim, self.ndim)]
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -299,16 +299,14 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        from numtorch.autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
-            retain(self.grad_fn, self)
+            self.grad_fn._retained = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -333,14 +331,7 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def clone(self) -> Tensor:
-        return F.clone(self)
-
     # ------------------------------------------------------------ conversion
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Convert dtype (``to(torch.float64)``); ``'cpu'`` is accepted and changes nothing."""
-        return F.to(self, *args, **kwargs)
-
     def type(self, dtype: Any = None) -> Tensor | str:
         """The type name (``'torch.FloatTensor'``), or a conversion to a dtype or type name."""
         if dtype is None:
@@ -377,34 +368,26 @@ class Tensor:
         return self
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        from numtorch._creation import tensor
-
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        from numtorch._creation import zeros
-
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        from numtorch._creation import ones
-
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_full(
         self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
     ) -> Tensor:
-        from numtorch._creation import full
-
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _creation.full(
+            size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad
+        )
 
     def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
     # ------------------------------------------------------------ python protocol
     def __repr__(self) -> str:
-        from numtorch._tensor_str import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
@@ -422,7 +405,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return iter(F.unbind(self, 0))
+        return iter(shape.unbind(self, 0))
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -468,452 +451,118 @@ class Tensor:
         return _rebuild_tensor, (self._data, self.requires_grad)
 
     def __getitem__(self, key: Any) -> Tensor:
-        return F.index(self, key)
+        return indexing.index(self, key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        F.index_put_(self, key, value)
-
-    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-        """``self[indices] = values`` in place; with ``accumulate``, ``+=`` where repeated
-        indices add up. numtorch does not differentiate an accumulated ``values`` (it raises
-        NotImplementedError if asked to); the gradient to ``self`` flows as in PyTorch."""
-        if not isinstance(indices, (tuple, list)):
-            raise TypeError(
-                "index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
-                f"{type(indices).__name__}"
-            )
-        key = tuple(indices)
-        if not accumulate:
-            return F.index_put_(self, key, values)
-        return _accumulate_put(self, key, values)
-
-    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-        """Out-of-place ``index_put_`` on a copy."""
-        return self.clone().index_put_(indices, values, accumulate)
+        indexing.setitem(self, key, value)
 
     def __contains__(self, element: Any) -> bool:
         return bool(np.any(self._data == getattr(element, "_data", element)))
 
     # ------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
-        return F.add(self, other)
+        return pointwise.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return F.add(other, self)
+        return pointwise.add(other, self)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
 
     def __sub__(self, other: Any) -> Tensor:
-        return F.sub(self, other)
+        return pointwise.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return F.sub(other, self)
+        return pointwise.sub(other, self)
 
     def __isub__(self, other: Any) -> Tensor:
         return self.sub_(other)
 
     def __mul__(self, other: Any) -> Tensor:
-        return F.mul(self, other)
+        return pointwise.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(other, self)
+        return pointwise.mul(other, self)
 
     def __imul__(self, other: Any) -> Tensor:
         return self.mul_(other)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return F.div(self, other)
+        return pointwise.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
+        return pointwise.div(other, self)
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return F.div(self, other, rounding_mode="floor")
+        return pointwise.div(self, other, rounding_mode="floor")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return F.div(other, self, rounding_mode="floor")
+        return pointwise.div(other, self, rounding_mode="floor")
 
     def __mod__(self, other: Any) -> Tensor:
-        return F.remainder(self, other)
+        return pointwise.remainder(self, other)
 
     def __pow__(self, other: Any) -> Tensor:
-        return F.pow(self, other)
+        return pointwise.pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return F.pow(other, self)
+        return pointwise.pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
+        return linalg.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return F.matmul(other, self)
+        return linalg.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return F.neg(self)
+        return pointwise.neg(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return F.abs(self)
+        return pointwise.abs(self)
 
     def __invert__(self) -> Tensor:
-        return F.bitwise_not(self)
+        return comparison.bitwise_not(self)
 
     def __and__(self, other: Any) -> Tensor:
         return (
-            F.logical_and(self, other) if self.dtype is _dtype.bool else F.bitwise_and(self, other)
+            comparison.logical_and(self, other)
+            if self.dtype is _dtype.bool
+            else comparison.bitwise_and(self, other)
         )
 
     def __or__(self, other: Any) -> Tensor:
-        return F.logical_or(self, other) if self.dtype is _dtype.bool else F.bitwise_or(self, other)
-
-    def __xor__(self, other: Any) -> Tensor:
-        return F.logical_xor(self, other)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.eq(self, other) if _is_operand(other) else NotImplemented
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.ne(self, other) if _is_operand(other) else NotImplemented
-
-    def __lt__(self, other: Any) -> Tensor:
-        return F.lt(self, other) if _is_operand(other) else NotImplemented
-
-    def __le__(self, other: Any) -> Tensor:
-        return F.le(self, other) if _is_operand(other) else NotImplemented
-
-    def __gt__(self, other: Any) -> Tensor:
-        return F.gt(self, other) if _is_operand(other) else NotImplemented
-
-    def __ge__(self, other: Any) -> Tensor:
-        return F.ge(self, other) if _is_operand(other) else NotImplemented
-
-    # ------------------------------------------------------------ element-wise
-    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.add(self, other, alpha=alpha)
-
-    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.sub(self, other, alpha=alpha)
-
-    subtract = sub
-
-    def mul(self, other: Any) -> Tensor:
-        return F.mul(self, other)
-
-    multiply = mul
-
-    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return F.div(self, other, rounding_mode=rounding_mode)
-
-    divide = div
-
-    def neg(self) -> Tensor:
-        return F.neg(self)
-
-    negative = neg
-
-    def pow(self, exponent: Any) -> Tensor:
-        return F.pow(self, exponent)
-
-    def square(self) -> Tensor:
-        return F.square(self)
-
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def sqrt(self) -> Tensor:
-        return F.sqrt(self)
-
-    def rsqrt(self) -> Tensor:
-        return F.rsqrt(self)
-
-    def abs(self) -> Tensor:
-        return F.abs(self)
-
-    def sign(self) -> Tensor:
-        return F.sign(self)
-
-    def floor(self) -> Tensor:
-        return F.floor(self)
-
-    def ceil(self) -> Tensor:
-        return F.ceil(self)
-
-    def round(self, *, decimals: int = 0) -> Tensor:
-        return F.round(self, decimals=decimals)
-
-    def trunc(self) -> Tensor:
-        return F.trunc(self)
-
-    def fix(self) -> Tensor:
-        return F.fix(self)
-
-    def frac(self) -> Tensor:
-        return F.frac(self)
-
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
-        return F.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other: Tensor) -> Tensor:
-        return F.maximum(self, other)
-
-    def minimum(self, other: Tensor) -> Tensor:
-        return F.minimum(self, other)
-
-    def where(self, condition: Tensor, other: Any) -> Tensor:
-        return F.where(condition, self, other)
-
-    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
-        return F.masked_fill(self, mask, value)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
-        return F.softmax(self, dim, dtype)
-
-    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
-        return F.log_softmax(self, dim, dtype)
-
-    def matmul(self, other: Tensor) -> Tensor:
-        return F.matmul(self, other)
-
-    def mm(self, mat2: Tensor) -> Tensor:
-        return F.mm(self, mat2)
-
-    def bmm(self, mat2: Tensor) -> Tensor:
-        return F.bmm(self, mat2)
-
-    # ------------------------------------------------------------ comparisons
-    def eq(self, other: Any) -> Tensor:
-        return F.eq(self, other)
-
-    def ne(self, other: Any) -> Tensor:
-        return F.ne(self, other)
-
-    def lt(self, other: Any) -> Tensor:
-        return F.lt(self, other)
-
-    def le(self, other: Any) -> Tensor:
-        return F.le(self, other)
-
-    def gt(self, other: Any) -> Tensor:
-        return F.gt(self, other)
-
-    def ge(self, other: Any) -> Tensor:
-        return F.ge(self, other)
-
-    def equal(self, other: Tensor) -> bool:
-        return F.equal(self, other)
-
-    def allclose(
-        self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
-    ) -> bool:
-        return F.allclose(self, other, rtol, atol, equal_nan)
-
-    def isnan(self) -> Tensor:
-        return F.isnan(self)
-
-    def isinf(self) -> Tensor:
-        return F.isinf(self)
-
-    def isfinite(self) -> Tensor:
-        return F.isfinite(self)
-
-    def logical_not(self) -> Tensor:
-        return F.logical_not(self)
-
-    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return F.any(self, dim, keepdim)
-
-    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return F.all(self, dim, keepdim)
-
-    # ------------------------------------------------------------ reductions
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        return F.sum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        return F.mean(self, dim, keepdim, dtype=dtype)
-
-    def var(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return F.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: Any = None,
-    ) -> Tensor:
-        return F.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return F.max(self, dim, keepdim)
-
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return F.min(self, dim, keepdim)
-
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return F.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return F.amin(self, dim, keepdim)
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return F.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return F.argmin(self, dim, keepdim)
-
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return F.logsumexp(self, dim, keepdim)
-
-    def count_nonzero(self, dim: int | None = None) -> Tensor:
-        return F.count_nonzero(self, dim)
-
-    # ------------------------------------------------------------ shape
-    def view(self, *shape: Any) -> Tensor:
-        return F.view(self, *shape)
-
-    def view_as(self, other: Tensor) -> Tensor:
-        return F.view(self, other.shape)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return F.reshape(self, *shape)
-
-    def reshape_as(self, other: Tensor) -> Tensor:
-        return F.reshape(self, other.shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return F.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim: int, sizes: Any) -> Tensor:
-        return F.unflatten(self, dim, sizes)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return F.permute(self, *dims)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return F.transpose(self, dim0, dim1)
-
-    swapaxes = transpose
-
-    def t(self) -> Tensor:
-        return F.t(self)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return F.unsqueeze(self, dim)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return F.squeeze(self, dim)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return F.expand(self, *sizes)
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return F.expand(self, other.shape)
-
-    def contiguous(self) -> Tensor:
-        return F.contiguous(self)
-
-    def flip(self, *dims: Any) -> Tensor:
-        return F.flip(
-            self, dims[0] if len(dims) == 1 and isinstance(dims[0], (list, tuple)) else dims
+        return (
+            comparison.logical_or(self, other)
+            if self.dtype is _dtype.bool
+            else comparison.bitwise_or(self, other)
         )
 
-    def split(self, split_size: Any, dim: int = 0) -> tuple:
-        return F.split(self, split_size, dim)
+    def __xor__(self, other: Any) -> Tensor:
+        return comparison.logical_xor(self, other)
 
-    def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        return F.chunk(self, chunks, dim)
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return comparison.eq(self, other) if _is_operand(other) else NotImplemented
 
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        return F.narrow(self, dim, start, length)
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return comparison.ne(self, other) if _is_operand(other) else NotImplemented
 
-    def unbind(self, dim: int = 0) -> tuple:
-        return F.unbind(self, dim)
+    def __lt__(self, other: Any) -> Tensor:
+        return comparison.lt(self, other) if _is_operand(other) else NotImplemented
 
-    def gather(self, dim: int, index: Tensor) -> Tensor:
-        return F.gather(self, dim, index)
+    def __le__(self, other: Any) -> Tensor:
+        return comparison.le(self, other) if _is_operand(other) else NotImplemented
 
-    # ------------------------------------------------------------ in place
-    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.inplace(self, F.add, other, alpha=alpha)
+    def __gt__(self, other: Any) -> Tensor:
+        return comparison.gt(self, other) if _is_operand(other) else NotImplemented
 
-    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.inplace(self, F.sub, other, alpha=alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        return F.inplace(self, F.mul, other)
-
-    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return F.inplace(self, F.div, other, rounding_mode=rounding_mode)
-
-    def pow_(self, exponent: Any) -> Tensor:
-        return F.inplace(self, F.pow, exponent)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        return F.inplace(self, F.clamp, min, max)
-
-    clip_ = clamp_
-
-    def relu_(self) -> Tensor:
-        return F.inplace(self, F.relu)
-
-    def neg_(self) -> Tensor:
-        return F.inplace(self, F.neg)
-
-    def sqrt_(self) -> Tensor:
-        return F.inplace(self, F.sqrt)
-
-    def exp_(self) -> Tensor:
-        return F.inplace(self, F.exp)
-
-    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
-        return F.inplace(self, F.masked_fill, mask, value)
-
-    def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
-        return F.copy_(self, src)
-
-    def zero_(self) -> Tensor:
-        return F.fill_(self, 0)
-
-    def fill_(self, value: Any) -> Tensor:
-        return F.fill_(self, value)
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        return F.uniform_(self, a, b, generator=generator)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        return F.normal_(self, mean, std, generator=generator)
-
-    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
-        return F.bernoulli_(self, p, generator=generator)
+    def __ge__(self, other: Any) -> Tensor:
+        return comparison.ge(self, other) if _is_operand(other) else NotImplemented
 
 
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -928,20 +577,13 @@ def _is_operand(x: object) -> bool:
     return isinstance(x, (Tensor, bool, int, float, np.number, np.bool_))
 
 
-from numtorch import _functions as F  # noqa: E402  (the operations need Tensor defined first)
+# The core's one back-edge (docs/how-an-op-flows.md): Tensor's methods call the ops, and the
+# ops are built on Tensor, so these modules are imported after the class is defined.
+from numtorch import _checks, autograd  # noqa: E402
+from numtorch._namespace import comparison, indexing, linalg, pointwise, shape  # noqa: E402
+from numtorch._namespace import creation as _creation  # noqa: E402
 
-# C++ type names, as PyTorch's grad-assignment message prints the gradient's dtype
-_CPP_NAMES = {
-    "bool": "bool",
-    "uint8": "unsigned char",
-    "int8": "signed char",
-    "int16": "short int",
-    "int32": "int",
-    "int64": "long int",
-    "float16": "c10::Half",
-    "float32": "float",
-    "float64": "double",
-}
+_CPU = device()  # after the imports: device() checks through _checks
 
 
 def _check_grad(t: Tensor, g: Any) -> None:
@@ -954,30 +596,12 @@ def _check_grad(t: Tensor, g: Any) -> None:
         raise RuntimeError("can't assign Variable as its own grad")
     if g.dtype is not t.dtype:
         raise RuntimeError(
-            f"attempting to assign a gradient with dtype '{_CPP_NAMES[g.dtype.name]}' to a tensor "
-            f"with grad_dtype '{_dtype.scalar_type_name(t.dtype)}'. The gradient must match the "
-            "tensor's grad_dtype (defaults to the tensor's dtype)."
+            f"attempting to assign a gradient with dtype '{_dtype.c_type_name(g.dtype)}' to a "
+            f"tensor with grad_dtype '{_dtype.scalar_type_name(t.dtype)}'. The gradient must "
+            "match the tensor's grad_dtype (defaults to the tensor's dtype)."
         )
     if g.shape != t.shape:
         raise RuntimeError(
             f"attempting to assign a gradient of size '{list(g.shape)}' to a tensor of size "
             f"'{list(t.shape)}'. Please ensure that the gradient and the tensor are the same size"
         )
-
-
-def _accumulate_put(t: Tensor, key: tuple, values: Any) -> Tensor:
-    """``t[key] += values`` with repeated indices adding up (``np.add.at``)."""
-    from numtorch.autograd.grad_mode import is_grad_enabled
-
-    if isinstance(values, Tensor) and values.requires_grad and is_grad_enabled():
-        raise NotImplementedError(
-            "index_put_(accumulate=True): numtorch cannot differentiate 'values'"
-        )
-    k = F._index_key(key)
-    F._check_index(t.shape, k)
-    delta = np.zeros_like(t._data)
-    try:
-        np.add.at(delta, k, np.asarray(getattr(values, "_data", values), dtype=t._data.dtype))
-    except IndexError as err:
-        raise F._reraise_index(err) from None
-    return t.add_(Tensor._make(delta))

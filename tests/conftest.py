@@ -1,6 +1,12 @@
-"""pytest configuration: the oracle must be present, and each test starts from a known seed."""
+"""pytest configuration: the oracle must be present, each test starts from a known seed, and
+the training runs the subprocess suites read are made once per session."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -13,6 +19,10 @@ except ImportError as err:  # pragma: no cover
     ) from err
 
 import numtorch
+from numtorch.autograd import function
+
+# Every node keeps its arrays through save_for_backward, where the version check sees them.
+function.STRICT = True
 
 # Property tests (tests/property/): CI runs a fixed, derandomised set of examples so a run is
 # deterministic and bounded; ``--hypothesis-profile=long`` draws many more for release checks.
@@ -44,3 +54,37 @@ def pytest_configure(config: pytest.Config) -> None:
 def _seed() -> None:
     numtorch.manual_seed(0)
     torch.manual_seed(0)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One BLAS thread per process: the three runs go side by side without oversubscribing the CPU.
+_THREADS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def _start_training(out: Path, seed: int, hash_seed: int) -> subprocess.Popen:
+    """One epoch of the bundled digits run, ``python -m numtorch train``, in a fresh interpreter."""
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(hash_seed), **_THREADS)
+    cmd = [sys.executable, "-m", "numtorch", "train", "--epochs", "1", "--batch-size", "64"]
+    cmd += ["--seed", str(seed), "--out", str(out)]
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+@pytest.fixture(scope="session")
+def training_runs(tmp_path_factory) -> dict[str, Path]:
+    """The output folders of three one-epoch trainer runs, made once and shared by the
+    determinism tests (``a`` and ``b``: same seed; ``c``: another) and the CLI's end-to-end test
+    (``a``). Each run must exit 0 and write its checkpoint."""
+    base = tmp_path_factory.mktemp("training_runs")
+    # Different PYTHONHASHSEEDs: str hashing (set and dict order) must not leak into the result.
+    procs = {
+        name: _start_training(base / name, seed, hs)
+        for name, seed, hs in [("a", 1, 0), ("b", 1, 1), ("c", 2, 2)]
+    }
+    for name, proc in procs.items():
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out
+        assert (base / name / "checkpoint.safetensors").is_file()
+    return {name: base / name for name in procs}

@@ -3,7 +3,9 @@
 Two ``python -m numtorch train`` processes with the same ``--seed`` must write checkpoint files
 that are equal byte for byte: weights, optimizer moments, schedule, both RNG states and the
 history. (Wall-clock epoch timings are kept out of the checkpoint by the trainer, in
-``metrics.json`` only, which is why the files can be compared whole.)
+``metrics.json`` only, which is why the files can be compared whole.) The runs are the
+session's ``training_runs`` (``tests/conftest.py``): three side by side, made once and shared
+with the CLI's end-to-end test.
 
 The ``safetensors`` library writes the header's ``__metadata__`` from a Rust ``HashMap`` (its
 keys come out in random order on each save); ``numtorch.serialization.save`` re-writes the header
@@ -14,51 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import numtorch
 
-ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = "checkpoint.safetensors"
 
 
-# One BLAS thread per process: the three runs go side by side without oversubscribing the CPU.
-_THREADS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-
-
-def _start(out: Path, seed: int, hash_seed: int) -> subprocess.Popen:
-    """One epoch of the bundled digits run, in a fresh interpreter."""
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED=str(hash_seed), **_THREADS)
-    cmd = [sys.executable, "-m", "numtorch", "train", "--epochs", "1", "--batch-size", "64"]
-    cmd += ["--seed", str(seed), "--out", str(out)]
-    return subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict:
-    base = tmp_path_factory.mktemp("determinism")
-    # Different PYTHONHASHSEEDs: str hashing (set and dict order) must not leak into the result.
-    procs = {
-        name: _start(base / name, seed, hs)
-        for name, seed, hs in [("a", 1, 0), ("b", 1, 1), ("c", 2, 2)]
-    }
-    for name, proc in procs.items():
-        out, _ = proc.communicate(timeout=600)
-        assert proc.returncode == 0, out
-        assert (base / name / CHECKPOINT).is_file()
-    return {name: base / name for name in procs}
-
-
-def test_same_seed_gives_byte_identical_checkpoints(runs):
-    a, b = ((runs[k] / CHECKPOINT).read_bytes() for k in "ab")
+@pytest.mark.slow
+def test_same_seed_gives_byte_identical_checkpoints(training_runs):
+    a, b = ((training_runs[k] / CHECKPOINT).read_bytes() for k in "ab")
     assert len(a) > 10_000
     digests = [hashlib.sha256(x).hexdigest() for x in (a, b)]
     assert a == b, f"{digests[0]} != {digests[1]}"
@@ -74,28 +43,33 @@ def test_saving_the_same_object_gives_the_same_bytes(tmp_path):
     assert len(seen) == 1
 
 
-def test_same_seed_gives_identical_metrics_but_timings(runs):
-    rows = [json.loads((runs[k] / "metrics.json").read_text()) for k in "ab"]
+@pytest.mark.slow
+def test_same_seed_gives_identical_metrics_but_timings(training_runs):
+    rows = [json.loads((training_runs[k] / "metrics.json").read_text()) for k in "ab"]
     rows = [r if isinstance(r, list) else r.get("history", r) for r in rows]
     strip = [[{k: v for k, v in row.items() if k != "seconds"} for row in r] for r in rows]
     assert strip[0] == strip[1] and len(strip[0]) == 1
 
 
-def test_checkpoint_holds_no_wall_clock_time(runs):
-    state = numtorch.load(runs["a"] / CHECKPOINT)
+@pytest.mark.slow
+def test_checkpoint_holds_no_wall_clock_time(training_runs):
+    state = numtorch.load(training_runs["a"] / CHECKPOINT)
     assert state["history"] and all("seconds" not in row for row in state["history"])
 
 
-def test_different_seed_gives_different_weights(runs):
-    a = numtorch.load(runs["a"] / CHECKPOINT)["model"]
-    c = numtorch.load(runs["c"] / CHECKPOINT)["model"]
+@pytest.mark.slow
+def test_different_seed_gives_different_weights(training_runs):
+    a = numtorch.load(training_runs["a"] / CHECKPOINT)["model"]
+    c = numtorch.load(training_runs["c"] / CHECKPOINT)["model"]
     assert a.keys() == c.keys()
     weights = [k for k in a if k.endswith("weight") and a[k].ndim > 1]
     assert weights
     for k in weights:  # every weight matrix differs almost everywhere, not in a few entries
         same = np.mean(a[k].numpy() == c[k].numpy())
         assert same < 0.01, f"{k}: {same:.1%} of entries equal across seeds"
-    assert (runs["a"] / CHECKPOINT).read_bytes() != (runs["c"] / CHECKPOINT).read_bytes()
+    assert (training_runs["a"] / CHECKPOINT).read_bytes() != (
+        training_runs["c"] / CHECKPOINT
+    ).read_bytes()
 
 
 def test_same_seed_in_process_repeats_the_random_streams():

@@ -34,6 +34,7 @@ def test_residual_block_example() -> None:
     assert result["eval_deterministic"] and result["train_varies"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script,args",
     [

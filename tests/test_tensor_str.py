@@ -206,7 +206,7 @@ def _restore_printoptions():
 def test_set_printoptions_matches_torch(opts: dict) -> None:
     numtorch.set_printoptions(**opts)
     torch.set_printoptions(**opts)
-    assert numtorch.get_printoptions() == torch._tensor_str.get_printoptions()
+    assert numtorch._tensor_str.get_printoptions() == torch._tensor_str.get_printoptions()
     for a in _PRINT_ARRAYS:
         assert repr(numtorch.tensor(a)) == repr(torch.tensor(a))
 

@@ -6,6 +6,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from numtorch.autograd.engine import grad as autograd_grad
+from numtorch.autograd.grad_mode import no_grad
+from numtorch.tensor import Tensor
+
 __all__ = ["gradcheck", "GradcheckError"]
 
 
@@ -27,8 +31,6 @@ def gradcheck(
     Every floating input that requires grad must be float64, as in PyTorch: float32 finite
     differences are too coarse to tell a wrong gradient from rounding.
     """
-    from numtorch.tensor import Tensor
-
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     if not diff:
@@ -55,22 +57,16 @@ def gradcheck(
 
 
 def _as_outputs(result: object) -> list:
-    from numtorch.tensor import Tensor
-
     items = result if isinstance(result, (tuple, list)) else (result,)
     return [o for o in items if isinstance(o, Tensor) and o.dtype.is_floating_point]
 
 
 def _analytic_jacobian(func, inputs, diff, index: int, n_out: int) -> list[np.ndarray]:
-    from numtorch.autograd import grad as autograd_grad
-
     jac = [np.zeros((n_out, t.numel())) for t in diff]
     for k in range(n_out):
         out = _as_outputs(func(*inputs))[index]
         seed = np.zeros(n_out)
         seed[k] = 1.0
-        from numtorch.tensor import Tensor
-
         gout = Tensor._make(seed.reshape(out.shape))
         grads = autograd_grad([out], diff, [gout], allow_unused=True)
         for j, g in enumerate(grads):
@@ -80,8 +76,6 @@ def _analytic_jacobian(func, inputs, diff, index: int, n_out: int) -> list[np.nd
 
 
 def _numeric_jacobian(func, inputs, diff, index: int, eps: float) -> list[np.ndarray]:
-    from numtorch.autograd.grad_mode import no_grad
-
     cols = []
     with no_grad():
         for t in diff:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import numtorch as torch
+from numtorch import datasets
+from numtorch.cli.config import UsageError
 
 DIGITS_TEST_FRACTION = 0.2
 SPLIT_SEED = 0  # fixed: every run, whatever its --seed, is scored on the same test images
@@ -64,9 +66,7 @@ def _standardise(name: str, x_train, y_train, x_test, y_test, num_classes: int) 
 
 
 def _digits() -> Data:
-    from numtorch.datasets import load_digits
-
-    images, labels = load_digits()
+    images, labels = datasets.load_digits()
     x, y = images.numpy(), labels.numpy()
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(SPLIT_SEED)).numpy()
     n_test = int(round(len(y) * DIGITS_TEST_FRACTION))
@@ -76,9 +76,6 @@ def _digits() -> Data:
 
 def load(name: str, data_dir: str | None) -> Data:
     """Load a dataset by its ``--dataset`` name; file problems become one-line UsageErrors."""
-    from numtorch import datasets
-    from numtorch.cli.train import UsageError
-
     if name == "digits":
         return _digits()
     loader = {

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numtorch as torch
 from numtorch import nn
+from numtorch.cli.config import Config, UsageError
+from numtorch.cli.data import Data
 from numtorch.cli.progress import Progress
 from numtorch.cli.report import read_metrics, write_metrics
+from numtorch.models import ImageClassifier, ResNet
 
 CHECKPOINT = "checkpoint.safetensors"
 
@@ -28,9 +31,7 @@ class RunResult:
     interrupted: bool = False
 
 
-def build_model(cfg, dataset) -> nn.Module:
-    from numtorch.models import ImageClassifier, ResNet
-
+def build_model(cfg: Config, dataset: Data) -> nn.Module:
     if cfg.model == "resnet":
         return ResNet(dataset.channels, dataset.num_classes, dropout2d=cfg.dropout2d)
     return ImageClassifier(
@@ -41,7 +42,7 @@ def build_model(cfg, dataset) -> nn.Module:
     )
 
 
-def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
+def build_optimizer(cfg: Config, model: nn.Module) -> torch.optim.Optimizer:
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True)
     if cfg.optimizer == "adamw":
@@ -50,8 +51,6 @@ def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
 
 
 def load_checkpoint(path: str) -> dict:
-    from numtorch.cli.train import UsageError
-
     if not Path(path).is_file():
         raise UsageError(f"--resume checkpoint {path!r} does not exist")
     try:
@@ -101,7 +100,7 @@ def train_epoch(model, loader, optimizer, progress: Progress) -> tuple[float, fl
 class _Run:
     """The live state of one run: what a checkpoint saves and restores."""
 
-    def __init__(self, cfg, dataset) -> None:
+    def __init__(self, cfg: Config, dataset: Data) -> None:
         torch.manual_seed(cfg.seed)
         self.cfg = cfg
         self.model = build_model(cfg, dataset)
@@ -150,7 +149,7 @@ def _recover_timings(history: list[dict], run_dir: Path) -> None:
         row["seconds"] = saved.get(row["epoch"])
 
 
-def train(cfg, dataset, run_dir: Path, resume_state: dict | None) -> RunResult:
+def train(cfg: Config, dataset: Data, run_dir: Path, resume_state: dict | None) -> RunResult:
     """Train for ``cfg.epochs`` epochs, saving a checkpoint after each; Ctrl-C stops cleanly."""
     run_dir.mkdir(parents=True, exist_ok=True)
     run = _Run(cfg, dataset)
@@ -178,7 +177,7 @@ def train(cfg, dataset, run_dir: Path, resume_state: dict | None) -> RunResult:
     return RunResult(run.history, run.model, path, time.perf_counter() - start)
 
 
-def _one_epoch(run: _Run, dataset) -> None:
+def _one_epoch(run: _Run, dataset: Data) -> None:
     t0 = time.perf_counter()
     label = f"p={run.cfg.dropout2d:g} epoch {run.epoch + 1}/{run.cfg.epochs}"
     progress = Progress(len(dataset.y_train), label)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from numtorch.cli.train import UsageError, add_train_arguments, run_train
+from numtorch.cli.config import UsageError
+from numtorch.cli.train import add_train_arguments, run_train
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,29 +31,38 @@ def _first_dropout2d(model: torch.nn.Module) -> torch.nn.Module | None:
 
 
 def capture_dropped_maps(
-    model: torch.nn.Module, image
+    model: torch.nn.Module, image: torch.Tensor
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Run one image in training mode and return the first Dropout2d's input and keep mask."""
+    """Run one (C, H, W) image in training mode and return the first Dropout2d's input for it
+    (C, H, W), the keep mask that layer drew (C,) and its ``p``.
+
+    A forward hook observes the layer, so this sees it only when the model calls it as
+    ``layer(x)``: None if the model has no Dropout2d or calls ``layer.forward(x)``, which skips
+    hooks. Every module's train/eval flag is put back as it was, so the model leaves as it came
+    (only the layer's ``last_mask`` is new).
+    """
     layer = _first_dropout2d(model)
     if layer is None:
         return None
     seen = []
-    original = layer.forward
 
-    def spy(x):
-        seen.append(x.detach().numpy().copy())
-        return original(x)
+    def hook(module: torch.nn.Module, args: tuple, output: torch.Tensor) -> None:
+        seen.append((args[0].detach().numpy()[0].copy(), module.last_mask.numpy()[0].copy()))
 
-    layer.forward = spy
+    modes = [(m, m.training) for m in model.modules()]
+    handle = layer.register_forward_hook(hook)
     try:
         model.train()
         with torch.no_grad():
             model(image.unsqueeze(0))
     finally:
-        del layer.forward
-        model.eval()
-    keep = np.asarray(layer.last_mask, dtype=bool).reshape(1, -1)[0]
-    return seen[0][0], keep, layer.p
+        handle.remove()
+        for m, training in modes:
+            m.training = training
+    if not seen:
+        return None
+    before, keep = seen[0]
+    return before, keep.astype(bool), layer.p
 
 
 def write(out: Path, histories: dict[str, list[dict]], runs: list, dataset) -> None:
@@ -78,6 +87,10 @@ def _dropped_figure(out: Path, runs: list, dataset) -> list[str]:
         return []
     captured = capture_dropped_maps(result.model, dataset.x_test[0])
     if captured is None:
+        print(
+            "skipping dropped_maps.png: no Dropout2d ran through its forward hooks (a model "
+            "must call it as layer(x), not layer.forward(x))"
+        )
         return []
     before, keep, p = captured
     plot.plot_dropped_maps(dataset.raw_test_image(0), before, keep, p, out / "dropped_maps.png")

@@ -6,31 +6,11 @@ import argparse
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 
-DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
-MODELS = ("classifier", "resnet")
-OPTIMIZERS = ("adam", "adamw", "sgd")
-
-
-class UsageError(Exception):
-    """A mistake in the command line or its files: printed as one line, exit code 2."""
-
-
-@dataclass
-class Config:
-    """Everything that decides a run; saved in checkpoints so ``--resume`` continues exactly."""
-
-    dataset: str = "digits"
-    data_dir: str | None = None
-    model: str = "classifier"
-    dropout2d: float = 0.3
-    epochs: int = 20
-    batch_size: int = 32
-    lr: float = 2e-3
-    optimizer: str = "adam"
-    seed: int = 0
+from numtorch.cli import data, loop, report
+from numtorch.cli.config import DATASETS, MODELS, OPTIMIZERS, Config, UsageError
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,8 +112,6 @@ def _check_same_plan(args: argparse.Namespace, saved: Config) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from numtorch.cli import data, loop, report
-
     resume_state = None
     base = Config()
     if args.resume:

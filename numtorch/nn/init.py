@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from numtorch._checks import check_tensor
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.random import Generator, _rng
 from numtorch.tensor import Tensor
@@ -44,9 +45,8 @@ _LINEAR_FNS = (
 
 
 def _check(tensor: object, fn: str) -> Tensor:
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"{fn}(): argument 'tensor' must be Tensor, not {type(tensor).__name__}")
-    return tensor
+    """``tensor``, or a TypeError naming the argument (PyTorch fails later, on an attribute)."""
+    return check_tensor(tensor, fn, "tensor")
 
 
 def _write(tensor: Tensor, values: np.ndarray) -> Tensor:

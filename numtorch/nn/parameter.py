@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from numtorch._checks import check_tensor
+from numtorch._namespace.creation import empty
 from numtorch.tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -31,14 +34,8 @@ class Parameter(Tensor):
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         if data is None:
-            from numtorch._creation import empty
-
             data = empty(0)
-        if not isinstance(data, Tensor):
-            raise TypeError(
-                f"_make_subclass(): argument 'data' (position 2) must be Tensor, "
-                f"not {type(data).__name__}"
-            )
+        check_tensor(data, "_make_subclass", "data", 2)
         self._init(data._data, None)
         self._version = data._version
         if requires_grad:
@@ -65,3 +62,16 @@ class Parameter(Tensor):
 def _rebuild_parameter(cls: type, array: Any, requires_grad: bool) -> Parameter:
     """Unpickle a ``Parameter`` (module-level so pickle can find it)."""
     return cls(Tensor._make(array), requires_grad)
+
+
+def _zero_grad(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Reset each tensor's ``.grad``, for ``Module.zero_grad`` and ``Optimizer.zero_grad``:
+    drop it (None), or detach it from any graph and fill it with zeros in place."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.detach_()
+            p.grad.zero_()

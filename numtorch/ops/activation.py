@@ -14,6 +14,7 @@ import numpy as np
 
 from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.ops.elementwise import stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -42,77 +43,82 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return (np.sign(x) * out).astype(x.dtype, copy=False)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # exp of non-positive values only: no overflow
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+def _wants_grad(ctx: Function) -> bool:
+    return bool(ctx.needs_input_grad[0]) and is_grad_enabled()
 
 
 class _Pointwise(Function):
-    """A unary op whose backward multiplies by a derivative saved during forward."""
+    """A unary op whose backward multiplies by a derivative ``forward`` saved."""
 
-    def wants_grad(self) -> bool:
-        return bool(self.needs_input_grad[0]) and is_grad_enabled()
-
-    def backward(self, g: np.ndarray) -> tuple:
-        return (g * self.derivative,) + (None,) * (len(self.needs_input_grad) - 1)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (derivative,) = ctx.saved_tensors
+        return (g * derivative,) + (None,) * (len(ctx.needs_input_grad) - 1)
 
 
 class LeakyRelu(_Pointwise):
-    def forward(self, x: np.ndarray, slope: float) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, slope: float) -> np.ndarray:
         positive = x > 0
-        if self.wants_grad():
-            self.derivative = np.where(positive, 1, slope).astype(x.dtype)
+        if _wants_grad(ctx):
+            ctx.save_for_backward(np.where(positive, 1, slope).astype(x.dtype))
         return np.where(positive, x, x * x.dtype.type(slope))
 
 
 class Elu(_Pointwise):
     """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: ELU, SELU, CELU."""
 
-    def forward(self, x: np.ndarray, alpha: float, scale: float, input_scale: float) -> np.ndarray:
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, alpha: float, scale: float, input_scale: float
+    ) -> np.ndarray:
         t = x.dtype.type
         negative = t(scale * alpha) * np.exp(np.minimum(x, 0) * t(input_scale))
-        if self.wants_grad():  # PyTorch tests x <= 0: 0 takes the negative slope, NaN the positive
-            self.derivative = np.where(x <= 0, negative * t(input_scale), t(scale))
+        if _wants_grad(ctx):  # PyTorch tests x <= 0: 0 takes the negative slope, NaN the positive
+            ctx.save_for_backward(np.where(x <= 0, negative * t(input_scale), t(scale)))
         return np.where(x > 0, x * t(scale), negative - t(scale * alpha))
 
 
 class Gelu(_Pointwise):
     """``x * Phi(x)`` with Phi the normal CDF, exact or with the tanh approximation."""
 
-    def forward(self, x: np.ndarray, approximate: str) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, approximate: str) -> np.ndarray:
         t = x.dtype.type
         if approximate == "tanh":
             inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
             th = np.tanh(inner)
-            if self.wants_grad():
+            if _wants_grad(ctx):
                 d_inner = t(_SQRT_2_OVER_PI) * (1 + t(3 * 0.044715) * x * x)
-                self.derivative = t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner
+                ctx.save_for_backward(t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner)
             return t(0.5) * x * (1 + th)
         cdf = t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))
-        if self.wants_grad():
-            self.derivative = cdf + x * t(_INV_SQRT_2PI) * np.exp(t(-0.5) * x * x)
+        if _wants_grad(ctx):
+            ctx.save_for_backward(cdf + x * t(_INV_SQRT_2PI) * np.exp(t(-0.5) * x * x))
         return x * cdf
 
 
 class Silu(_Pointwise):
     """``x * sigmoid(x)`` (a.k.a. swish)."""
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        s = _sigmoid(x)
-        if self.wants_grad():
-            self.derivative = s * (1 + x * (1 - s))
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        s = stable_sigmoid(x)
+        if _wants_grad(ctx):
+            ctx.save_for_backward(s * (1 + x * (1 - s)))
         return x * s
 
 
 class Softplus(_Pointwise):
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
 
-    def forward(self, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
         t = x.dtype.type
         bx = x * t(beta)
         linear = bx > threshold
-        if self.wants_grad():
-            self.derivative = np.where(linear, t(1), _sigmoid(bx))
+        if _wants_grad(ctx):
+            ctx.save_for_backward(np.where(linear, t(1), stable_sigmoid(bx)))
         with np.errstate(divide="ignore", invalid="ignore"):
             soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / t(beta)
         return np.where(linear, x, soft).astype(x.dtype, copy=False)
@@ -121,7 +127,8 @@ class Softplus(_Pointwise):
 class Hardtanh(_Pointwise):
     """Clamp to ``[lo, hi]``; unlike ``clamp`` the gradient is 0 at the ends, as in PyTorch."""
 
-    def forward(self, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-        if self.wants_grad():
-            self.derivative = ((x > lo) & (x < hi)).astype(x.dtype)
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        if _wants_grad(ctx):
+            ctx.save_for_backward(((x > lo) & (x < hi)).astype(x.dtype))
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)

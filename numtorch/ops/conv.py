@@ -62,13 +62,9 @@ class Conv2d(Function):
     """Cross-correlation of (N, C, H, W) with (O, C/G, kh, kw); zero padding (top, bottom,
     left, right), stride, dilation and groups as in ``torch.nn.functional.conv2d``."""
 
-    saves_inputs = True
-
-    def saved_input_indices(self) -> tuple:
-        return (0, 1)
-
+    @staticmethod
     def forward(
-        self,
+        ctx: Function,
         x: np.ndarray,
         w: np.ndarray,
         b: np.ndarray | None,
@@ -82,31 +78,34 @@ class Conv2d(Function):
         pt, pb, pl, pr = padding
         ho = (h + pt + pb - dilation[0] * (kh - 1) - 1) // stride[0] + 1
         wo = (wd + pl + pr - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-        self.x, self.w = np.ascontiguousarray(x), w
-        self.geo = ((kh, kw), tuple(stride), tuple(padding), tuple(dilation), (ho, wo))
-        self.groups = groups
-        self.winograd = _winograd_tile(self.x, w, self.geo, groups)  # 0: im2col
+        x = np.ascontiguousarray(x)  # x itself when contiguous, so the version check sees it
+        ctx.geo = ((kh, kw), tuple(stride), tuple(padding), tuple(dilation), (ho, wo))
+        ctx.groups = groups
+        ctx.winograd = _winograd_tile(x, w, ctx.geo, groups)  # 0: im2col
         out = np.empty((n, o, ho, wo), dtype=np.result_type(x, w))
-        (_winograd_forward if self.winograd else _im2col_forward)(self, b, out)
+        (_winograd_forward if ctx.winograd else _im2col_forward)(ctx, x, w, b, out)
+        ctx.save_for_backward(x, w)
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        needs = tuple(self.needs_input_grad) + (False,)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        needs = tuple(ctx.needs_input_grad) + (False,)
         need_x, need_w, need_b = needs[0], needs[1], needs[2]
         if not (need_x or need_w or need_b):
             return None, None, None
-        gx = np.empty(self.x.shape, dtype=g.dtype) if need_x else None
-        run = _winograd_backward if self.winograd else _im2col_backward
-        accs = run(self, np.ascontiguousarray(g), gx, need_w, need_b)
+        x, w = ctx.saved_tensors
+        gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
+        run = _winograd_backward if ctx.winograd else _im2col_backward
+        accs = run(ctx, x, w, np.ascontiguousarray(g), gx, need_w, need_b)
         accs = [a for a in accs if a is not None]
         gw = gb = None
         if need_w:
-            gw = sum(a[0] for a in accs) if accs else np.zeros(self.w.shape, g.dtype)
-            if self.winograd and accs:
-                gw = _wino.weight_adjoint(gw, self.winograd)
-            gw = gw.reshape(self.w.shape)
+            gw = sum(a[0] for a in accs) if accs else np.zeros(w.shape, g.dtype)
+            if ctx.winograd and accs:
+                gw = _wino.weight_adjoint(gw, ctx.winograd)
+            gw = gw.reshape(w.shape)
         if need_b:
-            gb = sum(a[1] for a in accs) if accs else np.zeros(self.w.shape[0], g.dtype)
+            gb = sum(a[1] for a in accs) if accs else np.zeros(w.shape[0], g.dtype)
         return gx, gw, gb
 
 
@@ -128,50 +127,55 @@ def _winograd_tile(x: np.ndarray, w: np.ndarray, geo: tuple, groups: int) -> int
 
 
 # ---------------------------------------------------------------- im2col
+# ``ctx`` carries the metadata (``geo``, ``groups``, ``winograd``); the arrays come explicitly.
 
 
-def _im2col_chunks(op: Conv2d) -> list[tuple[int, int]]:
-    return _chunks(op.x.shape[0], _cols_size(op, 1) * op.x.itemsize)
+def _im2col_chunks(ctx: Conv2d, x: np.ndarray) -> list[tuple[int, int]]:
+    return _chunks(x.shape[0], _cols_size(ctx, x, 1) * x.itemsize)
 
 
-def _cols_size(op: Conv2d, samples: int) -> int:
-    (kh, kw), _, _, _, (ho, wo) = op.geo
-    return samples * op.x.shape[1] * kh * kw * ho * wo
+def _cols_size(ctx: Conv2d, x: np.ndarray, samples: int) -> int:
+    (kh, kw), _, _, _, (ho, wo) = ctx.geo
+    return samples * x.shape[1] * kh * kw * ho * wo
 
 
-def _cols(op: Conv2d, n0: int, n1: int) -> np.ndarray:
+def _cols(ctx: Conv2d, x: np.ndarray, n0: int, n1: int) -> np.ndarray:
     """Columns of samples ``n0:n1`` as (nb, G, C/G*kh*kw, Ho*Wo)."""
-    size = _cols_size(op, n1 - n0)
-    buf = _buffer(size, op.x.dtype, "cols") if _k.uses_buffer(op.x.dtype) else None
-    cols = _k.im2col(op.x, n0, n1, op.geo, buf)
-    return cols.reshape(n1 - n0, op.groups, -1, cols.shape[-1])
+    size = _cols_size(ctx, x, n1 - n0)
+    buf = _buffer(size, x.dtype, "cols") if _k.uses_buffer(x.dtype) else None
+    cols = _k.im2col(x, n0, n1, ctx.geo, buf)
+    return cols.reshape(n1 - n0, ctx.groups, -1, cols.shape[-1])
 
 
-def _dcols_buffer(op: Conv2d, gc: np.ndarray, wt: np.ndarray) -> np.ndarray:
+def _dcols_buffer(gc: np.ndarray, wt: np.ndarray) -> np.ndarray:
     """This thread's buffer for a chunk's input-gradient columns (nb, G, C/G*kh*kw, L)."""
     shape = gc.shape[:2] + wt.shape[1:2] + gc.shape[3:]
     size = shape[0] * shape[1] * shape[2] * shape[3]
     return _buffer(size, np.dtype(np.result_type(gc, wt)), "dcols").reshape(shape)
 
 
-def _im2col_forward(op: Conv2d, b: np.ndarray | None, out: np.ndarray) -> None:
-    groups, o = op.groups, op.w.shape[0]
-    wg = op.w.reshape(groups, o // groups, -1)
+def _im2col_forward(
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, out: np.ndarray
+) -> None:
+    groups, o = ctx.groups, w.shape[0]
+    wg = w.reshape(groups, o // groups, -1)
     bias = None if b is None else b.reshape(groups, o // groups, 1)
 
     def chunk(n0: int, n1: int, acc: None) -> None:
         dst = out[n0:n1].reshape(n1 - n0, groups, o // groups, -1)
-        np.matmul(wg, _cols(op, n0, n1), out=dst)
+        np.matmul(wg, _cols(ctx, x, n0, n1), out=dst)
         if bias is not None:
             dst += bias
 
-    _par.map_chunks(chunk, _im2col_chunks(op))
+    _par.map_chunks(chunk, _im2col_chunks(ctx, x))
 
 
-def _im2col_backward(op: Conv2d, g: np.ndarray, gx, need_w: bool, need_b: bool) -> list:
+def _im2col_backward(
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
+) -> list:
     """Per-thread ``[weight gradient (G, O/G, C/G*kh*kw), bias gradient]``; fills ``gx``."""
-    groups, o, ckk = op.groups, op.w.shape[0], op.w[0].size
-    wt = op.w.reshape(groups, o // groups, ckk).transpose(0, 2, 1)
+    groups, o, ckk = ctx.groups, w.shape[0], w[0].size
+    wt = w.reshape(groups, o // groups, ckk).transpose(0, 2, 1)
 
     def chunk(n0: int, n1: int, acc: list | None) -> list:
         if acc is None:
@@ -180,50 +184,54 @@ def _im2col_backward(op: Conv2d, g: np.ndarray, gx, need_w: bool, need_b: bool) 
         if need_b:
             acc[1] += gc.sum(axis=(0, 3)).reshape(o)
         if need_w:
-            acc[0] += np.matmul(gc, _cols(op, n0, n1).swapaxes(-1, -2)).sum(axis=0)
+            acc[0] += np.matmul(gc, _cols(ctx, x, n0, n1).swapaxes(-1, -2)).sum(axis=0)
         if gx is not None:
-            dcols = np.matmul(wt, gc, out=_dcols_buffer(op, gc, wt))  # (nb, G, C/G*kh*kw, L)
-            _k.col2im(dcols.reshape(n1 - n0, groups * ckk, -1), gx, n0, op.geo)
+            dcols = np.matmul(wt, gc, out=_dcols_buffer(gc, wt))  # (nb, G, C/G*kh*kw, L)
+            _k.col2im(dcols.reshape(n1 - n0, groups * ckk, -1), gx, n0, ctx.geo)
         return acc
 
-    return _par.map_chunks(chunk, _im2col_chunks(op))
+    return _par.map_chunks(chunk, _im2col_chunks(ctx, x))
 
 
 # ---------------------------------------------------------------- Winograd F(2x2, 3x3)
 
 
-def _winograd_sizes(op: Conv2d) -> tuple[int, int, int]:
+def _winograd_sizes(ctx: Conv2d) -> tuple[int, int, int]:
     """(tile rows, tile columns, tiles per sample)."""
-    th, tw = _wino.tiles(op.geo[4], op.winograd)
+    th, tw = _wino.tiles(ctx.geo[4], ctx.winograd)
     return th, tw, th * tw
 
 
-def _winograd_chunks(op: Conv2d) -> list[tuple[int, int]]:
-    freqs = (op.winograd + 2) ** 2
-    per_sample = freqs * (op.x.shape[1] + op.w.shape[0]) * _winograd_sizes(op)[2]
-    return _chunks(op.x.shape[0], per_sample * op.x.itemsize)
+def _winograd_chunks(ctx: Conv2d, x: np.ndarray, w: np.ndarray) -> list[tuple[int, int]]:
+    freqs = (ctx.winograd + 2) ** 2
+    per_sample = freqs * (x.shape[1] + w.shape[0]) * _winograd_sizes(ctx)[2]
+    return _chunks(x.shape[0], per_sample * x.itemsize)
 
 
-def _winograd_forward(op: Conv2d, b: np.ndarray | None, out: np.ndarray) -> None:
-    (c, o), (th, tw, per), m = (op.x.shape[1], op.w.shape[0]), _winograd_sizes(op), op.winograd
-    pad, f = (op.geo[2][0], op.geo[2][2]), (m + 2) ** 2
-    u = _wino.weight_transform(op.w, m)  # (f, C, O)
+def _winograd_forward(
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, out: np.ndarray
+) -> None:
+    (c, o), (th, tw, per), m = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), ctx.winograd
+    pad, f = (ctx.geo[2][0], ctx.geo[2][2]), (m + 2) ** 2
+    u = _wino.weight_transform(w, m)  # (f, C, O)
 
     def chunk(n0: int, n1: int, acc: None) -> None:
         p = (n1 - n0) * per
         vbuf, mbuf = _buffer(f * c * p, u.dtype, "v"), _buffer(f * o * p, u.dtype, "m")
-        v = _wino.input_transform(op.x, n0, n1, pad, th, tw, m, vbuf)
+        v = _wino.input_transform(x, n0, n1, pad, th, tw, m, vbuf)
         mm = np.matmul(v, u, out=mbuf.reshape(f, p, o))
         _wino.output_transform(mm, out, n0, n1, th, tw, b, m)
 
-    _par.map_chunks(chunk, _winograd_chunks(op))
+    _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
 
 
-def _winograd_backward(op: Conv2d, g: np.ndarray, gx, need_w: bool, need_b: bool) -> list:
+def _winograd_backward(
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
+) -> list:
     """Per-thread ``[dU (f, C, O), bias gradient]``; fills ``gx``."""
-    (c, o), (th, tw, per), m = (op.x.shape[1], op.w.shape[0]), _winograd_sizes(op), op.winograd
-    pad, f = (op.geo[2][0], op.geo[2][2]), (m + 2) ** 2
-    ut = _wino.weight_transform(op.w, m).transpose(0, 2, 1)  # (f, O, C)
+    (c, o), (th, tw, per), m = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), ctx.winograd
+    pad, f = (ctx.geo[2][0], ctx.geo[2][2]), (m + 2) ** 2
+    ut = _wino.weight_transform(w, m).transpose(0, 2, 1)  # (f, O, C)
 
     def chunk(n0: int, n1: int, acc: list | None) -> list:
         if acc is None:
@@ -234,14 +242,14 @@ def _winograd_backward(op: Conv2d, g: np.ndarray, gx, need_w: bool, need_b: bool
         dm = _wino.grad_output_transform(g, n0, n1, th, tw, m, _buffer(f * o * p, g.dtype, "m"))
         vbuf = _buffer(f * c * p, g.dtype, "v")
         if need_w:
-            v = _wino.input_transform(op.x, n0, n1, pad, th, tw, m, vbuf)
+            v = _wino.input_transform(x, n0, n1, pad, th, tw, m, vbuf)
             acc[0] += np.matmul(v.transpose(0, 2, 1), dm)
         if gx is not None:
             dv = np.matmul(dm, ut, out=vbuf.reshape(f, p, c))
             _wino.input_adjoint(dv, gx, n0, n1, pad, th, tw, m)
         return acc
 
-    return _par.map_chunks(chunk, _winograd_chunks(op))
+    return _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
 
 
 # NumPy's names for PyTorch's padding modes.
@@ -261,12 +269,16 @@ class Pad2d(Function):
     Backward folds the padded border back onto the elements it copied, as two small matmuls.
     """
 
-    def forward(self, x: np.ndarray, padding: tuple, mode: str) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, padding: tuple, mode: str) -> np.ndarray:
         pt, pb, pl, pr = padding
-        self.mh = _source_matrix(x.shape[-2], pt, pb, mode, x.dtype)
-        self.mw = _source_matrix(x.shape[-1], pl, pr, mode, x.dtype)
+        mh = _source_matrix(x.shape[-2], pt, pb, mode, x.dtype)
+        mw = _source_matrix(x.shape[-1], pl, pr, mode, x.dtype)
+        ctx.save_for_backward(mh, mw)
         widths = [(0, 0)] * (x.ndim - 2) + [(pt, pb), (pl, pr)]
         return np.pad(x, widths, mode=_NP_MODES[mode])
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return np.matmul(np.matmul(self.mh.T, g), self.mw), None, None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        mh, mw = ctx.saved_tensors
+        return np.matmul(np.matmul(mh.T, g), mw), None, None

@@ -56,20 +56,24 @@ class Dropout(Function):
     """``where(keep, a*x + b, c)``; the gradient is ``where(keep, a*g, 0)``.
 
     ``keep`` arrives already shaped to broadcast over ``x`` (e.g. ``(N, C, 1, 1)``). Backward
-    reads only ``keep`` and ``a``, never the input, so the op may overwrite ``x`` in place.
-    Dropped entries are written as exactly ``c``, even where ``x`` holds NaN or inf.
+    reads only ``keep`` (or the per-plane scales made from it) and ``a``, never the input, so
+    the op may overwrite ``x`` in place. Dropped entries are written as exactly ``c``, even
+    where ``x`` holds NaN or inf.
     """
 
-    scale = None  # per-plane scales (feature dropout): the fast kernel path
-
-    def forward(self, x: np.ndarray, *, keep: np.ndarray, a, b, c, inplace: bool = False):
-        self.keep, self.a = keep, a
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, *, keep: np.ndarray, a, b, c, inplace: bool = False
+    ) -> np.ndarray:
+        ctx.a = a
         k = keep.ndim
         while k > 1 and keep.shape[k - 1] == 1:
             k -= 1
         if k < x.ndim and not b and not c:  # one scale per (n, c) plane; dropped planes unread
-            self.scale = np.where(keep.reshape(keep.shape[:k]), a, 0).astype(x.dtype, copy=False)
-            return _kdrop.scale_planes(x, self.scale, out=x if inplace else None)
+            scale = np.where(keep.reshape(keep.shape[:k]), a, 0).astype(x.dtype, copy=False)
+            ctx.save_for_backward(keep, scale)  # scale: the fast kernel path
+            return _kdrop.scale_planes(x, scale, out=x if inplace else None)
+        ctx.save_for_backward(keep, None)
         if inplace:
             out = x
             np.copyto(out, c, where=~keep)
@@ -80,10 +84,17 @@ class Dropout(Function):
             np.add(out, b, out=out, where=keep)
         return out
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        if self.scale is not None:
-            return _kdrop.scale_planes(g, self.scale)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        keep, scale = ctx.saved_tensors
+        if scale is not None:
+            return _kdrop.scale_planes(g, scale)
         gx = np.zeros_like(g)
-        if self.a:
-            np.multiply(g, self.a, out=gx, where=self.keep)
+        if ctx.a:
+            np.multiply(g, ctx.a, out=gx, where=keep)
         return gx
+
+    @property
+    def keep(self) -> np.ndarray:
+        """The keep-mask backward reads (the caller's mask itself, not a copy)."""
+        return self.saved_tensors[0]

@@ -3,56 +3,60 @@ broadcasts; a tensor that needs a gradient is broadcast beforehand by ``Expand``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from numtorch.autograd.function import Function
 
 
 class Add(Function):
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
 
-    def backward(self, g: np.ndarray) -> tuple:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
         return g, g
 
 
 class Sub(Function):
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a - b
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g, -g if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return g, -g if ctx.needs_input_grad[1] else None
 
 
 class Mul(Function):
-    saves_inputs = True
-
-    def saved_input_indices(self) -> tuple:
-        return tuple(i for i, other in ((1, 0), (0, 1)) if self.needs_input_grad[other])
-
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # each gradient reads only the other operand
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return a * b
 
-    def backward(self, g: np.ndarray) -> tuple:
-        ga = g * self.b if self.needs_input_grad[0] else None
-        gb = g * self.a if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        a, b = ctx.saved_tensors
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class Div(Function):
-    saves_inputs = True
-
-    def saved_input_indices(self) -> tuple:
-        return (0, 1) if self.needs_input_grad[1] else (1,)
-
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
-    def backward(self, g: np.ndarray) -> tuple:
-        ga = g / self.b if self.needs_input_grad[0] else None
-        gb = -g * self.a / (self.b * self.b) if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -60,7 +64,8 @@ class RoundedDiv(Function):
     """``a / b`` rounded toward zero (``mode='trunc'``) or down (``'floor'``): a step function,
     so its gradient is zero."""
 
-    def forward(self, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, mode: str) -> np.ndarray:
         dtype = np.result_type(a, b)
         if dtype.kind == "f":
             q = np.floor(a / b) if mode == "floor" else np.trunc(a / b)
@@ -70,18 +75,21 @@ class RoundedDiv(Function):
                 q = q + ((a % b != 0) & ((a < 0) != (b < 0)))
         return np.asarray(q, dtype=dtype)
 
-    def backward(self, g: np.ndarray) -> tuple:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
         zero = np.zeros_like(g)
-        return (zero if self.needs_input_grad[0] else None), (
-            zero if self.needs_input_grad[1] else None
+        return (zero if ctx.needs_input_grad[0] else None), (
+            zero if ctx.needs_input_grad[1] else None
         )
 
 
 class Neg(Function):
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         return -x
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         return -g
 
 
@@ -97,96 +105,123 @@ def _pow(a: np.ndarray, e: np.ndarray) -> np.ndarray:
 class Pow(Function):
     """``a ** b`` for two tensors (or a tensor and a constant)."""
 
-    saves_inputs = True
-    saves_output = True
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
-        self.out = a**b
-        return self.out
-
-    def backward(self, g: np.ndarray) -> tuple:
-        a, b = self.a, self.b
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        a, b, out = ctx.saved_tensors
         ga = gb = None
-        if self.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:
             ga = np.where(b == 0, 0.0, g * b * _pow(a, np.where(b == 0, 1, b - 1))).astype(a.dtype)
-        if self.needs_input_grad[1]:
+        if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
-                gb = np.where((a == 0) & (b >= 0), 0.0, g * self.out * np.log(a)).astype(b.dtype)
+                gb = np.where((a == 0) & (b >= 0), 0.0, g * out * np.log(a)).astype(b.dtype)
         return ga, gb
 
 
 class Exp(Function):
-    saves_output = True
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.exp(x)
-        return self.out
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
+        return g * out
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        return g * self.out
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # exact to float64 rounding; a kernel can replace it
+
+
+class Erf(Function):
+    """The error function; its derivative is ``2 / sqrt(pi) * exp(-x**2)``."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.asarray(_erf(x), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return (g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)).astype(g.dtype, copy=False)
 
 
 class Log(Function):
-    saves_inputs = True
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g / self.x
+            return g / x
 
 
 class Sqrt(Function):
-    saves_output = True
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            self.out = np.sqrt(x)
-        return self.out
+            out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (2 * self.out)
+            return g / (2 * out)
 
 
 class StdSqrt(Sqrt):
     """The square root that ends ``std``: where the deviation is 0 PyTorch's gradient is 0
     (not ``g / 0``), since every input there sits at the mean."""
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.out == 0, 0, g / (2 * self.out)).astype(g.dtype)
+            return np.where(out == 0, 0, g / (2 * out)).astype(g.dtype)
 
 
 class Abs(Function):
-    saves_inputs = True
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
         return np.abs(x)
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        x = self.x
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
         return g * ((x > 0).astype(g.dtype) - (x < 0).astype(g.dtype))  # sgn(nan) is 0
 
 
 class Clamp(Function):
     """Clamp to ``[lo, hi]``; the gradient passes where the input lies inside, ends included."""
 
-    def forward(self, x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
-        self.inside = np.ones(x.shape, dtype=bool)
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+        inside = np.ones(x.shape, dtype=bool)
         if lo is not None:
-            self.inside &= x >= lo
+            inside &= x >= lo
         if hi is not None:
-            self.inside &= x <= hi
+            inside &= x <= hi
+        ctx.save_for_backward(inside)
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g * self.inside, None, None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (inside,) = ctx.saved_tensors
+        return g * inside, None, None
 
 
 def _shares(lose_a: np.ndarray, lose_b: np.ndarray, tie: np.ndarray, dt: np.dtype) -> tuple:
@@ -200,79 +235,102 @@ def _shares(lose_a: np.ndarray, lose_b: np.ndarray, tie: np.ndarray, dt: np.dtyp
 class Maximum(Function):
     """Element-wise maximum; on ties each input gets half the gradient, as in PyTorch."""
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.shares = _shares(a < b, a > b, a == b, g_dtype(a, b))
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(*_shares(a < b, a > b, a == b, g_dtype(a, b)))
         return np.maximum(a, b)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g * self.shares[0], g * self.shares[1]
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        share_a, share_b = ctx.saved_tensors
+        return g * share_a, g * share_b
 
 
 class Minimum(Function):
     """Element-wise minimum; on ties each input gets half the gradient, as in PyTorch."""
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.shares = _shares(a > b, a < b, a == b, g_dtype(a, b))
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(*_shares(a > b, a < b, a == b, g_dtype(a, b)))
         return np.minimum(a, b)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g * self.shares[0], g * self.shares[1]
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        share_a, share_b = ctx.saved_tensors
+        return g * share_a, g * share_b
 
 
 class Where(Function):
-    def forward(self, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.cond = cond
+    @staticmethod
+    def forward(ctx: Function, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 
-    def backward(self, g: np.ndarray) -> tuple:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
-        ga = np.where(self.cond, g, zero) if self.needs_input_grad[1] else None
-        gb = np.where(self.cond, zero, g) if self.needs_input_grad[2] else None
+        ga = np.where(cond, g, zero) if ctx.needs_input_grad[1] else None
+        gb = np.where(cond, zero, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
 class Relu(Function):
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.positive = ~(x <= 0)  # nan passes the gradient, as in PyTorch
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(~(x <= 0))  # nan passes the gradient, as in PyTorch
         return np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        return g * self.positive
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (positive,) = ctx.saved_tensors
+        return g * positive
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))`` taking exp of non-positive numbers only: no overflow for any x.
+    The one copy numtorch has (activations and the logit losses use it too)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 class Sigmoid(Function):
-    saves_output = True
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        # exp of a non-positive number only, so no overflow for large |x|
-        e = np.exp(-np.abs(x))
-        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-        return self.out
-
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        return g * self.out * (1 - self.out)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
 
 
 class Tanh(Function):
-    saves_output = True
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.out = np.tanh(x)
-        return self.out
-
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        return g * (1 - self.out * self.out)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
 
 
 class Cast(Function):
     """Change dtype; the gradient is cast back to the source dtype."""
 
-    def forward(self, x: np.ndarray, np_dtype: np.dtype) -> np.ndarray:
-        self.src = x.dtype
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, np_dtype: np.dtype) -> np.ndarray:
+        ctx.src = x.dtype
         return x.astype(np_dtype)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g.astype(self.src), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return g.astype(ctx.src), None
 
     def name(self) -> str:
         return "ToCopyBackward0"
@@ -283,10 +341,12 @@ def g_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
 
 
 class Clone(Function):
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         return x.copy()
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         return g
 
 
@@ -296,16 +356,18 @@ class Step(Function):
 
     _FNS = {"Floor": np.floor, "Ceil": np.ceil, "Trunc": np.trunc, "Sign": np.sign}
 
-    def forward(self, x: np.ndarray, kind: str, decimals: int = 0) -> np.ndarray:
-        self.kind, self.decimals = kind, decimals
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, kind: str, decimals: int = 0) -> np.ndarray:
+        ctx.kind, ctx.decimals = kind, decimals
         if kind == "Round":
             return np.round(x, decimals)
-        out = self._FNS[kind](x)
+        out = Step._FNS[kind](x)
         if kind == "Sign" and x.dtype.kind == "f":
             out = np.where(np.isnan(x), 0, out).astype(x.dtype)  # PyTorch's sign(nan) is 0
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
         return np.zeros_like(g), None, None
 
     def name(self) -> str:
@@ -316,8 +378,10 @@ class Step(Function):
 class Frac(Function):
     """``x - trunc(x)``: the gradient passes through unchanged."""
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         return x - np.trunc(x)
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         return g

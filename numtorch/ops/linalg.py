@@ -12,40 +12,43 @@ from numtorch.autograd.function import Function
 class Matmul(Function):
     """Batched ``a @ b`` for operands of rank >= 2 with equal batch dimensions."""
 
-    saves_inputs = True
-
-    def saved_input_indices(self) -> tuple:
-        return tuple(i for i, other in ((1, 0), (0, 1)) if self.needs_input_grad[other])
-
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # each gradient reads only the other operand
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
         return np.matmul(a, b)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        ga = np.matmul(g, np.swapaxes(self.b, -1, -2)) if self.needs_input_grad[0] else None
-        gb = np.matmul(np.swapaxes(self.a, -1, -2), g) if self.needs_input_grad[1] else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        a, b = ctx.saved_tensors
+        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if ctx.needs_input_grad[0] else None
+        gb = np.matmul(np.swapaxes(a, -1, -2), g) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
 class Linear(Function):
     """``x @ W.T + b`` fused: one GEMM each way, with the bias gradient a column sum."""
 
-    saves_inputs = True
-
-    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        self.x, self.w = x, w
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        # the input's gradient reads only the weight, the weight's only the input
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
         out = np.matmul(x, w.T)
         if b is not None:
             out += b
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        gx = np.matmul(g, self.w) if self.needs_input_grad[0] else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, w = ctx.saved_tensors
+        gx = np.matmul(g, w) if ctx.needs_input_grad[0] else None
         gw = gb = None
         g2 = _rows(g)
-        if self.needs_input_grad[1]:
-            gw = np.matmul(g2.T, _rows(self.x))
-        if len(self.needs_input_grad) > 2 and self.needs_input_grad[2]:
+        if ctx.needs_input_grad[1]:
+            gw = np.matmul(g2.T, _rows(x))
+        if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb
 

@@ -9,17 +9,19 @@ from numtorch.autograd.function import Function
 
 
 class Reshape(Function):
-    def forward(self, x: np.ndarray, shape: tuple, must_view: bool) -> np.ndarray:
-        self.shape = x.shape
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, shape: tuple, must_view: bool) -> np.ndarray:
+        ctx.shape = x.shape
         out = np.reshape(x, shape)
         # a reshape is a view or a fresh copy, so overlapping bounds mean a view
-        self.is_view = np.may_share_memory(out, x) if out.size else True
-        if must_view and not self.is_view:
+        ctx.is_view = np.may_share_memory(out, x) if out.size else True
+        if must_view and not ctx.is_view:
             raise ValueError("the reshape needs a copy")
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return np.reshape(g, self.shape), None, None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return np.reshape(g, ctx.shape), None, None
 
 
 class Expand(Function):
@@ -27,12 +29,14 @@ class Expand(Function):
 
     is_view = True
 
-    def forward(self, x: np.ndarray, shape: tuple) -> np.ndarray:
-        self.shape = x.shape
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, shape: tuple) -> np.ndarray:
+        ctx.shape = x.shape
         return np.broadcast_to(x, shape)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return sum_to_shape(g, self.shape), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return sum_to_shape(g, ctx.shape), None
 
 
 def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
@@ -49,80 +53,116 @@ def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
 class Permute(Function):
     is_view = True
 
-    def forward(self, x: np.ndarray, dims: tuple) -> np.ndarray:
-        self.inverse = tuple(np.argsort(dims))
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dims: tuple) -> np.ndarray:
+        ctx.inverse = tuple(int(d) for d in np.argsort(dims))
         return np.transpose(x, dims)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return np.transpose(g, self.inverse), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return np.transpose(g, ctx.inverse), None
 
 
 class Contiguous(Function):
-    def forward(self, x: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.ascontiguousarray(x) if x.ndim else x  # ascontiguousarray makes 0-d into 1-d
-        self.is_view = out is x
+        ctx.is_view = out is x
         return out
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         return g
+
+
+def _keep_key(ctx: Function, key: object) -> None:
+    """Keep an index key for backward: its arrays (integer or boolean indices) through
+    ``save_for_backward``, the rest (ints, slices, None, Ellipsis) as metadata."""
+    parts = key if isinstance(key, tuple) else (key,)
+    ctx.key_is_tuple = isinstance(key, tuple)
+    ctx.array_at = tuple(i for i, p in enumerate(parts) if isinstance(p, np.ndarray))
+    ctx.key_parts = tuple(None if i in ctx.array_at else p for i, p in enumerate(parts))
+    if ctx.array_at:
+        ctx.save_for_backward(*(parts[i] for i in ctx.array_at))
+
+
+def _saved_key(ctx: Function) -> object:
+    """The key ``_keep_key`` kept, put back together."""
+    parts = list(ctx.key_parts)
+    if ctx.array_at:
+        for i, array in zip(ctx.array_at, ctx.saved_tensors):
+            parts[i] = array
+    return tuple(parts) if ctx.key_is_tuple else parts[0]
 
 
 class Index(Function):
     """``x[key]`` with basic or integer-array/boolean indexing."""
 
-    def forward(self, x: np.ndarray, key: object) -> np.ndarray:
-        self.shape, self.dtype, self.key = x.shape, x.dtype, key
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, key: object) -> np.ndarray:
+        ctx.shape = x.shape
+        _keep_key(ctx, key)
         out = x[key]
         if not isinstance(out, np.ndarray):  # all-integer keys give a scalar: ask for a 0-d view
             out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
-        self.is_view = isinstance(out, np.ndarray) and np.may_share_memory(out, x)
+        ctx.is_view = isinstance(out, np.ndarray) and np.may_share_memory(out, x)
         return np.asarray(out)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        out = np.zeros(self.shape, dtype=g.dtype)
-        if self.is_view:
-            out[self.key] = g
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        key = _saved_key(ctx)
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.is_view:
+            out[key] = g
         else:
-            np.add.at(out, self.key, g)
+            np.add.at(out, key, g)
         return out, None
 
 
 class IndexPut(Function):
     """``x[key] = value`` out of place: the result is a copy of x with the slots replaced."""
 
-    def forward(self, x: np.ndarray, key: object, value: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, key: object, value: np.ndarray) -> np.ndarray:
         out = x.copy()
         out[key] = value
-        self.key, self.value_shape = key, np.shape(value)
+        _keep_key(ctx, key)
+        ctx.value_shape = np.shape(value)
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        key = _saved_key(ctx)
         gx = None
-        if self.needs_input_grad[0]:
+        if ctx.needs_input_grad[0]:
             gx = g.copy()
-            gx[self.key] = 0
+            gx[key] = 0
         gv = None
-        if self.needs_input_grad[2]:
-            gv = sum_to_shape(np.asarray(g[self.key]), self.value_shape)
+        if ctx.needs_input_grad[2]:
+            gv = sum_to_shape(np.asarray(g[key]), ctx.value_shape)
         return gx, None, gv
 
 
 class Cat(Function):
-    def forward(self, *arrays: np.ndarray, dim: int) -> np.ndarray:
-        self.dim = dim
-        self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
+    @staticmethod
+    def forward(ctx: Function, *arrays: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        ctx.bounds = tuple(int(b) for b in np.cumsum([a.shape[dim] for a in arrays])[:-1])
         return np.concatenate(arrays, axis=dim)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return tuple(np.split(g, self.bounds, axis=self.dim))
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
 
 
 class Flip(Function):
     is_view = True
 
-    def forward(self, x: np.ndarray, dims: tuple) -> np.ndarray:
-        self.dims = dims
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dims: tuple) -> np.ndarray:
+        ctx.dims = dims
         return np.flip(x, dims)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return np.flip(g, self.dims), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return np.flip(g, ctx.dims), None

@@ -32,10 +32,13 @@ class BatchNorm(Function):
     (the variance with Bessel's correction, as PyTorch does).
     """
 
-    def forward(self, x, weight, bias, running=None, training=True, momentum=0.1, eps=1e-5):
+    @staticmethod
+    def forward(
+        ctx: Function, x, weight, bias, running=None, training=True, momentum=0.1, eps=1e-5
+    ) -> np.ndarray:
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         count = x.size // x.shape[1] if x.shape[1] else 0
-        self.weight, self.training, self.shape = weight, training, shape
+        ctx.training, ctx.shape = training, shape
         if training:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = _channel_sum(x) / count
@@ -48,24 +51,27 @@ class BatchNorm(Function):
             xhat = x - mean.reshape(shape)
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         xhat *= invstd.reshape(shape)
-        self.invstd, self.count = invstd, count
-        self.xhat = xhat if training or self.needs_input_grad[1] else None
+        ctx.count = count
+        kept = xhat if training or ctx.needs_input_grad[1] else None
+        ctx.save_for_backward(weight, kept, invstd)  # weight: the caller's array, version-checked
         out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None:
             out += bias.reshape(shape)
         return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        need_x, need_w, need_b = self.needs_input_grad[:3]
-        gb = _channel_sum(g) if need_b or (need_x and self.training) else None
-        gw = _channel_sum(g * self.xhat) if need_w or (need_x and self.training) else None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        weight, xhat, invstd = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gb = _channel_sum(g) if need_b or (need_x and ctx.training) else None
+        gw = _channel_sum(g * xhat) if need_w or (need_x and ctx.training) else None
         gx = None
         if need_x:
-            scale = self.invstd if self.weight is None else self.invstd * self.weight
-            scale = scale.reshape(self.shape)
-            if self.training:
-                m = self.count
-                gx = g - gb.reshape(self.shape) / m - self.xhat * (gw.reshape(self.shape) / m)
+            scale = invstd if weight is None else invstd * weight
+            scale = scale.reshape(ctx.shape)
+            if ctx.training:
+                m = ctx.count
+                gx = g - gb.reshape(ctx.shape) / m - xhat * (gw.reshape(ctx.shape) / m)
                 gx *= scale
             else:
                 gx = g * scale

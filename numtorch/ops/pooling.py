@@ -30,24 +30,32 @@ class MaxPool2d(Function):
     receives PyTorch's flat indices into the unpadded H*W plane.
     """
 
-    def forward(self, x, kernel, stride, padding, dilation, out_hw, indices=None) -> np.ndarray:
+    @staticmethod
+    def forward(
+        ctx: Function, x, kernel, stride, padding, dilation, out_hw, indices=None
+    ) -> np.ndarray:
         geo = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
-        best, self.arg = _k.max_pool2d(x, *geo, tuple(out_hw))
-        self.shape, self.geo = x.shape, geo
+        best, arg = _k.max_pool2d(x, *geo, tuple(out_hw))
+        ctx.shape, ctx.geo = x.shape, geo
+        ctx.save_for_backward(arg)
         if indices is not None:
-            indices.append(self._flat_indices(x.shape[3], geo, out_hw))
+            indices.append(_flat_indices(arg, x.shape[3], geo, out_hw))
         return best
 
-    def _flat_indices(self, width: int, geo: tuple, out_hw: tuple) -> np.ndarray:
-        kernel, stride, padding, dilation = geo
-        i, j = np.divmod(self.arg.astype(np.int64), kernel[1])
-        r = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + i * dilation[0]
-        c = np.arange(out_hw[1])[None, :] * stride[1] - padding[1] + j * dilation[1]
-        return r * width + c
-
-    def backward(self, g: np.ndarray) -> tuple:
-        gx = _k.max_pool2d_backward(g, self.arg, self.shape, *self.geo)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (arg,) = ctx.saved_tensors
+        gx = _k.max_pool2d_backward(g, arg, ctx.shape, *ctx.geo)
         return (gx,) + (None,) * 5
+
+
+def _flat_indices(arg: np.ndarray, width: int, geo: tuple, out_hw: tuple) -> np.ndarray:
+    """PyTorch's flat H*W indices from each window's winning offset ``arg``."""
+    kernel, stride, padding, dilation = geo
+    i, j = np.divmod(arg.astype(np.int64), kernel[1])
+    r = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + i * dilation[0]
+    c = np.arange(out_hw[1])[None, :] * stride[1] - padding[1] + j * dilation[1]
+    return r * width + c
 
 
 def _avg_extent(size: int, pad: int, k: int, s: int, out: int, include_pad: bool):
@@ -63,7 +71,10 @@ class AvgPool2d(Function):
     """Mean over each window; the divisor is ``divisor_override``, or the window's size
     counting padding (``count_include_pad``) or not, clipped at the right padding edge."""
 
-    def forward(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+    @staticmethod
+    def forward(
+        ctx: Function, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override
+    ) -> np.ndarray:
         geo = (kernel, stride, (1, 1), out_hw)
         shape = _padded_shape(x.shape, kernel, stride, padding, (1, 1), out_hw)
         xp = _place(x, padding, shape, 0)
@@ -78,12 +89,15 @@ class AvgPool2d(Function):
                 for n, p, k, s, o in zip(x.shape[2:], padding, kernel, stride, out_hw)
             )
             div = (eh[:, None] * ew[None, :]).astype(x.dtype)
-        self.div, self.shapes = div, (x.shape, shape, padding, geo)
+        ctx.shapes = (x.shape, shape, padding, geo)
+        ctx.save_for_backward(div)
         return acc / div
 
-    def backward(self, g: np.ndarray) -> tuple:
-        xshape, shape, padding, geo = self.shapes
-        gd = g / self.div
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        xshape, shape, padding, geo = ctx.shapes
+        (div,) = ctx.saved_tensors
+        gd = g / div
         gp = np.zeros(xshape[:2] + shape, dtype=g.dtype)
         for _, _, _, view in _offsets(*geo):
             gp[view] += gd
@@ -115,30 +129,35 @@ def _separable(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class AdaptiveAvgPool2d(Function):
     """Mean over PyTorch's adaptive windows; a reshape-mean when the sizes divide evenly."""
 
-    def forward(self, x: np.ndarray, out_hw: tuple) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, out_hw: tuple) -> np.ndarray:
         (n, c, h, w), (oh, ow) = x.shape, out_hw
-        self.shape, self.out_hw = x.shape, out_hw
-        self.even = oh > 0 and ow > 0 and h % oh == 0 and w % ow == 0
-        if self.even:
+        ctx.shape, ctx.out_hw = x.shape, out_hw
+        ctx.even = oh > 0 and ow > 0 and h % oh == 0 and w % ow == 0
+        if ctx.even:
             return x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
-        self.ph = _averaging_matrix(h, oh, x.dtype)
-        self.pw = _averaging_matrix(w, ow, x.dtype)
-        return _separable(x, self.ph, self.pw)
+        ph = _averaging_matrix(h, oh, x.dtype)
+        pw = _averaging_matrix(w, ow, x.dtype)
+        ctx.save_for_backward(ph, pw)
+        return _separable(x, ph, pw)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        (n, c, h, w), (oh, ow) = self.shape, self.out_hw
-        if not self.even:
-            return _separable(g, self.ph.T, self.pw.T), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (n, c, h, w), (oh, ow) = ctx.shape, ctx.out_hw
+        if not ctx.even:
+            ph, pw = ctx.saved_tensors
+            return _separable(g, ph.T, pw.T), None
         kh, kw = h // oh, w // ow
         spread = g[:, :, :, None, :, None] / np.asarray(kh * kw, dtype=g.dtype)
-        return np.broadcast_to(spread, (n, c, oh, kh, ow, kw)).reshape(self.shape), None
+        return np.broadcast_to(spread, (n, c, oh, kh, ow, kw)).reshape(ctx.shape), None
 
 
 class AdaptiveMaxPool2d(Function):
     """Max over PyTorch's adaptive windows (first maximum wins, NaN wins); backward adds
     each gradient at its argmax with one ``bincount``."""
 
-    def forward(self, x: np.ndarray, out_hw: tuple, indices=None) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, out_hw: tuple, indices=None) -> np.ndarray:
         (n, c, h, w), (oh, ow) = x.shape, out_hw
         hs, he = _adaptive_bounds(h, oh)
         ws, we = _adaptive_bounds(w, ow)
@@ -160,14 +179,17 @@ class AdaptiveMaxPool2d(Function):
                 np.copyto(idx, flat, where=upd)
         if best is None:
             best, idx = np.empty((n, c, oh, ow), x.dtype), np.empty((n, c, oh, ow), np.int64)
-        self.idx, self.shape = idx, x.shape
+        ctx.shape = x.shape
+        ctx.save_for_backward(idx)
         if indices is not None:
             indices.append(idx)
         return best
 
-    def backward(self, g: np.ndarray) -> tuple:
-        n, c, h, w = self.shape
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        n, c, h, w = ctx.shape
+        (idx,) = ctx.saved_tensors
         plane = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)
-        where = (plane + self.idx.reshape(n * c, -1)).ravel()
+        where = (plane + idx.reshape(n * c, -1)).ravel()
         gx = np.bincount(where, weights=g.ravel(), minlength=n * c * h * w)
-        return gx.astype(g.dtype).reshape(self.shape), None, None
+        return gx.astype(g.dtype).reshape(ctx.shape), None, None

@@ -17,12 +17,16 @@ def _expand_back(g: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool)
 
 
 class Sum(Function):
-    def forward(self, x: np.ndarray, dims: tuple | None, keepdim: bool, np_dtype) -> np.ndarray:
-        self.shape, self.dims, self.keepdim = x.shape, dims, keepdim
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool, np_dtype
+    ) -> np.ndarray:
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=np_dtype))
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return _expand_back(g, self.shape, self.dims, self.keepdim), None, None, None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
 
 
 class Amax(Function):
@@ -32,33 +36,40 @@ class Amax(Function):
     every NaN, so the gradient goes to the NaNs; ``amax`` leaves it NaN, as PyTorch does.
     """
 
-    def forward(self, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False):
+    @staticmethod
+    def forward(ctx: Function, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False):
         reduce = np.min if use_min else np.max
         out = np.asarray(reduce(x, axis=dims, keepdims=True))
         hits = x == out
         if nan_hits and x.dtype.kind == "f":
             hits |= np.isnan(x) & np.isnan(out)
-        self.share = hits / np.sum(hits, axis=dims, keepdims=True).astype(x.dtype)
-        self.dims, self.keepdim = dims, keepdim
+        ctx.save_for_backward(hits / np.sum(hits, axis=dims, keepdims=True).astype(x.dtype))
+        ctx.dims, ctx.keepdim = dims, keepdim
         return out if keepdim else np.asarray(np.squeeze(out, axis=dims))
 
-    def backward(self, g: np.ndarray) -> tuple:
-        g = _expand_back(g, self.share.shape, self.dims, self.keepdim)
-        return g * self.share, None, None, None, None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (share,) = ctx.saved_tensors
+        g = _expand_back(g, share.shape, ctx.dims, ctx.keepdim)
+        return g * share, None, None, None, None
 
 
 class Gather(Function):
     """``take_along_axis``: out[..., i, ...] = x[..., index[..., i, ...], ...] along ``dim``."""
 
-    def forward(self, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
-        self.shape, self.index, self.dim = x.shape, index, dim
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index)
         # the output takes index's shape: other axes of x beyond it are not read
         window = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
         return np.take_along_axis(x[window], index, axis=dim)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        out = np.zeros(self.shape, dtype=g.dtype)
-        _scatter_add(out, self.index, g, self.dim)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (index,) = ctx.saved_tensors
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        _scatter_add(out, index, g, ctx.dim)
         return out, None, None
 
 
@@ -69,31 +80,35 @@ def _scatter_add(out: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int) 
 
 
 class LogSoftmax(Function):
-    saves_output = True
-
-    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         with np.errstate(invalid="ignore"):
-            self.out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
-        self.dim = dim
-        return self.out
+            out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        return g - np.exp(self.out) * np.sum(g, axis=self.dim, keepdims=True), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * np.sum(g, axis=ctx.dim, keepdims=True), None
 
 
 class Softmax(Function):
-    saves_output = True
-
-    def forward(self, x: np.ndarray, dim: int) -> np.ndarray:
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))
-        self.out = e / np.sum(e, axis=dim, keepdims=True)
-        self.dim = dim
-        return self.out
+        out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dim = dim
+        return out
 
-    def backward(self, g: np.ndarray) -> tuple:
-        gy = g * self.out
-        return gy - self.out * np.sum(gy, axis=self.dim, keepdims=True), None
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (out,) = ctx.saved_tensors
+        gy = g * out
+        return gy - out * np.sum(gy, axis=ctx.dim, keepdims=True), None
 
 
 class Var(Function):
@@ -104,23 +119,24 @@ class Var(Function):
     finite positions at -/+inf (NaN only at the inf) instead of an all-NaN row.
     """
 
-    def forward(self, x: np.ndarray, dims: tuple | None, keepdim: bool, correction) -> np.ndarray:
+    @staticmethod
+    def forward(
+        ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool, correction
+    ) -> np.ndarray:
         count = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.mean(x, axis=dims, keepdims=True) if x.size else np.zeros((), x.dtype)
-            self.centred = x - mean.astype(x.dtype, copy=False)
-            total = np.sum(self.centred * self.centred, axis=dims, keepdims=keepdim)
+            centred = x - mean.astype(x.dtype, copy=False)
+            total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
             out = total / x.dtype.type(max(count - correction, 0))
-        self.dims, self.keepdim, self.dof = dims, keepdim, count - correction
+        ctx.save_for_backward(centred)
+        ctx.dims, ctx.keepdim, ctx.dof = dims, keepdim, count - correction
         return np.asarray(out, dtype=x.dtype)
 
-    def backward(self, g: np.ndarray) -> tuple:
-        g = _expand_back(g, self.centred.shape, self.dims, self.keepdim)
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (centred,) = ctx.saved_tensors
+        g = _expand_back(g, centred.shape, ctx.dims, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = self.centred.dtype.type(2.0) / self.centred.dtype.type(self.dof)
-            return (
-                (scale * g * self.centred).astype(self.centred.dtype, copy=False),
-                None,
-                None,
-                None,
-            )
+            scale = centred.dtype.type(2.0) / centred.dtype.type(ctx.dof)
+            return (scale * g * centred).astype(centred.dtype, copy=False), None, None, None

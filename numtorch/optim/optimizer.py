@@ -15,6 +15,7 @@ import numpy as np
 
 from numtorch.autograd.grad_mode import enable_grad, no_grad
 from numtorch.nn.modules.module import _typename
+from numtorch.nn.parameter import _zero_grad
 from numtorch.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -137,15 +138,7 @@ class Optimizer:
     # ------------------------------------------------------------ updates
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's ``.grad``: to None (default), or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_()
-                    p.grad.zero_()
+        _zero_grad((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient.

@@ -13,32 +13,38 @@ from numtorch.autograd.gradcheck import GradcheckError
 class Cube(Function):
     """x**3 with a correct backward."""
 
-    saves_inputs = True
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.x = x
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
         return x**3
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad * 3 * self.x**2
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x**2
 
 
 class BadCube(Cube):
     """x**3 with a deliberately wrong backward (2x**2 instead of 3x**2)."""
 
-    def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad * 2 * self.x**2
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
+        return grad * 2 * x**2
 
 
 class BadSecondInput(Function):
     """a * b whose gradient for b is wrong (it forgets the upstream gradient)."""
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        self.a, self.b = a, b
+    @staticmethod
+    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
         return a * b
 
-    def backward(self, grad: np.ndarray) -> tuple:
-        return grad * self.b, self.a
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> tuple:
+        a, b = ctx.saved_tensors
+        return grad * b, a
 
 
 def _input(*shape: int) -> numtorch.Tensor:
@@ -52,6 +58,18 @@ def test_custom_function_forward_and_backward() -> None:
     assert y.grad_fn is not None and repr(y).endswith("grad_fn=<CubeBackward0>)")
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 3 * x.detach().numpy() ** 2)
+
+
+def test_custom_function_saved_tensors_are_version_checked_and_freed() -> None:
+    h = _input(3) * 1
+    y = Cube.apply(h)
+    h.add_(1)  # Cube saved h: backward must refuse the changed value
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+    y = Cube.apply(_input(3))
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
 
 
 def test_gradcheck_passes_a_correct_backward() -> None:
@@ -89,11 +107,13 @@ def test_needs_input_grad_and_none_gradients() -> None:
     seen = []
 
     class Probe(Function):
-        def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            seen.append(self.needs_input_grad)
+        @staticmethod
+        def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            seen.append(ctx.needs_input_grad)
             return a + b
 
-        def backward(self, grad: np.ndarray) -> tuple:
+        @staticmethod
+        def backward(ctx: Function, grad: np.ndarray) -> tuple:
             return grad, None
 
     a, b = _input(2), numtorch.ones(2, dtype=numtorch.float64)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from helpers import check_error, check_gradcheck, check_op, check_same
 
 import numtorch
@@ -211,3 +212,29 @@ def test_version_counter_shared_with_views() -> None:
     v.add_(1)
     assert x._version[0] == before + 1 and x.tolist()[0] == [1.0, 1.0, 1.0]
     assert np.shares_memory(v._data, x._data)
+
+
+def test_inplace_write_into_a_tensor_another_node_saved_keeps_its_old_value() -> None:
+    """``a.mul_(w)`` with a plain ``a``: Mul saved ``a`` for w's gradient, so the write must not
+    change what backward reads (numtorch used to give w the gradient at the new ``a``)."""
+    grads = []
+    for lib in (torch, numtorch):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        a = lib.tensor([4.0, 5.0, 6.0])
+        a.mul_(w)
+        a.sum().backward()
+        grads.append(w.grad.tolist())
+    assert grads[1] == grads[0] == [4.0, 5.0, 6.0]
+
+
+def test_saved_input_changed_in_place_is_refused_for_every_loss_that_reads_it() -> None:
+    """Backward of binary_cross_entropy reads its input: an in-place change after forward is
+    PyTorch's RuntimeError, never a gradient at the changed value."""
+    for lib in (torch, numtorch):
+        x = lib.tensor([0.2, 0.7], requires_grad=True)
+        y = x * 1.0
+        loss = lib.nn.functional.binary_cross_entropy(y, lib.tensor([0.0, 1.0]))
+        with lib.no_grad():
+            y.add_(0.25)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            loss.backward()

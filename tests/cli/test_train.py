@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,15 +25,11 @@ def _model_arrays(path: Path) -> dict[str, np.ndarray]:
     return {k: v.numpy() for k, v in state["model"].items()}
 
 
-def test_one_epoch_end_to_end_writes_the_report(tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    proc = subprocess.run(
-        [sys.executable, "-m", "numtorch", "train", "--epochs", "1", "--out", str(out), *FAST],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+@pytest.mark.slow  # a real training run
+def test_one_epoch_end_to_end_writes_the_report(training_runs: dict[str, Path]) -> None:
+    """``python -m numtorch train --epochs 1 --batch-size 64 --seed 1`` in a fresh interpreter:
+    the session's shared run (tests/conftest.py), which has exited 0."""
+    out = training_runs["a"]
     with open(out / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["1"]
@@ -63,6 +58,7 @@ def _interrupt_after_batches(monkeypatch, batches: int) -> None:
     monkeypatch.setattr(Progress, "update", update)
 
 
+@pytest.mark.slow  # a real training run
 def test_ctrl_c_before_the_first_epoch_ends_writes_nothing(tmp_path, monkeypatch, capsys):
     _interrupt_after_batches(monkeypatch, 3)
     assert main(["train", "--epochs", "2", "--out", str(tmp_path), *FAST]) == 130
@@ -70,6 +66,7 @@ def test_ctrl_c_before_the_first_epoch_ends_writes_nothing(tmp_path, monkeypatch
     assert not (tmp_path / "checkpoint.safetensors").exists()
 
 
+@pytest.mark.slow  # a real training run
 def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
@@ -90,6 +87,7 @@ def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
     assert [r["test_loss"] for r in hist_a] == [r["test_loss"] for r in hist_b]
 
 
+@pytest.mark.slow  # a real training run
 def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
     assert main(["train", "--epochs", "1", "--out", str(tmp_path), *SMALL]) == 0
     ckpt = tmp_path / "checkpoint.safetensors"
@@ -97,6 +95,7 @@ def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
     assert "--epochs 2 differs from the checkpoint's 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a real training run
 def test_compare_trains_one_model_per_p(tmp_path: Path) -> None:
     assert (
         main(["train", "--epochs", "1", "--compare", "0,0.5", "--out", str(tmp_path), *SMALL]) == 0
@@ -107,6 +106,7 @@ def test_compare_trains_one_model_per_p(tmp_path: Path) -> None:
     assert "| 0 |" in summary and "| 0.5 |" in summary
 
 
+@pytest.mark.slow  # a real training run
 def test_without_matplotlib_figures_are_skipped_with_a_notice(
     tmp_path, monkeypatch, capsys
 ) -> None:

@@ -267,7 +267,9 @@ def test_conv2d_bias_and_dtype_errors_like_torch():
 
 def test_conv2d_type_errors():
     x, w = numtorch.zeros(1, 3, 5, 5), numtorch.zeros(4, 3, 3, 3)
-    with pytest.raises(TypeError, match="argument 'input' must be Tensor, not list"):
+    with pytest.raises(
+        TypeError, match=r"argument 'input' \(position 1\) must be Tensor, not list"
+    ):
         numtorch.nn.functional.conv2d([1.0], w)
     with pytest.raises(TypeError, match="argument 'stride' must be tuple of ints"):
         numtorch.nn.functional.conv2d(x, w, stride=1.5)

@@ -239,7 +239,9 @@ def test_float64_tensor_keeps_dtype():
 )
 def test_non_tensor_is_a_type_error(fn):
     args = (0.5,) if fn is init.constant_ else ()
-    with pytest.raises(TypeError, match="argument 'tensor' must be Tensor, not list"):
+    with pytest.raises(
+        TypeError, match=r"argument 'tensor' \(position 1\) must be Tensor, not list"
+    ):
         fn([[1.0, 2.0]], *args)
 
 

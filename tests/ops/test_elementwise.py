@@ -51,6 +51,7 @@ CASES = [
     ("rpow scalar", lambda lib, x: 2**x, (3,)),
     ("exp", lambda lib, x: x.exp(), (2, 3)),
     ("torch.exp", lambda lib, x: lib.exp(x), (3,)),
+    ("erf", lambda lib, x: lib.erf(x) + x.erf(), (2, 3)),
     ("log", lambda lib, x: pos(x).log(), (2, 3)),
     ("sqrt", lambda lib, x: lib.sqrt(pos(x)), (2, 3)),
     ("abs", lambda lib, x: x.abs(), (2, 3)),

@@ -11,7 +11,9 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from numtorch import _functions as _F
+from numtorch import _namespace as _F
+from numtorch._checks import check_tensor, type_name
+from numtorch._namespace.inplace import inplace as _inplace
 from numtorch.ops import activation as ops
 from numtorch.tensor import Tensor
 
@@ -40,14 +42,9 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def _check(input: object, name: str, kernel: str | None = None) -> Tensor:
     """``input`` as a Tensor, or PyTorch's TypeError; a float dtype when ``kernel`` is named."""
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
+    check_tensor(input, name)
     if kernel is not None and not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f"\"{kernel}\" not implemented for '{_F._type_name(input.dtype)}'"
-        )
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
     return input
 
 
@@ -66,7 +63,7 @@ def _number(fn: str, **named: object) -> None:
 
 
 def _run(input: Tensor, inplace: bool, fn: Callable[[Tensor], Tensor]) -> Tensor:
-    return _F.inplace(input, fn) if inplace else fn(input)
+    return _inplace(input, fn) if inplace else fn(input)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

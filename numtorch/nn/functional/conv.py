@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from numtorch._functions import _check_tensor, _type_name
+from numtorch._checks import check_tensor
+from numtorch._checks import type_name as _type_name
 from numtorch.ops import conv as _ops
 from numtorch.tensor import Tensor
 
@@ -113,10 +114,10 @@ def _check_dtypes(x: Tensor, w: Tensor, b: Tensor | None) -> None:
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Tensor:
     fn = f"conv{nd}d"
-    _check_tensor(input, "input", fn)
-    _check_tensor(weight, "weight", fn)
+    check_tensor(input, fn)
+    check_tensor(weight, fn, "weight", 2)
     if bias is not None:
-        _check_tensor(bias, "bias", fn)
+        check_tensor(bias, fn, "bias", 3)
     if input.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got "

@@ -23,8 +23,9 @@ import numbers
 
 import numpy as np
 
-from numtorch._functions import _type_name
-from numtorch._functions import inplace as _inplace
+from numtorch._checks import check_tensor
+from numtorch._checks import type_name as _type_name
+from numtorch._namespace.inplace import inplace as _inplace
 from numtorch.ops import dropout as ops
 from numtorch.random import Generator, _rng
 from numtorch.tensor import Tensor
@@ -103,9 +104,7 @@ def _dropout(
     if not isinstance(input, Tensor):
         names = {"element": "alpha_dropout" if alpha else "dropout"}
         fn = names.get(kind, "feature_alpha_dropout" if kind == "feature" else f"dropout{kind}")
-        raise TypeError(
-            f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
+        check_tensor(input, fn)
     _check_p(p)
     if kind == "feature" and input.ndim < 2 and (not training or p == 0 or not input.numel()):
         # PyTorch's C++ feature_alpha_dropout returns before its rank check (the Python-level

@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import math
 
-from numtorch import _functions as F
+from numtorch import _namespace as F
+from numtorch._checks import check_tensor, type_name
+from numtorch._dtype import c_type_name
 from numtorch.ops.linalg import Linear as _LinearOp
 from numtorch.tensor import Tensor
 
 __all__ = ["linear"]
 
-# the C type names PyTorch's dtype-mismatch message uses
-_C_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
-
 
 def _check_args(input: object, weight: object, bias: object) -> None:
-    for pos, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"linear(): argument '{name}' (position {pos}) must be Tensor, "
-                f"not {type(value).__name__}"
-            )
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(
-            f"linear(): argument 'bias' (position 3) must be Tensor, not {type(bias).__name__}"
-        )
+    check_tensor(input, "linear", "input", 1)
+    check_tensor(weight, "linear", "weight", 2)
+    if bias is not None:
+        check_tensor(bias, "linear", "bias", 3)
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             "both arguments to linear need to be at least 1D, but they are "
@@ -49,11 +32,11 @@ def _dtype_mismatch(input: Tensor, weight: Tensor, bias: Tensor | None) -> Runti
     if bias is not None:
         return RuntimeError(
             "mat1 and mat2 must have the same dtype, but got "
-            f"{F._type_name(input.dtype)} and {F._type_name(weight.dtype)}"
+            f"{type_name(input.dtype)} and {type_name(weight.dtype)}"
         )
     return RuntimeError(
         "expected m1 and m2 to have the same dtype, but got: "
-        f"{_C_NAMES[input.dtype.name]} != {_C_NAMES[weight.dtype.name]}"
+        f"{c_type_name(input.dtype)} != {c_type_name(weight.dtype)}"
     )
 
 
@@ -82,7 +65,7 @@ def _check_bias(bias: Tensor, out_shape: tuple, input: Tensor, weight: Tensor) -
     if bias.dtype is not weight.dtype:
         raise RuntimeError(
             "self and mat2 must have the same dtype, but got "
-            f"{F._type_name(bias.dtype)} and {F._type_name(weight.dtype)}"
+            f"{type_name(bias.dtype)} and {type_name(weight.dtype)}"
         )
     shape = list(out_shape)
     if input.ndim == 1:  # PyTorch adds the bias in place into the output
@@ -94,7 +77,7 @@ def _check_bias(bias: Tensor, out_shape: tuple, input: Tensor, weight: Tensor) -
         return
     if bias.ndim > len(shape):
         raise RuntimeError(
-            f"expand(torch.{F._type_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, size={shape}): the number of "
+            f"expand(torch.{type_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, size={shape}): the number of "
             f"sizes provided ({len(shape)}) must be greater or equal to the number of "
             f"dimensions in the tensor ({bias.ndim})"
         )

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-import numtorch._functions as F
+import numtorch._namespace as F
 from numtorch import _dtype
-from numtorch._functions import _type_name
+from numtorch._checks import check_tensor
+from numtorch._checks import type_name as _type_name
 from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import loss as ops
 from numtorch.tensor import Tensor
@@ -62,11 +63,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _check_tensors(fn: str, **named: object) -> None:
     for position, (name, value) in enumerate(named.items(), 1):
-        if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{fn}(): argument '{name}' (position {position}) must be Tensor, "
-                f"not {type(value).__name__}"
-            )
+        check_tensor(value, fn, name, position)
 
 
 def _constant(fn: str, name: str, value: Tensor | None) -> np.ndarray | None:

@@ -3,7 +3,8 @@ fused primitive in ``numtorch.ops.normalization``."""
 
 from __future__ import annotations
 
-from numtorch._functions import _check_tensor, _type_name
+from numtorch._checks import check_tensor
+from numtorch._checks import type_name as _type_name
 from numtorch.ops.normalization import BatchNorm
 from numtorch.tensor import Tensor
 
@@ -21,12 +22,15 @@ def _verify_batch_size(shape: tuple) -> None:
         )
 
 
+_BATCH_NORM_POSITIONS = {"running_mean": 2, "running_var": 3, "weight": 4, "bias": 5}
+
+
 def _check_stats(input: Tensor, named: dict, training: bool) -> None:
     channels = input.shape[1]
     for name, t in named.items():
         if t is None:
             continue
-        _check_tensor(t, name, "batch_norm")
+        check_tensor(t, "batch_norm", name, _BATCH_NORM_POSITIONS[name])
         if t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
         if t.dtype is not input.dtype:
@@ -62,7 +66,7 @@ def batch_norm(
         >>> torch.nn.functional.batch_norm(x, None, None, training=True).flatten().tolist()
         [-0.9999949932098389, 0.9999949932098389]
     """
-    _check_tensor(input, "input", "batch_norm")
+    check_tensor(input, "batch_norm")
     if input.ndim < 2:
         raise ValueError(f"batch_norm expects an input of at least 2D, but got {input.ndim}D input")
     if training:

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from numtorch._functions import _check_tensor, _type_name
+from numtorch._checks import check_tensor
+from numtorch._checks import type_name as _type_name
 from numtorch.ops import pooling as _ops
 from numtorch.tensor import Tensor
 
@@ -73,7 +74,7 @@ def _check_window(kernel: tuple, stride: tuple, padding: tuple, dilation: tuple)
 
 
 def _check_input(input: Tensor, fn: str) -> None:
-    _check_tensor(input, "input", fn)
+    check_tensor(input, fn)
     if input.ndim not in (3, 4):
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
@@ -233,7 +234,7 @@ def _adaptive_size(output_size: object, input: Tensor, fn: str) -> tuple:
 
 
 def _check_adaptive_input(input: Tensor, fn: str) -> None:
-    _check_tensor(input, "input", fn)
+    check_tensor(input, fn)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
     first = 1 if fn == "adaptive_max_pool2d" else 2

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from numtorch import _creation, _dtype
+from numtorch import _dtype
+from numtorch._namespace import creation as _creation
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import init
 from numtorch.nn.functional.normalization import batch_norm

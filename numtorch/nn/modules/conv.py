@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from numtorch import _creation
+from numtorch._namespace import creation as _creation
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import init
 from numtorch.nn.functional import conv as _conv

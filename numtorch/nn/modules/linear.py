@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from numtorch import _creation
+from numtorch._namespace import creation as _creation
 from numtorch.nn import functional as F
 from numtorch.nn import init
 from numtorch.nn.modules.module import Module

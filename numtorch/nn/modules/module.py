@@ -13,29 +13,18 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from numtorch import _dtype
+from numtorch._namespace.other import parse_to
 from numtorch.autograd.grad_mode import no_grad
-from numtorch.nn.parameter import Parameter
+from numtorch.nn.parameter import Parameter, _zero_grad
 from numtorch.tensor import Tensor
 
 __all__ = ["Module"]
-
-_TENSOR_TYPES = {
-    "float32": "Float",
-    "float64": "Double",
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def _typename(obj: object) -> str:
     """``torch.typename``: ``'torch.FloatTensor'`` for a tensor, the class name otherwise."""
     if isinstance(obj, Tensor):
-        return f"torch.{_TENSOR_TYPES[obj.dtype.name]}Tensor"
+        return obj.type()
     cls = type(obj)
     module = cls.__module__
     return (
@@ -431,14 +420,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: drop it (default) or fill it with zeros."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.detach_()
-                p.grad.zero_()
+        _zero_grad(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every child (recursively), then on this module; e.g. for init."""
@@ -470,9 +452,7 @@ class Module:
         Accepts PyTorch's forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
         ``to(tensor)``, ``to(dtype=...)``.
         """
-        from numtorch._functions import _parse_to
-
-        dtype, _ = _parse_to(args, dict(kwargs))
+        dtype, _ = parse_to(args, dict(kwargs))
         if dtype is None:
             return self
         if not dtype.is_floating_point:

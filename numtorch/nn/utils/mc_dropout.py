@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from numtorch._functions import stack
+from numtorch._namespace.shape import stack
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn.modules.dropout import _DropoutNd
 from numtorch.nn.modules.module import Module

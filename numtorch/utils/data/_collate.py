@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
-from numtorch._creation import as_tensor, tensor
-from numtorch._functions import stack
+from numtorch._namespace.creation import as_tensor, tensor
+from numtorch._namespace.shape import stack
 from numtorch.tensor import Tensor
 
 __all__ = ["default_collate", "default_convert"]

@@ -11,33 +11,9 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
-from numtorch.random import Generator, _rng
+from numtorch._checks import check_device, check_tensor
+from numtorch._namespace._declare import op
 from numtorch.tensor import Size, Tensor
-
-__all__ = [
-    "tensor",
-    "as_tensor",
-    "from_numpy",
-    "zeros",
-    "ones",
-    "empty",
-    "full",
-    "arange",
-    "linspace",
-    "eye",
-    "rand",
-    "randn",
-    "randint",
-    "randperm",
-    "zeros_like",
-    "ones_like",
-    "empty_like",
-    "full_like",
-    "rand_like",
-    "randn_like",
-    "randint_like",
-]
-# check_alloc is public to the core (the ops that materialise memory call it), not exported.
 
 
 def _python_dtype(data: Any) -> _dtype.dtype | None:
@@ -116,6 +92,7 @@ def _check_rectangular(data: list | tuple, dim: int) -> None:
 _NATIVE = {np.dtype(d) for d in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
 
 
+@op()
 def tensor(
     data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -126,29 +103,26 @@ def tensor(
         >>> torch.tensor([[1, 2], [3, 4]]).dtype
         torch.int64
     """
-    _check_device(device)
+    check_device(device)
     return _finish(Tensor._make(_to_array(data, dtype)), requires_grad)
 
 
+@op()
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with an ndarray or tensor when the dtype allows."""
-    _check_device(device)
+    check_device(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     return Tensor._make(_to_array(data, dtype, copy=False))
 
 
+@op()
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """A tensor that shares memory with ``ndarray``: writes to one show in the other."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
     return Tensor._make(ndarray)
-
-
-def _check_device(device: Any) -> None:
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {str(device)!r}")
 
 
 def _finish(t: Tensor, requires_grad: bool) -> Tensor:
@@ -244,30 +218,34 @@ def _check_dtype_arg(dtype: Any, fn: str) -> None:
         raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not str")
 
 
+@op()
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
-    _check_device(device)
+    check_device(device)
     shape, d = parse_size(size, "zeros"), _np_dtype(dtype, "zeros")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
 
+@op()
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    _check_device(device)
+    check_device(device)
     shape, d = parse_size(size, "ones"), _np_dtype(dtype, "ones")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.ones(shape, d)), requires_grad)
 
 
+@op()
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined)."""
-    _check_device(device)
+    check_device(device)
     shape, d = parse_size(size, "empty"), _np_dtype(dtype, "empty")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
 
+@op()
 def full(
     size: Sequence[int],
     fill_value: Any,
@@ -277,7 +255,7 @@ def full(
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value unless given."""
-    _check_device(device)
+    check_device(device)
     if not isinstance(fill_value, (bool, int, float, np.number, np.bool_, Tensor)):
         raise TypeError(
             "full(): argument 'fill_value' (position 2) must be Number, not "
@@ -298,6 +276,7 @@ def full(
     return _finish(Tensor._make(np.full(shape, fill_value, d.numpy)), requires_grad)
 
 
+@op()
 def arange(
     start: Any,
     end: Any = None,
@@ -308,7 +287,7 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
-    _check_device(device)
+    check_device(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -329,6 +308,7 @@ def arange(
     return _finish(Tensor._make(values.astype(d.numpy)), requires_grad)
 
 
+@op()
 def linspace(
     start: float, end: float, steps: int, *, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -341,6 +321,7 @@ def linspace(
     )
 
 
+@op()
 def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (n x m)."""
     if n < 0:
@@ -351,157 +332,33 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
     return _finish(Tensor._make(np.eye(n, m, dtype=_np_dtype(dtype))), requires_grad)
 
 
-def rand(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
-    _check_device(device)
-    shape = parse_size(size, "rand")
-    check_alloc(shape, _float_dtype(dtype, "check_uniform_bounds"))
-    out = (
-        _rng(generator)
-        .random(shape, dtype=np.float64)
-        .astype(_float_dtype(dtype, "check_uniform_bounds"))
-    )
-    return _finish(Tensor._make(out), requires_grad)
-
-
-def randn(
-    *size: Any,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Samples from the standard normal distribution."""
-    _check_device(device)
-    shape = parse_size(size, "randn")
-    d = _float_dtype(dtype, "normal_kernel_cpu")
-    check_alloc(shape, d)
-    out = _rng(generator).standard_normal(
-        shape, dtype=d if d in (np.float32, np.float64) else np.float64
-    )
-    return _finish(Tensor._make(out.astype(d, copy=False)), requires_grad)
-
-
-def randint(
-    *args: Any,
-    size: Any = None,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
-    _check_device(device)
-    args = list(args)
-    if size is None and args and isinstance(args[-1], (list, tuple)):
-        size = args.pop()
-    if size is None:
-        raise TypeError("randint() missing required argument 'size'")
-    if len(args) == 1:
-        low, high = 0, args[0]
-    elif len(args) == 2:
-        low, high = args
-    else:
-        raise TypeError("randint() takes (high, size) or (low, high, size)")
-    if low >= high:
-        raise RuntimeError(
-            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
-        )
-    shape = parse_size((size,), "randint")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    check_alloc(shape, d.numpy)
-    return _finish(
-        Tensor._make(_rng(generator).integers(low, high, shape).astype(d.numpy)), requires_grad
-    )
-
-
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
-    """A random permutation of ``0 .. n-1``."""
-    if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
-    check_alloc((n,), np.int64)
-    return Tensor._make(_rng(generator).permutation(n).astype(d.numpy))
-
-
 def _like_dtype(input: Tensor, dtype: Any, fn: str = "zeros_like") -> Any:
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
+    check_tensor(input, fn)
     _check_dtype_arg(dtype, fn)
     return input.dtype if dtype is None else dtype
 
 
+@op()
 def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype = _like_dtype(input, dtype, "zeros_like")
     return zeros(input.shape, dtype=dtype, requires_grad=requires_grad)
 
 
+@op()
 def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     dtype = _like_dtype(input, dtype, "ones_like")
     return ones(input.shape, dtype=dtype, requires_grad=requires_grad)
 
 
+@op()
 def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     _like_dtype(input, dtype, "empty_like")
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
+@op()
 def full_like(
     input: Tensor, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     dtype = _like_dtype(input, dtype, "full_like")
     return full(input.shape, fill_value, dtype=dtype, requires_grad=requires_grad)
-
-
-def rand_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    dtype = _like_dtype(input, dtype, "rand_like")
-    return rand(
-        input.shape,
-        generator=generator,
-        dtype=dtype,
-        requires_grad=requires_grad,
-    )
-
-
-def randn_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    dtype = _like_dtype(input, dtype, "randn_like")
-    return randn(
-        input.shape,
-        generator=generator,
-        dtype=dtype,
-        requires_grad=requires_grad,
-    )
-
-
-def randint_like(
-    input: Tensor,
-    low: int = 0,
-    high: int | None = None,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-) -> Tensor:
-    dtype = _like_dtype(input, dtype, "randint_like")
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, input.shape, generator=generator, dtype=dtype)

@@ -1,0 +1,139 @@
+"""One declaration per op; its variants are derived (PyTorch's ``native_functions.yaml``).
+
+An op is a plain function of ``input`` first, written once in its family's module and declared
+with ``@op``::
+
+    @op(method=True, inplace=True, out=True, aliases=("absolute",))
+    def abs(input: Tensor) -> Tensor:
+        return ew.Abs.apply(check_tensor(input, "abs"))
+
+That one line declares ``torch.abs`` (with ``out=``), ``Tensor.abs``, ``Tensor.abs_`` and the
+same three for ``absolute``. ``numtorch.__all__`` is the list of declared functions, so nothing
+undeclared leaks into the namespace, and ``attach`` (called once, when ``numtorch._namespace``
+is imported) puts the methods on ``Tensor``:
+
+* the method **is** the function (``Tensor.abs is numtorch.abs`` unless ``out=``): a method
+  call costs nothing extra;
+* the in-place method ``name_`` runs the function and writes the result into ``self`` through
+  ``numtorch._namespace.inplace.inplace``, which keeps autograd's history correct;
+* ``out=`` wraps only the namespace function: ``torch.abs(x, out=y)`` writes into ``y``.
+
+``method=`` may also be a function (a method whose arguments differ from the function's, as
+``Tensor.where(condition, other)`` does); ``function=False`` declares a method-only op
+(``Tensor.view``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Declaration", "op", "DECLARATIONS", "public_names", "namespace_functions", "attach"]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Which variants of ``fn`` exist. ``name`` is the op's name (the function's own)."""
+
+    name: str
+    fn: Callable
+    function: bool
+    method: bool | Callable
+    inplace: bool
+    out: bool
+    aliases: tuple[str, ...]
+
+
+DECLARATIONS: dict[str, Declaration] = {}
+
+
+def op(
+    *,
+    function: bool = True,
+    method: bool | Callable = False,
+    inplace: bool = False,
+    out: bool = False,
+    aliases: tuple[str, ...] = (),
+    name: str | None = None,
+) -> Callable[[Callable], Callable]:
+    """Declare the decorated function as an op with the given variants (see the module doc).
+
+    ``name`` overrides the function's own name (for a method-only adapter such as
+    ``_where_method``, declared as ``where``'s method).
+    """
+
+    def declare(fn: Callable) -> Callable:
+        key = name or fn.__name__
+        if key in DECLARATIONS:
+            DECLARATIONS[key] = _merge(DECLARATIONS[key], fn, function, method, inplace)
+        else:
+            DECLARATIONS[key] = Declaration(key, fn, function, method, inplace, out, aliases)
+        return fn
+
+    return declare
+
+
+def _merge(old: Declaration, fn: Callable, function: bool, method, inplace: bool) -> Declaration:
+    """A second declaration of one name adds a variant (a method adapter) to the first."""
+    if function:
+        raise ValueError(f"op {old.name!r} is declared twice")
+    adapter = fn if method is True else method
+    return Declaration(
+        old.name, old.fn, old.function, adapter or old.method, inplace or old.inplace,
+        old.out, old.aliases,
+    )  # fmt: skip
+
+
+def public_names() -> list[str]:
+    """Every name the ``numtorch`` namespace gets from the declarations, sorted."""
+    names = []
+    for d in DECLARATIONS.values():
+        if d.function:
+            names.append(d.name)
+            names.extend(d.aliases)
+    return sorted(names)
+
+
+def namespace_functions(write_out: Callable) -> dict[str, Callable]:
+    """``{name: function}`` for the ``numtorch`` namespace, with an ``out=`` wrapper where
+    declared; ``write_out(out, result, name)`` writes a result into ``out``."""
+    found = {}
+    for d in DECLARATIONS.values():
+        if d.function:
+            fn = _with_out(d.fn, write_out) if d.out else d.fn
+            for name in (d.name, *d.aliases):
+                found[name] = fn
+    return found
+
+
+def attach(cls: type, inplace: Callable) -> None:
+    """Put every declared method and in-place method on ``cls`` (``Tensor``).
+
+    ``inplace(target, fn, *args, **kwargs)`` writes ``fn(target, ...)`` into ``target``.
+    """
+    for d in DECLARATIONS.values():
+        method = d.fn if d.method is True else d.method
+        for name in (d.name, *d.aliases):
+            if method:
+                setattr(cls, name, method)
+            if d.inplace:
+                setattr(cls, name + "_", _inplace_method(name + "_", d.fn, inplace))
+
+
+def _inplace_method(name: str, fn: Callable, inplace: Callable) -> Callable:
+    def method(self, *args, **kwargs):
+        return inplace(self, fn, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place version of :func:`numtorch.{fn.__name__}`."
+    return method
+
+
+def _with_out(fn: Callable, write_out: Callable) -> Callable:
+    @functools.wraps(fn)
+    def with_out(*args, out=None, **kwargs):
+        result = fn(*args, **kwargs)
+        return result if out is None else write_out(out, result, fn.__name__)
+
+    return with_out

@@ -1,0 +1,97 @@
+"""Operand preparation shared by the op families: constants to arrays, dtype promotion, and
+broadcasting through ``Expand`` (the one op whose backward un-broadcasts)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+import numpy as np
+
+from numtorch import _dtype
+from numtorch._checks import (
+    check_tensor,
+)
+from numtorch._namespace._declare import op
+from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.ops import movement
+from numtorch.tensor import Tensor
+
+Number = int | float | bool
+
+
+def operand(x: object, dt: _dtype.dtype) -> Tensor | np.ndarray:
+    """A tensor cast to ``dt`` (recorded, so gradients flow), or a constant as a 0-d array."""
+    if isinstance(x, Tensor):
+        return x if x.dtype is dt else x.to(dt)
+    if isinstance(x, (bool, int, float, np.number, np.bool_)):
+        return np.asarray(x, dtype=dt.numpy)
+    raise TypeError(
+        f"unsupported operand type: expected a Tensor or a number, but got {type(x).__name__}"
+    )
+
+
+@op()
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    """The broadcast of ``shapes``, with PyTorch's error naming the first mismatch."""
+    ndim = builtins.max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s, ndim - len(s)):
+            if n != out[i] and n != 1 and out[i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) at "
+                    f"non-singleton dimension {i}"
+                )
+            out[i] = n if out[i] == 1 else out[i]
+    return tuple(out)
+
+
+def expand_if_needed(x: Tensor | np.ndarray, shape: tuple) -> Tensor | np.ndarray:
+    if isinstance(x, Tensor) and x.requires_grad and is_grad_enabled() and x.shape != shape:
+        return movement.Expand.apply(x, shape)
+    return x
+
+
+def elementwise(op: type, *args: object, dt: _dtype.dtype | None = None, **kw: object) -> Tensor:
+    """``op`` applied to ``args`` promoted to one dtype (``dt``, or PyTorch's promotion of
+    them) and broadcast to one shape."""
+    if _alike(args) and (dt is None or args[0]._data.dtype == dt.numpy):
+        return op.apply(*args, **kw)  # the common case: nothing to promote or broadcast
+    dt = dt or _dtype.result_type(*args)
+    ops = [operand(a, dt) for a in args]
+    shape = broadcast_shapes(*(np.shape(o._data if isinstance(o, Tensor) else o) for o in ops))
+    return op.apply(*(expand_if_needed(o, shape) for o in ops), **kw)
+
+
+def _alike(args: tuple) -> bool:
+    """Whether ``args`` are tensors of one dtype and one shape."""
+    first = args[0]
+    if not isinstance(first, Tensor):
+        return False
+    dtype, shape = first._data.dtype, first._data.shape
+    return all(
+        isinstance(a, Tensor) and a._data.dtype is dtype and a._data.shape == shape
+        for a in args[1:]
+    )
+
+
+def float_type(*args: object) -> _dtype.dtype:
+    dt = _dtype.result_type(*args)
+    return dt if dt.is_floating_point else _dtype.get_default_dtype()
+
+
+def unary_float(op: type, x: Tensor, name: str) -> Tensor:
+    check_tensor(x, name)
+    return op.apply(x if x.dtype.is_floating_point else x.to(_dtype.get_default_dtype()))
+
+
+def named(out: Tensor, name: str) -> Tensor:
+    """Give ``out``'s fresh graph node PyTorch's name for the op (what ``repr`` shows)."""
+    if out.grad_fn is not None:
+        out.grad_fn._name = name
+    return out
+
+
+def as_like(value: object, like: Tensor) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, like._data.dtype))

@@ -1,0 +1,355 @@
+"""Shape and movement: views, reshapes, joins and splits."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+import numpy as np
+
+from numtorch import _dtype
+from numtorch._checks import (
+    normalize_dim,
+    normalize_dims,
+    type_name,
+)
+from numtorch._namespace._declare import op
+from numtorch._namespace._operands import named
+from numtorch._namespace.creation import check_alloc
+from numtorch.ops import movement
+from numtorch.tensor import Tensor
+
+
+def parse_shape(shape: tuple, name: str = "shape", fn: str = "view") -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for i, s in enumerate(shape):
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' must be tuple of ints, but found element of type "
+                f"{type(s).__name__} at pos {i}"
+            )
+    return tuple(int(s) for s in shape)
+
+
+def infer_shape(shape: tuple, numel: int) -> tuple:
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for s in shape:
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s}")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if unknown:
+        if known == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
+        if numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+@op(method=True)
+def reshape(input: Tensor, *shape: int) -> Tensor:
+    """The same data in a new shape (a view when possible, else a copy); ``-1`` is inferred."""
+    target = infer_shape(parse_shape(shape, fn="reshape"), input.numel())
+    out = movement.Reshape.apply(input, target, False)
+    return named(out, "ViewBackward0" if out._base is not None else "UnsafeViewBackward0")
+
+
+@op(function=False, method=True)
+def view(input: Tensor, *shape: int) -> Tensor:
+    """Like ``reshape`` but never copies: a layout that needs a copy raises PyTorch's error."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        raise NotImplementedError("view(dtype) is not supported by numtorch")
+    target = infer_shape(parse_shape(shape), input.numel())
+    try:
+        return named(movement.Reshape.apply(input, target, True), "ViewBackward0")
+    except ValueError:
+        raise RuntimeError(
+            "view size is not compatible with input tensor's size and stride (at least one "
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+        ) from None
+
+
+@op(method=True)
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    if input.ndim == 0:  # dims are checked against [-1, 0], as in PyTorch
+        normalize_dim(start_dim, 0), normalize_dim(end_dim, 0)
+        return reshape(input, 1)
+    start, end = (
+        normalize_dim(start_dim, input.ndim),
+        normalize_dim(end_dim, input.ndim),
+    )
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape[:start] + (-1,) + input.shape[end + 1 :]
+    if input.numel() == 0:
+        shape = (
+            input.shape[:start]
+            + (int(np.prod(input.shape[start : end + 1])),)
+            + input.shape[end + 1 :]
+        )
+    return reshape(input, shape)
+
+
+@op(method=True)
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    axis = normalize_dim(dim, input.ndim)
+    inner = infer_shape(tuple(sizes), input.shape[axis])
+    return reshape(input, input.shape[:axis] + inner + input.shape[axis + 1 :])
+
+
+@op(method=True)
+def permute(input: Tensor, *dims: int) -> Tensor:
+    """Reorder dimensions (a view)."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    dims = parse_shape(dims, "dims", "permute")
+    if len(dims) != input.ndim:
+        raise RuntimeError(
+            "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is "
+            f"not equal to len(dims) = {len(dims)}"
+        )
+    axes = tuple(normalize_dim(d, input.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return movement.Permute.apply(input, axes)
+
+
+@op(method=True, aliases=("swapaxes",))
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions (a view)."""
+    if input.ndim == 0:
+        normalize_dim(dim0, 0), normalize_dim(dim1, 0)
+        return input
+    axes = list(range(input.ndim))
+    a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    axes[a], axes[b] = axes[b], axes[a]
+    return named(movement.Permute.apply(input, tuple(axes)), "TransposeBackward0")
+
+
+@op(method=True)
+def t(input: Tensor) -> Tensor:
+    """Transpose a matrix; 0-D and 1-D tensors come back as they are."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return input if input.ndim < 2 else named(transpose(input, 0, 1), "TBackward0")
+
+
+@op(method=True)
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dimension at ``dim``."""
+    axis = normalize_dim(dim, input.ndim + 1)
+    out = reshape(input, input.shape[:axis] + (1,) + input.shape[axis:])
+    return named(out, "UnsqueezeBackward0")
+
+
+@op(method=True)
+def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """Drop size-1 dimensions (only those in ``dim`` when given)."""
+    if input.ndim == 0:
+        return input
+    dims = range(input.ndim) if dim is None else normalize_dims(dim, input.ndim) or ()
+    drop = {d for d in dims if input.shape[d] == 1}
+    out = reshape(input, tuple(n for i, n in enumerate(input.shape) if i not in drop))
+    return named(out, "SqueezeBackward0" if dim is None else "SqueezeBackward1")
+
+
+@op(function=False, method=True)
+def expand(input: Tensor, *sizes: int) -> Tensor:
+    """Broadcast to ``sizes`` without copying; ``-1`` keeps a dimension."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
+    sizes = parse_shape(sizes, "size", "expand")
+    if len(sizes) < input.ndim:
+        raise RuntimeError(
+            f"expand(torch.{type_name(input.dtype)}Tensor{{{list(input.shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be greater "
+            f"or equal to the number of dimensions in the tensor ({input.ndim})"
+        )
+    lead = len(sizes) - input.ndim
+    target = list(sizes)
+    for i, n in enumerate(input.shape):
+        want = sizes[lead + i]
+        if want == -1:
+            target[lead + i] = n
+        elif n != 1 and n != want:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({n}) at "
+                f"non-singleton dimension {lead + i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(input.shape)}"
+            )
+    if builtins.any(s < 0 for s in target):
+        raise RuntimeError(
+            "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"
+        )
+    return movement.Expand.apply(input, tuple(target))
+
+
+@op(method=True)
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    return expand(input, tuple(size))
+
+
+@op(function=False, method=True)
+def contiguous(input: Tensor) -> Tensor:
+    """A C-contiguous tensor with the same values (``input`` itself when it already is one)."""
+    check_materialise(input)
+    return movement.Contiguous.apply(input)
+
+
+def check_materialise(input: Tensor) -> None:
+    """An expanded view copied out may need far more memory than it holds: check first."""
+    check_alloc(input.shape, input._data.dtype)
+
+
+@op(method=True)
+def flip(input: Tensor, *dims: int | Sequence[int]) -> Tensor:
+    """Reverse the order of elements along ``dims`` (``x.flip(0, 1)`` or ``torch.flip(x, [0, 1])``)."""
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    return movement.Flip.apply(input, normalize_dims(dims, input.ndim) or ())
+
+
+def _check_same_dtype_list(tensors: Sequence, name: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not {type(tensors).__name__}"
+        )
+    if not tensors and name == "cat":
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(
+                f"{name}(): expected Tensor as element {i} in argument 0, but got {type(x).__name__}"
+            )
+    return list(tensors)
+
+
+@op(out=True, aliases=("concat", "concatenate"))
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    tensors = _check_same_dtype_list(tensors, "cat")
+    dt = _dtype.result_type(*(x if x.ndim else x.reshape(1) for x in tensors))
+    ref = next((x for x in tensors if x.shape != (0,)), tensors[0])
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    axis = normalize_dim(dim, ref.ndim)
+    parts = []
+    for i, x in enumerate(tensors):
+        if x.shape == (0,) and ref.ndim != 1:
+            continue
+        if x.ndim != ref.ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {x.ndim}"
+            )
+        for d in range(ref.ndim):
+            if d != axis and x.shape[d] != ref.shape[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                    f"{ref.shape[d]} but got size {x.shape[d]} for tensor number {i} in the list."
+                )
+        parts.append(x if x.dtype is dt else x.to(dt))
+    return movement.Cat.apply(*parts, dim=axis)
+
+
+@op(out=True)
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension."""
+    tensors = _check_same_dtype_list(tensors, "stack")
+    for i, x in enumerate(tensors):
+        if x.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                f"entry 0 and {list(x.shape)} at entry {i}"
+            )
+    axis = normalize_dim(dim, tensors[0].ndim + 1)
+    return named(cat([unsqueeze(x, axis) for x in tensors], axis), "StackBackward0")
+
+
+@op(method=True)
+def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    axis = normalize_dim(dim, input.ndim)
+    n = input.shape[axis]
+    if isinstance(split_size_or_sections, int) and n == 0 and split_size_or_sections >= 0:
+        sizes = [0]  # an empty dimension splits into one empty piece
+    elif isinstance(split_size_or_sections, int):
+        if split_size_or_sections <= 0:
+            raise RuntimeError(
+                f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
+            )
+        sizes = [split_size_or_sections] * (n // split_size_or_sections)
+        if n % split_size_or_sections:
+            sizes.append(n % split_size_or_sections)
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {axis}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        key = (slice(None),) * axis + (slice(start, start + s),)
+        out.append(input[key])
+        start += s
+    return tuple(out)
+
+
+@op(method=True)
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of equal size (the last may be smaller, or fewer pieces)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.shape[normalize_dim(dim, input.ndim)]
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, builtins.max(1, -(-n // chunks)), dim)
+
+
+@op(method=True)
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view ``input[..., start:start + length, ...]`` along ``dim``."""
+    axis = normalize_dim(dim, input.ndim)
+    n = input.shape[axis]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= n:
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return input[(slice(None),) * axis + (slice(start, start + length),)]
+
+
+@op(method=True)
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    axis = normalize_dim(dim, input.ndim)
+    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))
+
+
+@op(function=False, method=True)
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.view(other.shape)``."""
+    return view(input, other.shape)
+
+
+@op(function=False, method=True)
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.reshape(other.shape)``."""
+    return reshape(input, other.shape)
+
+
+@op(function=False, method=True)
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``."""
+    return expand(input, other.shape)

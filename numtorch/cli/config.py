@@ -1,0 +1,34 @@
+"""What the trainer's modules share: the run's configuration and the one-line usage error.
+
+The bottom of the CLI's imports: this module imports nothing from ``numtorch``, and every other
+``numtorch.cli`` module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DATASETS", "MODELS", "OPTIMIZERS", "Config", "UsageError"]
+
+DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
+MODELS = ("classifier", "resnet")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: printed as one line, exit code 2."""
+
+
+@dataclass
+class Config:
+    """Everything that decides a run; saved in checkpoints so ``--resume`` continues exactly."""
+
+    dataset: str = "digits"
+    data_dir: str | None = None
+    model: str = "classifier"
+    dropout2d: float = 0.3
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 2e-3
+    optimizer: str = "adam"
+    seed: int = 0
