@@ -138,3 +138,58 @@ def _same(n_out: Any, t_out: Any, rtol: float, atol: float) -> None:
         assert n_out == t_out and type(n_out) is type(t_out), f"{n_out!r} != torch's {t_out!r}"
     else:  # torch.Size, torch.dtype, ...: compare what the user sees
         assert repr(n_out) == repr(t_out), f"{n_out!r} != torch's {t_out!r}"
+
+
+def check_saved_versions(fn: Callable, *specs: Any, dtype: Any = np.float64, seed: int = 0) -> list:
+    """PyTorch's version checks, per op: for each floating input and for each output, run
+    ``fn(lib, *inputs)`` on both libraries, change that one tensor in place (``add_(0.5)``
+    under no_grad) after the forward, then back-propagate the same upstream gradient. Where
+    PyTorch refuses ("modified by an inplace operation") numtorch must refuse too; where
+    PyTorch computes gradients numtorch must compute the same ones (never a gradient at the
+    changed value). Returns the list of ``(what was changed, "refused" | "same gradient")``.
+    """
+    arrays = make_inputs(specs, dtype, seed)
+    floating = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    n_outputs = len(_outputs(fn(torch, *_leaves(torch, arrays))))
+    targets = [("input", i) for i in floating] + [("output", k) for k in range(n_outputs)]
+    return [_check_one_change(fn, arrays, target, seed) for target in targets]
+
+
+def _leaves(lib: Any, arrays: list) -> list:
+    return [lib.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+
+
+def _run_and_change(lib: Any, fn: Callable, arrays: list, target: tuple, seed: int) -> tuple:
+    leaves = _leaves(lib, arrays)
+    outs = [o for o in _outputs(fn(lib, *leaves)) if o.requires_grad]
+    kind, k = target
+    changed = leaves[k] if kind == "input" else outs[k] if k < len(outs) else None
+    if changed is not None:
+        with lib.no_grad():
+            changed.add_(0.5)
+    rng = np.random.default_rng(seed + 1)
+    ups = [lib.tensor(rng.standard_normal(tuple(o.shape)).astype(dtype_of(o))) for o in outs]
+    try:
+        lib.autograd.backward(outs, ups)
+    except RuntimeError as err:
+        if "modified by an inplace operation" not in str(err):
+            raise
+        return "refused", leaves
+    return "same gradient", leaves
+
+
+def dtype_of(t: Any) -> np.dtype:
+    return np.asarray(_to_numpy(t)).dtype
+
+
+def _check_one_change(fn: Callable, arrays: list, target: tuple, seed: int) -> tuple:
+    t_result, t_leaves = _run_and_change(torch, fn, arrays, target, seed)
+    n_result, n_leaves = _run_and_change(numtorch, fn, arrays, target, seed)
+    what = f"{target[0]} {target[1]} changed in place"
+    assert n_result == t_result, f"{what}: torch {t_result}, numtorch {n_result}"
+    if t_result == "same gradient":
+        for i, (n, t) in enumerate(zip(n_leaves, t_leaves)):
+            if t.grad is not None:
+                assert n.grad is not None, f"{what}: no gradient for input {i}"
+                assert_close(n.grad, t.grad, 1e-6, 1e-7, f"{what}: gradient of input {i}")
+    return what, t_result
