@@ -28,18 +28,8 @@ def _pair(lib, requires_grad: bool) -> tuple:
     return a, b
 
 
-def add(lib) -> Callable:
-    a, b = _pair(lib, False)
-
-    def run() -> None:
-        for _ in range(_CALLS):
-            a + b
-
-    return run
-
-
-def add_grad(lib) -> Callable:
-    a, b = _pair(lib, True)
+def add(lib, requires_grad: bool = False) -> Callable:
+    a, b = _pair(lib, requires_grad)
 
     def run() -> None:
         for _ in range(_CALLS):
@@ -80,7 +70,7 @@ def chain_backward(lib) -> Callable:
 
 CASES = {
     "a + b (no grad)": (add, _CALLS),
-    "a + b (requires grad)": (add_grad, _CALLS),
+    "a + b (requires grad)": (lambda lib: add(lib, requires_grad=True), _CALLS),
     "a.abs()": (method_abs, _CALLS),
     "torch.mul(a, b)": (namespace_mul, _CALLS),
     "((a*b + a).exp().sum()).backward()": (chain_backward, _CALLS // 20),
