@@ -3,8 +3,7 @@ the operation of the same name in ``numtorch._functions``; grep finds each defin
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +12,9 @@ from numtorch import _dtype
 from numtorch._tensor_str import tensor_repr
 
 if TYPE_CHECKING:
-    from numtorch.autograd.function import Function
+    from collections import OrderedDict
+
+    from numtorch.autograd.function import AccumulateGrad, Function, RemovableHandle
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -106,13 +107,19 @@ class Tensor:
         "_data",
         "_grad",
         "_requires_grad",
-        "grad_fn",
+        "_grad_fn",
         "_version",
         "_base",
         "__weakref__",
         "__dict__",
     )
     __array_ufunc__ = None  # make NumPy scalars defer to Tensor's reflected operators
+
+    # Autograd's rarely set fields: class defaults, set on the instance only when used.
+    _output_nr: int = 0  # which output of its grad_fn this tensor is
+    _backward_hooks: OrderedDict | None = None  # register_hook
+    _post_accumulate_grad_hooks: OrderedDict | None = None
+    _grad_accumulator: AccumulateGrad | None = None  # a leaf's node, once asked for
 
     def __init__(self, *args: Any, requires_grad: bool = False) -> None:
         default = _dtype.get_default_dtype()
@@ -129,7 +136,7 @@ class Tensor:
     def _init(self, array: np.ndarray, grad_fn: Function | None) -> None:
         self._data = array
         self._grad = None
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._requires_grad = grad_fn is not None
         self._version = [0]
         self._base = None
@@ -137,8 +144,13 @@ class Tensor:
     @classmethod
     def _make(cls, array: np.ndarray, grad_fn: Function | None = None) -> Tensor:
         """Wrap an ndarray without copying or checking (internal fast path)."""
-        t = object.__new__(cls)
-        t._init(array if isinstance(array, np.ndarray) else np.asarray(array), grad_fn)
+        t = object.__new__(cls)  # ``_init``'s body, inline: this runs for every op's result
+        t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        t._grad = None
+        t._grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
+        t._version = [0]
+        t._base = None
         return t
 
     # ------------------------------------------------------------ storage and metadata
@@ -173,7 +185,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     @property
     def T(self) -> Tensor:
@@ -298,27 +310,58 @@ class Tensor:
         create_graph: bool = False,
         inputs: Any = None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The graph node that made this tensor (None for a leaf). A view whose base was
+        written into since the view was made gets its history regenerated from the base first
+        (``AsStridedBackward0``), as PyTorch does lazily."""
+        if self._base is not None:
+            inplace.refresh_view(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node: Function | None) -> None:
+        autograd.function.set_grad_fn(self, node)
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of ``grad_fn`` this tensor is."""
+        return self._output_nr
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (after its hooks)."""
+        autograd.function.retain_grad(self)
 
     @property
     def retains_grad(self) -> bool:
-        ref = getattr(self.grad_fn, "_retained", None)
-        return ref is not None and ref() is self
+        """Whether ``retain_grad()`` was called on this non-leaf tensor."""
+        return autograd.function.retains_grad(self)
 
-    def register_post_accumulate_grad_hook(self, hook: Any) -> None:
-        self.__dict__.setdefault("_post_accumulate_hooks", []).append(hook)
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` each backward, once, with the total gradient of this tensor.
 
-    @property
-    def _post_accumulate_hooks(self) -> list:
-        return self.__dict__.get("_post_accumulate_hooks", [])
+        A tensor the hook returns replaces the gradient (same shape and dtype). On a leaf the
+        hooks run before the gradient is added into ``.grad``.
+
+        Returns:
+            a ``RemovableHandle``: ``handle.remove()`` unregisters the hook.
+
+        Example:
+            >>> import numtorch as torch
+            >>> w = torch.ones(2, requires_grad=True)
+            >>> h = w.register_hook(lambda g: print(g))
+            >>> (w * 2 + w * 3).sum().backward()  # one call, with the sum of both uses
+            tensor([5., 5.])
+            >>> h.remove()
+        """
+        return autograd.function.register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(self)`` after backward has added into this leaf's ``.grad``."""
+        return autograd.function.register_post_accumulate_grad_hook(self, hook)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's storage, cut from the graph."""
@@ -580,7 +623,7 @@ def _is_operand(x: object) -> bool:
 # The core's one back-edge (docs/how-an-op-flows.md): Tensor's methods call the ops, and the
 # ops are built on Tensor, so these modules are imported after the class is defined.
 from numtorch import _checks, autograd  # noqa: E402
-from numtorch._namespace import comparison, indexing, linalg, pointwise, shape  # noqa: E402
+from numtorch._namespace import comparison, indexing, inplace, linalg, pointwise, shape  # noqa: E402
 from numtorch._namespace import creation as _creation  # noqa: E402
 
 _CPU = device()  # after the imports: device() checks through _checks

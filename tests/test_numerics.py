@@ -1,4 +1,5 @@
-"""NaN and inf propagate through every op and layer as in PyTorch: values and gradients.
+"""Numerics: NaN and inf propagate through every op and layer as in PyTorch (values and
+gradients), and float32 convolution is as accurate as PyTorch's (at the end).
 
 Each case runs the same lambda on torch and numtorch with inputs holding NaN, +inf and -inf
 (``check_op`` compares with ``equal_nan``), and no NumPy warning may escape (warnings are
@@ -16,6 +17,7 @@ import pytest
 import torch
 
 import numtorch
+from benchmarks.accuracy import CONV_SHAPES, FLIP_MARGIN, conv_errors, resnet_gradient_errors
 from tests.helpers import check_error, check_op
 
 NAN, INF = math.nan, math.inf
@@ -300,3 +302,76 @@ def test_dropout_eval_mode_propagates_nan_unchanged():
     for fn in ("dropout", "dropout2d", "alpha_dropout", "feature_alpha_dropout"):
         out = getattr(numtorch.nn.functional, fn)(numtorch.tensor(x), 0.5, training=False)
         np.testing.assert_array_equal(out.numpy(), x)
+
+
+# ------------------------------------------------------------------ convolution accuracy
+# A float32 convolution as accurate as PyTorch's: its error against a float64 reference,
+# structural zeros that stay exactly zero, and a ResNet whose float32 gradients agree with
+# its float64 ones. The old Winograd F(4x4, 3x3) failed all three (18-25x PyTorch's error;
+# 1e-13..1e-4 where the result is exactly 0; ReLU masks flipped, gradients 1e-3 off).
+
+
+@pytest.mark.parametrize("shape", CONV_SHAPES, ids=lambda s: "N{}-{}to{}-{}px".format(*s))
+def test_conv3x3_float32_error_is_within_3x_pytorchs(shape):
+    ours, theirs = conv_errors(numtorch, *shape), conv_errors(torch, *shape)
+    for what, a, t in zip(("output", "input gradient", "weight gradient"), ours, theirs):
+        assert a <= 3 * t and a < 2e-6, f"{what}: {a:.1e}, PyTorch {t:.1e}"
+
+
+def _grads(x, w, g):
+    xs, ws = numtorch.tensor(x, requires_grad=True), numtorch.tensor(w, requires_grad=True)
+    out = numtorch.nn.functional.conv2d(xs, ws, padding=1)
+    out.backward(numtorch.tensor(g))
+    return out.detach().numpy(), xs.grad.numpy(), ws.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv3x3_exact_zeros_stay_exactly_zero(dtype):
+    """Where the exact result is 0 because every product in it has a zero factor, numtorch's
+    is exactly 0 (Adam turns the slightest rounding noise there into real steps)."""
+    rng = np.random.default_rng(0)
+
+    def arrays():
+        x = rng.standard_normal((2, 16, 16, 16)).astype(dtype)
+        w = rng.standard_normal((8, 16, 3, 3)).astype(dtype)
+        return x, w, rng.standard_normal((2, 8, 16, 16)).astype(dtype)
+
+    x, w, g = arrays()
+    x[:, :4] = w[:, 4:8] = g[:, :2] = 0  # zero input channels, filters, gradient channels
+    _, gx, gw = _grads(x, w, g)
+    assert not gw[:, :4].any() and not gx[:, 4:8].any() and not gw[:2].any()
+    for r in (3, 5, 6, 7, 9, 10):  # zero rows or columns, wherever they start in a tile
+        x, w, g = arrays()
+        x[:, :, r:], g[:, :, :, :r] = 0, 0
+        out, gx, _ = _grads(x, w, g)
+        assert not out[:, :, r + 1 :].any(), f"output rows >= {r + 1} (input rows >= {r} are 0)"
+        assert not gx[..., : r - 1].any(), f"input gradient columns < {r - 1}"
+        x, w, g = arrays()
+        x[:, :, r:], g[:, :, :r] = 0, 0
+        _, _, gw = _grads(x, w, g)
+        assert not gw[:, :, 1:].any() and gw[:, :, 0].all(), "kernel rows 1, 2 see only zeros"
+
+
+def test_resnet_with_batchnorm_float32_gradients_match_float64():
+    """Per parameter, ``||g32 - g64|| / ||g64|| <= 1e-4`` for a 32-channel, 2-block ResNet
+    with BatchNorm on 8 images of 16x16, over the seeds (of 0-9) where no ReLU input lies
+    within 1e-6 of zero (in float64).
+
+    Why the seeds are chosen: where a pre-activation lies within a float32 implementation's
+    rounding error of 0, its ReLU mask may flip, and BatchNorm spreads that one pixel's
+    gradient to every parameter before it, about 1e-3 off. That happens to any float32
+    implementation (PyTorch's own: seed 6 here, min |input| 2e-7), and F(2x2) and im2col
+    flipped inputs up to 2.5e-7 from zero over 128 seeds of this network and a 64-channel
+    one; the old F(4x4) flipped inputs
+    up to 2.4e-6 away (seed 7 here; 15 and 18 next). On the 7 seeds kept, numtorch's worst
+    error is 2.3e-6 (PyTorch's float32: 3.2e-6).
+    """
+    kept = []
+    for seed in range(10):
+        nearest, errors = resnet_gradient_errors(numtorch, seed)
+        if nearest < FLIP_MARGIN:
+            continue  # a flip is down to chance: see above
+        kept.append(seed)
+        for name, error in errors.items():
+            assert error <= 1e-4, f"seed {seed}, {name}: {error:.1e}"
+    assert len(kept) >= 6, kept

@@ -4,7 +4,7 @@ Every kernel family lives in two files: ``<family>.py`` holds the NumPy implemen
 dispatcher, ``_numba_<family>.py`` the numba version (``@njit(cache=True, nogil=True)``,
 serial: ``parallel.py`` spreads chunks of planes or samples over a few threads, which balances
 a busy core better than numba's static ``prange``). Families: ``conv`` (im2col / col2im),
-``winograd`` (F(2x2) and F(4x4) 3x3 convolution), ``pooling`` (max-pool with argmax),
+``winograd`` (F(2x2, 3x3) convolution), ``pooling`` (max-pool with argmax),
 ``dropout`` (per-plane scaling). The dispatcher picks the path once per process:
 
 * ``NUMTORCH_KERNELS=numba`` forces numba (an ``ImportError`` at first use if it is missing);

@@ -1,12 +1,14 @@
-"""numba tile transforms of Winograd's F(m x m, 3x3) convolution (Lavin & Gray, 2016), for
-any output tile ``m`` (numtorch uses 2 and 4), given the transform matrices.
+"""numba tile transforms of Winograd's F(2x2, 3x3) convolution (Lavin & Gray, 2016).
 
-Layouts put the channels last so that every operation is a loop over a channel vector, which
-vectorises whatever the image size: ``V (a*a, P, C)`` and ``M (a*a, P, O)``, with ``a = m + 2``
-and P the m x m output tiles of a chunk of samples in (sample, tile row, tile column) order.
-The chunk's input (or output gradient) is first staged, zero-padded, in channels-last order;
-the adjoint accumulates into such a staging array and copies it out. The matrices are passed
-in the arrays' dtype, and their zero entries are skipped. Serial and ``nogil``
+Layouts put the channels last so that every transform is a loop over a channel vector, which
+vectorises whatever the image size: ``V (16, P, C)`` and ``M (16, P, O)``, P the 2x2 output
+tiles of a chunk of samples in (sample, tile row, tile column) order, the 16 points of a tile
+in row-major (i, j) order. The chunk's input (or output gradient) is first staged,
+zero-padded, in channels-last order; the adjoint accumulates into such a staging array and
+copies it out. The transforms are written out (their entries are 0 and +-1: additions only;
+``G``'s halves live in the weight transform, on the NumPy side) and split in two steps, each
+a loop over contiguous memory: down the rows of a whole row of tiles at once (one loop of
+``width * C``), then across each tile (loops of ``C``). Serial and ``nogil``
 (``numtorch._kernels.parallel`` runs chunks on several threads); flat views and unsigned
 indices (numba then skips its negative-index wraparound tests).
 """
@@ -40,159 +42,175 @@ def _stage(x, n0, nb, pt, pl, hp, wp):  # pragma: no cover
     return out
 
 
-@njit(cache=True, inline="always")
-def _axpy(coef, src, s0, dst, d0, length, first):  # pragma: no cover
-    """``dst[d0:d0+length] (=|+=) coef * src[s0:s0+length]``."""
-    if first:
-        for i in range(length):
-            dst[_u(d0 + i)] = coef * src[_u(s0 + i)]
-    else:
-        for i in range(length):
-            dst[_u(d0 + i)] += coef * src[_u(s0 + i)]
-
-
-@njit(cache=True, inline="always")
-def _combine(mat, row, src, s0, step, count, dst, d0, length):  # pragma: no cover
-    """``dst[d0:d0+length] = sum_k mat[row, k] * src[s0 + k*step : ... + length]`` over the
-    ``count`` columns of ``mat`` (zero coefficients skipped; zeros if all are)."""
-    first = True
-    for k in range(count):
-        coef = mat[row, k]
-        if coef != 0:
-            _axpy(coef, src, s0 + k * step, dst, d0, length, first)
-            first = False
-    if first:
-        for i in range(length):
-            dst[_u(d0 + i)] = 0
-
-
 @njit(cache=True, nogil=True)
-def input_transform(x, n0, nb, pt, pl, th, tw, bt, v):  # pragma: no cover
-    """``v[:, p, :] = B^T d B`` for the a x a tile ``d`` (zero outside the input) under each
-    output tile ``p`` of samples ``n0:n0+nb``, channels last."""
-    a, c = bt.shape[0], x.shape[1]
-    m = a - 2
-    hp, wp = m * th + 2, m * tw + 2
+def input_transform(x, n0, nb, pt, pl, th, tw, v):  # pragma: no cover
+    """``v[:, p, :] = B^T d B`` for the 4x4 tile ``d`` (zero outside the input) under each
+    output tile ``p`` of samples ``n0:n0+nb``, channels last. ``B^T``'s rows: (1, 0, -1, 0),
+    (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1)."""
+    c = x.shape[1]
+    hp, wp = 2 * th + 2, 2 * tw + 2
     xh = _stage(x, n0, nb, pt, pl, hp, wp)
     vf = v.reshape(-1)
-    tiles = nb * th * tw
-    t = np.empty(a * a * c, x.dtype)  # t = B^T d: t[(i*a + l)*c + ch]
+    plane, row = nb * th * tw * c, wp * c
+    t = np.empty(4 * row, x.dtype)  # B^T d for a row of tiles: t[i*row + col*c + ch]
     for n in range(nb):
         for ty in range(th):
-            for tx in range(tw):
-                p = (n * th + ty) * tw + tx
-                corner = ((n * hp + m * ty) * wp + m * tx) * c
-                for i in range(a):
-                    for col in range(a):
-                        _combine(bt, i, xh, corner + col * c, wp * c, a, t, (i * a + col) * c, c)
-                for i in range(a):
-                    for j in range(a):
-                        dst = ((i * a + j) * tiles + p) * c
-                        _combine(bt, j, t, i * a * c, c, a, vf, dst, c)
+            s0 = (n * hp + 2 * ty) * row
+            for q in range(row):
+                d0, d1 = xh[_u(s0 + q)], xh[_u(s0 + row + q)]
+                d2, d3 = xh[_u(s0 + 2 * row + q)], xh[_u(s0 + 3 * row + q)]
+                t[_u(q)] = d0 - d2
+                t[_u(row + q)] = d1 + d2
+                t[_u(2 * row + q)] = d2 - d1
+                t[_u(3 * row + q)] = d1 - d3
+            p0 = (n * th + ty) * tw
+            for i in range(4):
+                for tx in range(tw):
+                    a, d = i * row + 2 * tx * c, 4 * i * plane + (p0 + tx) * c
+                    _rows_bt(t, a, c, vf, d, plane)
+
+
+@njit(cache=True, inline="always")
+def _rows_bt(t, a, c, vf, d, plane):  # pragma: no cover
+    """``vf[d + j*plane + ch] = (r B)[j]`` for the tile row ``r`` = ``t[a + l*c + ch]``."""
+    for ch in range(c):
+        vf[_u(d + ch)] = t[_u(a + ch)] - t[_u(a + 2 * c + ch)]
+    for ch in range(c):
+        vf[_u(d + plane + ch)] = t[_u(a + c + ch)] + t[_u(a + 2 * c + ch)]
+    for ch in range(c):
+        vf[_u(d + 2 * plane + ch)] = t[_u(a + 2 * c + ch)] - t[_u(a + c + ch)]
+    for ch in range(c):
+        vf[_u(d + 3 * plane + ch)] = t[_u(a + c + ch)] - t[_u(a + 3 * c + ch)]
 
 
 @njit(cache=True, nogil=True)
-def output_transform(mm, n0, nb, th, tw, at, bias, out):  # pragma: no cover
+def output_transform(mm, n0, nb, th, tw, bias, out):  # pragma: no cover
     """Each output tile ``p`` of samples ``n0:n0+nb`` of NCHW ``out`` = ``A^T mm[:, p, :] A``
-    + ``bias`` (clipped at the far edges). A row of tiles is assembled channels-last, then
-    copied out one contiguous output row per channel."""
-    m, a = at.shape[0], at.shape[1]
+    + ``bias`` (clipped at the far edges), ``A^T``'s rows (1, 1, 1, 0), (0, 1, -1, -1). A row
+    of tiles is assembled channels-last, then copied out one contiguous output row per
+    channel."""
     o, ho, wo = out.shape[1], out.shape[2], out.shape[3]
     mf, of = mm.reshape(-1), out.reshape(-1)
-    tiles = nb * th * tw
-    wq = m * tw
-    s = np.empty(m * a * o, mm.dtype)  # s = A^T M: s[(i*a + b)*o + oc]
-    y = np.empty(m * wq * o, mm.dtype)  # the tile row: y[(i*wq + col)*o + oc]
+    plane, span, wq = nb * th * tw * o, tw * o, 2 * tw
+    s = np.empty(8 * span, mm.dtype)  # A^T M for a row of tiles: s[(i*4 + b)*span + tx*o + oc]
+    y = np.empty(2 * wq * o, mm.dtype)  # the two output rows: y[(i*wq + col)*o + oc]
     for n in range(nb):
         for ty in range(th):
-            for tx in range(tw):
-                p = (n * th + ty) * tw + tx
-                for i in range(m):
-                    for b in range(a):
-                        _combine(
-                            at, i, mf, (b * tiles + p) * o, a * tiles * o, a, s, (i * a + b) * o, o
+            base = (n * th + ty) * tw * o  # a row of tiles is contiguous in each plane
+            for b in range(4):
+                m0 = base + b * plane
+                for q in range(span):
+                    v0, v1 = mf[_u(m0 + q)], mf[_u(m0 + 4 * plane + q)]
+                    v2, v3 = mf[_u(m0 + 8 * plane + q)], mf[_u(m0 + 12 * plane + q)]
+                    s[_u(b * span + q)] = v0 + v1 + v2
+                    s[_u((4 + b) * span + q)] = v1 - v2 - v3
+            for i in range(2):
+                for tx in range(tw):
+                    a, d = 4 * i * span + tx * o, (i * wq + 2 * tx) * o
+                    for oc in range(o):
+                        y[_u(d + oc)] = (
+                            s[_u(a + oc)] + s[_u(a + span + oc)] + s[_u(a + 2 * span + oc)]
                         )
-                for i in range(m):
-                    for j in range(m):
-                        _combine(at, j, s, i * a * o, o, a, y, (i * wq + m * tx + j) * o, o)
-            for i in range(min(m, ho - m * ty)):
+                    for oc in range(o):
+                        y[_u(d + o + oc)] = (
+                            s[_u(a + span + oc)]
+                            - s[_u(a + 2 * span + oc)]
+                            - s[_u(a + 3 * span + oc)]
+                        )
+            for i in range(min(2, ho - 2 * ty)):
                 for oc in range(o):
-                    dst = (((n0 + n) * o + oc) * ho + m * ty + i) * wo
+                    dst = (((n0 + n) * o + oc) * ho + 2 * ty + i) * wo
                     bo = bias[oc]
                     for q in range(wo):
                         of[_u(dst + q)] = y[_u((i * wq + q) * o + oc)] + bo
 
 
 @njit(cache=True, nogil=True)
-def grad_output_transform(g, n0, nb, th, tw, at, dm):  # pragma: no cover
+def grad_output_transform(g, n0, nb, th, tw, dm):  # pragma: no cover
     """``dm[:, p, :] = A gy A^T`` for each output-gradient tile ``gy`` (zero past the edges):
-    the adjoint of :func:`output_transform`."""
-    m, a = at.shape[0], at.shape[1]
+    the adjoint of :func:`output_transform`. ``A``'s rows: (1, 0), (1, 1), (1, -1), (0, -1)."""
     o = g.shape[1]
-    hp, wp = m * th, m * tw
+    hp, wp = 2 * th, 2 * tw
     gh = _stage(g, n0, nb, 0, 0, hp, wp)
     df = dm.reshape(-1)
-    tiles = nb * th * tw
-    e = np.empty(a * m * o, g.dtype)  # e = A gy: e[(k*m + j)*o + oc]
+    plane, row = nb * th * tw * o, wp * o
+    e = np.empty(4 * row, g.dtype)  # A gy for a row of tiles: e[k*row + col*o + oc]
     for n in range(nb):
         for ty in range(th):
-            for tx in range(tw):
-                p = (n * th + ty) * tw + tx
-                corner = ((n * hp + m * ty) * wp + m * tx) * o
-                for k in range(a):
-                    for j in range(m):  # column k of A^T, as a row of A
-                        _combine_t(at, k, gh, corner + j * o, wp * o, m, e, (k * m + j) * o, o)
-                for k in range(a):
-                    for ll in range(a):
-                        dst = ((k * a + ll) * tiles + p) * o
-                        _combine_t(at, ll, e, k * m * o, o, m, df, dst, o)
-
-
-@njit(cache=True, inline="always")
-def _combine_t(mat, col, src, s0, step, count, dst, d0, length):  # pragma: no cover
-    """:func:`_combine` with ``mat``'s transpose: coefficients ``mat[k, col]``."""
-    first = True
-    for k in range(count):
-        coef = mat[k, col]
-        if coef != 0:
-            _axpy(coef, src, s0 + k * step, dst, d0, length, first)
-            first = False
-    if first:
-        for i in range(length):
-            dst[_u(d0 + i)] = 0
+            s0 = (n * hp + 2 * ty) * row
+            for q in range(row):
+                g0, g1 = gh[_u(s0 + q)], gh[_u(s0 + row + q)]
+                e[_u(q)] = g0
+                e[_u(row + q)] = g0 + g1
+                e[_u(2 * row + q)] = g0 - g1
+                e[_u(3 * row + q)] = -g1
+            p0 = (n * th + ty) * tw
+            for k in range(4):
+                for tx in range(tw):
+                    a, d = k * row + 2 * tx * o, 4 * k * plane + (p0 + tx) * o
+                    for oc in range(o):
+                        df[_u(d + oc)] = e[_u(a + oc)]
+                    for oc in range(o):
+                        df[_u(d + plane + oc)] = e[_u(a + oc)] + e[_u(a + o + oc)]
+                    for oc in range(o):
+                        df[_u(d + 2 * plane + oc)] = e[_u(a + oc)] - e[_u(a + o + oc)]
+                    for oc in range(o):
+                        df[_u(d + 3 * plane + oc)] = -e[_u(a + o + oc)]
 
 
 @njit(cache=True, nogil=True)
-def input_adjoint(dv, n0, nb, pt, pl, th, tw, bt, gx):  # pragma: no cover
+def input_adjoint(dv, n0, nb, pt, pl, th, tw, gx):  # pragma: no cover
     """The adjoint of :func:`input_transform`: samples ``n0:n0+nb`` of NCHW ``gx``
     (overwritten) = the sum of ``B dv[:, p, :] B^T`` over the overlapping tiles, padding
-    dropped."""
-    a = bt.shape[0]
-    m = a - 2
-    c, h, w = gx.shape[1], gx.shape[2], gx.shape[3]
-    hp, wp = m * th + 2, m * tw + 2
+    dropped. ``B``'s rows: (1, 0, 0, 0), (0, 1, -1, 1), (-1, 1, 1, 0), (0, 0, 0, -1)."""
+    c = gx.shape[1]
+    hp, wp = 2 * th + 2, 2 * tw + 2
     acc = np.zeros(nb * hp * wp * c, dv.dtype)  # channels last, padded
-    vf, gf = dv.reshape(-1), gx.reshape(-1)
-    tiles = nb * th * tw
-    u = np.empty(a * a * c, dv.dtype)  # u = B dv: u[(k*a + j)*c + ch]
-    dd = np.empty(c, dv.dtype)
+    vf = dv.reshape(-1)
+    plane, row = nb * th * tw * c, wp * c
+    dt = np.empty(4 * row, dv.dtype)  # dv B^T for a row of tiles: dt[i*row + col*c + ch]
     for n in range(nb):
         for ty in range(th):
-            for tx in range(tw):
-                p = (n * th + ty) * tw + tx
-                for k in range(a):
-                    for j in range(a):
-                        _combine_t(
-                            bt, k, vf, (j * tiles + p) * c, a * tiles * c, a, u, (k * a + j) * c, c
-                        )
-                corner = ((n * hp + m * ty) * wp + m * tx) * c
-                for k in range(a):
-                    for ll in range(a):
-                        _combine_t(bt, ll, u, k * a * c, c, a, dd, 0, c)
-                        dst = corner + (k * wp + ll) * c
-                        for ch in range(c):
-                            acc[_u(dst + ch)] += dd[_u(ch)]
-    for n in range(nb):  # copy out, row by row (the source row stays in L1)
+            dt[:] = 0
+            p0 = (n * th + ty) * tw
+            for i in range(4):
+                for tx in range(tw):
+                    a, d = i * row + 2 * tx * c, 4 * i * plane + (p0 + tx) * c
+                    _rows_b(vf, d, plane, c, dt, a)
+            s0 = (n * hp + 2 * ty) * row
+            for q in range(row):
+                t0, t1 = dt[_u(q)], dt[_u(row + q)]
+                t2, t3 = dt[_u(2 * row + q)], dt[_u(3 * row + q)]
+                acc[_u(s0 + q)] += t0
+                acc[_u(s0 + row + q)] += t1 - t2 + t3
+                acc[_u(s0 + 2 * row + q)] += t2 + t1 - t0
+                acc[_u(s0 + 3 * row + q)] -= t3
+    _copy_out(acc, n0, nb, pt, pl, hp, wp, gx)
+
+
+@njit(cache=True, inline="always")
+def _rows_b(vf, d, plane, c, dt, a):  # pragma: no cover
+    """``dt[a + l*c + ch] += (r B^T)[l]`` for the tile row ``r`` = ``vf[d + j*plane + ch]``
+    (tiles overlap by two columns, hence the sums)."""
+    for ch in range(c):
+        dt[_u(a + ch)] += vf[_u(d + ch)]
+    for ch in range(c):
+        v1, v2 = vf[_u(d + plane + ch)], vf[_u(d + 2 * plane + ch)]
+        dt[_u(a + c + ch)] += v1 - v2 + vf[_u(d + 3 * plane + ch)]
+    for ch in range(c):
+        v1, v2 = vf[_u(d + plane + ch)], vf[_u(d + 2 * plane + ch)]
+        dt[_u(a + 2 * c + ch)] += v2 + v1 - vf[_u(d + ch)]
+    for ch in range(c):
+        dt[_u(a + 3 * c + ch)] -= vf[_u(d + 3 * plane + ch)]
+
+
+@njit(cache=True, nogil=True)
+def _copy_out(acc, n0, nb, pt, pl, hp, wp, gx):  # pragma: no cover
+    """Samples ``n0:n0+nb`` of NCHW ``gx`` = the channels-last padded ``acc`` less its
+    padding, row by row (the source row stays in L1)."""
+    c, h, w = gx.shape[1], gx.shape[2], gx.shape[3]
+    gf = gx.reshape(-1)
+    for n in range(nb):
         for r in range(h):
             for ch in range(c):
                 dst = (((n0 + n) * c + ch) * h + r) * w

@@ -107,7 +107,9 @@ def map_chunks(fn: Callable, chunks: list[tuple[int, int]]) -> list:
     input gives bit-identical results run after run (dynamic scheduling must not change the
     order of floating-point additions).
 
-    Chunks must write disjoint outputs. Exceptions propagate to the caller.
+    Chunks must write disjoint outputs. The first exception of any chunk propagates to the
+    caller once every thread has stopped, holding nothing of this call's (so a MemoryError's
+    arrays are freed as soon as it is handled, not at the next garbage collection).
     """
     threads = min(num_threads(), len(chunks))
     if threads <= 1 or not _blas():
@@ -117,21 +119,52 @@ def map_chunks(fn: Callable, chunks: list[tuple[int, int]]) -> list:
         return [] if acc is None else [acc]
     counter = itertools.count()
     results: list = [None] * len(chunks)
+    failed: list = []  # set by the first failing chunk: the other threads stop
 
     def worker() -> None:
         for i in iter(counter.__next__, None):
-            if i >= len(chunks):
+            if i >= len(chunks) or failed:
                 return
-            results[i] = fn(*chunks[i], None)
+            try:
+                results[i] = fn(*chunks[i], None)
+            except BaseException:
+                failed.append(True)
+                raise
 
     with _SingleThreadedBlas():
-        futures = [_pool(num_threads() - 1).submit(worker) for _ in range(threads - 1)]
+        error = _run(worker, threads - 1)
+    if error is not None:
+        results.clear()  # the finished chunks' results, until the exception is handled
         try:
-            worker()
+            raise error
         finally:
-            for f in futures:
-                f.result()
+            error = None  # this frame is on the traceback: it must not hold the exception
     return [r for r in results if r is not None]
+
+
+def _run(worker: Callable[[], None], helpers: int) -> BaseException | None:
+    """Run ``worker`` on this thread and on ``helpers`` pool threads; wait for every one of
+    them (a thread still running would hold its chunk's arrays) and return the first
+    exception raised (or None), without raising it.
+
+    Raising a future's exception here would put this frame, whose ``futures`` hold the
+    exception, on the exception's traceback: a reference cycle that keeps every array the
+    failed chunks' frames hold (gigabytes after a MemoryError) until ``gc.collect()``.
+    """
+    futures = [_pool(num_threads() - 1).submit(worker) for _ in range(helpers)]
+    error = raised = None
+    try:
+        worker()
+    except BaseException as caught:  # noqa: BLE001 - handed to the caller, re-raised there
+        error = caught
+    for f in futures:
+        raised = f.exception()  # waits for the thread; does not raise
+        error = error or raised
+    futures.clear()
+    try:
+        return error
+    finally:
+        error = raised = None
 
 
 def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: int) -> None:

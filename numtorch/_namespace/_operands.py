@@ -55,11 +55,20 @@ def expand_if_needed(x: Tensor | np.ndarray, shape: tuple) -> Tensor | np.ndarra
 
 def elementwise(op: type, *args: object, dt: _dtype.dtype | None = None, **kw: object) -> Tensor:
     """``op`` applied to ``args`` promoted to one dtype (``dt``, or PyTorch's promotion of
-    them) and broadcast to one shape."""
+    them) and broadcast to one shape. A tensor is cast by a recorded ``to``, or by ``op`` itself
+    where it ``casts_operands``."""
     if _alike(args) and (dt is None or args[0]._data.dtype == dt.numpy):
         return op.apply(*args, **kw)  # the common case: nothing to promote or broadcast
     dt = dt or _dtype.result_type(*args)
-    ops = [operand(a, dt) for a in args]
+    if getattr(op, "casts_operands", False) and any(
+        isinstance(a, Tensor) and a.dtype is not dt for a in args
+    ):
+        # the primitive casts, so it keeps the operands as given (PyTorch refuses a change to
+        # one of those, not to a cast copy of it)
+        ops = [a if isinstance(a, Tensor) else operand(a, dt) for a in args]
+        kw = {**kw, "dt": dt.numpy}
+    else:
+        ops = [operand(a, dt) for a in args]
     shape = broadcast_shapes(*(np.shape(o._data if isinstance(o, Tensor) else o) for o in ops))
     return op.apply(*(expand_if_needed(o, shape) for o in ops), **kw)
 
@@ -88,8 +97,9 @@ def unary_float(op: type, x: Tensor, name: str) -> Tensor:
 
 def named(out: Tensor, name: str) -> Tensor:
     """Give ``out``'s fresh graph node PyTorch's name for the op (what ``repr`` shows)."""
-    if out.grad_fn is not None:
-        out.grad_fn._name = name
+    node = out._grad_fn  # the node just made: no stale-view check needed
+    if node is not None:
+        node._name = name
     return out
 
 

@@ -14,10 +14,10 @@ from numtorch._checks import (
 )
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import broadcast_shapes, expand_if_needed, named
-from numtorch._namespace.inplace import inplace
+from numtorch._namespace.inplace import check_overlap, check_writable, inplace
 from numtorch._namespace.other import clone
 from numtorch._namespace.pointwise import where
-from numtorch._namespace.shape import expand
+from numtorch._namespace.shape import expand, reshape
 from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import elementwise as ew
 from numtorch.ops import movement, reduce
@@ -44,7 +44,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.numel() and (index._data.min() < -n or index._data.max() >= n):
         bad = int(index._data.max() if index._data.max() >= n else index._data.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
-    return reduce.Gather.apply(input, index._data % builtins.max(n, 1), axis)
+    return reduce.Gather.apply(input, index, axis)  # the tensor: a changed index is refused
 
 
 def _index_part(k: object, size: int | None) -> object:
@@ -117,7 +117,7 @@ def index(input: Tensor, key: object) -> Tensor:
 
 def _index_name(key: object) -> str:
     """PyTorch's node name: the last of select/slice/unsqueeze applied, or an advanced index."""
-    parts = key if isinstance(key, tuple) else (key,)
+    parts = _integers_for_0d(key if isinstance(key, tuple) else (key,))
     if builtins.any(isinstance(p, (np.ndarray, list)) for p in parts):
         return "IndexBackward0"
     name = "SliceBackward0"
@@ -131,10 +131,24 @@ def _index_name(key: object) -> str:
     return name
 
 
+def _integers_for_0d(parts: tuple) -> tuple:
+    """A 0-d integer index tensor is an integer to PyTorch (``x[torch.tensor(1)]`` selects)."""
+    return tuple(
+        int(p) if isinstance(p, np.ndarray) and p.ndim == 0 and p.dtype.kind in "iu" else p
+        for p in parts
+    )
+
+
 def setitem(input: Tensor, key: object, value: object) -> Tensor:
-    """``input[key] = value`` in place; recorded for autograd when a gradient is needed."""
+    """``input[key] = value`` in place; recorded for autograd when a gradient is needed.
+
+    As in PyTorch, a basic key (ints, slices, None, Ellipsis) writes into the view
+    ``input[key]``, recorded on the base as ``CopySlices``; index arrays and masks are an
+    ``IndexPutBackward0``. A 0-d integer index tensor counts as an int.
+    """
     k = index_key(key)
     check_index(input.shape, k)
+    k = _integers_for_0d(k) if isinstance(k, tuple) else _integers_for_0d((k,))[0]
     val = (
         value
         if isinstance(value, Tensor)
@@ -143,6 +157,10 @@ def setitem(input: Tensor, key: object, value: object) -> Tensor:
     if val.dtype is not input.dtype:
         val = val.to(input.dtype)
     try:
+        if not (is_grad_enabled() and (input.requires_grad or val.requires_grad)):
+            return _put_plain(input, k, val)
+        if _is_basic(k):
+            return _put_into_view(input, k, val)
         return inplace(input, _put, k, val)
     except IndexError as err:
         raise reraise_index(err) from None
@@ -151,10 +169,45 @@ def setitem(input: Tensor, key: object, value: object) -> Tensor:
         raise
 
 
+def _is_basic(key: object) -> bool:
+    """Whether ``key`` selects a view (ints, slices, None, Ellipsis: no index arrays)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return not builtins.any(isinstance(p, (np.ndarray, bool, np.bool_)) for p in parts)
+
+
+def _put_into_view(input: Tensor, key: object, value: Tensor) -> Tensor:
+    """``input[key] = value`` for a basic ``key``, as PyTorch does it: ``value`` is copied into
+    the view ``input[key]``, recorded on ``input``'s base as ``CopySlices``."""
+    view = index(input, key)
+    inplace(view, _replace, value)
+    return input
+
+
+def _replace(view: Tensor, value: Tensor) -> Tensor:
+    """``value`` shaped for ``view``: leading size-1 dimensions dropped (as NumPy and PyTorch
+    do for assignment), then broadcast (PyTorch's error if it cannot be)."""
+    lead = 0
+    while value.ndim - lead > view.ndim and value.shape[lead] == 1:
+        lead += 1
+    if lead:
+        value = reshape(value, value.shape[lead:])
+    return value if value.shape == view.shape else expand(value, view.shape)
+
+
 def _put(x: Tensor, key: object, value: Tensor) -> Tensor:
-    if is_grad_enabled() and (x.requires_grad or value.requires_grad):
-        return movement.IndexPut.apply(x, key, value)
+    """``x[key] = value`` out of place (``inplace`` writes it back): ``IndexPutBackward0``."""
+    return movement.IndexPut.apply(x, key, value)
+
+
+def _put_plain(x: Tensor, key: object, value: Tensor) -> Tensor:
+    """``x[key] = value`` with nothing to record: NumPy writes it, after PyTorch's checks."""
+    region = x._data[key] if _is_basic(key) else x._data
+    if not isinstance(region, np.ndarray):  # all-integer keys give a scalar: ask for a 0-d view
+        region = x._data[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+    check_overlap(region, (value,))
+    check_writable(region)
     x._data[key] = value._data
+    x._version[0] += 1
     return x
 
 
@@ -173,13 +226,15 @@ def masked_fill(input: Tensor, mask: Tensor, value: object) -> Tensor:
         )
     v = value.to(input.dtype) if isinstance(value, Tensor) else np.asarray(value, input._data.dtype)
     out = where(mask, v, input) if isinstance(v, Tensor) else _masked(input, mask, v)
-    return named(out, "MaskedFillBackward0")
+    if out._grad_fn is not None:  # PyTorch's inputs: self, and the value tensor (overload 1)
+        out._grad_fn.graph_args = (2, 1) if isinstance(v, Tensor) else (2,)
+    return named(out, "MaskedFillBackward1" if isinstance(v, Tensor) else "MaskedFillBackward0")
 
 
 def _masked(input: Tensor, mask: Tensor, v: np.ndarray) -> Tensor:
+    # the mask goes in as a tensor (Where broadcasts it): saved, so a change to it is refused
     shape = broadcast_shapes(input.shape, mask.shape)
-    cond = np.broadcast_to(mask._data, shape)
-    return ew.Where.apply(cond, v, expand_if_needed(input, shape))
+    return ew.Where.apply(mask, v, expand_if_needed(input, shape))
 
 
 @op(method=True)

@@ -9,7 +9,8 @@ from numtorch._checks import (
     type_name,
 )
 from numtorch._namespace._declare import op
-from numtorch._namespace._operands import broadcast_shapes, expand_if_needed, named
+from numtorch._namespace._operands import broadcast_shapes, named
+from numtorch._namespace.shape import contiguous, expand, reshape, squeeze, t, transpose, unsqueeze
 from numtorch.ops import linalg as la
 from numtorch.tensor import Tensor
 
@@ -45,29 +46,105 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch broadcasting of batch dimensions and 1-D promotion."""
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other", 2)
-    if input.ndim == 0 or other.ndim == 0:
+    sa, sb = input._data.shape, other._data.shape
+    if not sa or not sb:
         raise RuntimeError(
             "both arguments to matmul need to be at least 1D, but they are "
-            f"{input.ndim}D and {other.ndim}D"
+            f"{len(sa)}D and {len(sb)}D"
         )
-    batch = broadcast_shapes(input.shape[:-2], other.shape[:-2])
-    if input.shape[-1] != other.shape[-2 if other.ndim > 1 else 0]:
+    if sa[-1] != sb[-2 if len(sb) > 1 else 0]:
         raise _matmul_error(input, other)
-    if input.dtype is not other.dtype:
+    _check_same_dtype(input, other)
+    return _matmul(input, other)
+
+
+def _check_same_dtype(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
         raise RuntimeError(
             "expected m1 and m2 to have the same dtype, but got: "
-            f"{type_name(input.dtype).lower()} != {type_name(other.dtype).lower()}"
+            f"{type_name(a.dtype).lower()} != {type_name(b.dtype).lower()}"
         )
-    a = input.unsqueeze(0) if input.ndim == 1 else input
-    b = other.unsqueeze(-1) if other.ndim == 1 else other
-    a = expand_if_needed(a, batch + a.shape[-2:])
-    b = expand_if_needed(b, batch + b.shape[-2:])
-    out = la.Matmul.apply(a, b)
-    if input.ndim == 1:
-        out = out.squeeze(-2)
-    if other.ndim == 1:
-        out = out.squeeze(-1)
-    return named(out, "MmBackward0") if input.ndim == 2 and other.ndim == 2 else out
+
+
+def _matmul(a: Tensor, b: Tensor) -> Tensor:
+    """PyTorch's ``matmul`` reduced to ``dot``/``mv``/``mm``/``bmm`` the way PyTorch reduces
+    it, so the same tensors are saved (views of the inputs, or copies where PyTorch copies)
+    and the result's node has PyTorch's name."""
+    sa, sb = a._data.shape, b._data.shape
+    dims = (len(sa), len(sb))
+    if dims in ((1, 1), (2, 1), (2, 2)):
+        return la.Matmul.apply(a, b)
+    if dims == (1, 2):
+        return named(squeeze(la.Matmul.apply(unsqueeze(a, 0), b), 0), "SqueezeBackward4")
+    if _should_fold(a, b):
+        return _folded(a, b)
+    if dims == (3, 3) and sa[0] != sb[0]:
+        # a batch of one that needs a gradient is folded rather than broadcast
+        if sa[0] == 1 and a.requires_grad:
+            return _matmul(squeeze(a, 0), b)
+        if sb[0] == 1 and b.requires_grad:
+            return _matmul(a, squeeze(b, 0))
+    return _batched(a, b)
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """Whether PyTorch folds the batch of the N-D operand into one matrix (its ``mm``): when
+    the other operand is 1-D or 2-D and needs a gradient, or when no copy is needed."""
+    a_larger = a.ndim >= b.ndim
+    big = a._data if a_larger else np.swapaxes(b._data, -1, -2)
+    if big.ndim < 3 or (b.ndim if a_larger else a.ndim) > 2:
+        return False
+    if (b if a_larger else a).requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    return big.size == 0 or _merges(big, big.ndim - 1)
+
+
+def _merges(array: np.ndarray, n: int) -> bool:
+    """Whether the first ``n`` dimensions of ``array`` merge into one without a copy."""
+    dims = [(size, stride) for size, stride in zip(array.shape[:n], array.strides[:n]) if size != 1]
+    return all(s0 == s1 * n1 for (_, s0), (n1, s1) in zip(dims, dims[1:]))
+
+
+def _unsafe_view(x: Tensor, shape: tuple) -> Tensor:
+    return named(reshape(x, shape), "UnsafeViewBackward0")
+
+
+def _folded(a: Tensor, b: Tensor) -> Tensor:
+    """The N-D operand folded to a matrix, one ``mm`` (or ``mv``), and the result unfolded."""
+    flip = b.ndim > a.ndim
+    big = transpose(b, -2, -1) if flip else a
+    small = (t(a) if a.ndim == 2 else a) if flip else b
+    shape = big.shape[:-1]
+    rows = int(np.prod(shape))
+    if small.ndim == 2:
+        shape += (small.shape[1],)
+    out = _unsafe_view(la.Matmul.apply(reshape(big, (rows, big.shape[-1])), small), shape)
+    return contiguous(transpose(out, -2, -1)) if flip and small.ndim == 2 else out
+
+
+def _batched(a: Tensor, b: Tensor) -> Tensor:
+    """Batch dimensions broadcast and flattened into one ``bmm``."""
+    sa, sb = a._data.shape, b._data.shape
+    if sa[:-2] == sb[:-2] and len(sa) == len(sb) and _no_copy(a, b, len(sa) - 2):
+        # PyTorch's expand and reshape are views here: one node does the same
+        return named(la.Matmul.apply(a, b), "UnsafeViewBackward0")
+    n, p = (sa[-2] if len(sa) > 1 else 1), (sb[-1] if len(sb) > 1 else 1)
+    batch = broadcast_shapes(sa[:-2], sb[:-2])
+    shape = batch + ((n,) if len(sa) > 1 else ()) + ((p,) if len(sb) > 1 else ())
+    count, m = int(np.prod(batch)), sa[-1]
+    a3 = reshape(expand(a, *batch, n, m), (count, n, m))
+    if b.ndim == 1:
+        b3 = unsqueeze(reshape(expand(b, *batch, m), (count, m)), 2)
+        return _unsafe_view(squeeze(la.Matmul.apply(a3, b3), -1), shape)
+    b3 = reshape(expand(b, *batch, m, p), (count, m, p))
+    return _unsafe_view(la.Matmul.apply(a3, b3), shape)
+
+
+def _no_copy(a: Tensor, b: Tensor, n: int) -> bool:
+    """Whether both operands' ``n`` batch dimensions fold into one without a copy."""
+    return n < 2 or (_merges(a._data, n) and _merges(b._data, n))
 
 
 @op(method=True, out=True)
@@ -94,4 +171,5 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
             "Expected size for first two dimensions of batch2 tensor to be: "
             f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
         )
-    return matmul(input, mat2)
+    _check_same_dtype(input, mat2)
+    return la.Matmul.apply(input, mat2)

@@ -10,6 +10,7 @@ from numtorch._checks import (
     check_tensor,
 )
 from numtorch._namespace._declare import op
+from numtorch._namespace._operands import named
 from numtorch._namespace.shape import check_materialise
 from numtorch.ops import elementwise as ew
 from numtorch.tensor import Tensor
@@ -60,7 +61,7 @@ def to(input: Tensor, *args: object, **kwargs: object) -> Tensor:
     """Convert to a dtype; returns ``input`` itself when nothing changes (unless ``copy=True``)."""
     target, copy = parse_to(args, dict(kwargs))
     if target is None or target is input.dtype:
-        return clone(input) if copy else input
+        return named(clone(input), "ToCopyBackward0") if copy else input
     if not target.is_floating_point:
         with np.errstate(invalid="ignore"):  # nan/inf to an integer: unspecified, as in C
             return Tensor._make(input._data.astype(target.numpy))

@@ -17,6 +17,7 @@ from numtorch._namespace._operands import (
     elementwise,
     expand_if_needed,
     float_type,
+    named,
     operand,
     unary_float,
 )
@@ -70,6 +71,22 @@ def div(
     return elementwise(ew.RoundedDiv, input, other, dt=dt, mode=rounding_mode)
 
 
+@op()
+def rsub(input: Tensor, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
+    """``other - alpha * input``: PyTorch's reflected subtraction (``number - tensor``)."""
+    check_tensor(input, "rsub")
+    out = sub(other, input, alpha=alpha)
+    return named(out, "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
+
+
+@op(method=True, inplace=True, out=True)
+def reciprocal(input: Tensor) -> Tensor:
+    """``1 / input``; integers give floats. Its gradient reads the result, so PyTorch's
+    ``number / tensor`` (``reciprocal(tensor) * number``) survives a later change to the
+    tensor."""
+    return unary_float(ew.Reciprocal, input, "reciprocal")
+
+
 @op(method=True, inplace=True, out=True)
 def true_divide(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     return div(input, other)
@@ -93,12 +110,17 @@ def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:
     if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
         if not input.dtype.is_floating_point and isinstance(exponent, int) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return elementwise(ew.Pow, input, exponent)
+    out = elementwise(ew.Pow, input, exponent)
+    # PyTorch's overloads: Tensor_Scalar (PowBackward0), Tensor_Tensor (1) and Scalar (2)
+    if not isinstance(exponent, Tensor):
+        return out
+    return named(out, "PowBackward1" if isinstance(input, Tensor) else "PowBackward2")
 
 
 @op(method=True, inplace=True, out=True)
 def square(input: Tensor) -> Tensor:
-    return mul(input, input)
+    """``input ** 2`` (PyTorch's ``square`` is ``pow(input, 2)``)."""
+    return pow(input, 2)
 
 
 @op(method=True, inplace=True, out=True)
@@ -124,7 +146,7 @@ def sqrt(input: Tensor) -> Tensor:
 
 @op(method=True, inplace=True, out=True)
 def rsqrt(input: Tensor) -> Tensor:
-    return div(1.0, sqrt(input))
+    return unary_float(ew.Rsqrt, input, "rsqrt")
 
 
 @op(method=True, inplace=True, out=True, aliases=("absolute",))
@@ -158,11 +180,20 @@ def clamp(input: Tensor, min: Number | None = None, max: Number | None = None) -
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        lo = input if min is None else maximum(input, as_like(min, input))
-        return lo if max is None else minimum(lo, as_like(max, input))
+        return _clamp_tensor(input, min, max)
     dt = _dtype.result_type(input, *(b for b in (min, max) if b is not None))
     x = input if input.dtype is dt else input.to(dt)
     return ew.Clamp.apply(x, min, max)
+
+
+def _clamp_tensor(input: Tensor, lo: Tensor | Number | None, hi: Tensor | Number | None) -> Tensor:
+    """``clamp`` with tensor bounds: one node, PyTorch's ``ClampBackward0``."""
+    bounds = [as_like(b, input) if b is not None else None for b in (lo, hi)]
+    dt = _dtype.result_type(input, *(b for b in bounds if b is not None))
+    ops = [operand(v, dt) if v is not None else None for v in (input, *bounds)]
+    shapes = [np.shape(getattr(o, "_data", o)) for o in ops if o is not None]
+    shape = broadcast_shapes(*shapes)
+    return ew.ClampTensor.apply(*(None if o is None else expand_if_needed(o, shape) for o in ops))
 
 
 @op(method=True, out=True)
@@ -191,8 +222,8 @@ def where(condition: Tensor, input: Tensor | Number, other: Tensor | Number) -> 
     dt = _dtype.result_type(input, other)
     ops = [operand(v, dt) for v in (input, other)]
     shape = broadcast_shapes(condition.shape, *(np.shape(getattr(o, "_data", o)) for o in ops))
-    cond = np.broadcast_to(condition._data, shape)
-    return ew.Where.apply(cond, *(expand_if_needed(o, shape) for o in ops))
+    # the condition goes in as a tensor (it broadcasts in NumPy): a change to it is refused
+    return ew.Where.apply(condition, *(expand_if_needed(o, shape) for o in ops))
 
 
 @op(function=False, method=True, name="where")
@@ -258,7 +289,10 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     """Python-style modulus (sign of the divisor); differentiable for floats."""
     dt = _dtype.result_type(input, other)
     if dt.is_floating_point:
-        return sub(input, mul(div(input, other, rounding_mode="floor"), other))
+        out = elementwise(ew.Remainder, input, other, dt=dt)
+        return named(
+            out, "RemainderBackward1" if isinstance(other, Tensor) else "RemainderBackward0"
+        )
     a, b = (np.asarray(getattr(v, "_data", v), dtype=dt.numpy) for v in (input, other))
     if np.any(b == 0):
         raise RuntimeError("ZeroDivisionError")

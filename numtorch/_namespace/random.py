@@ -10,6 +10,7 @@ import numpy as np
 from numtorch import _dtype
 from numtorch._checks import check_device
 from numtorch._namespace._declare import op
+from numtorch._namespace._operands import named
 from numtorch._namespace.creation import (
     _finish,
     _float_dtype,
@@ -154,11 +155,13 @@ def randint_like(
     return randint(low, high, input.shape, generator=generator, dtype=dtype)
 
 
-def _random_fill(input: Tensor, draw) -> Tensor:
+def _random_fill(input: Tensor, draw, name: str) -> Tensor:
+    """Write ``draw(rng)`` into ``input``; in a graph the node (zero gradient) takes PyTorch's
+    ``name``."""
     check_leaf_inplace(input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"random fill is not implemented for {input.dtype}")
-    return inplace(input, replace_with, draw(_rng).astype(input._data.dtype))
+    return named(inplace(input, replace_with, draw(_rng).astype(input._data.dtype)), name)
 
 
 @op(function=False, method=True)
@@ -168,7 +171,9 @@ def uniform_(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
         )
-    return _random_fill(input, lambda r: _rng(generator).uniform(a, b, input.shape))
+    return _random_fill(
+        input, lambda r: _rng(generator).uniform(a, b, input.shape), "UniformBackward0"
+    )
 
 
 @op(function=False, method=True)
@@ -176,7 +181,9 @@ def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=Non
     """Fill with samples from N(mean, std^2)."""
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _random_fill(input, lambda r: _rng(generator).normal(mean, std, input.shape))
+    return _random_fill(
+        input, lambda r: _rng(generator).normal(mean, std, input.shape), "NormalBackward0"
+    )
 
 
 @op(function=False, method=True)
@@ -184,4 +191,6 @@ def bernoulli_(input: Tensor, p: float = 0.5, *, generator=None) -> Tensor:
     """Fill with 0/1 samples that are 1 with probability ``p``."""
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return _random_fill(input, lambda r: _rng(generator).random(input.shape) < p)
+    return _random_fill(
+        input, lambda r: _rng(generator).random(input.shape) < p, "BernoulliBackward2"
+    )

@@ -18,9 +18,8 @@ from numtorch._checks import (
 )
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import Number, named
-from numtorch._namespace.pointwise import add, div, exp, log, maximum, minimum, sub
+from numtorch._namespace.pointwise import div, maximum, minimum
 from numtorch._namespace.shape import squeeze
-from numtorch.autograd.grad_mode import no_grad
 from numtorch.ops import elementwise as ew
 from numtorch.ops import reduce
 from numtorch.tensor import Tensor
@@ -137,15 +136,16 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
     if input.ndim and input.shape[axis] == 0:
         raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
     arr = input._data if input.ndim else input._data.reshape(1)
-    idx = np.expand_dims((np.argmin if use_min else np.argmax)(arr, axis=axis), axis)
-    values = reduce.Gather.apply(input if input.ndim else input.reshape(1), idx, axis)
+    pick = np.argmin if use_min else np.argmax
+    # the indices go in as a tensor: the values' node keeps them, so changing them is refused
+    indices = Tensor._make(np.expand_dims(pick(arr, axis=axis), axis).astype(np.int64, copy=False))
+    values = reduce.SelectAlong.apply(input if input.ndim else input.reshape(1), indices, axis)
     if not input.ndim:  # a 0-d input gives 0-d results, keepdim or not
-        values, idx = values.reshape(()), idx.reshape(())
+        values, indices = values.reshape(()), indices.reshape(())
     elif not keepdim:
-        values, idx = squeeze(values, axis), np.squeeze(idx, axis)
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
     kind = return_types_min if use_min else return_types_max
-    values = named(values, f"{name.capitalize()}Backward0")
-    return kind(values, Tensor._make(idx.astype(np.int64)))
+    return kind(named(values, f"{name.capitalize()}Backward0"), indices)
 
 
 @op(method=True)
@@ -235,7 +235,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     x, axis = _softmax_input(input, dim, dtype, "softmax")
     out = reduce.Softmax.apply(x, axis)
-    return out if input.ndim else out.reshape(())
+    return out if input.ndim else named(out.reshape(()), "SoftmaxBackward0")
 
 
 @op(method=True)
@@ -243,20 +243,16 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: one fused, stable primitive."""
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
     out = reduce.LogSoftmax.apply(x, axis)
-    return out if input.ndim else out.reshape(())
+    return out if input.ndim else named(out.reshape(()), "LogSoftmaxBackward0")
 
 
 @op(method=True, out=True)
 def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` along ``dim`` without overflow."""
+    check_tensor(input, "logsumexp")
     dims = normalize_dims(dim, input.ndim)
-    with no_grad():  # np.max with an initial value: an empty dim gives -inf, as PyTorch's
-        peak = np.max(input._data, axis=dims, keepdims=True, initial=-np.inf)
-        peak = Tensor._make(np.where(np.isfinite(peak), peak, 0).astype(input._data.dtype))
-    total = sum(exp(sub(input, peak)), dims, keepdim=True)
-    out = add(log(total), peak)
-    out = out if keepdim else (squeeze(out, dims) if dims else out.reshape(()))
-    return named(out, "LogsumexpBackward0")
+    x = input if input.dtype.is_floating_point else input.to(_dtype.get_default_dtype())
+    return reduce.Logsumexp.apply(x, dims, keepdim)
 
 
 @op(method=True, out=True)

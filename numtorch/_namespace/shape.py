@@ -89,6 +89,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     )
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:  # nothing to merge: PyTorch returns the input itself
+        return input
     shape = input.shape[:start] + (-1,) + input.shape[end + 1 :]
     if input.numel() == 0:
         shape = (
@@ -127,21 +129,21 @@ def permute(input: Tensor, *dims: int) -> Tensor:
 @op(method=True, aliases=("swapaxes",))
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (a view)."""
-    if input.ndim == 0:
-        normalize_dim(dim0, 0), normalize_dim(dim1, 0)
-        return input
     axes = list(range(input.ndim))
     a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    if input.ndim == 0:  # dims are checked against [-1, 0]; the result is still a view
+        return named(movement.Permute.apply(input, ()), "TransposeBackward0")
     axes[a], axes[b] = axes[b], axes[a]
     return named(movement.Permute.apply(input, tuple(axes)), "TransposeBackward0")
 
 
 @op(method=True)
 def t(input: Tensor) -> Tensor:
-    """Transpose a matrix; 0-D and 1-D tensors come back as they are."""
+    """Transpose a matrix; 0-D and 1-D tensors come back unchanged (a view, as in PyTorch)."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return input if input.ndim < 2 else named(transpose(input, 0, 1), "TBackward0")
+    dims = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
+    return named(movement.Permute.apply(input, dims), "TBackward0")
 
 
 @op(method=True)
@@ -155,12 +157,12 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 @op(method=True)
 def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """Drop size-1 dimensions (only those in ``dim`` when given)."""
-    if input.ndim == 0:
-        return input
     dims = range(input.ndim) if dim is None else normalize_dims(dim, input.ndim) or ()
     drop = {d for d in dims if input.shape[d] == 1}
     out = reshape(input, tuple(n for i, n in enumerate(input.shape) if i not in drop))
-    return named(out, "SqueezeBackward0" if dim is None else "SqueezeBackward1")
+    # PyTorch's overloads: squeeze(), squeeze(int) and squeeze(tuple of ints)
+    overload = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2
+    return named(out, f"SqueezeBackward{overload}")
 
 
 @op(function=False, method=True)
@@ -202,8 +204,10 @@ def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
 @op(function=False, method=True)
 def contiguous(input: Tensor) -> Tensor:
     """A C-contiguous tensor with the same values (``input`` itself when it already is one)."""
+    if input._data.flags.c_contiguous:
+        return input
     check_materialise(input)
-    return movement.Contiguous.apply(input)
+    return named(movement.Contiguous.apply(input), "CloneBackward0")
 
 
 def check_materialise(input: Tensor) -> None:
@@ -297,10 +301,13 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {axis}), but got split_sizes={sizes}"
             )
+    name = (
+        "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+    )
     out, start = [], 0
     for s in sizes:
         key = (slice(None),) * axis + (slice(start, start + s),)
-        out.append(input[key])
+        out.append(named(input[key], name))
         start += s
     return tuple(out)
 
@@ -334,7 +341,10 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 @op(method=True)
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     axis = normalize_dim(dim, input.ndim)
-    return tuple(input[(slice(None),) * axis + (i,)] for i in range(input.shape[axis]))
+    return tuple(
+        named(input[(slice(None),) * axis + (i,)], "UnbindBackward0")
+        for i in range(input.shape[axis])
+    )
 
 
 @op(function=False, method=True)

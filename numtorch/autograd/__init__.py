@@ -1,8 +1,8 @@
 """Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, ``gradcheck``,
-anomaly detection."""
+anomaly detection, and ``Variable._execution_engine.queue_callback`` (a callback at the end
+of the running backward pass)."""
 
 from __future__ import annotations
-
 
 from numtorch.autograd.anomaly_mode import (
     detect_anomaly,
@@ -11,13 +11,14 @@ from numtorch.autograd.anomaly_mode import (
     set_anomaly_enabled,
     set_detect_anomaly,
 )
-from numtorch.autograd.engine import backward, grad
+from numtorch.autograd.engine import Variable, backward, grad
 from numtorch.autograd.function import Function
 from numtorch.autograd.gradcheck import gradcheck
 from numtorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
     "Function",
+    "Variable",
     "backward",
     "grad",
     "gradcheck",

@@ -1,9 +1,10 @@
 """Activation primitives not in ``elementwise.py``: leaky ReLU, the ELU family, GELU, SiLU,
 softplus and hardtanh.
 
-Each forward computes the local derivative it needs as a fresh array (only when a gradient
-will be asked for), so backward never reads the input: the in-place forms (``elu_``,
-``hardtanh_``, ...) overwrite the input without breaking backward.
+Each saves what PyTorch saves, so the version check refuses exactly where PyTorch's does:
+the input (``self``), or for the in-place forms of leaky ReLU and the ELU family the result
+(``result=True``: the derivative is recovered from the output, as in PyTorch's ``elu_`` and
+``leaky_relu_``). Backward recomputes the local derivative from that one array.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import math
 import numpy as np
 
 from numtorch.autograd.function import Function
-from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops.elementwise import stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -43,92 +43,162 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return (np.sign(x) * out).astype(x.dtype, copy=False)
 
 
-def _wants_grad(ctx: Function) -> bool:
-    return bool(ctx.needs_input_grad[0]) and is_grad_enabled()
+_NEGATIVE_SLOPE_INPLACE = (
+    "In-place {op} backward calculation is triggered with a negative slope which is not "
+    "supported. This is caused by calling in-place forward function with a negative slope, "
+    "please call out-of-place version instead.{tail}"
+)
+_LEAKY_TAIL = (
+    " File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+    "in-place leakRelu backward calculation with negative slope"
+)
 
 
-class _Pointwise(Function):
-    """A unary op whose backward multiplies by a derivative ``forward`` saved."""
+def _grads(ctx: Function, gx: np.ndarray) -> tuple:
+    return (gx,) + (None,) * (len(ctx.needs_input_grad) - 1)
+
+
+class LeakyRelu(Function):
+    """``x`` where positive, ``slope * x`` elsewhere; ``result=True`` saves the output (the
+    in-place form), whose sign is the input's when ``slope >= 0``."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, slope: float, result: bool = False) -> np.ndarray:
+        out = np.where(x > 0, x, x * x.dtype.type(slope))
+        ctx.slope, ctx.result = slope, result
+        ctx.save_for_backward(out if result else x)
+        return out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (derivative,) = ctx.saved_tensors
-        return (g * derivative,) + (None,) * (len(ctx.needs_input_grad) - 1)
+        (saved,) = ctx.saved_tensors
+        if ctx.result and ctx.slope < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format(op="leakyReLu", tail=_LEAKY_TAIL))
+        return _grads(ctx, np.where(saved > 0, g, g * g.dtype.type(ctx.slope)))
+
+    def name(self) -> str:
+        return "LeakyReluBackward1" if self.result else "LeakyReluBackward0"
 
 
-class LeakyRelu(_Pointwise):
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray, slope: float) -> np.ndarray:
-        positive = x > 0
-        if _wants_grad(ctx):
-            ctx.save_for_backward(np.where(positive, 1, slope).astype(x.dtype))
-        return np.where(positive, x, x * x.dtype.type(slope))
+class Elu(Function):
+    """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: ELU, SELU, CELU.
 
-
-class Elu(_Pointwise):
-    """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: ELU, SELU, CELU."""
+    PyTorch's ``elu_backward``: from the input, ``scale * alpha * input_scale *
+    exp(x * input_scale)`` where ``x <= 0`` (NaN takes the positive slope); from the result
+    (``result=True``), ``input_scale * (out + scale * alpha)`` where ``out <= 0``.
+    ``celu`` names the node ``CeluBackward``, as PyTorch does.
+    """
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, alpha: float, scale: float, input_scale: float
+        ctx: Function,
+        x: np.ndarray,
+        alpha: float,
+        scale: float,
+        input_scale: float,
+        result: bool = False,
+        celu: bool = False,
     ) -> np.ndarray:
         t = x.dtype.type
-        negative = t(scale * alpha) * np.exp(np.minimum(x, 0) * t(input_scale))
-        if _wants_grad(ctx):  # PyTorch tests x <= 0: 0 takes the negative slope, NaN the positive
-            ctx.save_for_backward(np.where(x <= 0, negative * t(input_scale), t(scale)))
-        return np.where(x > 0, x * t(scale), negative - t(scale * alpha))
+        negative = t(scale * alpha) * np.expm1(x * t(input_scale))  # (overflow: not picked)
+        out = np.where(x > 0, x * t(scale), negative)
+        ctx.coefficients, ctx.result, ctx.celu = (alpha, scale, input_scale), result, celu
+        ctx.save_for_backward(out if result else x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (saved,) = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.coefficients
+        t = g.dtype.type
+        if ctx.result:
+            if alpha < 0:
+                raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format(op="elu", tail=""))
+            slope = t(input_scale) * (saved + t(scale * alpha))
+        else:
+            slope = t(scale * alpha * input_scale) * np.exp(np.minimum(saved, 0) * t(input_scale))
+        return _grads(ctx, g * np.where(saved <= 0, slope, t(scale)))
+
+    def name(self) -> str:
+        return f"{'Celu' if self.celu else 'Elu'}Backward{1 if self.result else 0}"
 
 
-class Gelu(_Pointwise):
+def _gelu_derivative(x: np.ndarray, approximate: str) -> np.ndarray:
+    t = x.dtype.type
+    if approximate == "tanh":
+        th = np.tanh(t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3))
+        d_inner = t(_SQRT_2_OVER_PI) * (1 + t(3 * 0.044715) * x * x)
+        return t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner
+    cdf = t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))
+    return cdf + x * t(_INV_SQRT_2PI) * np.exp(t(-0.5) * x * x)
+
+
+class Gelu(Function):
     """``x * Phi(x)`` with Phi the normal CDF, exact or with the tanh approximation."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, approximate: str) -> np.ndarray:
         t = x.dtype.type
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
         if approximate == "tanh":
             inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
-            th = np.tanh(inner)
-            if _wants_grad(ctx):
-                d_inner = t(_SQRT_2_OVER_PI) * (1 + t(3 * 0.044715) * x * x)
-                ctx.save_for_backward(t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner)
-            return t(0.5) * x * (1 + th)
-        cdf = t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))
-        if _wants_grad(ctx):
-            ctx.save_for_backward(cdf + x * t(_INV_SQRT_2PI) * np.exp(t(-0.5) * x * x))
-        return x * cdf
+            return t(0.5) * x * (1 + np.tanh(inner))
+        return x * (t(0.5) * (1 + _erf(x * t(_INV_SQRT_2))))
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (x,) = ctx.saved_tensors
+        return g * _gelu_derivative(x, ctx.approximate), None
 
 
-class Silu(_Pointwise):
+class Silu(Function):
     """``x * sigmoid(x)`` (a.k.a. swish)."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return x * stable_sigmoid(x)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        (x,) = ctx.saved_tensors
         s = stable_sigmoid(x)
-        if _wants_grad(ctx):
-            ctx.save_for_backward(s * (1 + x * (1 - s)))
-        return x * s
+        return g * (s * (1 + x * (1 - s)))
 
 
-class Softplus(_Pointwise):
+class Softplus(Function):
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
         t = x.dtype.type
         bx = x * t(beta)
-        linear = bx > threshold
-        if _wants_grad(ctx):
-            ctx.save_for_backward(np.where(linear, t(1), stable_sigmoid(bx)))
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / t(beta)
-        return np.where(linear, x, soft).astype(x.dtype, copy=False)
+        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (x,) = ctx.saved_tensors
+        bx = x * x.dtype.type(ctx.beta)
+        return g * np.where(bx > ctx.threshold, 1, stable_sigmoid(bx)).astype(g.dtype), None, None
 
 
-class Hardtanh(_Pointwise):
+class Hardtanh(Function):
     """Clamp to ``[lo, hi]``; unlike ``clamp`` the gradient is 0 at the ends, as in PyTorch."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-        if _wants_grad(ctx):
-            ctx.save_for_backward(((x > lo) & (x < hi)).astype(x.dtype))
+        ctx.bounds = (lo, hi)
+        ctx.save_for_backward(x)
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        # NaN gets 0, as in PyTorch's vectorised kernel (its scalar tail passes the gradient)
+        return np.where((x > lo) & (x < hi), g, 0).astype(g.dtype, copy=False), None, None

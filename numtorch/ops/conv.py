@@ -8,12 +8,11 @@ chunk, so nothing of size ``kh*kw`` times an activation is ever held, and backwa
 what it needs from the input (cheaper than keeping it, and it bounds peak memory). Two
 algorithms:
 
-* **Winograd** (``numtorch._kernels.winograd``) for 3x3, stride-1, undilated, ungrouped
-  convolutions with at least ``_WINOGRAD_MIN_CHANNELS`` input channels on the numba path:
-  F(4x4, 3x3) for outputs of at least ``_WINOGRAD_4X4_MIN_SIZE`` pixels a side, else
-  F(2x2, 3x3); 36 (16) GEMMs per chunk doing 4x (2.25x) fewer flops than im2col's, for all
-  three passes. Unlike PyTorch's direct convolution, F(4x4)'s float32 results are off by
-  about 1e-5 relative to the data's scale (F(2x2)'s and all float64 ones at rounding level).
+* **Winograd** F(2x2, 3x3) (``numtorch._kernels.winograd``) for 3x3, stride-1, undilated,
+  ungrouped convolutions with at least ``_WINOGRAD_MIN_CHANNELS`` input channels on the numba
+  path: 16 GEMMs per chunk doing 2.25x fewer flops than im2col's, for all three passes, as
+  accurate as PyTorch's direct convolution in float32 (F(4x4, 3x3) was faster but 20x less
+  accurate: see the kernel's docstring).
 * **im2col** (``numtorch._kernels.conv``) for everything else. Columns are sample-major
   ``(nb, C*kh*kw, Ho*Wo)``, so ``out[n] = W @ cols[n]`` lands in NCHW order with no transpose;
   the weight gradient is ``sum_n g[n] @ cols[n].T`` and the input gradient
@@ -39,8 +38,6 @@ __all__ = ["Conv2d", "Pad2d"]
 _CHUNK_BYTES = 2 * 2**20
 # Larger per-thread buffers are not kept between calls.
 _KEEP_BUFFER_BYTES = 8 * 2**20
-# F(4x4, 3x3) for outputs at least this large (smaller ones waste much of its 4x4 tiles).
-_WINOGRAD_4X4_MIN_SIZE = 8
 # Below this many input channels (an RGB first layer) im2col's GEMM is cheap and Winograd's
 # transforms would dominate.
 _WINOGRAD_MIN_CHANNELS = 8
@@ -81,7 +78,7 @@ class Conv2d(Function):
         x = np.ascontiguousarray(x)  # x itself when contiguous, so the version check sees it
         ctx.geo = ((kh, kw), tuple(stride), tuple(padding), tuple(dilation), (ho, wo))
         ctx.groups = groups
-        ctx.winograd = _winograd_tile(x, w, ctx.geo, groups)  # 0: im2col
+        ctx.winograd = _use_winograd(x, w, ctx.geo, groups)
         out = np.empty((n, o, ho, wo), dtype=np.result_type(x, w))
         (_winograd_forward if ctx.winograd else _im2col_forward)(ctx, x, w, b, out)
         ctx.save_for_backward(x, w)
@@ -102,17 +99,17 @@ class Conv2d(Function):
         if need_w:
             gw = sum(a[0] for a in accs) if accs else np.zeros(w.shape, g.dtype)
             if ctx.winograd and accs:
-                gw = _wino.weight_adjoint(gw, ctx.winograd)
+                gw = _wino.weight_adjoint(gw)
             gw = gw.reshape(w.shape)
         if need_b:
             gb = sum(a[1] for a in accs) if accs else np.zeros(w.shape[0], g.dtype)
         return gx, gw, gb
 
 
-def _winograd_tile(x: np.ndarray, w: np.ndarray, geo: tuple, groups: int) -> int:
-    """The output tile of the Winograd algorithm to use (4 or 2), or 0 for im2col."""
-    kernel, stride, _, dilation, out_hw = geo
-    fits = (
+def _use_winograd(x: np.ndarray, w: np.ndarray, geo: tuple, groups: int) -> bool:
+    """Whether Winograd F(2x2, 3x3) serves this convolution (else im2col)."""
+    kernel, stride, _, dilation, _ = geo
+    return (
         kernel == (3, 3)
         and stride == (1, 1)
         and dilation == (1, 1)
@@ -121,9 +118,6 @@ def _winograd_tile(x: np.ndarray, w: np.ndarray, geo: tuple, groups: int) -> int
         and x.dtype == w.dtype
         and _k.uses_buffer(x.dtype)  # the numba path: NumPy's transforms cost more than they save
     )
-    if not fits:
-        return 0
-    return 4 if min(out_hw) >= _WINOGRAD_4X4_MIN_SIZE else 2
 
 
 # ---------------------------------------------------------------- im2col
@@ -198,29 +192,28 @@ def _im2col_backward(
 
 def _winograd_sizes(ctx: Conv2d) -> tuple[int, int, int]:
     """(tile rows, tile columns, tiles per sample)."""
-    th, tw = _wino.tiles(ctx.geo[4], ctx.winograd)
+    th, tw = _wino.tiles(ctx.geo[4])
     return th, tw, th * tw
 
 
 def _winograd_chunks(ctx: Conv2d, x: np.ndarray, w: np.ndarray) -> list[tuple[int, int]]:
-    freqs = (ctx.winograd + 2) ** 2
-    per_sample = freqs * (x.shape[1] + w.shape[0]) * _winograd_sizes(ctx)[2]
+    per_sample = _wino.POINTS * (x.shape[1] + w.shape[0]) * _winograd_sizes(ctx)[2]
     return _chunks(x.shape[0], per_sample * x.itemsize)
 
 
 def _winograd_forward(
     ctx: Conv2d, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, out: np.ndarray
 ) -> None:
-    (c, o), (th, tw, per), m = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), ctx.winograd
-    pad, f = (ctx.geo[2][0], ctx.geo[2][2]), (m + 2) ** 2
-    u = _wino.weight_transform(w, m)  # (f, C, O)
+    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
+    pad = (ctx.geo[2][0], ctx.geo[2][2])
+    u = _wino.weight_transform(w)  # (f, C, O)
 
     def chunk(n0: int, n1: int, acc: None) -> None:
         p = (n1 - n0) * per
         vbuf, mbuf = _buffer(f * c * p, u.dtype, "v"), _buffer(f * o * p, u.dtype, "m")
-        v = _wino.input_transform(x, n0, n1, pad, th, tw, m, vbuf)
+        v = _wino.input_transform(x, n0, n1, pad, th, tw, vbuf)
         mm = np.matmul(v, u, out=mbuf.reshape(f, p, o))
-        _wino.output_transform(mm, out, n0, n1, th, tw, b, m)
+        _wino.output_transform(mm, out, n0, n1, th, tw, b)
 
     _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
 
@@ -229,9 +222,9 @@ def _winograd_backward(
     ctx: Conv2d, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
 ) -> list:
     """Per-thread ``[dU (f, C, O), bias gradient]``; fills ``gx``."""
-    (c, o), (th, tw, per), m = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), ctx.winograd
-    pad, f = (ctx.geo[2][0], ctx.geo[2][2]), (m + 2) ** 2
-    ut = _wino.weight_transform(w, m).transpose(0, 2, 1)  # (f, O, C)
+    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
+    pad = (ctx.geo[2][0], ctx.geo[2][2])
+    ut = _wino.weight_transform(w).transpose(0, 2, 1)  # (f, O, C)
 
     def chunk(n0: int, n1: int, acc: list | None) -> list:
         if acc is None:
@@ -239,14 +232,14 @@ def _winograd_backward(
         p = (n1 - n0) * per
         if need_b:
             acc[1] += g[n0:n1].sum(axis=(0, 2, 3))
-        dm = _wino.grad_output_transform(g, n0, n1, th, tw, m, _buffer(f * o * p, g.dtype, "m"))
+        dm = _wino.grad_output_transform(g, n0, n1, th, tw, _buffer(f * o * p, g.dtype, "m"))
         vbuf = _buffer(f * c * p, g.dtype, "v")
         if need_w:
-            v = _wino.input_transform(x, n0, n1, pad, th, tw, m, vbuf)
+            v = _wino.input_transform(x, n0, n1, pad, th, tw, vbuf)
             acc[0] += np.matmul(v.transpose(0, 2, 1), dm)
         if gx is not None:
             dv = np.matmul(dm, ut, out=vbuf.reshape(f, p, c))
-            _wino.input_adjoint(dv, gx, n0, n1, pad, th, tw, m)
+            _wino.input_adjoint(dv, gx, n0, n1, pad, th, tw)
         return acc
 
     return _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
@@ -258,13 +251,16 @@ _NP_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 def _source_matrix(size: int, before: int, after: int, mode: str, dtype) -> np.ndarray:
     """One-hot (size+before+after, size): row p marks the input element padded position p
-    copies, so padding is ``M @ x`` along an axis and its gradient ``M.T @ g``."""
-    src = np.pad(np.arange(size), (before, after), mode=_NP_MODES[mode])
+    copies, so padding is ``M @ x`` along an axis and its gradient ``M.T @ g``. A negative
+    ``before`` or ``after`` crops, after the positive side is padded."""
+    src = np.pad(np.arange(size), (max(before, 0), max(after, 0)), mode=_NP_MODES[mode])
+    src = src[max(-before, 0) : len(src) - max(-after, 0)]
     return (src[:, None] == np.arange(size)[None, :]).astype(dtype)
 
 
 class Pad2d(Function):
-    """Reflect / replicate / circular padding of the last two axes, (top, bottom, left, right).
+    """Reflect / replicate / circular padding of the last two axes, (top, bottom, left, right);
+    a negative amount crops that side (after the other side is padded, as PyTorch does).
 
     Backward folds the padded border back onto the elements it copied, as two small matmuls.
     """
@@ -275,8 +271,10 @@ class Pad2d(Function):
         mh = _source_matrix(x.shape[-2], pt, pb, mode, x.dtype)
         mw = _source_matrix(x.shape[-1], pl, pr, mode, x.dtype)
         ctx.save_for_backward(mh, mw)
-        widths = [(0, 0)] * (x.ndim - 2) + [(pt, pb), (pl, pr)]
-        return np.pad(x, widths, mode=_NP_MODES[mode])
+        grow = [(max(pt, 0), max(pb, 0)), (max(pl, 0), max(pr, 0))]
+        out = np.pad(x, [(0, 0)] * (x.ndim - 2) + grow, mode=_NP_MODES[mode])
+        h, w = out.shape[-2:]
+        return out[..., max(-pt, 0) : h - max(-pb, 0), max(-pl, 0) : w - max(-pr, 0)]
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:

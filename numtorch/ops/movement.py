@@ -32,7 +32,10 @@ class Expand(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, shape: tuple) -> np.ndarray:
         ctx.shape = x.shape
-        return np.broadcast_to(x, shape)
+        lead = len(shape) - x.ndim
+        if tuple(shape[lead:]) == x.shape and all(n == 1 for n in shape[:lead]):
+            return x[(None,) * lead]  # nothing repeated: a writable view, as in PyTorch
+        return np.broadcast_to(x, shape)  # read-only: a write would hit an element many times
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
@@ -156,13 +159,126 @@ class Cat(Function):
 
 
 class Flip(Function):
-    is_view = True
+    """Reverse along ``dims``: a copy, as in PyTorch (writing into it leaves ``x`` alone)."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dims: tuple) -> np.ndarray:
         ctx.dims = dims
-        return np.flip(x, dims)
+        return np.flip(x, dims).copy()
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         return np.flip(g, ctx.dims), None
+
+
+# ---------------------------------------------------------------- in-place writes into views
+# A view and its base index one block of memory. ``view_geometry`` says where each lies in
+# that block, in elements: (offset, shape, strides). A gradient written into a block through
+# the base's layout and read back through the view's is the view's part of it, for any chain
+# of NumPy views (slices, select, reshape, permute, unsqueeze, narrow, ...), with no index map.
+
+
+def _extent(a: np.ndarray) -> tuple[int, int]:
+    """The byte addresses ``[lo, hi)`` the elements of ``a`` occupy."""
+    lo = hi = a.__array_interface__["data"][0]
+    if a.size == 0:
+        return lo, hi
+    for n, s in zip(a.shape, a.strides):
+        if s < 0:
+            lo += (n - 1) * s
+        else:
+            hi += (n - 1) * s
+    return lo, hi + a.itemsize
+
+
+def lies_within(base: np.ndarray, view: np.ndarray) -> bool:
+    """Whether ``view``'s elements lie in ``base``'s memory block (false once ``base.data = ...``
+    gave the base new storage: the view then no longer writes into it)."""
+    (lo, hi), (vlo, vhi) = _extent(base), _extent(view)
+    return view.itemsize == base.itemsize and lo <= vlo and vhi <= hi
+
+
+def _dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill its memory block exactly once (in some dimension order)."""
+    dims = sorted((abs(s), n) for n, s in zip(a.shape, a.strides) if n != 1)
+    step = a.itemsize
+    for stride, n in dims:
+        if stride != step:
+            return False
+        step *= n
+    return True
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> str:
+    """PyTorch's memory-overlap status of two arrays: ``"full"`` (the same elements in the same
+    layout), ``"partial"`` (their blocks intersect otherwise), ``"no"``, or ``"too hard"`` (one
+    is not dense, e.g. a strided slice; PyTorch then does not decide, and neither do we)."""
+    if a.size == 0 or b.size == 0:
+        return "no"
+    if not (_dense(a) and _dense(b)):
+        return "too hard"
+    (alo, ahi), (blo, bhi) = _extent(a), _extent(b)
+    if (alo, ahi) == (blo, bhi):
+        return "full" if a.strides == b.strides else "partial"
+    return "partial" if alo < bhi and blo < ahi else "no"
+
+
+def view_geometry(base: np.ndarray, view: np.ndarray) -> tuple:
+    """``(span, base_layout, view_layout)``: a block of ``span`` elements holding both arrays,
+    and each array's ``(offset, shape, strides)`` in it (all in elements)."""
+    lo, hi = _extent(base)
+    layouts = []
+    for a in (base, view):
+        start = a.__array_interface__["data"][0] - lo
+        layouts.append((start // a.itemsize, a.shape, tuple(s // a.itemsize for s in a.strides)))
+    return (hi - lo) // base.itemsize, layouts[0], layouts[1]
+
+
+def _place(block: np.ndarray, layout: tuple) -> np.ndarray:
+    """The array at ``layout`` in ``block`` (a writable view of it)."""
+    offset, shape, strides = layout
+    step = block.itemsize
+    return np.lib.stride_tricks.as_strided(block[offset:], shape, tuple(s * step for s in strides))
+
+
+class AsStrided(Function):
+    """The view ``view`` of ``base`` as a node of its own: what a view becomes after a write
+    into it was recorded (PyTorch's ``AsStridedBackward0``). Backward scatters the gradient
+    into a zero gradient of the base's shape."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx: Function, base: np.ndarray, view: np.ndarray) -> np.ndarray:
+        ctx.geometry = view_geometry(base, view)
+        return view
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        span, base_at, view_at = ctx.geometry
+        block = np.zeros(span, dtype=g.dtype)
+        _place(block, view_at)[...] = g
+        return _place(block, base_at), None
+
+
+class CopySlices(Function):
+    """A write of ``value`` into the view ``view`` of ``base``, recorded on the base (PyTorch's
+    ``CopySlices``). ``forward`` finds the write already done; backward sends the base's
+    gradient with the view's region zeroed to the old base, and that region to ``value``."""
+
+    @staticmethod
+    def forward(ctx: Function, base: np.ndarray, value: np.ndarray, view: np.ndarray) -> np.ndarray:
+        ctx._name = "CopySlices"
+        ctx.geometry = view_geometry(base, view)
+        return base
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        span, base_at, view_at = ctx.geometry
+        block = np.empty(span, dtype=g.dtype)
+        g_base = _place(block, base_at)
+        g_base[...] = g
+        region = _place(block, view_at)
+        g_value = region.copy() if ctx.needs_input_grad[1] else None
+        region[...] = 0
+        return (g_base if ctx.needs_input_grad[0] else None), g_value, None

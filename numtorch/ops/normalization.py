@@ -6,6 +6,9 @@ Training: ``xhat = (x - mean) / sqrt(var + eps)`` with the biased batch variance
     dx = w / (M * sqrt(var + eps)) * (M * g - sum(g) - xhat * sum(g * xhat))
 
 Evaluation uses the running statistics, so the layer is the affine map ``x * scale + shift``.
+Like PyTorch's ``native_batch_norm`` the node saves the input, the weight, the running
+statistics and the batch's mean and inverse standard deviation; backward rebuilds ``xhat``
+from the input (so an in-place change to any of them before backward is refused, as there).
 """
 
 from __future__ import annotations
@@ -27,55 +30,71 @@ def _channel_sum(a: np.ndarray) -> np.ndarray:
 class BatchNorm(Function):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel.
 
-    In training the batch statistics are used and, when ``running`` holds the
-    (running_mean, running_var) arrays, these are updated in place with ``momentum``
-    (the variance with Bessel's correction, as PyTorch does).
+    In training the batch statistics are used and the running statistics, when given, are
+    updated in place with ``momentum`` (the variance with Bessel's correction, as PyTorch
+    does; as there, the update does not count as an in-place change of the buffers).
     """
 
     @staticmethod
     def forward(
-        ctx: Function, x, weight, bias, running=None, training=True, momentum=0.1, eps=1e-5
+        ctx: Function,
+        x,
+        weight,
+        bias,
+        running_mean=None,
+        running_var=None,
+        training=True,
+        momentum=0.1,
+        eps=1e-5,
     ) -> np.ndarray:
         shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         count = x.size // x.shape[1] if x.shape[1] else 0
-        ctx.training, ctx.shape = training, shape
+        ctx.training, ctx.shape, ctx.count = training, shape, count
         if training:
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = _channel_sum(x) / count
                 xhat = x - mean.reshape(shape)
                 var = _channel_sum(xhat * xhat) / count
-            if running is not None and count > 0:
-                _update(running, mean, var * count / max(count - 1, 1), momentum)
-        else:
-            mean, var = running
+            if running_mean is not None and count > 0:
+                _update(
+                    (running_mean, running_var), mean, var * count / max(count - 1, 1), momentum
+                )
+        else:  # the statistics as they are now: backward must not see a later update
+            mean, var = running_mean.copy(), running_var
             xhat = x - mean.reshape(shape)
         invstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
         xhat *= invstd.reshape(shape)
-        ctx.count = count
-        kept = xhat if training or ctx.needs_input_grad[1] else None
-        ctx.save_for_backward(weight, kept, invstd)  # weight: the caller's array, version-checked
-        out = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
+        ctx.save_for_backward(x, weight, running_mean, running_var, mean, invstd)
+        out = xhat if weight is None else np.multiply(xhat, weight.reshape(shape), out=xhat)
         if bias is not None:
             out += bias.reshape(shape)
         return out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        weight, xhat, invstd = ctx.saved_tensors
+        x, weight, _, _, mean, invstd = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gb = _channel_sum(g) if need_b or (need_x and ctx.training) else None
-        gw = _channel_sum(g * xhat) if need_w or (need_x and ctx.training) else None
+        shape, train = ctx.shape, ctx.training
+        gb = _channel_sum(g) if need_b or (need_x and train) else None
+        centred = gw = None
+        if need_w or (need_x and train):
+            centred = x - mean.reshape(shape)
+            gw = _channel_sum(g * centred) * invstd  # sum(g * xhat)
         gx = None
         if need_x:
             scale = invstd if weight is None else invstd * weight
-            scale = scale.reshape(ctx.shape)
-            if ctx.training:
+            if train:  # scale * (g - sum(g) / M - xhat * sum(g * xhat) / M)
                 m = ctx.count
-                gx = g - gb.reshape(ctx.shape) / m - xhat * (gw.reshape(ctx.shape) / m)
-                gx *= scale
+                gx = g - (gb / m).reshape(shape)
+                gx *= scale.reshape(shape)
+                centred *= (-scale * invstd * gw / m).reshape(shape)
+                gx += centred
             else:
-                gx = g * scale
-        return gx, gw if need_w else None, gb if need_b else None
+                gx = g * scale.reshape(shape)
+        return gx, gw if need_w else None, gb if need_b else None, None, None
+
+    def name(self) -> str:
+        return "NativeBatchNormBackward0"
 
 
 def _update(running: tuple, mean: np.ndarray, var: np.ndarray, momentum: float) -> None:

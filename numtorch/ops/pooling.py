@@ -5,6 +5,9 @@ Max pooling runs on ``numtorch._kernels.pooling`` (numba or NumPy). Average pool
 only; within one offset the output pixels read distinct input pixels, so backward's strided
 ``+=`` is exact. Adaptive average pooling is separable:
 ``out = Ph @ x @ Pw.T`` with averaging matrices, and its gradient ``Ph.T @ g @ Pw``.
+
+Each node saves the input, as PyTorch's pooling nodes do (backward reads only its shape, or
+the winners' offsets), so an in-place change to the input before backward is refused as there.
 """
 
 from __future__ import annotations
@@ -37,16 +40,19 @@ class MaxPool2d(Function):
         geo = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
         best, arg = _k.max_pool2d(x, *geo, tuple(out_hw))
         ctx.shape, ctx.geo = x.shape, geo
-        ctx.save_for_backward(arg)
+        ctx.save_for_backward(x, arg)
         if indices is not None:
             indices.append(_flat_indices(arg, x.shape[3], geo, out_hw))
         return best
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (arg,) = ctx.saved_tensors
+        _, arg = ctx.saved_tensors
         gx = _k.max_pool2d_backward(g, arg, ctx.shape, *ctx.geo)
         return (gx,) + (None,) * 5
+
+    def name(self) -> str:
+        return "MaxPool2DWithIndicesBackward0"
 
 
 def _flat_indices(arg: np.ndarray, width: int, geo: tuple, out_hw: tuple) -> np.ndarray:
@@ -90,19 +96,22 @@ class AvgPool2d(Function):
             )
             div = (eh[:, None] * ew[None, :]).astype(x.dtype)
         ctx.shapes = (x.shape, shape, padding, geo)
-        ctx.save_for_backward(div)
+        ctx.save_for_backward(x, div)
         return acc / div
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         xshape, shape, padding, geo = ctx.shapes
-        (div,) = ctx.saved_tensors
+        _, div = ctx.saved_tensors
         gd = g / div
         gp = np.zeros(xshape[:2] + shape, dtype=g.dtype)
         for _, _, _, view in _offsets(*geo):
             gp[view] += gd
         gx = gp[:, :, padding[0] : padding[0] + xshape[2], padding[1] : padding[1] + xshape[3]]
         return (np.ascontiguousarray(gx),) + (None,) * 6
+
+    def name(self) -> str:
+        return "AvgPool2DBackward0"
 
 
 def _adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -127,29 +136,39 @@ def _separable(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class AdaptiveAvgPool2d(Function):
-    """Mean over PyTorch's adaptive windows; a reshape-mean when the sizes divide evenly."""
+    """Mean over PyTorch's adaptive windows; a reshape-mean when the sizes divide evenly.
+
+    A (1, 1) output is PyTorch's ``mean`` over the plane (``MeanBackward1``, which saves
+    nothing); any other saves the input, as ``AdaptiveAvgPool2DBackward0`` does.
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, out_hw: tuple) -> np.ndarray:
         (n, c, h, w), (oh, ow) = x.shape, out_hw
         ctx.shape, ctx.out_hw = x.shape, out_hw
         ctx.even = oh > 0 and ow > 0 and h % oh == 0 and w % ow == 0
+        ctx.global_mean = tuple(out_hw) == (1, 1)
         if ctx.even:
+            if not ctx.global_mean:
+                ctx.save_for_backward(x)
             return x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
         ph = _averaging_matrix(h, oh, x.dtype)
         pw = _averaging_matrix(w, ow, x.dtype)
-        ctx.save_for_backward(ph, pw)
+        ctx.save_for_backward(x, ph, pw)
         return _separable(x, ph, pw)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         (n, c, h, w), (oh, ow) = ctx.shape, ctx.out_hw
         if not ctx.even:
-            ph, pw = ctx.saved_tensors
+            _, ph, pw = ctx.saved_tensors
             return _separable(g, ph.T, pw.T), None
         kh, kw = h // oh, w // ow
         spread = g[:, :, :, None, :, None] / np.asarray(kh * kw, dtype=g.dtype)
         return np.broadcast_to(spread, (n, c, oh, kh, ow, kw)).reshape(ctx.shape), None
+
+    def name(self) -> str:
+        return "MeanBackward1" if self.global_mean else "AdaptiveAvgPool2DBackward0"
 
 
 class AdaptiveMaxPool2d(Function):
@@ -180,7 +199,7 @@ class AdaptiveMaxPool2d(Function):
         if best is None:
             best, idx = np.empty((n, c, oh, ow), x.dtype), np.empty((n, c, oh, ow), np.int64)
         ctx.shape = x.shape
-        ctx.save_for_backward(idx)
+        ctx.save_for_backward(x, idx)
         if indices is not None:
             indices.append(idx)
         return best
@@ -188,8 +207,11 @@ class AdaptiveMaxPool2d(Function):
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         n, c, h, w = ctx.shape
-        (idx,) = ctx.saved_tensors
+        _, idx = ctx.saved_tensors
         plane = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)
         where = (plane + idx.reshape(n * c, -1)).ravel()
         gx = np.bincount(where, weights=g.ravel(), minlength=n * c * h * w)
         return gx.astype(g.dtype).reshape(ctx.shape), None, None
+
+    def name(self) -> str:
+        return "AdaptiveMaxPool2DBackward0"

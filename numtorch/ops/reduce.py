@@ -16,6 +16,12 @@ def _expand_back(g: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool)
     return np.broadcast_to(g, shape)
 
 
+def _unreduced(a: np.ndarray, dims: tuple | None, keepdim: bool) -> np.ndarray:
+    """A reduced array with its reduced axes back as size 1 (it then broadcasts against the
+    input; no copy, and cheaper than ``_expand_back`` where broadcasting does the rest)."""
+    return a if keepdim or dims is None else np.expand_dims(a, dims)
+
+
 class Sum(Function):
     @staticmethod
     def forward(
@@ -32,45 +38,71 @@ class Sum(Function):
 class Amax(Function):
     """Max over ``dims``; the gradient is shared evenly between tied maxima, as in PyTorch.
 
-    With ``nan_hits`` (PyTorch's full ``max()``/``min()``) a NaN result counts as a tie with
-    every NaN, so the gradient goes to the NaNs; ``amax`` leaves it NaN, as PyTorch does.
+    Backward reads the input and the result (PyTorch's ``AmaxBackward0``/``MaxBackward1`` keep
+    both) and finds the maxima there. With ``nan_hits`` (PyTorch's full ``max()``/``min()``) a
+    NaN result counts as a tie with every NaN, so the gradient goes to the NaNs; ``amax``
+    leaves it NaN, as PyTorch does.
     """
 
     @staticmethod
     def forward(ctx: Function, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False):
         reduce = np.min if use_min else np.max
-        out = np.asarray(reduce(x, axis=dims, keepdims=True))
-        hits = x == out
-        if nan_hits and x.dtype.kind == "f":
-            hits |= np.isnan(x) & np.isnan(out)
-        ctx.save_for_backward(hits / np.sum(hits, axis=dims, keepdims=True).astype(x.dtype))
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return out if keepdim else np.asarray(np.squeeze(out, axis=dims))
+        out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim, ctx.use_min, ctx.nan_hits = dims, keepdim, use_min, nan_hits
+        return out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (share,) = ctx.saved_tensors
-        g = _expand_back(g, share.shape, ctx.dims, ctx.keepdim)
-        return g * share, None, None, None, None
+        x, out = ctx.saved_tensors
+        out = _unreduced(out, ctx.dims, ctx.keepdim)
+        hits = x == out
+        if ctx.nan_hits and x.dtype.kind == "f":
+            hits |= np.isnan(x) & np.isnan(out)
+        share = hits / np.sum(hits, axis=ctx.dims, keepdims=True).astype(x.dtype)
+        return _unreduced(g, ctx.dims, ctx.keepdim) * share, None, None, None, None
+
+    def name(self) -> str:
+        return self.__dict__.get("_name") or ("AminBackward0" if self.use_min else "AmaxBackward0")
 
 
 class Gather(Function):
-    """``take_along_axis``: out[..., i, ...] = x[..., index[..., i, ...], ...] along ``dim``."""
+    """``take_along_axis``: out[..., i, ...] = x[..., index[..., i, ...], ...] along ``dim``.
+
+    Backward reads only ``index``, but PyTorch's ``GatherBackward0`` keeps the input too, so a
+    changed input is refused here as there. Pass the index *tensor* (negative entries count
+    from the end) so that a changed index is refused as well.
+    """
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(index, x)
+        return _take_along(x, index, dim)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        index = ctx.saved_tensors[0]
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        _scatter_add(out, index, g, ctx.dim)
+        return out, None, None
+
+
+class SelectAlong(Gather):
+    """The values ``max``/``min`` pick along ``dim`` at ``index`` (their indices): a gather
+    whose backward keeps only the indices, as PyTorch's ``MaxBackward0`` does."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
-        # the output takes index's shape: other axes of x beyond it are not read
-        window = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
-        return np.take_along_axis(x[window], index, axis=dim)
+        return _take_along(x, index, dim)
 
-    @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (index,) = ctx.saved_tensors
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        _scatter_add(out, index, g, ctx.dim)
-        return out, None, None
+
+def _take_along(x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    # the output takes index's shape: other axes of x beyond it are not read
+    window = tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(index.shape))
+    return np.take_along_axis(x[window], index, axis=dim)
 
 
 def _scatter_add(out: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int) -> None:
@@ -111,12 +143,40 @@ class Softmax(Function):
         return gy - out * np.sum(gy, axis=ctx.dim, keepdims=True), None
 
 
+class Logsumexp(Function):
+    """``log(sum(exp(x)))`` over ``dims``, shifted by the finite maximum so nothing overflows.
+    Backward is ``g * exp(x - out)``: it reads the input and the result (PyTorch's
+    ``LogsumexpBackward0`` keeps both)."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool) -> np.ndarray:
+        # np.max with an initial value: an empty dim gives -inf, as PyTorch's
+        peak = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+        peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.sum(np.exp(x - peak), axis=dims, keepdims=True)
+            out = np.log(total) + peak
+        out = np.asarray(out if keepdim else np.squeeze(out, axis=dims), dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, out = ctx.saved_tensors
+        with np.errstate(invalid="ignore"):
+            weight = np.exp(x - _unreduced(out, ctx.dims, ctx.keepdim))
+        return _unreduced(g, ctx.dims, ctx.keepdim) * weight, None, None
+
+
 class Var(Function):
     """``sum((x - mean)^2) / max(count - correction, 0)`` over ``dims``, fused.
 
     The backward is PyTorch's ``2 (x - mean) g / (count - correction)``: no gradient flows
     through the mean (its true contribution is 0), so an infinite element leaves its row's
-    finite positions at -/+inf (NaN only at the inf) instead of an all-NaN row.
+    finite positions at -/+inf (NaN only at the inf) instead of an all-NaN row. PyTorch's
+    ``VarBackward0`` keeps the input, so it is kept (and a change to it refused) next to the
+    centred input backward reads, which saves centring it again.
     """
 
     @staticmethod
@@ -129,14 +189,14 @@ class Var(Function):
             centred = x - mean.astype(x.dtype, copy=False)
             total = np.sum(centred * centred, axis=dims, keepdims=keepdim)
             out = total / x.dtype.type(max(count - correction, 0))
-        ctx.save_for_backward(centred)
+        ctx.save_for_backward(centred, x)
         ctx.dims, ctx.keepdim, ctx.dof = dims, keepdim, count - correction
         return np.asarray(out, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (centred,) = ctx.saved_tensors
-        g = _expand_back(g, centred.shape, ctx.dims, ctx.keepdim)
+        centred = ctx.saved_tensors[0]
+        g = _unreduced(g, ctx.dims, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = centred.dtype.type(2.0) / centred.dtype.type(ctx.dof)
             return (scale * g * centred).astype(centred.dtype, copy=False), None, None, None

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import numtorch
-from tests.helpers import check_gradcheck, check_op
+from tests.helpers import check_error, check_gradcheck, check_op
 
 ACTIVATIONS = {
     "relu": lambda F, x: F.relu(x),
@@ -272,3 +272,43 @@ def test_erf_helper_is_accurate(dtype, tol):
     got = _erf(x.astype(dtype))
     assert got.dtype == dtype
     np.testing.assert_allclose(got, expected, rtol=0, atol=tol + np.finfo(dtype).eps)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda F, y: F.leaky_relu(y, -0.5, inplace=True),
+        lambda F, y: F.elu(y, -0.5, inplace=True),
+        lambda F, y: F.celu(y, -0.5, inplace=True),
+    ],
+)
+def test_inplace_with_negative_slope_refuses_backward_like_torch(fn):
+    """The in-place forms save their result, which does not tell the input's sign when the
+    slope is negative: PyTorch's backward refuses them, with this message."""
+
+    def run(lib):
+        x = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        y = x * 1.0
+        fn(lib.nn.functional, y)
+        y.sum().backward()
+
+    check_error(run, "In-place .* backward calculation is triggered with a negative slope")
+
+
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("LeakyReluBackward0", lambda F, y: F.leaky_relu(y, 0.2)),
+        ("LeakyReluBackward1", lambda F, y: F.leaky_relu(y, 0.2, inplace=True)),
+        ("EluBackward0", lambda F, y: F.selu(y)),
+        ("EluBackward1", lambda F, y: F.elu(y, inplace=True)),
+        ("CeluBackward0", lambda F, y: F.celu(y)),
+        ("CeluBackward1", lambda F, y: F.celu(y, inplace=True)),
+        ("HardtanhBackward0", lambda F, y: F.relu6(y, inplace=True)),
+        ("SiluBackward0", lambda F, y: F.silu(y, inplace=True)),
+    ],
+)
+def test_inplace_and_out_of_place_node_names_match_torch(name, fn):
+    for lib in (numtorch, torch):
+        y = lib.randn(3, requires_grad=True) * 1.0
+        assert fn(lib.nn.functional, y).grad_fn.name() == name

@@ -62,11 +62,57 @@ def test_batch_norm_empty_batch_leaves_running_stats_alone():
     np.testing.assert_array_equal(rm.numpy(), np.linspace(-1, 1, 3).astype(np.float32))
 
 
-def test_batch_norm_running_stat_update_bumps_version():
-    rm, rv = _stats(numtorch, 3)
-    before = rm._version[0]
-    numtorch.nn.functional.batch_norm(numtorch.randn(4, 3), rm, rv, training=True)
-    assert rm._version[0] == before + 1
+def test_batch_norm_running_stat_update_keeps_version_as_torch():
+    """PyTorch's update of the running statistics is not an in-place change of them (a module
+    called twice in one step must back-propagate through both calls)."""
+    for lib in (numtorch, torch):
+        rm, rv = _stats(lib, 3)
+        lib.nn.functional.batch_norm(lib.randn(4, 3), rm, rv, training=True)
+        assert rm._version == 0 if lib is torch else rm._version[0] == 0
+
+
+def test_batch_norm_module_called_twice_in_one_step_matches_torch():
+    def fn(lib, x, y):
+        bn = lib.nn.BatchNorm2d(3)
+        with lib.no_grad():
+            bn.weight.copy_(lib.tensor([0.5, 1.0, 2.0]))
+        return bn(x) * bn(y).flip(0), bn.running_mean, bn.running_var
+
+    check_op(fn, (4, 3, 2, 2), (4, 3, 2, 2), rtol=1e-4, atol=1e-5)
+
+
+def _eval_grads(lib, update_between: bool) -> tuple:
+    x = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+    w = lib.tensor([0.5, 1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    rm, rv = _stats(lib, 3, np.float64)
+    out = lib.nn.functional.batch_norm(x, rm, rv, w, None, False)
+    if update_between:  # a training step updates the running statistics in place
+        batch = lib.tensor(np.linspace(-5, 9, 24).reshape(8, 3))
+        lib.nn.functional.batch_norm(batch, rm, rv, None, None, True)
+    out.sum().backward()
+    return x.grad.numpy(), w.grad.numpy()
+
+
+def test_batch_norm_eval_gradient_uses_the_statistics_of_the_forward():
+    """A training step that updates the running statistics between an eval forward and its
+    backward does not change that backward: never a gradient at a changed value. (PyTorch
+    does not count the update as an in-place change either, and there the backward reads
+    the updated variance.)"""
+    expected = _eval_grads(torch, False)
+    for got in (_eval_grads(numtorch, False), _eval_grads(numtorch, True)):
+        np.testing.assert_allclose(got[0], expected[0], rtol=1e-12)
+        np.testing.assert_allclose(got[1], expected[1], rtol=1e-12)
+
+
+def test_batch_norm_running_stats_changed_by_hand_refuse_backward():
+    for training in (True, False):
+        for lib in (numtorch, torch):
+            x = lib.randn(4, 3, requires_grad=True)
+            rm, rv = _stats(lib, 3)
+            out = lib.nn.functional.batch_norm(x, rm, rv, training=training)
+            rv.mul_(2)
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                out.sum().backward()
 
 
 @pytest.mark.parametrize("training", [True, False])

@@ -77,6 +77,14 @@ def test_linear_gradcheck():
         lambda l: l.nn.functional.linear(l.randn(3), l.randn(4)),
         lambda l: l.nn.functional.linear(l.randn(4, 3), l.randn(5, 3).double()),
         lambda l: l.nn.functional.linear(l.randn(4, 3), l.randn(5, 3), l.randn(5).double()),
+        # the bias PyTorch adds in place into matmul's result may have another float dtype
+        lambda l: l.nn.functional.linear(
+            l.randn(3, 4, 2).transpose(0, 2), l.randn(5, 3), l.randn(5).double()
+        ),
+        lambda l: l.nn.functional.linear(l.randn(3), l.randn(5, 3), l.tensor(1.0).double()),
+        lambda l: l.nn.functional.linear(l.randn(2, 4, 3), l.randn(5, 3), l.randn(4, 5).half()),
+        lambda l: l.nn.functional.linear(l.randn(2, 4, 3), l.randn(5, 3), l.randn(1, 1, 5)),
+        lambda l: l.nn.functional.linear(l.randn(3), l.randn(5, 3), l.randn(1, 5)),
         lambda l: l.nn.functional.linear(l.randint(0, 3, (4, 3)), l.randn(5, 3)),
         lambda l: l.nn.functional.linear(l.randn(()), l.randn(5, 3)),
         lambda l: l.nn.functional.linear([1.0, 2.0], l.randn(5, 2)),

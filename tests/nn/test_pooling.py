@@ -130,7 +130,7 @@ def test_max_pool2d_errors_like_torch(shape, args, kw, match):
 
 def test_max_pool2d_type_errors():
     x = numtorch.zeros(1, 1, 4, 4)
-    with pytest.raises(TypeError, match="argument 'kernel_size' must be tuple of ints, not float"):
+    with pytest.raises(TypeError, match=r"argument 'kernel_size' \(position 2\) must be tuple"):
         numtorch.nn.functional.max_pool2d(x, 2.0)
     with pytest.raises(TypeError, match=r"argument 'input' \(position 1\) must be Tensor"):
         numtorch.nn.functional.max_pool2d(np.zeros((1, 1, 4, 4)), 2)
@@ -265,18 +265,126 @@ def test_adaptive_pool_errors_like_torch(name, shape, size, exc, match):
 
 
 def test_adaptive_pool_errors():
-    f = numtorch.nn.functional
-    with pytest.raises(RuntimeError, match="adaptive_max_pool2d: output_size must be 2"):
-        f.adaptive_max_pool2d(numtorch.zeros(1, 2, 4, 4), (1, 2, 3))
-    with pytest.raises(RuntimeError, match="adaptive_max_pool2d: elements of output_size"):
-        f.adaptive_max_pool2d(numtorch.zeros(1, 2, 4, 4), -1)
-    with pytest.raises(TypeError, match="output_size must be int or None, not float"):
-        f.adaptive_avg_pool2d(numtorch.zeros(1, 2, 4, 4), 2.0)
     _raises_like_torch(
         lambda lib: lib.nn.functional.adaptive_max_pool2d(lib.zeros(1, 2, 4, 4).long(), 2),
         NotImplementedError,
         "\"adaptive_max_pool2d\" not implemented for 'Long'",
     )
+
+
+# ------------------------------------------------------------------ degenerate geometry
+# Each snippet runs on both libraries (``torch``, ``F`` and ``nn`` name either): the same
+# exception type with the very same message, or results of the same shape, in PyTorch's
+# order of checks (where two arguments are wrong, the same one is named).
+
+DEGENERATE = [
+    # kernel, stride, padding and dilation, alone and in pairs
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), (2, 0), padding=(0, 1))",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 0, stride=1)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 0, stride=1, padding=1)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), -1, stride=1)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), -2, stride=1)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, stride=-1, dilation=0)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, stride=0, padding=-1)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, padding=(3, -1))",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, padding=(-1, 3))",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, dilation=0, padding=3)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, dilation=-3)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 3, dilation=(1, -2))",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 3, padding=2, dilation=2)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, dilation=(1, 1, 1))",
+    "F.avg_pool2d(torch.randn(1, 1, 4, 4), 2, padding=(3, -1))",
+    "F.avg_pool2d(torch.randn(1, 1, 4, 4), 0, stride=1)",
+    "F.avg_pool2d(torch.randn(1, 1, 4, 4), -1, stride=1)",
+    # output size <= 0, and ceil mode keeping a last window
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 3, dilation=2)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 5, ceil_mode=True)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 5, padding=2, stride=3, ceil_mode=True)",
+    "F.avg_pool2d(torch.randn(1, 1, 4, 4), 5)",
+    "F.avg_pool2d(torch.randn(1, 1, 1, 1), 3, 2, 1, ceil_mode=True)",
+    # the input's rank and empty dimensions, checked where PyTorch checks them
+    "F.max_pool2d(torch.randn(4), 0)",
+    "F.max_pool2d(torch.randn(4, 4, requires_grad=True), 2, padding=-1)",
+    "F.max_pool2d(torch.randn(1, 1, 1, 4, 4), 3, padding=2, dilation=2)",
+    "F.max_pool2d(torch.randn(1, 0, 4, 4), 3, padding=2, dilation=2)",
+    "F.max_pool2d(torch.randn(1, 0, 4, 4), 5)",
+    "F.max_pool2d(torch.ones(1, 1, 4, 4, dtype=torch.bool), 5)",
+    "F.max_pool2d(torch.randn(0, 1, 4, 4), 2)",
+    "F.max_pool2d(torch.randn(0, 1, 4, 4), 5)",
+    "F.max_pool2d(torch.randn(0, 4, 4), 2)",
+    "F.avg_pool2d(torch.tensor(1.0), 2)",
+    "F.avg_pool2d(torch.randn(4), 0)",
+    "F.avg_pool2d(torch.randn(4, 4), 2)",
+    "F.avg_pool2d(torch.randn(4), 2, divisor_override=0)",
+    "F.avg_pool2d(torch.randn(1, 1, 1, 4, 4), 0, stride=1)",
+    "F.avg_pool2d(torch.randn(0, 4, 4), 2)",
+    "F.avg_pool2d(torch.randn(0, 1, 4, 4), 2)",
+    "F.avg_pool2d(torch.randn(0, 1, 4, 4), 5)",
+    # argument types, as PyTorch's argument parser words them
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2, 1, 0, 1.0)",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), [2, 2.0])",
+    "F.max_pool2d(torch.randn(1, 1, 4, 4), 2.0, return_indices=True)",
+    "F.max_pool2d_with_indices(torch.randn(1, 1, 4, 4), 2, dilation=1.0)",
+    "F.avg_pool2d(torch.randn(1, 1, 4, 4), 2, (1, 1.5))",
+    "F.avg_pool2d(torch.randn(4), 2.0)",
+    # adaptive pooling: output sizes, ranks, empty dimensions
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 4, 4), (2, -1))",
+    "F.adaptive_max_pool2d(torch.randn(1, 4, 4), (None, -2))",
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 4, 4), (-1, -2))",
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 4, 4), (2,))",
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 4, 4), (2.0, 2))",
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 4, 4), 2.0)",
+    "F.adaptive_max_pool2d(torch.randn(4), (2, 2, 2))",
+    "F.adaptive_max_pool2d(torch.randn(4, 4), (2, 2))",
+    "F.adaptive_max_pool2d(torch.randn(4, 4), 1)",
+    "F.adaptive_max_pool2d(torch.randn(1, 1, 1, 4, 4), 2)",
+    "F.adaptive_max_pool2d(torch.randn(1, 0, 4, 4), -1)",
+    "F.adaptive_max_pool2d(torch.randn(0, 4, 4), 2)",
+    "F.adaptive_max_pool2d(torch.randn(0, 1, 4, 4), 2)",
+    "F.adaptive_avg_pool2d(torch.randn(1, 1, 4, 4), (2,))",
+    "F.adaptive_avg_pool2d(torch.randn(1, 1, 4, 4), (None,))",
+    "F.adaptive_avg_pool2d(torch.randn(1, 1, 4, 4), (2.0, 2))",
+    "F.adaptive_avg_pool2d(torch.randn(1, 4, 4), (2, 2, 2))",
+    "F.adaptive_avg_pool2d(torch.randn(4, 4), (2, 2))",
+    "F.adaptive_avg_pool2d(torch.randn(4), -1)",
+    "F.adaptive_avg_pool2d(torch.randn(1, 1, 0, 4), -1)",
+    "F.adaptive_avg_pool2d(torch.randn(0, 4, 4), 2)",
+    "F.adaptive_avg_pool2d(torch.randn(0, 0, 4, 4), 2)",
+    "F.adaptive_avg_pool2d(torch.randn(1, 1, 4, 4), 0)",
+    # output size 1x1 is PyTorch's mean over the last two axes, of an input of any rank
+    "F.adaptive_avg_pool2d(torch.randn(4, 4), 1)",
+    "F.adaptive_avg_pool2d(torch.randn(2, 1, 1, 4, 4), 1)",
+    "F.adaptive_avg_pool2d(torch.randn(1, 0, 4, 4), 1)",
+    "F.adaptive_avg_pool2d(torch.randn(4), 1)",
+    "nn.AdaptiveAvgPool2d((1, None))(torch.randn(1, 1, 4, 1))",
+    # modules
+    "nn.MaxPool2d(0)(torch.randn(1, 1, 4, 4))",
+    "nn.MaxPool2d(2, stride=-1)(torch.randn(1, 1, 4, 4))",
+    "nn.AvgPool2d(2, padding=-1)(torch.randn(1, 1, 4, 4))",
+    "nn.AvgPool2d(2)(torch.randn(4))",
+]
+
+
+def _outcome(lib, snippet: str) -> tuple:
+    """(exception type, message) or ("ok", result shape) of ``snippet`` run on ``lib``."""
+    names = {"torch": lib, "F": lib.nn.functional, "nn": lib.nn}
+    try:
+        out = eval(snippet, names)  # noqa: S307 - the snippets are this file's
+    except Exception as error:  # noqa: BLE001 - the error is what is under test
+        return type(error).__name__, str(error)
+    return "ok", tuple((out[0] if isinstance(out, tuple) else out).shape)
+
+
+@pytest.mark.parametrize("snippet", DEGENERATE)
+def test_degenerate_geometry_like_torch(snippet):
+    assert _outcome(numtorch, snippet) == _outcome(torch, snippet)
+
+
+def test_adaptive_avg_pool2d_to_1x1_is_the_mean_over_the_last_two_axes():
+    fn = lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 1)  # noqa: E731
+    check_op(fn, (5, 6))
+    check_op(fn, (2, 3, 1, 5, 6))
+    check_op(lambda lib, x: lib.nn.AdaptiveAvgPool2d((1, None))(x), (2, 3, 5, 1))
 
 
 # ------------------------------------------------------------------ modules

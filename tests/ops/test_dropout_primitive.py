@@ -52,3 +52,49 @@ def test_backward_reads_only_the_mask() -> None:
     out.backward(numtorch.full((2, 3), 3.0))
     np.testing.assert_array_equal(x.grad.numpy(), [[6, 6, 6], [0, 0, 0]])
     assert out.grad_fn.name() == "DropoutBackward0"
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5), (ops._CHUNK * 2 + 13,), (3, 40000)])
+def test_packed_mask_holds_the_same_draws_one_bit_each(shape: tuple) -> None:
+    bits = ops.bernoulli_mask(np.random.default_rng(5), shape, 0.3, packed=True)
+    keep = ops.bernoulli_mask(np.random.default_rng(5), shape, 0.3)
+    assert bits.dtype == np.uint8 and bits.size == (keep.size + 7) // 8
+    np.testing.assert_array_equal(ops.unpack_mask(bits, shape), keep)
+
+
+def _apply(x: np.ndarray, keep: np.ndarray, alpha: bool, inplace: bool, layout=None):
+    a, b, c = ops.affine(0.3, alpha, x.dtype)
+    t = numtorch.tensor(x, requires_grad=True)
+    h = t * 1.0
+    if layout is not None:
+        h = layout(h)
+    out = ops.Dropout.apply(h, keep=keep, a=a, b=b, c=c, inplace=inplace)
+    g = np.random.default_rng(9).standard_normal(out.shape).astype(x.dtype)
+    g[0, :3] = [np.nan, np.inf, -np.inf]  # dropped entries get exactly 0 even so
+    out.backward(numtorch.tensor(g))
+    return out.detach().numpy().copy(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "layout", [None, lambda h: h.transpose(0, 1)], ids=["contiguous", "transposed"]
+)
+def test_a_packed_mask_gives_the_bool_mask_s_values_and_gradients(
+    alpha: bool, inplace: bool, dtype, layout
+) -> None:
+    x = np.random.default_rng(1).standard_normal((ops._CHUNK // 64 + 3, 70)).astype(dtype)
+    x[0, :4] = [np.nan, np.inf, -np.inf, -0.0]
+    shape = x.shape if layout is None else x.T.shape
+    keep = ops.bernoulli_mask(np.random.default_rng(3), shape, 0.6)
+    keep[0, :4] = [False, False, True, False]
+    bits = np.packbits(keep)
+    expected = _apply(x, keep, alpha, inplace, layout)
+    got = _apply(x, bits, alpha, inplace, layout)
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(g, e)
+    c = ops.affine(0.3, alpha, np.dtype(dtype))[2]
+    assert (got[0][~keep] == c).all()
+    grad = got[1] if layout is None else got[1].T
+    assert (grad[~keep] == 0).all()

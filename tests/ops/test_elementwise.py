@@ -40,6 +40,17 @@ CASES = [
     ("div method", lambda lib, x, y: x.div(pos(y)), (2, 3), (2, 3)),
     ("rdiv scalar", lambda lib, x: 2 / pos(x), (3,)),
     ("div scalar", lambda lib, x: x / 4, (3,)),
+    ("div number first", lambda lib, x: lib.div(2.0, pos(x)), (3,)),
+    ("div floor", lambda lib, x, y: x.div(pos(y), rounding_mode="floor") + x, (2, 3), (2, 3)),
+    ("remainder", lambda lib, x, y: x % pos(y), (2, 3), (2, 3)),
+    ("remainder scalar", lambda lib, x: lib.remainder(x, 0.7), (2, 3)),
+    ("remainder negative divisor", lambda lib, x, y: x.remainder(-pos(y)), (2, 3), (3,)),
+    ("reciprocal", lambda lib, x: pos(x).reciprocal(), (2, 3)),
+    ("torch.reciprocal", lambda lib, x: lib.reciprocal(x), (2, 3)),
+    ("rsub", lambda lib, x: lib.rsub(x, 2.5), (2, 3)),
+    ("rsub tensor alpha", lambda lib, x, y: lib.rsub(x, y, alpha=-1.5), (2, 3), (3,)),
+    ("rsqrt", lambda lib, x: pos(x).rsqrt(), (2, 3)),
+    ("square", lambda lib, x: x.square(), (2, 3)),
     ("neg", lambda lib, x: -x, (2, 3)),
     ("neg method", lambda lib, x: lib.neg(x).neg(), (3,)),
     ("pow int", lambda lib, x: x**2, (2, 3)),
@@ -61,6 +72,9 @@ CASES = [
     ("clamp both", lambda lib, x: lib.clamp(x, -0.5, 0.5), (3, 4)),
     ("clamp tensor bounds", lambda lib, x, lo: x.clamp(min=lo), (3, 4), (4,)),
     ("clip", lambda lib, x: x.clip(-0.1, 0.1), (5,)),
+    ("clamp tensor both", lambda lib, x, lo, hi: x.clamp(lo, hi + 1), (3, 4), (4,), (3, 1)),
+    ("clamp tensor max", lambda lib, x, hi: lib.clamp(x, max=hi), (3, 4), (3, 4)),
+    ("clamp tensor crossed", lambda lib, x, lo, hi: x.clamp(lo + 1, hi - 1), (3, 4), (4,), (4,)),
     ("maximum", lambda lib, x, y: lib.maximum(x, y), (2, 3), (2, 3)),
     ("maximum broadcast", lambda lib, x, y: x.maximum(y), (2, 3), (3,)),
     ("maximum ties", lambda lib, x, y: lib.maximum(x, y), TIES_A, TIES_B),
@@ -78,6 +92,16 @@ CASES = [
     ("tanh", lambda lib, x: lib.tanh(x), (2, 3)),
     ("masked_fill", lambda lib, x: x.masked_fill(x > 0.5, -1.0), (3, 4)),
     ("masked_fill broadcast", lambda lib, x, y: x.masked_fill(y > 0, 2.0), (3, 4), (4,)),
+    ("mul mixed dtypes", lambda lib, x, y: x * y.double(), (2, 3), (3,)),
+    ("rmul mixed dtypes", lambda lib, x, y: y.double() * x, (2, 3), (2, 3)),
+    ("div mixed dtypes", lambda lib, x, y: x / pos(y).double(), (2, 3), (2, 3)),
+    ("div by mixed dtypes", lambda lib, x, y: x.double() / pos(y), (2, 3), (2, 3)),
+    ("pow mixed dtypes", lambda lib, x, y: pos(x) ** y.double(), (2, 3), (2, 3)),
+    ("maximum mixed dtypes", lambda lib, x, y: lib.maximum(x, y.double()), (2, 3), (2, 3)),
+    ("remainder mixed dtypes", lambda lib, x, y: x.double() % pos(y), (2, 3), (2, 3)),
+    ("mul int tensor", lambda lib, x: x * lib.tensor([1, -2, 3]), (2, 3)),
+    ("mul bool tensor", lambda lib, x, y: x * (y > 0), (2, 3), (2, 3)),
+    ("int tensor div", lambda lib, x: lib.tensor([1, 2, 3]) / pos(x), (2, 3)),
     ("clone", lambda lib, x: x.clone() * 2, (2, 3)),
     ("to float64", lambda lib, x: x.to(lib.float64) * x.to(lib.float64), (3,)),
     ("non-contiguous", lambda lib, x, y: x.t() * y + x.t().exp(), (3, 2), (2, 3)),
@@ -141,6 +165,12 @@ def test_gradient_through_constant_operand_is_none() -> None:
     c = numtorch.ones(3)
     (x * c).sum().backward()
     assert c.grad is None and x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_clamp_tensor_bounds_ties_go_to_the_input() -> None:
+    check_op(lambda lib, x, lo: x.clamp(min=lo), TIES_A, TIES_B)
+    check_op(lambda lib, x, hi: x.clamp(max=hi), TIES_A, TIES_B)
+    check_op(lambda lib, x, lo, hi: x.clamp(lo, hi), TIES_A, TIES_B, TIES_B)
 
 
 def test_relu_gradient_at_zero_is_zero() -> None:

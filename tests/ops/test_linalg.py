@@ -25,6 +25,14 @@ CASES = [
     ("transposed operand", lambda lib, a, b: a.t() @ b, (3, 2), (3, 4)),
     ("self product", lambda lib, a: a @ a.t(), (2, 3)),
     ("rmatmul chain", lambda lib, a, b: (a @ b).relu() @ b.t(), (2, 3), (3, 3)),
+    ("batch of one @ batched", lambda lib, a, b: a @ b, (1, 2, 3), (2, 3, 4)),
+    ("batched @ batch of one", lambda lib, a, b: a @ b, (2, 2, 3), (1, 3, 4)),
+    ("4-D @ 1-D", lambda lib, a, b: a @ b, (2, 2, 2, 3), (3,)),
+    ("1-D @ 4-D", lambda lib, a, b: a @ b, (3,), (2, 1, 3, 2)),
+    ("2-D @ 4-D", lambda lib, a, b: a @ b, (2, 3), (2, 2, 3, 4)),
+    ("permuted batch", lambda lib, a, b: a.permute(1, 0, 2, 3) @ b, (2, 2, 2, 3), (2, 3, 4)),
+    ("constant operand", lambda lib, a: a @ lib.ones(3, 4, dtype=a.dtype), (2, 2, 3)),
+    ("constant batched operand", lambda lib, b: lib.ones(2, 3, dtype=b.dtype) @ b, (2, 3, 4)),
 ]
 
 
@@ -36,6 +44,14 @@ def test_parity(fn, specs) -> None:
 @pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=[c[0] for c in CASES])
 def test_gradcheck(fn, specs) -> None:
     check_gradcheck(fn, *specs)
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [((0, 2, 3), (3, 4)), ((2, 2, 0), (2, 0, 4)), ((3,), (2, 0, 3, 4)), ((0, 3), (2, 3, 4))],
+)
+def test_empty_operands(specs) -> None:
+    check_op(lambda lib, a, b: a @ b, *specs)
 
 
 def test_float64_and_int() -> None:

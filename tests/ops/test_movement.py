@@ -392,3 +392,23 @@ def test_element_is_a_view() -> None:
         return x, v
 
     check_same(run)
+
+
+def test_flip_is_a_copy_as_in_torch() -> None:
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        f = x.flip(0)
+        f[0, 0] = -1.0
+        return x, f, f._base is None
+
+    check_same(run)
+
+
+def test_expand_that_repeats_nothing_is_a_writable_view() -> None:
+    def run(lib):
+        x = lib.zeros(2, 3)
+        e = x.expand(1, 2, 3)
+        e[0, 1].fill_(4.0)
+        return x, e._base is x
+
+    check_same(run)

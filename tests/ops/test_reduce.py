@@ -61,6 +61,11 @@ CASES = [
     ("logsumexp keepdim", lambda lib, x: x.logsumexp(-1, keepdim=True), (2, 3)),
     ("logsumexp tuple", lambda lib, x: lib.logsumexp(x, (0, 2)), (2, 3, 2)),
     ("logsumexp large", lambda lib, x: (x * 1000).logsumexp(0), (4, 2)),
+    ("logsumexp all", lambda lib, x: x.logsumexp((0, 1)), (2, 3)),
+    ("logsumexp 0-d", lambda lib, x: lib.logsumexp(x, 0), ()),
+    ("amax 0-d", lambda lib, x: x.amax(), ()),
+    ("max dim 0-d", lambda lib, x: x.max(0), ()),
+    ("std all", lambda lib, x: x.std((0, 1)), (2, 3)),
     ("softmax of composition", lambda lib, x, y: (x @ y).softmax(-1).sum(0), (2, 3), (3, 4)),
 ]
 
@@ -227,3 +232,19 @@ def test_full_max_min_send_the_gradient_to_the_nans(name, nans):
     x = np.arange(8.0).reshape(2, 4)
     x.reshape(-1)[nans] = np.nan
     check_op(lambda lib, t: getattr(t, name)(), x, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        [[-np.inf, -np.inf], [1.0, 2.0]],
+        [[np.inf, 1.0], [1.0, 2.0]],
+        [[np.nan, 1.0], [1.0, 2.0]],
+    ],
+)
+def test_logsumexp_backward_with_infinities_matches_torch(x):
+    check_op(lambda lib, t: t.logsumexp(1), np.array(x), dtype=np.float64)
+
+
+def test_logsumexp_of_integers_is_floating():
+    check_same(lambda lib: lib.logsumexp(lib.tensor([[1, 2], [3, 4]]), 1))

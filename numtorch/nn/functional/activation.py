@@ -96,15 +96,23 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where positive, ``negative_slope * x`` elsewhere.
 
-    Unlike PyTorch, ``inplace=True`` with a negative slope also supports backward.
+    The in-place form saves its result for backward, as PyTorch's ``leaky_relu_`` does, so
+    (as there) its backward refuses a negative slope.
     """
     _check(input, "leaky_relu", "leaky_relu_cpu")
     _number("leaky_relu", negative_slope=negative_slope)
-    return _run(input, inplace, lambda x: ops.LeakyRelu.apply(x, negative_slope))
+    slope = float(negative_slope)
+    return _run(input, inplace, lambda x: ops.LeakyRelu.apply(x, slope, inplace))
 
 
-def _elu(input: Tensor, alpha: float, scale: float, input_scale: float, inplace: bool) -> Tensor:
-    return _run(input, inplace, lambda x: ops.Elu.apply(x, alpha, scale, input_scale))
+def _elu(
+    input: Tensor, alpha: float, scale: float, input_scale: float, inplace: bool, celu=False
+) -> Tensor:
+    """The ELU family; the in-place forms save their result, as PyTorch's ``elu_`` does."""
+    alpha = float(alpha)
+    return _run(
+        input, inplace, lambda x: ops.Elu.apply(x, alpha, scale, input_scale, inplace, celu)
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -126,7 +134,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     _number("celu", alpha=alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _elu(input, alpha, 1.0, 1.0 / alpha, inplace)
+    return _elu(input, alpha, 1.0, 1.0 / float(alpha), inplace, celu=True)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -1,5 +1,6 @@
-"""Convolutions: ``conv2d`` (im2col + one GEMM, see ``numtorch.ops.conv``) and ``conv1d``
-(the same kernel on a height-1 image). Arguments are validated here with PyTorch's messages."""
+"""Convolutions: ``conv2d`` (Winograd or im2col, see ``numtorch.ops.conv``) and ``conv1d`` (the
+same kernel on a height-1 image). Arguments are validated here with PyTorch's messages, in
+PyTorch's order of checks, degenerate geometry included."""
 
 from __future__ import annotations
 
@@ -37,34 +38,80 @@ def _int_tuple(value: object, n: int, name: str, fn: str) -> tuple:
 
 
 def _padding(padding: object, ksize: tuple, dilation: tuple, stride: tuple, fn: str) -> tuple:
-    """Padding as (before, after) per spatial axis, flattened; 'same' puts any odd extra
-    element after, as PyTorch does."""
+    """Padding as (before, after) per spatial axis, flattened, and how many elements to crop
+    from each axis' start (only 'same' with a zero-size kernel crops).
+
+    'same' splits ``d*(k-1)`` as PyTorch does, with C++'s division (toward zero) and any odd
+    element after; when a zero-size kernel makes the total negative and odd, PyTorch crops
+    the odd element from the input's start, so its later checks see that shape."""
+    n = len(ksize)
     if not isinstance(padding, str):
-        return tuple(p for p in _int_tuple(padding, len(ksize), "padding", fn) for _ in (0, 1))
+        pads = tuple(p for p in _int_tuple(padding, n, "padding", fn) for _ in (0, 1))
+        return pads, (0,) * n
     if padding == "valid":
-        return (0, 0) * len(ksize)
-    if padding != "same":
-        raise RuntimeError(f"Invalid padding string: {padding!r}")
+        return (0, 0) * n, (0,) * n
     if any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
-    out: list[int] = []
+    pads: list[int] = []
+    crops: list[int] = []
     for d, k in zip(dilation, ksize):
         total = d * (k - 1)
-        out += [total // 2, total - total // 2]
-    return tuple(out)
+        left = total // 2 if total >= 0 else -(-total // 2)
+        right = total - left
+        pads += [left, max(left, right)]
+        crops.append(max(left - right, 0))
+    return tuple(pads), tuple(crops)
 
 
-def _check_args(stride: tuple, pad: tuple, dilation: tuple, groups: object) -> None:
+def _check_groups(groups: object) -> None:
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
         raise TypeError(f"argument 'groups' must be int, not {type(groups).__name__}")
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(p < 0 for p in pad):
-        raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+
+
+def _check_args(stride: tuple, pad: tuple, dilation: tuple) -> None:
+    """PyTorch's first geometry checks, in its order (a zero dilation is refused later)."""
+    if any(p < 0 for p in pad):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+
+
+def _crop(x: Tensor, crops: tuple) -> Tensor:
+    """``x`` less ``crops[i]`` elements at the start of spatial axis ``i`` (PyTorch's narrow)."""
+    for size, c in zip(x.shape[2:], crops):
+        if c > size:
+            raise RuntimeError("narrow(): length must be non-negative.")
+    return x[(slice(None), slice(None), *(slice(c, None) for c in crops))]
+
+
+def _check_kernel(x: Tensor, ksize: tuple, dilation: tuple) -> None:
+    """The checks PyTorch's kernels make once the shapes agree, on the 2-D geometry (a 1-D
+    convolution is a height-1 one): an empty image, a zero-size kernel, a zero dilation.
+
+    PyTorch returns a zero-batch or zero-channel result before these; numtorch refuses a
+    zero-size kernel whatever the input (PyTorch: an IndexError for a zero batch, an empty
+    result for zero channels). The words are those of PyTorch's native kernels (its oneDNN
+    path, taken for float32 batches of 2 or more, says "non-positive dilation is not
+    supported", and fails on a zero-size kernel with an internal error)."""
+    empty = x.shape[0] == 0 or x.shape[1] == 0
+    if not empty and 0 in x.shape:
+        raise RuntimeError(
+            "Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{list(x.shape)}"
+        )
+    if 0 in ksize:
+        if dilation == (1, 1):
+            raise RuntimeError(
+                "kernel size should be greater than zero, but got kernel_height: "
+                f"{ksize[0]} kernel_width: {ksize[1]}"
+            )
+        raise RuntimeError(f"kernel size should be greater than zero, but got {list(ksize)}")
+    if not empty and 0 in dilation:
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
 
 
 def _check_shapes(x: Tensor, w: Tensor, b: Tensor | None, pad: tuple, dil: tuple, groups: int):
@@ -129,16 +176,22 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
         )
     stride = _int_tuple(stride, nd, "stride", fn)
     dilation = _int_tuple(dilation, nd, "dilation", fn)
-    pad = _padding(padding, tuple(weight.shape[2:]), dilation, stride, fn)
-    _check_args(stride, pad, dilation, groups)
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise RuntimeError(f"Invalid padding string: {padding!r}")
+    _check_groups(groups)
+    pad, crops = _padding(padding, tuple(weight.shape[2:]), dilation, stride, fn)
+    _check_args(stride, pad, dilation)
     batched = input.ndim == nd + 2
     x = input if batched else input.unsqueeze(0)
+    if any(crops):
+        x = _crop(x, crops)
     _check_shapes(x, weight, bias, pad, dilation, int(groups))
-    _check_dtypes(x, weight, bias)
     w = weight
     if nd == 1:  # a length-L signal is a 1 x L image
         x, w = x.unsqueeze(2), weight.unsqueeze(2)
         stride, pad, dilation = (1, *stride), (0, 0, *pad), (1, *dilation)
+    _check_kernel(x, tuple(w.shape[2:]), dilation)
+    _check_dtypes(x, weight, bias)
     out = _ops.Conv2d.apply(x, w, bias, stride, pad, dilation, int(groups))
     if nd == 1:
         out = out.squeeze(2)
@@ -185,21 +238,59 @@ def conv1d(
 
 
 def _pad_nonzero(input: Tensor, pad: tuple, mode: str) -> Tensor:
-    """Reflect / replicate / circular padding of the last 1 or 2 axes, for ``padding_mode``.
+    """Reflect / replicate / circular padding of the last 1 or 2 axes, for ``padding_mode``,
+    with PyTorch's checks; a negative amount crops (after the padding, as PyTorch indexes).
 
     ``pad`` is (before, after) per padded axis, first axis first: (left, right) or
     (top, bottom, left, right).
     """
-    pad = (0, 0) * (2 - len(pad) // 2) + tuple(pad)
-    for i, (before, after) in reversed(list(enumerate((pad[:2], pad[2:])))):  # last axis first
-        dim = input.ndim - 2 + i
-        size = input.shape[dim]
-        if mode == "reflect" and (before >= size or after >= size) and before + after:
-            raise RuntimeError(
-                "Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({before}, {after}) at dimension {dim} of input "
-                f"{list(input.shape)}"
-            )
-        if mode == "circular" and (before > size or after > size):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
+    nd = len(pad) // 2
+    sizes = input.shape[-nd:]
+    out = [n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(sizes)]
+    if mode == "circular":
+        for i, n in enumerate(sizes):
+            if pad[2 * i] > n or pad[2 * i + 1] > n:
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            if out[i] < 0:
+                raise RuntimeError("Negative padding value is resulting in an empty dimension")
+    else:
+        _check_edge_padding(input, pad, out, mode)
+    pad = (0, 0) * (2 - nd) + tuple(pad)
     return _ops.Pad2d.apply(input, pad, mode)
+
+
+def _first_negative(values) -> int:
+    return next(v for v in values if v < 0)
+
+
+def _check_edge_padding(input: Tensor, pad: tuple, out: list, mode: str) -> None:
+    """PyTorch's checks of reflect and replicate padding, in its order."""
+    nd = len(out)
+    sizes = input.shape[-nd:]
+    if 0 in input.shape[1 if input.ndim == nd + 2 else 0 :]:
+        raise RuntimeError(
+            f"Expected {nd + 1}D or {nd + 2}D (batch mode) tensor with possibly 0 batch size "
+            f"and other non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    if mode == "reflect":
+        for i in reversed(range(nd)):  # the last axis first
+            before, after = pad[2 * i], pad[2 * i + 1]
+            if before >= sizes[i] or after >= sizes[i]:
+                raise RuntimeError(
+                    f"Argument #{4 if i == nd - 1 else 6}: Padding size should be less than "
+                    f"the corresponding input dimension, but got: padding ({before}, {after}) "
+                    f"at dimension {input.ndim - nd + i} of input {list(input.shape)}"
+                )
+    if max(out) < 1:
+        if nd == 1:
+            raise RuntimeError(f"input (W: {sizes[0]}) is too small. Calculated output W: {out[0]}")
+        space = " " if mode == "replicate" else ""
+        raise RuntimeError(
+            f"input (H: {sizes[0]}, W: {sizes[1]}{space}) is too small. Calculated output "
+            f"H: {out[0]} W: {out[1]}"
+        )
+    if min(out) < 0:
+        shape = list(input.shape[:-nd]) + out
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {_first_negative(out)}: {shape}"
+        )

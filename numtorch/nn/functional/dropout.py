@@ -98,6 +98,8 @@ def _dropout(
     """The one mechanism behind the family: returns the result and the keep-mask.
 
     The mask has shape ``input.shape[:k]`` (``k`` from ``_mask_dims``); it is None in eval mode.
+    An element-wise mask (``k`` = the input's rank) comes packed, one bit per element
+    (``ops.unpack_mask`` gives the bool array).
     Eval mode, ``p == 0`` and empty input return ``input`` itself and draw nothing; ``p == 1``
     draws nothing either and gives zeros.
     """
@@ -116,13 +118,14 @@ def _dropout(
     shape = tuple(input.shape[:k])
     if p == 0 or input.numel() == 0:
         return input, np.broadcast_to(True, shape)
+    packed = k == input.ndim  # element-wise: one bit per element (1/32 of a float32 input)
     if p == 1:
         keep = np.broadcast_to(False, shape)
     else:
         _check_floating(input)
-        keep = ops.bernoulli_mask(_rng(generator), shape, 1 - p)
+        keep = ops.bernoulli_mask(_rng(generator), shape, 1 - p, packed=packed)
     a, b, c = ops.affine(p, alpha, input._data.dtype)
-    kb = keep.reshape(shape + (1,) * (input.ndim - k))
+    kb = keep if keep.dtype == np.uint8 else keep.reshape(shape + (1,) * (input.ndim - k))
 
     def apply(t: Tensor) -> Tensor:
         out = ops.Dropout.apply(t, keep=kb, a=a, b=b, c=c, inplace=inplace)

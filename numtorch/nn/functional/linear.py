@@ -7,6 +7,7 @@ import math
 from numtorch import _namespace as F
 from numtorch._checks import check_tensor, type_name
 from numtorch._dtype import c_type_name
+from numtorch._namespace._operands import named
 from numtorch.ops.linalg import Linear as _LinearOp
 from numtorch.tensor import Tensor
 
@@ -58,23 +59,35 @@ def _check_shapes(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> 
         raise _dtype_mismatch(input, weight, bias)
 
 
+def _adds_in_addmm(input: Tensor, bias: Tensor) -> bool:
+    """Whether PyTorch's ``linear`` adds ``bias`` inside ``addmm``: always for a matrix input,
+    and for a contiguous input of another rank (flattened to a matrix, the product viewed
+    back) when the bias is a contiguous vector, possibly with extra size-1 dimensions.
+    Otherwise it adds the bias in place into ``matmul``'s result."""
+    if input.ndim == 2:
+        return True
+    vector = bias.ndim == 1 or sum(n != 1 for n in bias.shape) == 1
+    return vector and bias.is_contiguous() and input.is_contiguous()
+
+
 def _check_bias(bias: Tensor, out_shape: tuple, input: Tensor, weight: Tensor) -> None:
     """PyTorch's errors for a bias that does not fit: each comes from the kernel it picks."""
-    if weight.ndim == 1 and input.ndim > 1:
+    addmm = _adds_in_addmm(input, bias)
+    if weight.ndim == 1 and addmm:
         raise RuntimeError("mat2 must be a matrix, got 1-D tensor")
-    if bias.dtype is not weight.dtype:
+    if addmm and bias.dtype is not weight.dtype:
         raise RuntimeError(
             "self and mat2 must have the same dtype, but got "
             f"{type_name(bias.dtype)} and {type_name(weight.dtype)}"
         )
-    shape = list(out_shape)
-    if input.ndim == 1:  # PyTorch adds the bias in place into the output
-        full = list(F.broadcast_shapes(tuple(shape), bias.shape))
-        if full != shape:
+    if not addmm:  # added in place into the output (any floating bias is cast to it)
+        full = list(F.broadcast_shapes(tuple(out_shape), bias.shape))
+        if full != list(out_shape):
             raise RuntimeError(
-                f"output with shape {shape} doesn't match the broadcast shape {full}"
+                f"output with shape {list(out_shape)} doesn't match the broadcast shape {full}"
             )
         return
+    shape = [math.prod(input.shape[:-1]), weight.shape[0]]  # addmm's (flattened) result
     if bias.ndim > len(shape):
         raise RuntimeError(
             f"expand(torch.{type_name(bias.dtype)}Tensor{{{list(bias.shape)}}}, size={shape}): the number of "
@@ -95,6 +108,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     A 2-D weight and a 1-D bias (the usual case) run as one fused primitive; other shapes
     PyTorch accepts (a 1-D weight, a bias that broadcasts) are composed from ``matmul``/``add``.
+    The result's node has the name of PyTorch's (``AddmmBackward0``, ``ViewBackward0``, ...).
 
     Shape:
         - input: ``(*, in_features)``; weight: ``(out_features, in_features)``;
@@ -113,4 +127,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out = _LinearOp.apply(input, weight, None)
     else:
         out = F.matmul(input, weight.t() if weight.ndim == 2 else weight)
-    return out if bias is None else F.add(out, bias)
+    if bias is None:
+        return out
+    if not _adds_in_addmm(input, bias):  # PyTorch's ``output.add_(bias)``
+        return F.add(out, bias if bias.dtype is out.dtype else bias.to(out.dtype))
+    out = F.add(out, bias)
+    if input.ndim == 2:
+        return named(out, "AddmmBackward0")
+    return named(out if out.shape == out_shape else out.reshape(out_shape), "ViewBackward0")

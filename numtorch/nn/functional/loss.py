@@ -1,14 +1,16 @@
 """Loss functions, with PyTorch's signatures, defaults, formulas and errors.
 
-Classification losses sit on two fused primitives (``log_softmax`` and a gather/scatter
-``nll_loss``), so they are stable for any logits; the regression losses are compositions
-of element-wise ops and get their gradients (for input and target) for free.
+Each loss PyTorch computes in one kernel is one fused primitive here too (``nll_loss``, the
+binary cross-entropies, ``mse_loss``, ``smooth_l1_loss``, ``huber_loss``: ``numtorch.ops.loss``),
+so its graph node has PyTorch's name and saves what PyTorch saves; the losses PyTorch composes
+in Python (``cross_entropy``, ``l1_loss``, the weighted regression losses) are composed here
+from the same pieces. Weights are passed to the primitives as tensors, so an in-place change
+to one before backward is refused, as in PyTorch.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 
@@ -16,6 +18,7 @@ import numtorch._namespace as F
 from numtorch import _dtype
 from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
+from numtorch._namespace._operands import elementwise, named
 from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import loss as ops
 from numtorch.tensor import Tensor
@@ -66,16 +69,14 @@ def _check_tensors(fn: str, **named: object) -> None:
         check_tensor(value, fn, name, position)
 
 
-def _constant(fn: str, name: str, value: Tensor | None) -> np.ndarray | None:
-    """The array of a weight argument, which PyTorch refuses to differentiate."""
-    if value is None:
-        return None
-    if value.requires_grad and is_grad_enabled():
+def _constant(fn: str, name: str, value: Tensor | None) -> Tensor | None:
+    """A weight argument, which PyTorch refuses to differentiate (but saves, version-checked)."""
+    if value is not None and value.requires_grad and is_grad_enabled():
         raise RuntimeError(
             f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
             "This input cannot have requires_grad True."
         )
-    return value._data
+    return value
 
 
 # ---------------------------------------------------------------- classification
@@ -120,8 +121,8 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> Tensor:
     return target
 
 
-def _checked_target(input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
-    """The class indices as int64, with PyTorch's dtype and range errors."""
+def _check_target(input: Tensor, target: Tensor, ignore_index: int) -> None:
+    """PyTorch's dtype and range errors for class indices."""
     if target.dtype.name not in ("int64", "uint8"):
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {_type_name(target.dtype)}"
@@ -131,7 +132,6 @@ def _checked_target(input: Tensor, target: Tensor, ignore_index: int) -> np.ndar
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    return t
 
 
 def nll_loss(
@@ -153,9 +153,18 @@ def nll_loss(
     reduction = _get_reduction(reduction, size_average, reduce)
     target = _check_nll_shapes(input, target)
     _class_weight(input, weight, input.shape[0 if input.ndim == 1 else 1])
-    t = _checked_target(input, target, ignore_index)
+    _check_target(input, target, ignore_index)
     w = _constant("nll_loss_forward", "weight", weight)
-    return ops.NllLoss.apply(input, t, w, ignore_index, reduction)
+    out = ops.NllLoss.apply(input, target, w, ignore_index, reduction)
+    return named(out, _nll_name(input.ndim, reduction))
+
+
+def _nll_name(ndim: int, reduction: str) -> str:
+    """PyTorch's node: ``nll_loss`` up to 2-D, ``nll_loss2d`` beyond; for 3-D and 5-D+ input
+    with reduction 'none' its result is reshaped back, so a view node is the root."""
+    if ndim <= 2:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
 
 
 def _smoothing_term(logp, t, weight, ignore_index, reduction, class_dim) -> Tensor:
@@ -194,7 +203,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
     if reduction == "sum":
         return total
     count = input.numel() // n_classes if n_classes else 0
-    return F.mul(total, 1.0 / count if count else float("nan"))
+    return named(F.div(total, float(count) if count else float("nan")), "DivBackward1")
 
 
 def cross_entropy(
@@ -243,6 +252,12 @@ def _logit_weights(input: Tensor, weight: Tensor | None, pos_weight: Tensor | No
     return _constant(fn, "weight", weight), _constant(fn, "pos_weight", pos_weight)
 
 
+def _check_reduction(reduction: str) -> str:
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Tensor,
@@ -273,20 +288,21 @@ def binary_cross_entropy_with_logits(
         dt = _dtype.result_type(input, target)
         input, target = input.to(dt), target.to(dt)
     w, pw = _logit_weights(input, weight, pos_weight)
-    return _reduce(ops.BinaryCrossEntropyWithLogits.apply(input, target, w, pw), reduction)
+    return ops.BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
 
 
-def _broadcast_weight(weight: Tensor | None, shape: tuple) -> np.ndarray | None:
+def _broadcast_weight(weight: Tensor | None, shape: tuple) -> Tensor | None:
+    """The weight, checked to broadcast to ``shape`` (the primitive broadcasts it)."""
     w = _constant("binary_cross_entropy", "weight", weight)
-    if w is None:
-        return None
-    try:
-        return np.broadcast_to(w, shape)
-    except ValueError:
-        raise RuntimeError(
-            f"Attempting to broadcast weight of shape {list(w.shape)}; but expected shape "
-            f"should be broadcastable to {list(shape)}"
-        ) from None
+    if w is not None:
+        try:
+            np.broadcast_to(w._data, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"Attempting to broadcast weight of shape {list(w.shape)}; but expected shape "
+                f"should be broadcastable to {list(shape)}"
+            ) from None
+    return w
 
 
 def binary_cross_entropy(
@@ -316,16 +332,13 @@ def binary_cross_entropy(
         if not np.all((x._data >= 0) & (x._data <= 1)):
             raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     w = _broadcast_weight(weight, input.shape)
-    return _reduce(ops.BinaryCrossEntropy.apply(input, target, w), reduction)
+    return ops.BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
 # ---------------------------------------------------------------- regression
 
 
-def _pointwise(
-    fn: str, elementwise: Callable, input, target, reduction, weight, weighted_mean=True
-) -> Tensor:
-    """``elementwise(input - target)``, weighted and reduced as PyTorch's regression losses."""
+def _check_regression(fn: str, input: Tensor, target: Tensor) -> None:
     _check_tensors(fn, input=input, target=target)
     if target.shape != input.shape:
         warnings.warn(
@@ -334,11 +347,11 @@ def _pointwise(
             "broadcasting. Please ensure they have the same size.",
             stacklevel=3,
         )
-    loss = elementwise(F.sub(input, target))
-    if weight is None:
-        if reduction not in ("none", "mean", "sum"):
-            raise ValueError(f"{reduction} is not a valid value for reduction")
-        return _reduce(loss, reduction)
+
+
+def _weighted(loss: Tensor, input: Tensor, reduction: str, weight: Tensor, mean_by_weight: bool):
+    """PyTorch's Python-side weighting: ``loss * weight``, then 'mean' divides by the summed
+    weight (``mse_loss``, ``l1_loss``) or by the count (``huber_loss``)."""
     if weight.shape != input.shape:
         raise ValueError("Weights and input must have the same size.")
     if reduction not in ("none", "mean", "sum"):
@@ -346,9 +359,15 @@ def _pointwise(
             f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'."
         )
     loss = F.mul(loss, weight)
-    if reduction == "mean" and weighted_mean:
+    if reduction == "mean" and mean_by_weight:
         return F.div(F.sum(loss), F.sum(weight))
     return _reduce(loss, reduction)
+
+
+def _fused(op: type, input: Tensor, target: Tensor, reduction: str, **kw: object) -> Tensor:
+    """``op`` on ``input`` and ``target`` broadcast to one shape (PyTorch's
+    ``broadcast_tensors`` first): views, so changing either in place is still refused."""
+    return elementwise(op, input, target, reduction=reduction, **kw)
 
 
 def mse_loss(
@@ -360,9 +379,12 @@ def mse_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error ``(input - target)^2``; 'mean' with ``weight`` divides by its sum."""
+    _check_regression("mse_loss", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    return _pointwise("mse_loss", F.square, input, target, reduction, weight)
+    if weight is not None:
+        return _weighted(F.square(F.sub(input, target)), input, reduction, weight, True)
+    return _fused(ops.MseLoss, input, target, _check_reduction(reduction))
 
 
 def l1_loss(
@@ -373,24 +395,16 @@ def l1_loss(
     reduction: str = "mean",
     weight: Tensor | None = None,
 ) -> Tensor:
-    """Mean absolute error ``|input - target|``; 'mean' with ``weight`` divides by its sum."""
+    """Mean absolute error ``|input - target|``; 'mean' with ``weight`` divides by its sum.
+
+    Composed (``abs`` of the difference, then the reduction), as PyTorch composes it."""
+    _check_regression("l1_loss", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    return _pointwise("l1_loss", F.abs, input, target, reduction, weight)
-
-
-def _huber(delta: float, scale: float) -> Callable:
-    """``0.5 d^2 / scale`` inside ``|d| < delta``, linear with matching slope outside."""
-
-    def elementwise(diff: Tensor) -> Tensor:
-        z = F.abs(diff)
-        inside = F.lt(z, delta)
-        # clamped so that an infinite |d| sends 0 (not inf * 0 = NaN) through this branch
-        quadratic = F.mul(F.square(F.clamp(z, max=delta)), 0.5 / scale)
-        linear = F.mul(F.sub(z, 0.5 * delta), delta / scale)
-        return F.where(inside, quadratic, linear)
-
-    return elementwise
+    loss = F.abs(F.sub(input, target))
+    if weight is not None:
+        return _weighted(loss, input, reduction, weight, True)
+    return _reduce(loss, _check_reduction(reduction))
 
 
 def smooth_l1_loss(
@@ -407,8 +421,10 @@ def smooth_l1_loss(
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    fn = F.abs if beta == 0 else _huber(beta, beta)
-    return _pointwise("smooth_l1_loss", fn, input, target, reduction, None)
+    _check_regression("smooth_l1_loss", input, target)
+    if beta == 0:  # PyTorch's l1_loss, composed
+        return _reduce(F.abs(F.sub(input, target)), _check_reduction(reduction))
+    return _fused(ops.SmoothL1Loss, input, target, _check_reduction(reduction), param=beta)
 
 
 def huber_loss(
@@ -419,8 +435,13 @@ def huber_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Huber loss: ``0.5 d^2`` below ``delta``, ``delta (|d| - delta/2)`` above (the
-    ``delta``-scaled smooth L1). With ``weight``, 'mean' is the plain mean, as in PyTorch."""
+    ``delta``-scaled smooth L1). With ``weight``, 'mean' is the plain mean, as in PyTorch.
+    The result has ``input``'s dtype, as PyTorch's."""
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    fn = _huber(delta, 1.0)
-    return _pointwise("huber_loss", fn, input, target, reduction, weight, weighted_mean=False)
+    _check_regression("huber_loss", input, target)
+    dt = input.dtype if input.dtype.is_floating_point else None
+    if weight is None:
+        return _fused(ops.HuberLoss, input, target, _check_reduction(reduction), param=delta, dt=dt)
+    loss = _fused(ops.HuberLoss, input, target, "none", param=delta, dt=dt)
+    return _weighted(loss, input, reduction, weight, False)

@@ -81,11 +81,16 @@ def batch_norm(
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{_type_name(input.dtype)}'")
     stats = {"running_mean": running_mean, "running_var": running_var}
     _check_stats(input, {**stats, "weight": weight, "bias": bias}, training)
-    running = None if running_mean is None else (running_mean._data, running_var._data)
-    out = BatchNorm.apply(
-        input, weight, bias, running=running, training=bool(training), momentum=momentum, eps=eps
+    # The running statistics go in as tensors: the node saves them, version-checked, as
+    # PyTorch's does. Their update in training is not counted as an in-place change (as in
+    # PyTorch), so a module used twice in one step still back-propagates through both.
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean,
+        running_var,
+        training=bool(training),
+        momentum=momentum,
+        eps=eps,
     )
-    if training and running is not None:
-        running_mean._version[0] += 1
-        running_var._version[0] += 1
-    return out

@@ -25,33 +25,54 @@ __all__ = [
 ]
 
 _IntOrPair = int | Sequence[int]
+_POSITIONS = {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}
 
 
 def _pair(value: object, name: str, fn: str) -> tuple | None:
-    """An int or a 1/2-sequence of ints as a pair; ``None`` or ``[]`` for an omitted stride."""
+    """An int or a 1/2-sequence of ints as a pair; ``None`` or ``[]`` for an omitted stride.
+    Type errors as PyTorch's argument parser words them, before any other check."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     if name == "stride" and items in ((None,), ()):
         return None
-    for v in items:
+    for i, v in enumerate(items):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            if isinstance(value, (tuple, list)):
+                raise TypeError(
+                    f"{fn}(): argument '{name}' failed to unpack the object at pos {i + 1} with "
+                    f'error "type must be tuple of ints,but got {type(v).__name__}"'
+                )
             raise TypeError(
-                f"{fn}(): argument '{name}' must be tuple of ints, not {type(v).__name__}"
+                f"{fn}(): argument '{name}' (position {_POSITIONS[name]}) must be tuple of "
+                f"ints, not {type(v).__name__}"
             )
-    if len(items) == 1:
-        items = items * 2
-    if len(items) != 2:
+    return items
+
+
+def _two(items: tuple | None, name: str, fn: str) -> tuple | None:
+    """PyTorch's length check of a parsed pair argument; the pair itself."""
+    if items is None:
+        return None
+    if len(items) not in (1, 2):
         omitted = "omitted, " if name == "stride" else ""
+        verb = "be either" if name == "dilation" else "either be"
         raise RuntimeError(
-            f"{fn}: {name} must either be {omitted}a single int, or a tuple of two ints"
+            f"{fn}: {name} must {verb} {omitted}a single int, or a tuple of two ints"
         )
-    return tuple(int(v) for v in items)
+    return tuple(int(v) for v in items * (3 - len(items)))
 
 
 def _check_window(kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
-    if min(padding) < 0:
-        raise RuntimeError(f"pad must be non-negative, but got pad: {min(padding)}")
-    if 0 in stride:
-        raise RuntimeError("stride should not be zero")
+    """PyTorch's order: each axis' output-size checks (height first), then the window's."""
+    for k, s, p, d in zip(kernel, stride, padding, dilation):
+        if s == 0:
+            raise RuntimeError("stride should not be zero")
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+        if p > int(((k - 1) * d + 1) / 2):  # C++ division, toward zero
+            raise RuntimeError(
+                "pad should be at most half of effective kernel size, but got "
+                f"pad={p}, kernel_size={k} and dilation={d}"
+            )
     if min(kernel) <= 0:
         raise RuntimeError(
             f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}"
@@ -65,26 +86,18 @@ def _check_window(kernel: tuple, stride: tuple, padding: tuple, dilation: tuple)
             "dilation should be greater than zero, but got dilationH: "
             f"{dilation[0]} dilationW: {dilation[1]}"
         )
-    for k, p, d in zip(kernel, padding, dilation):
-        if p > ((k - 1) * d + 1) // 2:
-            raise RuntimeError(
-                "pad should be at most half of effective kernel size, but got "
-                f"pad={p}, kernel_size={k} and dilation={d}"
-            )
 
 
-def _check_input(input: Tensor, fn: str) -> None:
-    check_tensor(input, fn)
-    if input.ndim not in (3, 4):
+def _check_planes(input: Tensor) -> None:
+    """3-D or 4-D with non-empty planes (only the batch may be empty)."""
+    if input.ndim not in (3, 4) or 0 in input.shape[-3:]:
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
             f"but got:{list(input.shape)}"
         )
-    if 0 in input.shape[-3:]:
-        raise RuntimeError(
-            "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-            f"but got:{list(input.shape)}"
-        )
+
+
+def _check_dtype(input: Tensor, fn: str) -> None:
     if input.dtype.name == "bool" or (fn != "max_pool2d" and not input.dtype.is_floating_point):
         raise NotImplementedError(f"\"{fn}\" not implemented for '{_type_name(input.dtype)}'")
 
@@ -134,21 +147,24 @@ def max_pool2d_with_indices(
 
 
 def _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, with_indices: bool):
-    """Validate, pool, and build the int64 indices only when asked (they cost a full pass)."""
-    fn = "max_pool2d"
-    kernel = _pair(kernel_size, "kernel_size", fn)
-    stride = _pair(stride, "stride", fn) or kernel
-    padding, dilation = _pair(padding, "padding", fn), _pair(dilation, "dilation", fn)
+    """Validate (in PyTorch's order), pool, and build the int64 indices only when asked (they
+    cost a full pass)."""
+    fn = "max_pool2d_with_indices" if with_indices else "max_pool2d"
+    check_tensor(input, fn)
+    args = [_pair(v, n, fn) for v, n in zip((kernel_size, stride, padding, dilation), _POSITIONS)]
+    kernel, stride, padding, dilation = (_two(a, n, "max_pool2d") for a, n in zip(args, _POSITIONS))
+    stride = stride or kernel
+    if input.ndim not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_window(kernel, stride, padding, dilation)
+    _check_planes(input)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise RuntimeError(
             "pad should be smaller than or equal to half of kernel size, but got "
             f"padW = {padding[1]}, padH = {padding[0]}, kW = {kernel[1]}, kH = {kernel[0]}"
         )
-    if isinstance(input, Tensor) and input.ndim not in (3, 4):
-        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    _check_input(input, fn)
     out_hw = _output_hw(input, kernel, stride, padding, dilation, ceil_mode)
+    _check_dtype(input, "max_pool2d")
     sink: list | None = [] if with_indices else None
     out = _ops.MaxPool2d.apply(_batched(input), kernel, stride, padding, dilation, out_hw, sink)
     if not with_indices:
@@ -196,9 +212,10 @@ def avg_pool2d(
     with integer division.
     """
     fn = "avg_pool2d"
-    kernel = _pair(kernel_size, "kernel_size", fn)
-    stride = _pair(stride, "stride", fn) or kernel
-    padding = _pair(padding, "padding", fn)
+    check_tensor(input, fn)
+    args = [_pair(v, n, fn) for v, n in zip((kernel_size, stride, padding), _POSITIONS)]
+    kernel, stride, padding = (_two(a, n, fn) for a, n in zip(args, _POSITIONS))
+    stride = stride or kernel
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or not isinstance(divisor_override, int):
             raise TypeError(
@@ -207,54 +224,83 @@ def avg_pool2d(
             )
         if divisor_override == 0:
             raise RuntimeError("divisor must be not zero")
+    if input.ndim < 3:  # PyTorch reads input.size(-3)
+        raise IndexError(_dim_error(input.ndim, -3))
     _check_window(kernel, stride, padding, (1, 1))
-    _check_input(input, fn)
+    _check_planes(input)
     out_hw = _output_hw(input, kernel, stride, padding, (1, 1), ceil_mode)
+    _check_dtype(input, fn)
     out = _ops.AvgPool2d.apply(
         _batched(input), kernel, stride, padding, out_hw, bool(count_include_pad), divisor_override
     )
     return _unbatched(out, input)
 
 
+def _dim_error(ndim: int, dim: int) -> str:
+    if ndim == 0:
+        return f"Dimension specified as {dim} but tensor has no dimensions"
+    return (
+        f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+    )
+
+
 def _adaptive_size(output_size: object, input: Tensor, fn: str) -> tuple:
-    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
-    items = items * 2 if len(items) == 1 else items
-    if len(items) != 2:
-        raise RuntimeError(f"{fn}: output_size must be 2")
-    for v in items:
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
-            raise TypeError(f"{fn}(): output_size must be int or None, not {type(v).__name__}")
-    size = tuple(int(n) if v is None else int(v) for v, n in zip(items, input.shape[-2:]))
-    if min(size) < 0:
-        raise RuntimeError(
-            f"{fn}: elements of output_size must be greater than or equal to 0 but received "
-            f"{{{size[0]}, {size[1]}}}"
-        )
-    return size
+    """``output_size`` as PyTorch's Python layer passes it on (an int, or a sequence with
+    ``None`` replaced by the input's size), its elements type-checked."""
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        return (int(output_size),) * 2
+    if not isinstance(output_size, (tuple, list)):
+        raise TypeError(f"object of type '{type(output_size).__name__}' has no len()")
+    if input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    tail = input.shape[input.ndim - len(output_size) :]
+    items = tuple(n if v is None else v for v, n in zip(output_size, tail))
+    for i, v in enumerate(items):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(
+                f"{fn}(): argument 'output_size' (position 2) must be tuple of ints, but found "
+                f"element of type {type(v).__name__} at pos {i}"
+            )
+    return tuple(int(v) for v in items)
 
 
-def _check_adaptive_input(input: Tensor, fn: str) -> None:
-    check_tensor(input, fn)
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    first = 1 if fn == "adaptive_max_pool2d" else 2
-    for dim in range(input.ndim - 4 + first, input.ndim):
+def _first_negative(values) -> int:
+    return next(v for v in values if v < 0)
+
+
+def _check_nonempty(input: Tensor, fn: str, dims: range) -> None:
+    for dim in dims:
         if input.shape[dim] == 0:
             raise RuntimeError(
                 f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but "
                 f"input has sizes {list(input.shape)} with dimension {dim} being empty"
             )
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"{fn}\" not implemented for '{_type_name(input.dtype)}'")
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
     """Average over a ``output_size`` grid of windows; window i along an axis of length n
-    covers [floor(i*n/out), ceil((i+1)*n/out)) as in PyTorch. ``None`` keeps that size."""
+    covers [floor(i*n/out), ceil((i+1)*n/out)) as in PyTorch. ``None`` keeps that size.
+
+    An output size of 1x1 is the mean over the last two axes of an input of any rank, as in
+    PyTorch (its fast path).
+    """
     fn = "adaptive_avg_pool2d"
-    _check_adaptive_input(input, fn)
-    out_hw = _adaptive_size(output_size, input, fn)
-    return _unbatched(_ops.AdaptiveAvgPool2d.apply(_batched(input), out_hw), input)
+    check_tensor(input, fn)
+    size = _adaptive_size(output_size, input, fn)
+    if len(size) != 2:
+        raise RuntimeError(f"{fn}: output_size must be 2")
+    if min(size) < 0:
+        raise RuntimeError(
+            f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+            f"{{{size[0]}, {size[1]}}}"
+        )
+    if size == (1, 1):
+        return input.mean((-1, -2), keepdim=True)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    _check_nonempty(input, fn, range(input.ndim - 2, input.ndim))
+    _check_dtype(input, fn)
+    return _unbatched(_ops.AdaptiveAvgPool2d.apply(_batched(input), size), input)
 
 
 def adaptive_max_pool2d_with_indices(
@@ -262,10 +308,21 @@ def adaptive_max_pool2d_with_indices(
 ) -> tuple[Tensor, Tensor]:
     """:func:`adaptive_max_pool2d` returning ``(output, flat H*W indices)``."""
     fn = "adaptive_max_pool2d"
-    _check_adaptive_input(input, fn)
-    out_hw = _adaptive_size(output_size, input, fn)
+    check_tensor(input, fn)
+    size = _adaptive_size(output_size, input, fn)
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    _check_nonempty(input, fn, range(1, input.ndim))
+    if len(size) != 2:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be 2")
+    if min(size) < 0:
+        shape = list(input.shape[:-2]) + list(size)
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {_first_negative(size)}: {shape}"
+        )
+    _check_dtype(input, fn)
     sink: list = []
-    out = _ops.AdaptiveMaxPool2d.apply(_batched(input), out_hw, sink)
+    out = _ops.AdaptiveMaxPool2d.apply(_batched(input), size, sink)
     indices = Tensor._make(sink[0] if input.ndim == 4 else sink[0][0])
     return _unbatched(out, input), indices
 

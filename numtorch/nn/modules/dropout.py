@@ -12,6 +12,7 @@ import numpy as np
 
 from numtorch.nn.functional.dropout import _check_p, _dropout
 from numtorch.nn.modules.module import Module
+from numtorch.ops.dropout import unpack_mask
 from numtorch.tensor import Tensor
 
 __all__ = [
@@ -39,6 +40,7 @@ class _DropoutNd(Module):
         self._p = p
         self.inplace = inplace
         self._last_mask: np.ndarray | None = None
+        self._last_shape: tuple = ()
 
     @property
     def p(self) -> float:
@@ -63,15 +65,20 @@ class _DropoutNd(Module):
 
         Shape ``(N, C)`` for the feature layers (``(C,)`` for unbatched input), so a user can
         inspect or plot which feature maps were zeroed; the input's shape for ``Dropout`` and
-        ``AlphaDropout``. It is the array the forward drew (one byte per entry, no copy), kept
-        until the next training-mode forward; eval-mode forwards leave it unchanged.
+        ``AlphaDropout``. For the feature layers it is the array the forward drew (one byte per
+        entry, no copy); the element-wise layers keep their mask packed, one bit per element,
+        and unpack it here. Kept until the next training-mode forward; eval-mode forwards leave
+        it unchanged.
         """
-        return None if self._last_mask is None else Tensor._make(self._last_mask)
+        keep = self._last_mask
+        if keep is not None and keep.dtype == np.uint8:
+            keep = unpack_mask(keep, self._last_shape)
+        return None if keep is None else Tensor._make(keep)
 
     def forward(self, input: Tensor) -> Tensor:
         out, keep = _dropout(input, self.p, self.training, self.inplace, self._kind, self._alpha)
         if keep is not None:
-            self._last_mask = keep
+            self._last_mask, self._last_shape = keep, tuple(input.shape)
         return out
 
     def extra_repr(self) -> str:

@@ -17,6 +17,7 @@ from numtorch._namespace.other import parse_to
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn.parameter import Parameter, _zero_grad
 from numtorch.tensor import Tensor
+from numtorch.utils.hooks import RemovableHandle, call_with_hooks
 
 __all__ = ["Module"]
 
@@ -55,23 +56,16 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
-class RemovableHandle:
-    """A handle returned when registering a hook; ``remove()`` unregisters it."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = next(RemovableHandle._next_id)
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.remove()
+# The hook registries every Module has (PyTorch's names), each keyed by its handle's id.
+_HOOK_DICTS = (
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+)
 
 
 def _check_name(kind: str, name: object) -> None:
@@ -130,8 +124,9 @@ class Module:
         setattr_("_buffers", OrderedDict())
         setattr_("_non_persistent_buffers_set", set())
         setattr_("_modules", OrderedDict())
-        setattr_("_forward_hooks", OrderedDict())
-        setattr_("_forward_pre_hooks", OrderedDict())
+        for name in _HOOK_DICTS:
+            setattr_(name, OrderedDict())
+        setattr_("_is_full_backward_hook", None)
 
     # ------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -141,27 +136,108 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
-        return output
+        if (
+            self._forward_hooks
+            or self._forward_pre_hooks
+            or self._backward_hooks
+            or self._backward_pre_hooks
+        ):
+            return call_with_hooks(self, args, kwargs)
+        return self.forward(*args, **kwargs)
 
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """Call ``hook(module, args)`` before ``forward``; a non-None result replaces args."""
-        handle = RemovableHandle(self._forward_pre_hooks)
+    # ------------------------------------------------------------ hooks
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``.
+
+        A non-None result replaces ``args`` (a non-tuple is wrapped in one). With
+        ``with_kwargs=True`` the hook is ``hook(module, args, kwargs)`` and returns None or
+        ``(args, kwargs)``. ``prepend=True`` runs it before the hooks already registered.
+
+        Returns:
+            a ``RemovableHandle``.
+        """
+        handle = RemovableHandle(
+            self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs
+        )
         self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after ``forward``; non-None replaces output."""
-        handle = RemovableHandle(self._forward_hooks)
+    def register_forward_hook(
+        self,
+        hook: Callable,
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; non-None replaces output.
+
+        With ``with_kwargs=True`` the hook is ``hook(module, args, kwargs, output)``.
+        ``prepend=True`` runs it before the hooks already registered; ``always_call=True`` runs
+        it even when ``forward`` raises.
+
+        Returns:
+            a ``RemovableHandle``.
+        """
+        handle = RemovableHandle(
+            self._forward_hooks,
+            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called],
+        )
         self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_pre_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients of the module's outputs are
+        known; a tuple it returns replaces ``grad_output``.
+
+        ``grad_output`` has one entry per output (None for non-tensors). ``forward`` then sees
+        views of its tensor arguments (and the caller of its outputs), as in PyTorch.
+
+        Returns:
+            a ``RemovableHandle``.
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients of the module's
+        inputs are known; a tuple it returns replaces ``grad_input``.
+
+        ``grad_input`` has one entry per positional argument (None for non-tensors and for
+        tensors that need no gradient), ``grad_output`` one per output. If no input requires
+        grad, the hook fires when the output gradients are known, with ``grad_input`` all None
+        (and PyTorch's warning); if no output requires grad, it does not fire.
+
+        Returns:
+            a ``RemovableHandle``.
+        """
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(
+                "Cannot use both regular backward hooks and full backward hooks on a single "
+                "Module. Please use only one of them."
+            )
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
     # ------------------------------------------------------------ registration
@@ -296,6 +372,9 @@ class Module:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        for name in _HOOK_DICTS:  # a module pickled before these existed
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     # ------------------------------------------------------------ traversal
     def named_modules(
