@@ -516,7 +516,7 @@ class Tensor:
         return pointwise.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return pointwise.sub(other, self)
+        return pointwise.rsub(self, other)
 
     def __isub__(self, other: Any) -> Tensor:
         return self.sub_(other)
@@ -534,7 +534,7 @@ class Tensor:
         return pointwise.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return pointwise.div(other, self)
+        return pointwise.mul(pointwise.reciprocal(self), other)  # PyTorch's ``other / self``
 
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)

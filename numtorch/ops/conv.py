@@ -59,6 +59,9 @@ class Conv2d(Function):
     """Cross-correlation of (N, C, H, W) with (O, C/G, kh, kw); zero padding (top, bottom,
     left, right), stride, dilation and groups as in ``torch.nn.functional.conv2d``."""
 
+    def name(self) -> str:
+        return self.__dict__.get("_name") or "ConvolutionBackward0"  # PyTorch's node
+
     @staticmethod
     def forward(
         ctx: Function,

@@ -21,17 +21,7 @@ from test_op_saved_versions import CASES, INPLACE_CASES
 
 import numtorch
 
-_TENSOR_PY = (
-    "numtorch/tensor.py (not this table's files): the reflected operators call the namespace "
-    "function (`number - t` is sub(number, t), SubBackward0; `number / t` is div(number, t), "
-    "DivBackward0) where PyTorch's are rsub(t, number) (RsubBackward1) and reciprocal(t) * "
-    "number (MulBackward0): `__rsub__` should return `pointwise.rsub(self, other)` and "
-    "`__rtruediv__` `pointwise.mul(pointwise.reciprocal(self), other)`"
-)
 NAME_XFAILS = {
-    "rsub scalar": _TENSOR_PY,
-    "rdiv scalar": _TENSOR_PY,
-    "rdiv one": _TENSOR_PY,
     "setitem": "numtorch/ops/movement.py: PyTorch's CopySlices node names itself "
     "'torch::autograd::CopySlices' (numtorch: 'CopySlices')",
 }

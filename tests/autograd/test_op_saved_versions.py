@@ -291,15 +291,7 @@ EXPANDED = {"expand", "expand_as", "broadcast_to"}
 # change of their base or of one of them with its own error (``test_multi_output_views``).
 MULTI_OUTPUT_VIEWS = {"split", "split sizes", "chunk", "chunk uneven", "unbind"}
 
-_TENSOR_PY = (
-    "numtorch/tensor.py (not this table's files): Tensor.__rtruediv__ calls div(number, self), "
-    "which keeps self; PyTorch's operator is reciprocal(self) * number, whose backward reads "
-    "the reciprocal: `return pointwise.mul(pointwise.reciprocal(self), other)`"
-)
-SAVED_XFAILS: dict[str, str] = {
-    "rdiv scalar": _TENSOR_PY,
-    "rdiv one": _TENSOR_PY,
-}
+SAVED_XFAILS: dict[str, str] = {}
 
 
 def _params(rows: list, xfails: dict) -> list:

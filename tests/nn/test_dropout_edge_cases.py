@@ -226,7 +226,7 @@ def test_inplace_on_a_graph_tensor_matches_torch(case: Case, where: str) -> None
     (th * th).sum().backward()
     np.testing.assert_allclose(h.detach().numpy(), th.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
-    assert h.grad_fn.name() == ("CopySlices" if where == "view" else "DropoutBackward0")
+    assert h.grad_fn.name() == ("CopySlices" if where == "view" else th.grad_fn.name())
 
 
 # ---------------------------------------------------------------- dtypes, layouts, NaN
@@ -316,7 +316,10 @@ def test_inplace_under_autograd_adds_at_most_5_percent_of_a_64_mb_input(case: Ca
     hidden = leaf * 1.0
     peak = peak_bytes(train, case, hidden, 0.5, inplace=True)
     assert peak <= 0.05 * leaf.numel() * 4, f"{peak / (leaf.numel() * 4):.1%} of the input"
-    assert hidden.grad_fn.name() == "DropoutBackward0" and hidden._version[0] == 1
+    assert (
+        hidden.grad_fn.name() == ("AddBackward0" if "alpha" in str(case) else "MulBackward0")
+        and hidden._version[0] == 1
+    )
     hidden.sum().backward()
     grad = leaf.grad.numpy()
     a = ops.affine(0.5, case.alpha, np.float32)[0]

@@ -114,12 +114,6 @@ _CONV = "numtorch/ops/conv.py: PyTorch's convolution node is ConvolutionBackward
 _DROPOUT = "numtorch/ops/dropout.py: PyTorch's dropout with p=1 is input * 0 (MulBackward0)"
 NAME_XFAILS = {
     "max_pool2d_3d_input": _POOLING,
-    "conv2d": _CONV,
-    "conv2d_no_bias": _CONV,
-    "conv2d_stride_groups": _CONV,
-    "dropout_p1": _DROPOUT,
-    "dropout_inplace": _DROPOUT,
-    "dropout2d_p1": _DROPOUT,
 }
 
 

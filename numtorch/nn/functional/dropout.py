@@ -25,6 +25,7 @@ import numpy as np
 
 from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
+from numtorch._namespace._operands import named
 from numtorch._namespace.inplace import inplace as _inplace
 from numtorch.ops import dropout as ops
 from numtorch.random import Generator, _rng
@@ -129,6 +130,8 @@ def _dropout(
 
     def apply(t: Tensor) -> Tensor:
         out = ops.Dropout.apply(t, keep=kb, a=a, b=b, c=c, inplace=inplace)
+        # PyTorch's root node: ``input * mask`` (alpha: ``input * a * mask + b'``)
+        named(out, "AddBackward0" if alpha and p != 1 else "MulBackward0")
         return t if inplace and out.grad_fn is None else out  # t's storage holds the result
 
     return (_inplace(input, apply) if inplace else apply(input)), keep
