@@ -179,6 +179,9 @@ def refresh_view(view: Tensor) -> None:
     op on the view then differentiates through the writes it sees. (``Tensor.grad_fn`` can
     call this for every view, to do what PyTorch does for views that are only read.)
     """
+    made_by = view.__dict__.get("_multi_view")
+    if made_by is not None and view._version[0] != made_by[2]:
+        raise RuntimeError(_MULTI_VIEW_MESSAGE.format(made_by[1], made_by[0]))
     base = view._base
     if view._grad_fn is None or not view._grad_fn.is_view or not is_grad_enabled():
         return  # made where nothing is recorded, or not by a view op, or read unrecorded
@@ -187,6 +190,14 @@ def refresh_view(view: Tensor) -> None:
     if movement.lies_within(base._data, view._data):
         view.grad_fn = movement.AsStrided.apply(base, view._data).grad_fn
         view._requires_grad = True
+
+
+_MULTI_VIEW_MESSAGE = (
+    "Output {} of {} is a view and its base or another view of its base has been modified "
+    "inplace. This view is the output of a function that returns multiple views. Such functions "
+    "do not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one."
+)
 
 
 def _view_chain_end(view: Tensor) -> object:

@@ -309,7 +309,7 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         key = (slice(None),) * axis + (slice(start, start + s),)
         out.append(named(input[key], name))
         start += s
-    return tuple(out)
+    return _multi_output_views(out, name)
 
 
 @op(method=True)
@@ -341,10 +341,22 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 @op(method=True)
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     axis = normalize_dim(dim, input.ndim)
-    return tuple(
+    pieces = [
         named(input[(slice(None),) * axis + (i,)], "UnbindBackward0")
         for i in range(input.shape[axis])
-    )
+    ]
+    return _multi_output_views(pieces, "UnbindBackward0")
+
+
+def _multi_output_views(pieces: list, node: str) -> tuple:
+    """Mark views made by one op for several outputs (PyTorch's split and unbind): once they
+    or their base change in place, using their history is PyTorch's error
+    (``inplace.refresh_view`` raises it), never a gradient through a stale graph."""
+    op_name = node[: node.rfind("Backward")]
+    for i, piece in enumerate(pieces):
+        if piece._grad_fn is not None:
+            piece._multi_view = (op_name, i, piece._version[0])
+    return tuple(pieces)
 
 
 @op(function=False, method=True)

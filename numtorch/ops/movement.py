@@ -268,7 +268,7 @@ class CopySlices(Function):
 
     @staticmethod
     def forward(ctx: Function, base: np.ndarray, value: np.ndarray, view: np.ndarray) -> np.ndarray:
-        ctx._name = "CopySlices"
+        ctx._name = "torch::autograd::CopySlices"  # PyTorch's name(); its repr says CopySlices
         ctx.geometry = view_geometry(base, view)
         return base
 
@@ -282,3 +282,6 @@ class CopySlices(Function):
         g_value = region.copy() if ctx.needs_input_grad[1] else None
         region[...] = 0
         return (g_base if ctx.needs_input_grad[0] else None), g_value, None
+
+    def __repr__(self) -> str:
+        return f"<CopySlices object at {hex(id(self))}>"

@@ -21,10 +21,7 @@ from test_op_saved_versions import CASES, INPLACE_CASES
 
 import numtorch
 
-NAME_XFAILS = {
-    "setitem": "numtorch/ops/movement.py: PyTorch's CopySlices node names itself "
-    "'torch::autograd::CopySlices' (numtorch: 'CopySlices')",
-}
+NAME_XFAILS: dict[str, str] = {}
 
 
 def _roots(lib, fn, specs) -> list:

@@ -346,7 +346,9 @@ def test_a_view_written_into_later_picks_up_earlier_writes() -> None:
 
 def _node_name(t) -> str:
     """The name ``repr`` shows (PyTorch's ``name()`` says ``torch::autograd::CopySlices``)."""
-    return type(t.grad_fn).__name__ if isinstance(t, torch.Tensor) else t.grad_fn.name()
+    if isinstance(t, torch.Tensor):
+        return type(t.grad_fn).__name__
+    return t.grad_fn.name().rsplit("::", 1)[-1]
 
 
 def _graph(lib):
