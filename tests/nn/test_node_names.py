@@ -109,12 +109,7 @@ _OTHER_NAMES = (
 
 NAME_CASES = CASES + [(r[0], r[1], r[2:]) for r in _LINEAR_NAMES + _NLL_NAMES + _OTHER_NAMES]
 
-_POOLING = "numtorch/nn/functional/pooling.py: a 3-D input is unsqueezed, pooled and squeezed"
-_CONV = "numtorch/ops/conv.py: PyTorch's convolution node is ConvolutionBackward0"
-_DROPOUT = "numtorch/ops/dropout.py: PyTorch's dropout with p=1 is input * 0 (MulBackward0)"
-NAME_XFAILS = {
-    "max_pool2d_3d_input": _POOLING,
-}
+NAME_XFAILS: dict[str, str] = {}
 
 
 def _names(lib, fn, arrays) -> list:

@@ -12,6 +12,7 @@ import numpy as np
 
 from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
+from numtorch._namespace._operands import named
 from numtorch.ops import pooling as _ops
 from numtorch.tensor import Tensor
 
@@ -129,7 +130,12 @@ def _batched(input: Tensor) -> Tensor:
 
 
 def _unbatched(out: Tensor, like: Tensor) -> Tensor:
-    return out if like.ndim == 4 else out.squeeze(0)
+    """``out`` without the batch axis ``_batched`` added. PyTorch pools (C, H, W) natively, so
+    the squeeze's node takes the pooling node's name (what ``grad_fn`` shows)."""
+    if like.ndim == 4:
+        return out
+    node = out._grad_fn
+    return out.squeeze(0) if node is None else named(out.squeeze(0), node.name())
 
 
 def max_pool2d_with_indices(
