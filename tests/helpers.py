@@ -193,3 +193,14 @@ def _check_one_change(fn: Callable, arrays: list, target: tuple, seed: int) -> t
                 assert n.grad is not None, f"{what}: no gradient for input {i}"
                 assert_close(n.grad, t.grad, 1e-6, 1e-7, f"{what}: gradient of input {i}")
     return what, t_result
+
+
+def snippet_outcome(lib: Any, snippet: str) -> tuple:
+    """(exception type, message) or ("ok", result shape) of the expression ``snippet`` run
+    with ``torch``, ``F`` and ``nn`` bound to ``lib``'s (a tuple result: its first item's)."""
+    names = {"torch": lib, "F": lib.nn.functional, "nn": lib.nn}
+    try:
+        out = eval(snippet, names)  # noqa: S307 - the snippets are the tests' own
+    except Exception as error:  # noqa: BLE001 - the error is what is under test
+        return type(error).__name__, str(error)
+    return "ok", tuple((out[0] if isinstance(out, tuple) else out).shape)

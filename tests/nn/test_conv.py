@@ -20,7 +20,7 @@ import torch
 import numtorch
 import numtorch.nn  # noqa: F401  (until numtorch/__init__.py re-exports nn)
 from numtorch.ops import conv as conv_ops
-from tests.helpers import check_gradcheck, check_op
+from tests.helpers import check_gradcheck, check_op, snippet_outcome
 
 
 def _raises_like_torch(fn, exc: type, match: str) -> None:
@@ -384,20 +384,10 @@ DEGENERATE = [
 ]
 
 
-def _outcome(lib, snippet: str) -> tuple:
-    """(exception type, message) or ("ok", result shape) of ``snippet`` run on ``lib``."""
-    names = {"torch": lib, "F": lib.nn.functional, "nn": lib.nn}
-    try:
-        out = eval(snippet, names)  # noqa: S307 - the snippets are this file's
-    except Exception as error:  # noqa: BLE001 - the error is what is under test
-        return type(error).__name__, str(error)
-    return "ok", tuple(out.shape)
-
-
 @pytest.mark.filterwarnings("ignore::UserWarning")  # PyTorch warns about 'same' padding
 @pytest.mark.parametrize("snippet", DEGENERATE)
 def test_degenerate_geometry_like_torch(snippet):
-    assert _outcome(numtorch, snippet) == _outcome(torch, snippet)
+    assert snippet_outcome(numtorch, snippet) == snippet_outcome(torch, snippet)
 
 
 def test_zero_size_kernel_is_refused_where_torch_misbehaves():

@@ -9,7 +9,7 @@ import torch
 
 import numtorch
 import numtorch.nn  # noqa: F401  (until numtorch/__init__.py re-exports nn)
-from tests.helpers import check_gradcheck, check_op
+from tests.helpers import check_gradcheck, check_op, snippet_outcome
 
 
 def _raises_like_torch(fn, exc: type, match: str) -> None:
@@ -365,19 +365,9 @@ DEGENERATE = [
 ]
 
 
-def _outcome(lib, snippet: str) -> tuple:
-    """(exception type, message) or ("ok", result shape) of ``snippet`` run on ``lib``."""
-    names = {"torch": lib, "F": lib.nn.functional, "nn": lib.nn}
-    try:
-        out = eval(snippet, names)  # noqa: S307 - the snippets are this file's
-    except Exception as error:  # noqa: BLE001 - the error is what is under test
-        return type(error).__name__, str(error)
-    return "ok", tuple((out[0] if isinstance(out, tuple) else out).shape)
-
-
 @pytest.mark.parametrize("snippet", DEGENERATE)
 def test_degenerate_geometry_like_torch(snippet):
-    assert _outcome(numtorch, snippet) == _outcome(torch, snippet)
+    assert snippet_outcome(numtorch, snippet) == snippet_outcome(torch, snippet)
 
 
 def test_adaptive_avg_pool2d_to_1x1_is_the_mean_over_the_last_two_axes():
