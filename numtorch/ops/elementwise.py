@@ -379,41 +379,35 @@ def _shares(lose_a: np.ndarray, lose_b: np.ndarray, tie: np.ndarray, dt: np.dtyp
     return share_a, share_b
 
 
-class Maximum(_CastsOperands):
-    """Element-wise maximum; on ties each input gets half the gradient, as in PyTorch, whose
-    ``MaximumBackward0`` keeps both inputs (the shares are worked out in backward)."""
+class _Extremum(_CastsOperands):
+    """Element-wise maximum (``pick = np.maximum``) or minimum; on ties each input gets half
+    the gradient, as in PyTorch, whose node keeps both inputs (the shares are worked out in
+    backward)."""
+
+    pick = np.maximum
 
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         ctx.save_for_backward(a, b)
         if dt is not None:
             a, b = _promote(ctx, a, b, dt)
-        return np.asarray(np.maximum(a, b))
+        return np.asarray(type(ctx).pick(a, b))
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
-        share_a, share_b = _shares(a < b, a > b, a == b, g.dtype)
+        a_loses, b_loses = (a < b, a > b) if type(ctx).pick is np.maximum else (a > b, a < b)
+        share_a, share_b = _shares(a_loses, b_loses, a == b, g.dtype)
         grads = (g * share_a, g * share_b)
         return grads if ctx.dt is None else _demote(ctx, grads)
 
 
-class Minimum(_CastsOperands):
-    """Element-wise minimum; on ties each input gets half the gradient, as in PyTorch."""
+class Maximum(_Extremum):
+    pick = np.maximum
 
-    @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
-        ctx.save_for_backward(a, b)
-        if dt is not None:
-            a, b = _promote(ctx, a, b, dt)
-        return np.asarray(np.minimum(a, b))
 
-    @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
-        a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
-        share_a, share_b = _shares(a > b, a < b, a == b, g.dtype)
-        grads = (g * share_a, g * share_b)
-        return grads if ctx.dt is None else _demote(ctx, grads)
+class Minimum(_Extremum):
+    pick = np.minimum
 
 
 class Where(Function):
