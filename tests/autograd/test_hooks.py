@@ -9,40 +9,12 @@ from __future__ import annotations
 
 import gc
 
-import numpy as np
 import pytest
 import torch
-from helpers import check_error
+from helpers import check_error, parity
 
 import numtorch
 import numtorch.utils.hooks
-
-
-def _same(mine: object, theirs: object, path: str = "result") -> None:
-    if isinstance(theirs, torch.Tensor):
-        assert isinstance(mine, numtorch.Tensor), f"{path}: {mine!r}"
-        assert tuple(mine.shape) == tuple(theirs.shape), path
-        assert mine.dtype.name == str(theirs.dtype).replace("torch.", ""), path
-        np.testing.assert_allclose(
-            mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6, err_msg=path
-        )
-    elif isinstance(theirs, (list, tuple)):
-        assert isinstance(mine, type(theirs)) and len(mine) == len(theirs), f"{path}: {mine!r}"
-        for i, (m, t) in enumerate(zip(mine, theirs)):
-            _same(m, t, f"{path}[{i}]")
-    elif isinstance(theirs, dict):
-        assert isinstance(mine, dict) and list(mine) == list(theirs), path
-        for k in theirs:
-            _same(mine[k], theirs[k], f"{path}[{k!r}]")
-    else:
-        assert mine == theirs, f"{path}: {mine!r} != {theirs!r}"
-
-
-def parity(fn) -> object:
-    """``fn(lib)`` on numtorch and on torch gives the same record; returns numtorch's."""
-    mine = fn(numtorch)
-    _same(mine, fn(torch))
-    return mine
 
 
 def _leaf(lib, values, **kw):

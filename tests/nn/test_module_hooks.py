@@ -4,17 +4,11 @@ pre-hooks, and their handles."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
-from helpers import check_error
+from helpers import check_error, parity
 
 import numtorch
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "autograd"))
-from test_hooks import parity  # noqa: E402
 
 
 def _linear(lib, n_in: int = 3, n_out: int = 2):
