@@ -19,7 +19,20 @@ from numtorch._dtype import (
     set_default_dtype,
     uint8,
 )
-from numtorch.tensor import Size, Tensor, device
+from numtorch.tensor import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    Size,
+    Tensor,
+    device,
+)
 from numtorch import _namespace
 from numtorch._namespace import *  # noqa: F403
 from numtorch.random import (
@@ -40,7 +53,18 @@ from numtorch.autograd import (
     set_anomaly_enabled,
     set_grad_enabled,
 )
-from numtorch import autograd
+from numtorch.autograd.grad_mode import inference_mode, is_inference_mode_enabled
+from numtorch._namespace.other import (
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
+from numtorch import accelerator, autograd, backends, cuda, onnx
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64
@@ -51,6 +75,7 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 from numtorch import nn, optim, utils  # noqa: E402
+from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
 
 # The namespace's ops come from their declarations (numtorch/_namespace); the rest is listed here.
@@ -64,4 +89,11 @@ __all__ = [
     *("enable_grad", "no_grad", "set_grad_enabled", "is_grad_enabled"),
     *("is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"),
     *("autograd", "nn", "optim", "utils", "load", "save"),
+    *("inference_mode", "is_inference_mode_enabled", "set_num_threads", "get_num_threads"),
+    *("use_deterministic_algorithms", "are_deterministic_algorithms_enabled"),
+    *("is_deterministic_algorithms_warn_only_enabled", "compile"),
+    *("set_float32_matmul_precision", "get_float32_matmul_precision"),
+    *("cuda", "backends", "accelerator", "onnx"),
+    *("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor"),
+    *("CharTensor", "ByteTensor", "BoolTensor"),
 ]

@@ -65,24 +65,100 @@ class Size(tuple):
         return n
 
 
-class device:
-    """The device a tensor lives on; numtorch has one, the CPU."""
+_DEVICE_TYPES = (
+    "cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, "
+    "mps, meta, hpu, mtia, privateuseone"
+)
+_NOT_COMPILED = {"cuda": "CUDA", "xpu": "XPU"}  # what PyTorch's CPU build asserts on use
 
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
-        _checks.check_device(str(type))  # str: None is no device here, unlike a device= argument
-        self.type = "cpu"
+
+class device:
+    """A device: ``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 1)``, ``device("mps")``.
+
+    Every kind PyTorch knows can be named, as on PyTorch's CPU build, but tensors live on the
+    CPU only: moving a tensor or module to another device, or creating one there, raises the
+    CPU build's error (``AssertionError: Torch not compiled with CUDA enabled`` for CUDA).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.device("cuda", 1)
+        device(type='cuda', index=1)
+        >>> torch.cuda.is_available()
+        False
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str | device = "cpu", index: int | None = None) -> None:
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got "
+                f"({_builtin_type(type).__name__}), but expected one of:\n"
+                " * (torch.device device)\n * (str type, int index = -1)\n"
+            )
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise TypeError(
+                "device(): argument 'index' (position 2) must be int, not "
+                f"{_builtin_type(index).__name__}"
+            )
+        kind, _, text = type.partition(":")
+        if not type:
+            raise RuntimeError("Device string must not be empty")
+        if kind not in _DEVICE_TYPES.split(", "):
+            raise RuntimeError(
+                f"Expected one of {_DEVICE_TYPES} device type at start of device string: {type}"
+            )
+        if ":" in type:
+            if not text.isdigit() or (len(text) > 1 and text[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            if index is not None:
+                raise RuntimeError(
+                    "type (string) must not include an index because index was passed "
+                    f"explicitly: {type}"
+                )
+            index = int(text)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
+        self.type, self.index = kind, index
 
     def __eq__(self, other: object) -> bool:
-        return str(other) in ("cpu", "cpu:0") or isinstance(other, device)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:
-        return hash("cpu")
+        return hash((self.type, self.index))
 
     def __str__(self) -> str:
-        return "cpu"
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
-        return "device(type='cpu')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __reduce__(self) -> tuple:
+        return device, (self.type, self.index)
+
+
+_builtin_type = type
+_device = device  # for code whose ``device`` parameter hides the class
+
+
+def check_cpu(where: Any) -> None:
+    """Refuse a device other than the CPU as PyTorch's CPU build does (None and ``'cpu'``, any
+    index, pass): ``AssertionError`` for CUDA and XPU, a ``RuntimeError`` otherwise."""
+    if where is None:
+        return
+    if isinstance(where, (int, np.integer)) and not isinstance(where, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    kind = device(where).type if isinstance(where, (str, device)) else None
+    if kind == "cpu":
+        return
+    if kind in _NOT_COMPILED:
+        raise AssertionError(f"Torch not compiled with {_NOT_COMPILED[kind]} enabled")
+    if kind == "mps":
+        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    raise RuntimeError(f"numtorch only supports the 'cpu' device, but got {str(where)!r}")
 
 
 class Tensor:
@@ -198,6 +274,12 @@ class Tensor:
     @property
     def is_cuda(self) -> bool:
         return False
+
+    is_xpu = is_mps = is_meta = is_cuda
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
 
     def size(self, dim: int | None = None) -> Size | int:
         return (
@@ -409,6 +491,12 @@ class Tensor:
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """PyTorch's CPU build: ``AssertionError("Torch not compiled with CUDA enabled")``."""
+        if isinstance(device, (int, np.integer)):
+            check_cpu(device)
+        raise AssertionError("Torch not compiled with CUDA enabled")
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
@@ -626,7 +714,7 @@ from numtorch import _checks, autograd  # noqa: E402
 from numtorch._namespace import comparison, indexing, inplace, linalg, pointwise, shape  # noqa: E402
 from numtorch._namespace import creation as _creation  # noqa: E402
 
-_CPU = device()  # after the imports: device() checks through _checks
+_CPU = device()
 
 
 def _check_grad(t: Tensor, g: Any) -> None:
@@ -648,3 +736,54 @@ def _check_grad(t: Tensor, g: Any) -> None:
             f"attempting to assign a gradient of size '{list(g.shape)}' to a tensor of size "
             f"'{list(t.shape)}'. Please ensure that the gradient and the tensor are the same size"
         )
+
+
+class _LegacyType(type):
+    """The metaclass of ``FloatTensor`` and kin: ``isinstance(t, torch.LongTensor)`` asks
+    whether ``t`` is an int64 tensor, as in PyTorch (the tensors are plain ``Tensor``s)."""
+
+    dtype: _dtype.dtype
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+class _LegacyTensor(metaclass=_LegacyType):
+    """PyTorch's legacy typed constructors: ``LongTensor([1, 2])`` copies data into that dtype;
+    ``LongTensor(2, 3)`` or ``LongTensor(torch.Size([2, 3]))`` makes a zero-filled tensor of
+    that size (PyTorch leaves it uninitialised). Prefer ``torch.tensor(data, dtype=...)``."""
+
+    def __new__(cls, *args: Any, device: Any = None) -> Tensor:  # type: ignore[misc]
+        kind = None if device is None else _device(device).type
+        if kind not in (None, "cpu"):
+            raise RuntimeError(
+                f"legacy constructor expects device type: cpu but device type: {kind} was passed"
+            )
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype is not cls.dtype:
+                raise TypeError(f"expected {cls.dtype} (got {args[0].dtype})")
+            return args[0]
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            if not isinstance(args[0], (list, tuple, np.ndarray)):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            return Tensor._make(_creation._to_array(args[0], cls.dtype))
+        shape = _creation.parse_size(args, cls.__name__) if args else (0,)
+        return Tensor._make(np.zeros(shape, cls.dtype.numpy))
+
+
+def _legacy(name: str, dtype: _dtype.dtype) -> _LegacyType:
+    return _LegacyType(name, (_LegacyTensor,), {"dtype": dtype, "__module__": "numtorch"})
+
+
+FloatTensor = _legacy("FloatTensor", _dtype.float32)
+DoubleTensor = _legacy("DoubleTensor", _dtype.float64)
+HalfTensor = _legacy("HalfTensor", _dtype.float16)
+LongTensor = _legacy("LongTensor", _dtype.int64)
+IntTensor = _legacy("IntTensor", _dtype.int32)
+ShortTensor = _legacy("ShortTensor", _dtype.int16)
+CharTensor = _legacy("CharTensor", _dtype.int8)
+ByteTensor = _legacy("ByteTensor", _dtype.uint8)
+BoolTensor = _legacy("BoolTensor", _dtype.bool)

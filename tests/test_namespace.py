@@ -75,6 +75,17 @@ _INPLACE_ARGS = {
     "clamp": lambda lib: (0.8, 1.5),
     "remainder": lambda lib: (0.7,),
     "masked_fill": lambda lib: (lib.tensor([True, False, True]), 0.5),
+    "clamp_min": lambda lib: (1.0,),
+    "clamp_max": lambda lib: (lib.tensor([1.0, 1.0, 2.0]),),
+    "atan2": lambda lib: (lib.tensor([0.5, -1.0, 2.0]),),
+    "hypot": lambda lib: (lib.tensor([0.5, -1.0, 2.0]),),
+    "xlogy": lambda lib: (lib.tensor([0.5, 1.5, 2.0]),),
+    "lerp": lambda lib: (lib.tensor([2.0, -1.0, 0.5]), 0.3),
+    "fmod": lambda lib: (0.7,),
+}
+# Inputs of in-place ops whose domain excludes the default values (which lie in (0.75, 1.9)).
+_INPLACE_VALUES = {
+    **dict.fromkeys("asin acos erfinv".split(), [0.25, -0.5, 0.9]),
 }
 _INPLACE = [(d, n) for d, n in _VARIANT_NAMES if d.inplace]
 
@@ -83,7 +94,7 @@ _INPLACE = [(d, n) for d, n in _VARIANT_NAMES if d.inplace]
 def test_inplace_variant_matches_pytorch_values_and_gradient(decl, name: str) -> None:
     """``y = x * 1; y.op_(...)``: the same values as torch, written into y's storage, and the
     same gradient for x (the history before the write is kept)."""
-    values = np.array([0.75, 1.25, 1.9], dtype=np.float32)  # inside every op's domain
+    values = np.array(_INPLACE_VALUES.get(decl.name, [0.75, 1.25, 1.9]), dtype=np.float32)
     results = []
     for lib in (torch, numtorch):
         x = lib.tensor(values, requires_grad=True)
@@ -92,15 +103,41 @@ def test_inplace_variant_matches_pytorch_values_and_gradient(decl, name: str) ->
         out = getattr(y, name + "_")(*args)
         assert out is y
         y.backward(lib.tensor([1.0, -2.0, 0.5]))
-        results.append((y.detach(), x.grad))
+        results.append((y.detach(), x.grad + 0))  # + 0: PyTorch's zero gradients (sgn_) are lazy
     (ty, tg), (ny, ng) = results
     assert_close(ny, ty, 1e-6, 1e-6, f"{name}_ values")
     assert_close(ng, tg, 1e-6, 1e-6, f"{name}_ gradient")
 
 
+@pytest.mark.parametrize("name", ["asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_"])
+def test_inplace_variants_without_a_derivative_raise_pytorchs_error_in_backward(name: str) -> None:
+    """PyTorch's ``asinh_``, ``acosh_`` and ``atanh_`` compute, record a node
+    (``AsinhBackward1``, ...) and raise ``NotImplementedError`` only when backward reaches it."""
+    op = name.removeprefix("arc").rstrip("_")
+    op = op if op.startswith("a") else "a" + op
+    values = np.array([1.25, 3.0, 1.9] if op == "acosh" else [0.25, -0.5, 0.9], np.float32)
+    found = []
+    for lib in (torch, numtorch):
+        plain = lib.tensor(values)
+        assert getattr(plain, name)() is plain
+        x = lib.tensor(values, requires_grad=True)
+        y = x * 1
+        getattr(y, name)()
+        found.append((plain, y.detach(), y.grad_fn.name()))
+        with pytest.raises(
+            NotImplementedError, match=f"the derivative for 'inplace version of {op}' is not"
+        ):
+            y.sum().backward()
+    (tp, ty, tname), (np_, ny, nname) = found
+    assert_close(np_, tp, 1e-6, 1e-6, name)
+    assert_close(ny, ty, 1e-6, 1e-6, name)
+    assert nname == tname
+
+
 def test_inplace_args_table_names_only_declared_inplace_ops() -> None:
     declared = {d.name for d, _ in _INPLACE}
     assert set(_INPLACE_ARGS) <= declared
+    assert set(_INPLACE_VALUES) <= declared
 
 
 # ---------------------------------------------------------------- out=
@@ -112,9 +149,15 @@ _INT = np.array([[3, 5, 6], [1, 0, 7]], np.int64)
 # Arguments for each op declared with out=: (input arrays, extra args). Default: (x,).
 _OUT_ARGS = {
     **dict.fromkeys(
-        "eq ne lt le gt ge add sub mul div true_divide maximum minimum remainder".split(),
+        "eq ne lt le gt ge add sub mul div true_divide maximum minimum remainder atan2 hypot "
+        "logaddexp xlogy fmod".split(),
         (("x", "y"), ()),
     ),
+    "lerp": (("x", "y"), (0.3,)),
+    "clamp_min": (("x",), (0.2,)),
+    "clamp_max": (("x",), (0.2,)),
+    **dict.fromkeys("asin acos atanh erfinv".split(), (("unit",), ())),
+    "acosh": (("above_one",), ()),
     **dict.fromkeys("logical_and logical_or logical_xor".split(), (("b", "b2"), ())),
     **dict.fromkeys("bitwise_and bitwise_or".split(), (("i", "i2"), ())),
     "bitwise_not": (("i",), ()),
@@ -131,7 +174,7 @@ _OUT_ARGS = {
     **dict.fromkeys("sum mean var std amax amin argmax argmin logsumexp".split(), (("x",), (1,))),
     "any": (("b",), ()),
     "all": (("b",), ()),
-    **dict.fromkeys("log sqrt rsqrt".split(), (("pos",), ())),
+    **dict.fromkeys("log sqrt rsqrt log1p log2 log10".split(), (("pos",), ())),
 }
 
 
@@ -140,6 +183,8 @@ def _arrays() -> dict:
         "x": _X,
         "y": _X[::-1] + 1,
         "pos": np.abs(_X) + 0.5,
+        "unit": np.tanh(_X),
+        "above_one": np.abs(_X) + 1.5,
         "b": _BOOL,
         "b2": ~_BOOL,
         "i": _INT,

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["num_threads", "map_chunks", "for_planes", "scratch"]
+__all__ = ["num_threads", "set_num_threads", "map_chunks", "for_planes", "scratch"]
 
 # A plane-wise kernel call is split into chunks of about this many bytes (and one chunk, run
 # on the calling thread, below it: waking a thread costs more than it saves).
@@ -50,6 +50,12 @@ def num_threads() -> int:
             n = os.cpu_count() or 1
         _state["threads"] = n
     return n  # type: ignore[return-value]
+
+
+def set_num_threads(n: int) -> None:
+    """Use ``n`` threads from now on; the pool is rebuilt at that size (the old one's idle
+    threads exit once it is collected)."""
+    _state.update(threads=n, pool=None)
 
 
 def _blas() -> list:

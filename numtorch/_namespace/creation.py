@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
-from numtorch._checks import check_device, check_tensor
+from numtorch._checks import check_tensor
 from numtorch._namespace._declare import op
-from numtorch.tensor import Size, Tensor
+from numtorch.tensor import Size, Tensor, check_cpu
 
 
 def _python_dtype(data: Any) -> _dtype.dtype | None:
@@ -103,14 +103,14 @@ def tensor(
         >>> torch.tensor([[1, 2], [3, 4]]).dtype
         torch.int64
     """
-    check_device(device)
+    check_cpu(device)
     return _finish(Tensor._make(_to_array(data, dtype)), requires_grad)
 
 
 @op()
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with an ndarray or tensor when the dtype allows."""
-    check_device(device)
+    check_cpu(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     return Tensor._make(_to_array(data, dtype, copy=False))
@@ -133,6 +133,23 @@ def _finish(t: Tensor, requires_grad: bool) -> Tensor:
     if requires_grad and not t.dtype.is_floating_point:
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
     return t.requires_grad_(True) if requires_grad else t
+
+
+def size_arg(size: tuple, kwargs: dict, fn: str) -> tuple:
+    """The sizes of a factory whose ``size`` may come by keyword (``zeros(size=(2, 3))``)."""
+    if not kwargs:
+        return size
+    name = next(iter(kwargs))
+    if name != "size" or len(kwargs) > 1:
+        bad = next(k for k in kwargs if k != "size")
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{bad}'")
+    if size:
+        raise TypeError(f"{fn}() got multiple values for argument 'size'")
+    if not isinstance(kwargs["size"], (list, tuple)):
+        raise TypeError(
+            f"{fn}(): argument 'size' must be tuple of ints, not {type(kwargs['size']).__name__}"
+        )
+    return (kwargs["size"],)
 
 
 def parse_size(size: Sequence[Any], fn: str) -> tuple:
@@ -219,28 +236,46 @@ def _check_dtype_arg(dtype: Any, fn: str) -> None:
 
 
 @op()
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
+) -> Tensor:
     """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
-    check_device(device)
-    shape, d = parse_size(size, "zeros"), _np_dtype(dtype, "zeros")
+    check_cpu(device)
+    shape, d = parse_size(size_arg(size, kwargs, "zeros"), "zeros"), _np_dtype(dtype, "zeros")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
 
 @op()
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
+) -> Tensor:
     """A tensor of ones."""
-    check_device(device)
-    shape, d = parse_size(size, "ones"), _np_dtype(dtype, "ones")
+    check_cpu(device)
+    shape, d = parse_size(size_arg(size, kwargs, "ones"), "ones"), _np_dtype(dtype, "ones")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.ones(shape, d)), requires_grad)
 
 
 @op()
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    **kwargs: Any,
+) -> Tensor:
     """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined)."""
-    check_device(device)
-    shape, d = parse_size(size, "empty"), _np_dtype(dtype, "empty")
+    check_cpu(device)
+    shape, d = parse_size(size_arg(size, kwargs, "empty"), "empty"), _np_dtype(dtype, "empty")
     check_alloc(shape, d)
     return _finish(Tensor._make(np.zeros(shape, d)), requires_grad)
 
@@ -255,7 +290,7 @@ def full(
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor filled with ``fill_value``; the dtype follows the value unless given."""
-    check_device(device)
+    check_cpu(device)
     if not isinstance(fill_value, (bool, int, float, np.number, np.bool_, Tensor)):
         raise TypeError(
             "full(): argument 'fill_value' (position 2) must be Number, not "
@@ -287,7 +322,7 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
-    check_device(device)
+    check_cpu(device)
     if end is None:
         start, end = 0, start
     if step == 0:

@@ -1,4 +1,5 @@
-"""Pointwise ops: arithmetic, exponentials, rounding, clamping and selection."""
+"""Pointwise ops: arithmetic, exponentials and logarithms, trigonometric and hyperbolic maps,
+rounding, clamping and selection."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from numtorch._namespace._operands import (
     operand,
     unary_float,
 )
+from numtorch._namespace.inplace import inplace
 from numtorch.ops import elementwise as ew
 from numtorch.tensor import Tensor
 
@@ -297,3 +299,244 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     if np.any(b == 0):
         raise RuntimeError("ZeroDivisionError")
     return Tensor._make(np.asarray(np.mod(a, b)))
+
+
+# ---------------------------------------------------------------- trigonometric, hyperbolic,
+# exponential and logarithmic maps: integers and bools give the default float dtype
+
+
+@op(method=True, inplace=True, out=True)
+def sin(input: Tensor) -> Tensor:
+    return unary_float(ew.Sin, input, "sin")
+
+
+@op(method=True, inplace=True, out=True)
+def cos(input: Tensor) -> Tensor:
+    return unary_float(ew.Cos, input, "cos")
+
+
+@op(method=True, inplace=True, out=True)
+def tan(input: Tensor) -> Tensor:
+    return unary_float(ew.Tan, input, "tan")
+
+
+@op(method=True, inplace=True, out=True, aliases=("arcsin",))
+def asin(input: Tensor) -> Tensor:
+    return unary_float(ew.Asin, input, "asin")
+
+
+@op(method=True, inplace=True, out=True, aliases=("arccos",))
+def acos(input: Tensor) -> Tensor:
+    return unary_float(ew.Acos, input, "acos")
+
+
+@op(method=True, inplace=True, out=True, aliases=("arctan",))
+def atan(input: Tensor) -> Tensor:
+    return unary_float(ew.Atan, input, "atan")
+
+
+@op(method=True, inplace=True, out=True)
+def sinh(input: Tensor) -> Tensor:
+    return unary_float(ew.Sinh, input, "sinh")
+
+
+@op(method=True, inplace=True, out=True)
+def cosh(input: Tensor) -> Tensor:
+    return unary_float(ew.Cosh, input, "cosh")
+
+
+@op(method=True, out=True, aliases=("arcsinh",))
+def asinh(input: Tensor) -> Tensor:
+    return unary_float(ew.Asinh, input, "asinh")
+
+
+@op(function=False, method=True, name="asinh_", aliases=("arcsinh_",))
+def _asinh_(input: Tensor) -> Tensor:
+    """In-place ``asinh``: PyTorch's has no derivative (its node raises in backward)."""
+    return inplace(input, lambda x: unary_float(ew.AsinhInplace, x, "asinh"))
+
+
+@op(method=True, out=True, aliases=("arccosh",))
+def acosh(input: Tensor) -> Tensor:
+    return unary_float(ew.Acosh, input, "acosh")
+
+
+@op(function=False, method=True, name="acosh_", aliases=("arccosh_",))
+def _acosh_(input: Tensor) -> Tensor:
+    """In-place ``acosh``: PyTorch's has no derivative (its node raises in backward)."""
+    return inplace(input, lambda x: unary_float(ew.AcoshInplace, x, "acosh"))
+
+
+@op(method=True, out=True, aliases=("arctanh",))
+def atanh(input: Tensor) -> Tensor:
+    return unary_float(ew.Atanh, input, "atanh")
+
+
+@op(function=False, method=True, name="atanh_", aliases=("arctanh_",))
+def _atanh_(input: Tensor) -> Tensor:
+    """In-place ``atanh``: PyTorch's has no derivative (its node raises in backward)."""
+    return inplace(input, lambda x: unary_float(ew.AtanhInplace, x, "atanh"))
+
+
+@op(method=True, inplace=True, out=True)
+def expm1(input: Tensor) -> Tensor:
+    """``exp(input) - 1``, accurate near 0."""
+    return unary_float(ew.Expm1, input, "expm1")
+
+
+@op(method=True, inplace=True, out=True)
+def log1p(input: Tensor) -> Tensor:
+    """``log(1 + input)``, accurate near 0."""
+    return unary_float(ew.Log1p, input, "log1p")
+
+
+@op(method=True, inplace=True, out=True)
+def log2(input: Tensor) -> Tensor:
+    return unary_float(ew.Log2, input, "log2")
+
+
+@op(method=True, inplace=True, out=True)
+def log10(input: Tensor) -> Tensor:
+    return unary_float(ew.Log10, input, "log10")
+
+
+@op(method=True, inplace=True, out=True)
+def exp2(input: Tensor) -> Tensor:
+    return unary_float(ew.Exp2, input, "exp2")
+
+
+@op(method=True, inplace=True, out=True)
+def erfc(input: Tensor) -> Tensor:
+    """``1 - erf(input)``, accurate where ``erf`` is near 1."""
+    return unary_float(ew.Erfc, input, "erfc")
+
+
+@op(method=True, inplace=True, out=True)
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse of ``erf`` on ``[-1, 1]`` (±inf at ±1, nan beyond), to float64 rounding."""
+    return unary_float(ew.Erfinv, input, "erfinv")
+
+
+@op(method=True, inplace=True, out=True)
+def sgn(input: Tensor) -> Tensor:
+    """``sign`` for real tensors (PyTorch's ``sgn`` extends it to complex ones); bools stay
+    bools and integers integers; a zero gradient."""
+    check_tensor(input, "sgn")
+    if not input.dtype.is_floating_point:
+        data = input._data.copy() if input.dtype is _dtype.bool else np.sign(input._data)
+        return Tensor._make(np.asarray(data))
+    return ew.Sgn.apply(input)
+
+
+@op(method=True, inplace=True, out=True)
+def clamp_min(input: Tensor, min: Tensor | Number) -> Tensor:
+    """``clamp(input, min=min)``, PyTorch's ``ClampMinBackward0`` (``1`` for a tensor bound)."""
+    out = clamp(input, min=min)
+    return named(out, "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0")
+
+
+@op(method=True, inplace=True, out=True)
+def clamp_max(input: Tensor, max: Tensor | Number) -> Tensor:
+    """``clamp(input, max=max)``, PyTorch's ``ClampMaxBackward0`` (``1`` for a tensor bound)."""
+    out = clamp(input, max=max)
+    return named(out, "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0")
+
+
+@op(method=True, inplace=True, out=True)
+def nan_to_num(
+    input: Tensor,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Tensor:
+    """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    dtype's largest and lowest finite values); integers and bools come back unchanged."""
+    check_tensor(input, "nan_to_num")
+    if not input.dtype.is_floating_point:
+        return Tensor._make(input._data.copy())
+    return ew.NanToNum.apply(input, nan, posinf, neginf)
+
+
+# ---------------------------------------------------------------- binary maps
+
+
+def _float_operands(name: str, input: object, other: object, *, ints: bool = True) -> tuple:
+    """The dtype a binary float op computes in; with ``ints=False`` integer operands are
+    refused, as PyTorch's kernels for ``hypot`` and ``logaddexp`` are."""
+    if not isinstance(input, Tensor):
+        check_tensor(other, name, "other", 2)
+    else:
+        check_tensor(input, name)
+    dt = _dtype.result_type(input, other)
+    if not dt.is_floating_point and not ints:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{type_name(dt)}'")
+    return float_type(input, other)
+
+
+@op(method=True, inplace=True, out=True, aliases=("arctan2",))
+def atan2(input: Tensor, other: Tensor) -> Tensor:
+    """The angle of the point ``(other, input)``, in ``[-pi, pi]``."""
+    check_tensor(input, "atan2")
+    check_tensor(other, "atan2", "other", 2)
+    return elementwise(ew.Atan2, input, other, dt=_float_operands("atan2", input, other))
+
+
+@op(method=True, inplace=True, out=True)
+def hypot(input: Tensor, other: Tensor) -> Tensor:
+    """``sqrt(input**2 + other**2)`` without overflow."""
+    check_tensor(input, "hypot")
+    check_tensor(other, "hypot", "other", 2)
+    dt = _float_operands("hypot", input, other, ints=False)
+    return elementwise(ew.Hypot, input, other, dt=dt)
+
+
+@op(method=True, out=True)
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """``log(exp(input) + exp(other))`` without overflow."""
+    check_tensor(input, "logaddexp")
+    check_tensor(other, "logaddexp", "other", 2)
+    dt = _float_operands("logaddexp", input, other, ints=False)
+    return elementwise(ew.Logaddexp, input, other, dt=dt)
+
+
+@op(method=True, inplace=True, out=True)
+def xlogy(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is nan)."""
+    out = elementwise(ew.Xlogy, input, other, dt=_float_operands("xlogy", input, other))
+    if not isinstance(input, Tensor):
+        return named(out, "XlogyBackward1")
+    return named(out, "XlogyBackward0" if isinstance(other, Tensor) else "XlogyBackward2")
+
+
+@op(method=True, inplace=True, out=True)
+def lerp(input: Tensor, end: Tensor, weight: Tensor | Number) -> Tensor:
+    """``input + weight * (end - input)``, exact at ``weight`` 0 and 1."""
+    check_tensor(input, "lerp")
+    check_tensor(end, "lerp", "end", 2)
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype:
+            raise RuntimeError(
+                f"expected dtype {type_name(input.dtype).lower()} for `{name}` but got dtype "
+                f"{type_name(t.dtype).lower()}"
+            )
+    if not input.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
+    if isinstance(weight, Tensor):
+        return elementwise(ew.LerpTensor, input, end, weight)
+    return elementwise(ew.Lerp, input, end, weight=float(weight))
+
+
+@op(method=True, inplace=True, out=True)
+def fmod(input: Tensor, other: Tensor | Number) -> Tensor:
+    """C's remainder, with the sign of the dividend; differentiable for floats."""
+    check_tensor(input, "fmod")
+    dt = _dtype.result_type(input, other)
+    if dt.is_floating_point:
+        out = elementwise(ew.Fmod, input, other, dt=dt)
+        return named(out, "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0")
+    a, b = (np.asarray(getattr(v, "_data", v), dtype=dt.numpy) for v in (input, other))
+    broadcast_shapes(a.shape, b.shape)
+    if np.any(b == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return Tensor._make(np.asarray(np.fmod(a, b)))

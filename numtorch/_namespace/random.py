@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
-from numtorch._checks import check_device
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import named
 from numtorch._namespace.creation import (
@@ -17,10 +16,11 @@ from numtorch._namespace.creation import (
     _like_dtype,
     check_alloc,
     parse_size,
+    size_arg,
 )
 from numtorch._namespace.inplace import check_leaf_inplace, inplace, replace_with
 from numtorch.random import Generator, _rng
-from numtorch.tensor import Tensor
+from numtorch.tensor import Tensor, check_cpu
 
 
 @op()
@@ -30,10 +30,11 @@ def rand(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
-    check_device(device)
-    shape = parse_size(size, "rand")
+    check_cpu(device)
+    shape = parse_size(size_arg(size, kwargs, "rand"), "rand")
     check_alloc(shape, _float_dtype(dtype, "check_uniform_bounds"))
     out = (
         _rng(generator)
@@ -50,10 +51,11 @@ def randn(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **kwargs: Any,
 ) -> Tensor:
     """Samples from the standard normal distribution."""
-    check_device(device)
-    shape = parse_size(size, "randn")
+    check_cpu(device)
+    shape = parse_size(size_arg(size, kwargs, "randn"), "randn")
     d = _float_dtype(dtype, "normal_kernel_cpu")
     check_alloc(shape, d)
     out = _rng(generator).standard_normal(
@@ -72,7 +74,7 @@ def randint(
     requires_grad: bool = False,
 ) -> Tensor:
     """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
-    check_device(device)
+    check_cpu(device)
     args = list(args)
     if size is None and args and isinstance(args[-1], (list, tuple)):
         size = args.pop()

@@ -1,4 +1,5 @@
-"""Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``."""
+"""Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
+``inference_mode``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
+]
 
 _state = threading.local()
 
@@ -77,3 +85,47 @@ class set_grad_enabled(_GradMode):
     def __call__(self, func: Callable) -> Callable:
         _set(self._prev)  # as a decorator, change nothing until the function runs
         return super().__call__(func)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode()`` block is active (per thread)."""
+    return getattr(_state, "inference", False)
+
+
+class inference_mode(_GradMode):
+    """``no_grad`` that also reports itself through ``is_inference_mode_enabled()``.
+
+    PyTorch's inference mode additionally skips version counters and view tracking for speed;
+    numtorch's ``no_grad`` costs nothing extra, so the two differ only in that flag (tensors
+    made inside may be used in autograd afterwards, where PyTorch refuses them).
+    ``inference_mode(False)`` turns it off and enables gradients. Like ``no_grad`` it is also
+    a decorator, with or without the parentheses.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # ``@inference_mode`` without parentheses
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+        self.inference = bool(mode)
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._prev_inference = is_inference_mode_enabled()
+        _state.inference = self.inference
+
+    def __exit__(self, *exc: object) -> None:
+        _state.inference = self._prev_inference
+        super().__exit__(*exc)
+
+    def __call__(self, func: Callable) -> Callable:
+        mode = self.inference
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+
+        return wrapper

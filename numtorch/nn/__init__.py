@@ -4,3 +4,4 @@
 from numtorch.nn.parameter import Parameter
 from numtorch.nn.modules import *
 from numtorch.nn import functional, init, utils
+from numtorch.nn.parallel import DataParallel

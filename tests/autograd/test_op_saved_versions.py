@@ -11,6 +11,8 @@ an index) are changed by the tests below the table. ``CASES`` is also the table 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -22,6 +24,8 @@ import numtorch
 POS = np.array([[0.7, 1.3, 2.1], [0.9, 1.6, 0.6]])
 POS_ROW = np.array([1.1, 0.8, 1.9])
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]])
+UNIT = np.array([[-0.9, -0.3, 0.1], [0.2, 0.55, 0.95]])  # asin, acos, atanh, erfinv
+ABOVE_ONE = np.array([[1.1, 1.5, 3.0], [2.2, 1.05, 7.0]])  # acosh
 INDEX = np.array([[0, 2], [1, 1]], dtype=np.int64)
 MASK = np.array([[True, False, True], [False, False, True]])
 
@@ -94,6 +98,45 @@ CASES = [
     ("round", lambda lib, x: x.round(), (2, 3)),
     ("round decimals", lambda lib, x: lib.round(x, decimals=1), (2, 3)),
     ("frac", lambda lib, x: x.frac(), (2, 3)),
+    ("sin", lambda lib, x: lib.sin(x), (2, 3)),
+    ("cos", lambda lib, x: x.cos(), (2, 3)),
+    ("tan", lambda lib, x: x.tan(), (2, 3)),
+    ("asin", lambda lib, x: x.asin(), UNIT),
+    ("arcsin", lambda lib, x: lib.arcsin(x), UNIT),
+    ("acos", lambda lib, x: lib.acos(x), UNIT),
+    ("atan", lambda lib, x: x.atan(), (2, 3)),
+    ("arctan", lambda lib, x: lib.arctan(x), (2, 3)),
+    ("sinh", lambda lib, x: x.sinh(), (2, 3)),
+    ("cosh", lambda lib, x: lib.cosh(x), (2, 3)),
+    ("asinh", lambda lib, x: lib.asinh(x), (2, 3)),
+    ("acosh", lambda lib, x: x.acosh(), ABOVE_ONE),
+    ("atanh", lambda lib, x: x.atanh(), UNIT),
+    ("arctanh", lambda lib, x: lib.arctanh(x), UNIT),
+    ("expm1", lambda lib, x: x.expm1(), (2, 3)),
+    ("log1p", lambda lib, y: lib.log1p(y), POS),
+    ("log2", lambda lib, y: y.log2(), POS),
+    ("log10", lambda lib, y: lib.log10(y), POS),
+    ("exp2", lambda lib, x: lib.exp2(x), (2, 3)),
+    ("erfc", lambda lib, x: x.erfc(), (2, 3)),
+    ("erfinv", lambda lib, x: lib.erfinv(x), UNIT),
+    ("sgn", lambda lib, x: lib.sgn(x) + x, (2, 3)),
+    ("nan_to_num", lambda lib, x: x.nan_to_num(), (2, 3)),
+    ("nan_to_num values", lambda lib, x: lib.nan_to_num(x, 1.0, 2.0, -2.0), (2, 3)),
+    ("clamp_min", lambda lib, x: x.clamp_min(-0.2), (2, 3)),
+    ("clamp_min tensor", lambda lib, x, lo: lib.clamp_min(x, lo), (2, 3), (2, 3)),
+    ("clamp_max", lambda lib, x: lib.clamp_max(x, 0.3), (2, 3)),
+    ("clamp_max tensor", lambda lib, x, hi: x.clamp_max(hi), (2, 3), (2, 3)),
+    ("atan2", lambda lib, x, y: lib.atan2(x, y), (2, 3), (2, 3)),
+    ("arctan2 method", lambda lib, x, y: x.arctan2(y), (2, 3), (2, 3)),
+    ("hypot", lambda lib, x, y: lib.hypot(x, y), (2, 3), (2, 3)),
+    ("logaddexp", lambda lib, x, y: x.logaddexp(y), (2, 3), (2, 3)),
+    ("xlogy", lambda lib, x, y: lib.xlogy(x, y), (2, 3), POS),
+    ("xlogy scalar other", lambda lib, x: x.xlogy(2.5), (2, 3)),
+    ("xlogy scalar self", lambda lib, y: lib.xlogy(1.5, y), POS),
+    ("lerp", lambda lib, x, y: lib.lerp(x, y, 0.3), (2, 3), (2, 3)),
+    ("lerp tensor weight", lambda lib, x, y, w: x.lerp(y, w), (2, 3), (2, 3), (2, 3)),
+    ("fmod", lambda lib, x, y: lib.fmod(x, y), (2, 3), POS),
+    ("fmod scalar", lambda lib, x: x.fmod(0.7), (2, 3)),
     # clamping and selection
     ("clamp min", lambda lib, x: x.clamp(min=-0.2), (2, 3)),
     ("clamp max", lambda lib, x: x.clamp(max=0.3), (2, 3)),
@@ -128,6 +171,18 @@ CASES = [
     ("rpow 0-d", lambda lib, x: 3.0**x, ()),
     ("maximum 0-d", lambda lib, x, y: lib.maximum(x, y), (), ()),
     ("clamp 0-d", lambda lib, x: x.clamp(-0.1, 0.1), ()),
+    ("tan 0-d", lambda lib, x: x.tan(), ()),
+    ("expm1 0-d", lambda lib, x: x.expm1(), ()),
+    ("exp2 0-d", lambda lib, x: x.exp2(), ()),
+    ("hypot 0-d", lambda lib, x, y: lib.hypot(x, y), (), ()),
+    ("erfinv 0-d", lambda lib, x: x.erfinv(), np.array(0.3)),
+    ("erfc 0-d", lambda lib, x: x.erfc(), ()),
+    ("sgn 0-d", lambda lib, x: lib.sgn(x) + x, ()),
+    ("nan_to_num 0-d", lambda lib, x: x.nan_to_num(), ()),
+    ("atan2 0-d", lambda lib, x, y: lib.atan2(x, y), (), ()),
+    ("xlogy 0-d", lambda lib, x, y: lib.xlogy(x, y), (), np.array(1.7)),
+    ("lerp 0-d", lambda lib, x, y: lib.lerp(x, y, 0.6), (), ()),
+    ("fmod 0-d", lambda lib, x, y: lib.fmod(x, y), (), np.array(0.7)),
     ("matmul dot 0-d result", lambda lib, a, b: lib.matmul(a, b), (4,), (4,)),
     # reductions
     ("sum", lambda lib, x: x.sum(), (2, 3)),
@@ -267,6 +322,15 @@ INPLACE_CASES = [
     ("add_ tensor", lambda lib, x, y: (x * 1).add_(y), (2, 3), (2, 3)),
     ("sub_ scalar", lambda lib, x: (x * 1).sub_(2.0), (2, 3)),
     ("masked_fill_", lambda lib, x: (x * 1).masked_fill_(lib.tensor(MASK), 0.5), (2, 3)),
+    ("sin_", lambda lib, x: (x * 1).sin_(), (2, 3)),
+    ("tan_", lambda lib, x: (x * 1).tan_(), (2, 3)),
+    ("expm1_", lambda lib, x: (x * 1).expm1_(), (2, 3)),
+    ("log1p_", lambda lib, y: (y * 1).log1p_(), POS),
+    ("clamp_min_", lambda lib, x: (x * 1).clamp_min_(0.1), (2, 3)),
+    ("atan2_", lambda lib, x, y: (x * 1).atan2_(y), (2, 3), (2, 3)),
+    ("hypot_", lambda lib, x, y: (x * 1).hypot_(y), (2, 3), (2, 3)),
+    ("lerp_ tensor weight", lambda lib, x, y, w: (x * 1).lerp_(y, w), (2, 3), (2, 3), (2, 3)),
+    ("fmod_ tensor", lambda lib, x, y: (x * 1).fmod_(y), (2, 3), POS),
     ("setitem", lambda lib, x, y: _setitem(x * 1, y), (2, 3), (3,)),
     ("zero_", lambda lib, x: (x * 1).zero_(), (2, 3)),
     ("fill_", lambda lib, x: (x * 1).fill_(2.0), (2, 3)),
@@ -473,3 +537,44 @@ def test_promoted_operands_are_kept_as_given(op: str, fn, changed: str, dtype: s
         return False
 
     assert refused(numtorch) == refused(torch)
+
+
+# (id, fn(lib, *operands)): binary and ternary maps whose node keeps an operand only for the
+# gradients that read it (PyTorch saves per needed gradient): every combination of operands
+# needing a gradient, each operand changed in turn
+PARTIAL = [
+    ("fmod", lambda lib, a, b: lib.fmod(a, b)),
+    ("atan2", lambda lib, a, b: lib.atan2(a, b)),
+    ("hypot", lambda lib, a, b: lib.hypot(a, b)),
+    ("logaddexp", lambda lib, a, b: lib.logaddexp(a, b)),
+    ("xlogy", lambda lib, a, b: lib.xlogy(a, b)),
+    ("clamp_min tensor", lambda lib, a, b: lib.clamp_min(a, b)),
+    ("clamp_max tensor", lambda lib, a, b: lib.clamp_max(a, b)),
+    ("lerp", lambda lib, a, b: lib.lerp(a, b, 0.3)),
+    ("lerp tensor weight", lambda lib, a, b, w: lib.lerp(a, b, w)),
+]
+
+
+def _refused_after_change(lib, fn, needs: tuple, changed: int) -> bool:
+    ts = [
+        lib.tensor(np.array([0.7, 1.3, 2.1]) * (i + 1) / 4, requires_grad=r)
+        for i, r in enumerate(needs)
+    ]
+    out = fn(lib, *ts)
+    with lib.no_grad():
+        ts[changed].add_(0.5)
+    try:
+        out.sum().backward()
+    except RuntimeError as err:
+        assert "modified by an inplace operation" in str(err)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("fn", [r[1] for r in PARTIAL], ids=[r[0] for r in PARTIAL])
+def test_operands_kept_only_for_the_gradients_needed(fn) -> None:
+    n = fn.__code__.co_argcount - 1
+    for needs in itertools.product([True, False], repeat=n):
+        for changed in range(n if any(needs) else 0):
+            expected = _refused_after_change(torch, fn, needs, changed)
+            assert _refused_after_change(numtorch, fn, needs, changed) == expected, (needs, changed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import check_error, check_gradcheck, check_op, check_same
@@ -10,6 +12,8 @@ import numtorch
 
 TIES_A = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
 TIES_B = np.array([[1.0, 0.0, 3.0], [0.5, 4.0, -2.0]])
+UNIT = np.array([[-0.9, -0.3, 0.0], [0.2, 0.55, 0.95]])  # inside (-1, 1): asin, atanh, erfinv
+ABOVE_ONE = np.array([[1.1, 1.5, 3.0], [2.2, 1.05, 7.0]])  # acosh
 
 
 def pos(x):
@@ -90,6 +94,54 @@ CASES = [
     ("sigmoid", lambda lib, x: x.sigmoid(), (2, 3)),
     ("torch.sigmoid", lambda lib, x: lib.sigmoid(x * 20), (6,)),
     ("tanh", lambda lib, x: lib.tanh(x), (2, 3)),
+    ("sin", lambda lib, x: lib.sin(x) + x.sin(), (2, 3)),
+    ("cos", lambda lib, x: x.cos(), (2, 3)),
+    ("tan", lambda lib, x: lib.tan(x), (2, 3)),
+    ("asin", lambda lib, x: x.asin(), UNIT),
+    ("arcsin", lambda lib, x: lib.arcsin(x), UNIT),
+    ("acos", lambda lib, x: lib.acos(x), UNIT),
+    ("arccos", lambda lib, x: x.arccos(), UNIT),
+    ("atan", lambda lib, x: x.atan(), (2, 3)),
+    ("arctan", lambda lib, x: lib.arctan(x * 3), (2, 3)),
+    ("sinh", lambda lib, x: lib.sinh(x), (2, 3)),
+    ("cosh", lambda lib, x: x.cosh(), (2, 3)),
+    ("asinh", lambda lib, x: lib.asinh(x * 4), (2, 3)),
+    ("arcsinh", lambda lib, x: x.arcsinh(), (2, 3)),
+    ("acosh", lambda lib, x: x.acosh(), ABOVE_ONE),
+    ("arccosh", lambda lib, x: lib.arccosh(x), ABOVE_ONE),
+    ("atanh", lambda lib, x: lib.atanh(x), UNIT),
+    ("arctanh", lambda lib, x: x.arctanh(), UNIT),
+    ("expm1", lambda lib, x: lib.expm1(x) + (x * 1e-5).expm1(), (2, 3)),
+    ("log1p", lambda lib, x: pos(x).log1p() + lib.log1p(x * 1e-5), (2, 3)),
+    ("log2", lambda lib, x: lib.log2(pos(x)), (2, 3)),
+    ("log10", lambda lib, x: pos(x).log10(), (2, 3)),
+    ("exp2", lambda lib, x: lib.exp2(x) + x.exp2(), (2, 3)),
+    ("erfc", lambda lib, x: lib.erfc(x * 3) + x.erfc(), (2, 3)),
+    ("sgn", lambda lib, x: lib.sgn(x) * x, (2, 3)),
+    ("clamp_min", lambda lib, x: lib.clamp_min(x, -0.2), (3, 4)),
+    ("clamp_min tensor", lambda lib, x, lo: x.clamp_min(lo), (3, 4), (4,)),
+    ("clamp_max", lambda lib, x: x.clamp_max(0.3), (3, 4)),
+    ("clamp_max tensor", lambda lib, x, hi: lib.clamp_max(x, hi), (3, 4), (3, 4)),
+    ("atan2", lambda lib, x, y: lib.atan2(x, y), (2, 3), (2, 3)),
+    ("atan2 broadcast", lambda lib, x, y: x.atan2(y), (2, 3), (3,)),
+    ("arctan2", lambda lib, x, y: lib.arctan2(x, y), (2, 3), (2, 1)),
+    ("hypot", lambda lib, x, y: lib.hypot(x, y), (2, 3), (2, 3)),
+    ("hypot broadcast", lambda lib, x, y: x.hypot(y), (2, 3), (3,)),
+    ("logaddexp", lambda lib, x, y: lib.logaddexp(x, y), (2, 3), (2, 3)),
+    ("logaddexp broadcast", lambda lib, x, y: x.logaddexp(y * 30), (2, 3), (3,)),
+    ("xlogy", lambda lib, x, y: lib.xlogy(x, pos(y)), (2, 3), (2, 3)),
+    ("xlogy broadcast", lambda lib, x, y: x.xlogy(pos(y)), (2, 3), (3,)),
+    ("xlogy scalar other", lambda lib, x: lib.xlogy(x, 2.5), (2, 3)),
+    ("xlogy scalar self", lambda lib, y: lib.xlogy(1.5, pos(y)), (2, 3)),
+    ("lerp", lambda lib, x, y: lib.lerp(x, y, 0.3), (2, 3), (2, 3)),
+    ("lerp method high weight", lambda lib, x, y: x.lerp(y, 0.8), (2, 3), (3,)),
+    ("lerp tensor weight", lambda lib, x, y, w: lib.lerp(x, y, w), (2, 3), (2, 3), (2, 3)),
+    ("lerp tensor weight broadcast", lambda lib, x, y, w: x.lerp(y, w), (2, 3), (3,), (2, 1)),
+    ("fmod", lambda lib, x, y: lib.fmod(x, pos(y)), (2, 3), (2, 3)),
+    ("fmod scalar", lambda lib, x: x.fmod(0.7), (2, 3)),
+    ("fmod negative divisor", lambda lib, x, y: x.fmod(-pos(y)), (2, 3), (3,)),
+    ("nan_to_num", lambda lib, x: lib.nan_to_num(x) + x.nan_to_num(1.0, 2.0, -2.0), (2, 3)),
+    ("erfinv", lambda lib, x: lib.erfinv(x) + x.erfinv(), UNIT),
     ("masked_fill", lambda lib, x: x.masked_fill(x > 0.5, -1.0), (3, 4)),
     ("masked_fill broadcast", lambda lib, x, y: x.masked_fill(y > 0, 2.0), (3, 4), (4,)),
     ("mul mixed dtypes", lambda lib, x, y: x * y.double(), (2, 3), (3,)),
@@ -360,3 +412,130 @@ def test_step_functions_reject_bool(name: str) -> None:
 
 def test_frac_rejects_integers() -> None:
     check_error(lambda lib: lib.frac(lib.tensor([1, 2])), "\"frac_cpu\" not implemented for 'Long'")
+
+
+# ---------------------------------------------------------------- trigonometric, hyperbolic,
+# exponential and logarithmic maps and the binary float maps: edges, dtypes, accuracy
+
+# (fn(lib, x), values at and beyond the domain's edges): values and gradients as PyTorch's
+DOMAIN_EDGES = [
+    ("asin", lambda lib, x: x.asin(), [-1.0, 1.0, 1.5, -2.0, 0.0, np.nan]),
+    ("acos", lambda lib, x: x.acos(), [-1.0, 1.0, 1.5, 0.0]),
+    ("atan", lambda lib, x: x.atan(), [np.inf, -np.inf, 0.0, 1e30]),
+    ("acosh", lambda lib, x: x.acosh(), [1.0, 0.5, -1.0, np.inf]),
+    ("asinh", lambda lib, x: x.asinh(), [0.0, 1e30, -np.inf]),
+    ("atanh", lambda lib, x: x.atanh(), [1.0, -1.0, 2.0, 0.0]),
+    ("sinh cosh", lambda lib, x: x.sinh() + x.cosh(), [0.0, 100.0, -100.0, np.inf]),
+    ("tan", lambda lib, x: x.tan(), [0.0, 1.5707963, np.inf]),
+    ("sin cos", lambda lib, x: x.sin() * x.cos(), [0.0, np.inf, np.nan]),
+    ("log1p", lambda lib, x: x.log1p(), [-1.0, -2.0, 0.0, np.inf]),
+    ("log2", lambda lib, x: x.log2(), [0.0, -1.0, np.inf]),
+    ("log10", lambda lib, x: x.log10(), [0.0, -1.0, np.inf]),
+    ("expm1", lambda lib, x: x.expm1(), [-np.inf, 100.0, 0.0]),
+    ("exp2", lambda lib, x: x.exp2(), [-np.inf, 200.0, 0.0]),
+    ("erfc", lambda lib, x: x.erfc(), [-np.inf, np.inf, 10.0, 0.0]),
+    ("erfinv", lambda lib, x: x.erfinv(), [1.0, -1.0, 1.5, 0.0, -0.999999]),
+    ("sgn", lambda lib, x: x.sgn() + x, [0.0, -0.0, np.nan, np.inf, -3.0]),
+    ("nan_to_num", lambda lib, x: x.nan_to_num(), [np.nan, np.inf, -np.inf, 1.0]),
+    ("clamp_min ties", lambda lib, x: x.clamp_min(1.0), [1.0, 0.0, 2.0, np.nan]),
+    ("clamp_max ties", lambda lib, x: x.clamp_max(1.0), [1.0, 0.0, 2.0, np.nan]),
+    ("atan2 origin", lambda lib, x: lib.atan2(x, x * 0), [0.0, 1.0, -1.0]),
+    ("hypot origin", lambda lib, x: lib.hypot(x, x * 0), [0.0, 1.0, np.inf]),
+    ("logaddexp infinities", lambda lib, x: lib.logaddexp(x, x), [np.inf, -np.inf, 0.0]),
+    ("xlogy zeros", lambda lib, x: lib.xlogy(x * 0, x), [0.0, -1.0, np.nan, 2.0]),
+    ("xlogy zero other", lambda lib, x: lib.xlogy(x, x * 0), [0.0, -1.0, 2.0]),
+    ("fmod by zero", lambda lib, x: lib.fmod(x, x * 0), [0.0, 1.0, -2.0]),
+    ("lerp ends", lambda lib, x: lib.lerp(x, x * 3 + 1, 1.0) + x.lerp(x * 2, 0.0), [1e30, -1.0]),
+]
+
+
+@pytest.mark.parametrize(
+    ("fn", "values"), [r[1:] for r in DOMAIN_EDGES], ids=[r[0] for r in DOMAIN_EDGES]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_domain_edges(fn, values, dtype) -> None:
+    check_op(fn, np.array(values, dtype=dtype), dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "name",
+    "sin cos tan asin acos atan sinh cosh asinh acosh atanh expm1 log1p log2 log10 exp2 erfc "
+    "erfinv".split(),
+)
+def test_float_maps_promote_integers_and_bools(name: str) -> None:
+    check_same(lambda lib: getattr(lib, name)(lib.tensor([0, 1, 2, -3])))
+    check_same(lambda lib: getattr(lib, name)(lib.tensor(0.3, dtype=lib.float64)))  # 0-d
+    check_same(lambda lib: getattr(lib, name)(lib.ones(0, 2)))  # empty
+    check_same(lambda lib: getattr(lib, name)(lib.tensor([True, False])))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.sgn(lib.tensor([3, -4, 0])),
+        lambda lib: lib.sgn(lib.tensor([True, False])),
+        lambda lib: lib.clamp_min(lib.tensor([3, -4, 0]), 1),
+        lambda lib: lib.clamp_max(lib.tensor([3, -4, 0]), 1.5),
+        lambda lib: lib.nan_to_num(lib.tensor([3, -4])),
+        lambda lib: lib.nan_to_num(lib.tensor([np.nan, np.inf, -np.inf], dtype=lib.float64)),
+        lambda lib: lib.nan_to_num(lib.tensor([np.nan, np.inf]), nan=1.5, posinf=9.0),
+        lambda lib: lib.atan2(lib.tensor([3, 4]), lib.tensor([2, -2])),
+        lambda lib: lib.xlogy(lib.tensor([3, 0]), lib.tensor([2, 0])),
+        lambda lib: lib.xlogy(lib.tensor([1.0, 0.0, 0.0]), lib.tensor([np.nan, np.nan, 0.0])),
+        lambda lib: lib.fmod(lib.tensor([5, -5, 7]), 3),
+        lambda lib: lib.fmod(lib.tensor([5, -5, 7]), lib.tensor([-3, 3, 2])),
+        lambda lib: lib.fmod(lib.tensor([5.5, -5.5]), 2),
+        lambda lib: lib.atan2(lib.ones(2), lib.ones(2, dtype=lib.float64)),
+        lambda lib: lib.hypot(lib.tensor([3.0]), lib.tensor([4.0], dtype=lib.float64)),
+        lambda lib: lib.erfinv(lib.tensor([0.5, -0.999, 1e-10], dtype=lib.float64)),
+    ],
+)
+def test_new_pointwise_values_and_dtypes(make) -> None:
+    check_same(make)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.hypot(lib.tensor([3]), lib.tensor([4])),
+        lambda lib: lib.logaddexp(lib.tensor([3]), lib.tensor([4])),
+        lambda lib: lib.lerp(lib.tensor([1]), lib.tensor([3]), 0.5),
+        lambda lib: lib.lerp(lib.ones(2), lib.ones(2, dtype=lib.float64), 0.5),
+        lambda lib: lib.fmod(lib.tensor([1]), 0),
+        lambda lib: lib.atan2(lib.ones(2), 1.0),
+        lambda lib: lib.sin([1.0]),
+    ],
+)
+def test_new_pointwise_errors(fn) -> None:
+    check_error(fn, ".")
+
+
+def test_erfinv_is_accurate_to_float64_rounding() -> None:
+    """erfinv(erf(x)) recovers x where that is well-conditioned, and near +-1 (where erf
+    flattens) erfc(erfinv(y)) recovers 1 - y: the residual is measured in the stable form."""
+    x = np.linspace(-2.5, 2.5, 2001)
+    y = np.array([math.erf(v) for v in x])
+    inv = numtorch.erfinv(numtorch.tensor(y, dtype=numtorch.float64)).numpy()
+    np.testing.assert_allclose(inv, x, rtol=1e-12, atol=1e-15)
+    tail = 1 - np.logspace(-16, -1, 60)
+    inv = numtorch.erfinv(numtorch.tensor(tail, dtype=numtorch.float64)).numpy()
+    back = np.array([math.erfc(v) for v in inv])
+    np.testing.assert_allclose(back, 1 - tail, rtol=1e-13)
+    check_same(lambda lib: lib.erfinv(lib.tensor(tail, dtype=lib.float64)), rtol=1e-14, atol=0)
+
+
+def test_sgn_node_keeps_input_and_result_with_a_zero_gradient() -> None:
+    """``sgn``'s root node is ``SgnBackward0``; a change to its input or its result is refused
+    (PyTorch keeps both), and its gradient is zero."""
+    check_same(lambda lib: lib.sgn(lib.ones(2, requires_grad=True)).grad_fn.name())
+    for lib in (numtorch,):
+        for change_result in (False, True):
+            x = lib.tensor([0.5, -1.0], requires_grad=True)
+            out = x.sgn()
+            with lib.no_grad():
+                (out if change_result else x).add_(1.0)
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                out.sum().backward()
+    x = numtorch.tensor([0.5, -1.0, 0.0], requires_grad=True)
+    x.sgn().sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]

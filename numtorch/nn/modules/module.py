@@ -550,6 +550,10 @@ class Module:
     def half(self) -> Module:
         return self.to(_dtype.float16)
 
+    def cuda(self, device: Any = None) -> Module:
+        """PyTorch's CPU build: there is no CUDA device to move to."""
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
     def cpu(self) -> Module:
         return self
 

@@ -1,0 +1,96 @@
+"""NAdam (Dozat, 2016): Adam with Nesterov momentum and a momentum-decay schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from numtorch.optim.adam import _lerp_
+from numtorch.optim.adamax import _check_betas
+from numtorch.optim.optimizer import Optimizer
+from numtorch.tensor import Tensor
+
+__all__ = ["NAdam"]
+
+
+class NAdam(Optimizer):
+    """NAdam ("Incorporating Nesterov Momentum into Adam"), PyTorch's formulation.
+
+    Per step t: ``mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay))``; the product of the
+    ``mu`` so far is kept in ``state["mu_product"]`` (float32, as in PyTorch); ``m`` and ``v``
+    are Adam's; ``d = sqrt(v / (1 - beta2^t)) + eps``; ``p -= lr (1 - mu_t) / (1 - prod) g / d
+    + lr mu_{t+1} / (1 - prod mu_{t+1}) m / d``. Weight decay is L2 or, with
+    ``decoupled_weight_decay``, applied to the weights directly (NAdamW).
+
+    Args:
+        params: tensors or parameter groups to optimize.
+        lr: learning rate.
+        betas: decay rates of the two moving averages.
+        eps: added to the denominator for numerical stability.
+        weight_decay: weight decay coefficient.
+        momentum_decay: momentum-schedule decay (psi in the paper).
+        decoupled_weight_decay: decay the weights directly instead of through the gradient.
+        maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: accepted for PyTorch compatibility; ignored.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float | Tensor = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_betas(lr, betas, eps, weight_decay)
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        if not state:
+            state["step"] = Tensor._make(np.zeros((), np.float32))
+            state["mu_product"] = Tensor._make(np.ones((), np.float32))
+            state["exp_avg"] = Tensor._make(np.zeros_like(param))
+            state["exp_avg_sq"] = Tensor._make(np.zeros_like(param))
+        state["step"]._data += 1
+        step = float(state["step"]._data)
+        lr, weight_decay = float(group["lr"]), group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                param *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * param
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
+        state["mu_product"]._data *= mu
+        mu_product = float(state["mu_product"]._data)
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        _lerp_(exp_avg, grad, 1 - beta1)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        denom = np.sqrt(exp_avg_sq / (1 - beta2**step)) + group["eps"]
+        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
+        param += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
