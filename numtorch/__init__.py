@@ -74,7 +74,7 @@ int = int32  # noqa: A001
 
 __version__ = "0.1.0"
 
-from numtorch import nn, optim, utils  # noqa: E402
+from numtorch import nn, optim, testing, utils  # noqa: E402
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
 

@@ -82,10 +82,13 @@ _INPLACE_ARGS = {
     "xlogy": lambda lib: (lib.tensor([0.5, 1.5, 2.0]),),
     "lerp": lambda lib: (lib.tensor([2.0, -1.0, 0.5]), 0.3),
     "fmod": lambda lib: (0.7,),
+    "cumsum": lambda lib: (0,),
+    "cumprod": lambda lib: (-1,),
 }
 # Inputs of in-place ops whose domain excludes the default values (which lie in (0.75, 1.9)).
 _INPLACE_VALUES = {
     **dict.fromkeys("asin acos erfinv".split(), [0.25, -0.5, 0.9]),
+    **dict.fromkeys("tril triu".split(), [[0.75, 1.25, 1.9], [0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]),
 }
 _INPLACE = [(d, n) for d, n in _VARIANT_NAMES if d.inplace]
 
@@ -102,7 +105,7 @@ def test_inplace_variant_matches_pytorch_values_and_gradient(decl, name: str) ->
         args = _INPLACE_ARGS.get(decl.name, lambda lib: ())(lib)
         out = getattr(y, name + "_")(*args)
         assert out is y
-        y.backward(lib.tensor([1.0, -2.0, 0.5]))
+        y.backward(lib.tensor(np.resize(np.float32([1.0, -2.0, 0.5]), values.shape)))
         results.append((y.detach(), x.grad + 0))  # + 0: PyTorch's zero gradients (sgn_) are lazy
     (ty, tg), (ny, ng) = results
     assert_close(ny, ty, 1e-6, 1e-6, f"{name}_ values")
@@ -171,7 +174,11 @@ _OUT_ARGS = {
     "matmul": (("x", "xt"), ()),
     "mm": (("x", "xt"), ()),
     "bmm": (("x3", "x3t"), ()),
-    **dict.fromkeys("sum mean var std amax amin argmax argmin logsumexp".split(), (("x",), (1,))),
+    **dict.fromkeys(
+        "sum mean var std amax amin argmax argmin logsumexp prod cumsum cumprod logcumsumexp "
+        "nansum nanmean".split(),
+        (("x",), (1,)),
+    ),
     "any": (("b",), ()),
     "all": (("b",), ()),
     **dict.fromkeys("log sqrt rsqrt log1p log2 log10".split(), (("pos",), ())),

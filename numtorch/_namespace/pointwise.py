@@ -3,6 +3,8 @@ rounding, clamping and selection."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from numtorch import _dtype
@@ -28,11 +30,68 @@ from numtorch.tensor import Tensor
 
 
 @op(method=True, inplace=True, out=True)
-def add(input: Tensor | Number, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-    """``input + alpha * other`` with broadcasting and type promotion."""
+def add(
+    input: Tensor | Number, other: Tensor | Number, *legacy: Tensor | Number, alpha: Number = 1
+) -> Tensor:
+    """``input + alpha * other`` with broadcasting and type promotion.
+
+    PyTorch's deprecated ``add(input, alpha, other)`` form still works, with its warning.
+    """
+    if legacy:
+        other, alpha = _legacy_alpha("add", other, legacy, alpha, function=True)
     if alpha != 1:
         other = mul(other, alpha)
     return elementwise(ew.Add, input, other)
+
+
+_LEGACY_ADD = {
+    "add_": ("add_(Number alpha, Tensor other)", "add_(Tensor other, *, Number alpha = 1)"),
+    "add": ("add(Number alpha, Tensor other)", "add(Tensor other, *, Number alpha = 1)"),
+    "torch.add": (
+        "add(Tensor input, Number alpha, Tensor other, *, Tensor out = None)",
+        "add(Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None)",
+    ),
+}
+
+
+def _legacy_alpha(name: str, alpha, rest: tuple, kw_alpha, *, function: bool = False) -> tuple:
+    """``(other, alpha)`` of the deprecated ``add(alpha, other)`` overload, with PyTorch's
+    warning (a ``UserWarning``, word for word) and its errors for other argument lists."""
+    if len(rest) > 1 or not isinstance(alpha, Number) or isinstance(alpha, Tensor):
+        given = len(rest) + (2 if function else 1)
+        raise TypeError(f"{name}() takes {1 + function} positional argument{'s' * function} "
+                        f"but {given} were given")  # fmt: skip
+    if kw_alpha != 1:
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got unrecognized keyword "
+            "arguments: alpha"
+        )
+    old, new = _LEGACY_ADD["torch.add" if function else name]
+    warnings.warn(
+        f"This overload of {name} is deprecated:\n\t{old}\nConsider using one of the following "
+        f"signatures instead:\n\t{new}",
+        UserWarning,
+        stacklevel=4 if function else 3,
+    )
+    return rest[0], alpha
+
+
+@op(function=False, method=True, name="add")
+def _add_method(
+    input: Tensor, other: Tensor | Number, *legacy: Tensor | Number, alpha: Number = 1
+) -> Tensor:
+    """``Tensor.add``: ``add``, with the method's wording for the deprecated overload."""
+    if legacy:
+        other, alpha = _legacy_alpha("add", other, legacy, alpha)
+    return add(input, other, alpha=alpha)
+
+
+@op(function=False, method=True)  # declared after ``add``: replaces its derived ``add_``
+def add_(input: Tensor, other: Tensor | Number, *legacy: Tensor | Number, alpha: Number = 1):
+    """``Tensor.add_``: in-place ``add``, with the deprecated ``add_(alpha, other)`` overload."""
+    if legacy:
+        other, alpha = _legacy_alpha("add_", other, legacy, alpha)
+    return inplace(input, add, other, alpha=alpha)
 
 
 @op(method=True, inplace=True, out=True, aliases=("subtract",))

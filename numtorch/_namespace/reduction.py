@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
 from collections import namedtuple
 from collections.abc import Sequence
@@ -29,6 +31,27 @@ return_types_max = namedtuple("max", ["values", "indices"])
 return_types_min = namedtuple("min", ["values", "indices"])
 
 
+def _numpy_names(fn):
+    """Accept NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``, as PyTorch's
+    argument parser does for every op with those arguments."""
+
+    params = list(inspect.signature(fn).parameters)
+    position = {name: params.index(name) if name in params else 99 for name in ("dim", "keepdim")}
+
+    @functools.wraps(fn)
+    def with_numpy_names(*args, **kwargs):
+        for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if name in kwargs or len(args) > position[name]:
+                    raise TypeError(
+                        f"{fn.__name__}() got an unexpected keyword argument '{numpy_name}'"
+                    )
+                kwargs[name] = kwargs.pop(numpy_name)
+        return fn(*args, **kwargs)
+
+    return with_numpy_names
+
+
 def _sum_dtype(x: Tensor, dtype: object) -> np.dtype | None:
     if dtype is not None:
         return _dtype.to_dtype(dtype).numpy
@@ -36,6 +59,7 @@ def _sum_dtype(x: Tensor, dtype: object) -> np.dtype | None:
 
 
 @op(method=True, out=True)
+@_numpy_names
 def sum(
     input: Tensor,
     dim: int | Sequence[int] | None = None,
@@ -51,6 +75,7 @@ def sum(
 
 
 @op(method=True, out=True)
+@_numpy_names
 def mean(
     input: Tensor,
     dim: int | Sequence[int] | None = None,
@@ -76,6 +101,7 @@ def mean(
 
 
 @op(method=True, out=True)
+@_numpy_names
 def var(
     input: Tensor,
     dim=None,
@@ -89,6 +115,7 @@ def var(
 
 
 @op(method=True, out=True)
+@_numpy_names
 def std(
     input: Tensor,
     dim=None,
@@ -149,18 +176,21 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
 
 
 @op(method=True)
+@_numpy_names
 def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):
     """The largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``."""
     return _extreme(input, dim, keepdim, False, "max")
 
 
 @op(method=True)
+@_numpy_names
 def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):
     """The smallest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``minimum``."""
     return _extreme(input, dim, keepdim, True, "min")
 
 
 @op(method=True, out=True)
+@_numpy_names
 def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
     """The largest values over ``dim`` (all dims when empty); ties share the gradient."""
     check_tensor(input, "amax")
@@ -172,6 +202,7 @@ def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) ->
 
 
 @op(method=True, out=True)
+@_numpy_names
 def amin(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
     """The smallest values over ``dim`` (all dims when empty); ties share the gradient."""
     check_tensor(input, "amin")
@@ -204,12 +235,14 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, use_min: bool) -> Tensor:
 
 
 @op(method=True, out=True)
+@_numpy_names
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, False)
 
 
 @op(method=True, out=True)
+@_numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _arg_extreme(input, dim, keepdim, True)
 
@@ -231,6 +264,7 @@ def _softmax_input(input: Tensor, dim: int | None, dtype, name: str) -> tuple[Te
 
 
 @op(method=True)
+@_numpy_names
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     x, axis = _softmax_input(input, dim, dtype, "softmax")
@@ -239,6 +273,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @op(method=True)
+@_numpy_names
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: one fused, stable primitive."""
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
@@ -247,6 +282,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @op(method=True, out=True)
+@_numpy_names
 def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` along ``dim`` without overflow."""
     check_tensor(input, "logsumexp")
@@ -256,18 +292,324 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
 
 
 @op(method=True, out=True)
+@_numpy_names
 def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._make(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
 
 
 @op(method=True, out=True)
+@_numpy_names
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._make(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 
 
 @op(method=True)
+@_numpy_names
 def count_nonzero(input: Tensor, dim: int | None = None) -> Tensor:
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64))
+
+
+# ---------------------------------------------------------------- products, scans, sorting
+
+return_types_sort = namedtuple("sort", ["values", "indices"])
+return_types_topk = namedtuple("topk", ["values", "indices"])
+return_types_median = namedtuple("median", ["values", "indices"])
+return_types_kthvalue = namedtuple("kthvalue", ["values", "indices"])
+return_types_cummax = namedtuple("cummax", ["values", "indices"])
+return_types_cummin = namedtuple("cummin", ["values", "indices"])
+return_types_aminmax = namedtuple("aminmax", ["min", "max"])
+
+
+def _int_to_long(x: Tensor, dtype) -> np.dtype | None:
+    """PyTorch's accumulation dtype for prod/cumsum/cumprod: ``dtype``, else int64 for
+    bools and integers, else the input's."""
+    return _sum_dtype(x, dtype)
+
+
+@op(method=True, out=True)
+@_numpy_names
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The product of all elements, or along ``dim``."""
+    check_tensor(input, "prod")
+    if dim is None:
+        out = reduce.Prod.apply(input, None, False, _int_to_long(input, dtype))
+        return named(out, "ProdBackward0")
+    axis = normalize_dim(dim, input.ndim)
+    x = input if input.ndim else input.reshape(1)
+    out = reduce.Prod.apply(x, axis, keepdim and input.ndim > 0, _int_to_long(input, dtype))
+    return named(out if input.ndim else out.reshape(()), "ProdBackward1")
+
+
+def _scan_input(input: Tensor, dim, name: str) -> tuple[Tensor, int]:
+    check_tensor(input, name)
+    axis = normalize_dim(dim, input.ndim)
+    return (input, axis) if input.ndim else (input.reshape(1), 0)
+
+
+def _scan_out(input: Tensor, out: Tensor, name: str) -> Tensor:
+    return named(out if input.ndim else out.reshape(()), name)
+
+
+@op(method=True, inplace=True, out=True)
+@_numpy_names
+def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sum along ``dim``; bools and integers accumulate as int64."""
+    x, axis = _scan_input(input, dim, "cumsum")
+    return _scan_out(
+        input, reduce.Cumsum.apply(x, axis, _int_to_long(input, dtype)), "CumsumBackward0"
+    )
+
+
+@op(method=True, inplace=True, out=True)
+@_numpy_names
+def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running product along ``dim``; bools and integers accumulate as int64."""
+    x, axis = _scan_input(input, dim, "cumprod")
+    out = reduce.Cumprod.apply(x, axis, _int_to_long(input, dtype))
+    return _scan_out(input, out, "CumprodBackward0")
+
+
+@op(method=True, out=True)
+@_numpy_names
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(x)))`` along ``dim`` without overflow."""
+    x, axis = _scan_input(input, dim, "logcumsumexp")
+    if not x.dtype.is_floating_point:
+        kind = type_name(x.dtype)
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{kind}'")
+    return _scan_out(input, reduce.Logcumsumexp.apply(x, axis), "LogcumsumexpBackward0")
+
+
+def _select(input: Tensor, x: Tensor, idx: np.ndarray, axis: int, node: str, keep_input=False):
+    """Values of ``x`` at ``idx`` along ``axis`` (a node that keeps the indices, and the input
+    with ``keep_input``), and the indices as an int64 tensor; 0-d when ``input`` is."""
+    indices = Tensor._make(np.ascontiguousarray(idx, dtype=np.int64))
+    kind = reduce.Gather if keep_input else reduce.SelectAlong
+    values = named(kind.apply(x, indices, axis), node)
+    if not input.ndim:
+        values, indices = named(values.reshape(()), node), indices.reshape(())
+    return values, indices
+
+
+def _sort_order(arr: np.ndarray, axis: int, descending: bool, stable: bool) -> np.ndarray:
+    """Indices that sort ``arr`` along ``axis``, NaNs counted largest (PyTorch's order)."""
+    if not descending:
+        return np.argsort(arr, axis=axis, kind="stable")
+    # descending and stable: sort the reversed array ascending, stably, then reverse back
+    n = arr.shape[axis]
+    rev = np.flip(arr, axis)
+    order = np.argsort(rev, axis=axis, kind="stable")
+    return np.flip(n - 1 - order, axis)
+
+
+@op(method=True)
+@_numpy_names
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = False):
+    """``(values, indices)`` sorted along ``dim``; equal elements keep their order."""
+    x, axis = _scan_input(input, dim, "sort")
+    idx = _sort_order(x._data, axis, descending, bool(stable))
+    return return_types_sort(*_select(input, x, idx, axis, "SortBackward0"))
+
+
+@op(method=True, out=True)
+def msort(input: Tensor) -> Tensor:
+    """The values of ``sort`` along the first dimension."""
+    return sort(input, 0).values
+
+
+@op(method=True)
+@_numpy_names
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+    """The indices ``sort`` would give."""
+    x, axis = _scan_input(input, dim, "argsort")
+    idx = _sort_order(x._data, axis, descending, stable).astype(np.int64)
+    return Tensor._make(idx if input.ndim else idx.reshape(()))
+
+
+def _check_k(k, name: str) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'k' must be int, not {type(k).__name__}")
+
+
+@op(method=True)
+@_numpy_names
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The ``k`` largest (smallest with ``largest=False``) elements along ``dim``."""
+    x, axis = _scan_input(input, dim, "topk")
+    _check_k(k, "topk")
+    n = x.shape[axis]
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    idx = _sort_order(x._data, axis, largest, True)
+    idx = np.take(idx, np.arange(k), axis=axis)
+    return return_types_topk(*_select(input, x, idx, axis, "TopkBackward0"))
+
+
+@op(method=True)
+@_numpy_names
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index."""
+    x, axis = _scan_input(input, dim, "kthvalue")
+    _check_k(k, "kthvalue")
+    n = x.shape[axis]
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+    idx = np.take(_sort_order(x._data, axis, False, True), [k - 1], axis=axis)
+    values, indices = _select(input, x, idx, axis, "KthvalueBackward0")
+    if input.ndim and not keepdim:
+        values, indices = named(squeeze(values, axis), "KthvalueBackward0"), squeeze(indices, axis)
+    return return_types_kthvalue(values, indices)
+
+
+@op(method=True)
+@_numpy_names
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
+    """The lower median of all elements; with ``dim``, ``(values, indices)`` along it."""
+    check_tensor(input, "median")
+    if dim is None:
+        if input.numel() == 0:
+            return Tensor._make(np.asarray(np.nan, input._data.dtype))
+        return reduce.Median.apply(input)
+    x, axis = _scan_input(input, dim, "median")
+    n = x.shape[axis]
+    if n == 0:
+        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
+    order = _sort_order(x._data, axis, False, True)
+    idx = np.take(order, [(n - 1) // 2], axis=axis)
+    if x.dtype.is_floating_point and np.isnan(x._data).any():  # the first NaN is the median
+        first_nan = np.expand_dims(np.argmax(np.isnan(x._data), axis), axis)
+        has = np.expand_dims(np.isnan(x._data).any(axis), axis)
+        idx = np.where(has, first_nan, idx)
+    values, indices = _select(input, x, idx, axis, "MedianBackward1")
+    if input.ndim and not keepdim:
+        values, indices = named(squeeze(values, axis), "MedianBackward1"), squeeze(indices, axis)
+    return return_types_median(values, indices)
+
+
+def _cum_extreme(input: Tensor, dim, use_min: bool):
+    name = "cummin" if use_min else "cummax"
+    x, axis = _scan_input(input, dim, name)
+    arr = np.moveaxis(x._data, axis, -1)
+    idx = np.zeros(arr.shape, np.int64)
+    if arr.shape[-1]:
+        best = arr[..., 0].copy()
+        for i in range(1, arr.shape[-1]):
+            v = arr[..., i]
+            # PyTorch takes the later index on ties and NaN wins (and stays)
+            better = (v <= best) if use_min else (v >= best)
+            if arr.dtype.kind == "f":
+                better = (better | np.isnan(v)) & ~(np.isnan(best) & ~np.isnan(v))
+            idx[..., i] = np.where(better, i, idx[..., i - 1])
+            best = np.where(better, v, best)
+    idx = np.moveaxis(idx, -1, axis)
+    kind = return_types_cummin if use_min else return_types_cummax
+    node = "CumminBackward0" if use_min else "CummaxBackward0"
+    return kind(*_select(input, x, idx, axis, node, keep_input=True))
+
+
+@op(method=True)
+@_numpy_names
+def cummax(input: Tensor, dim: int):
+    """Running maximum along ``dim`` and where it was found."""
+    return _cum_extreme(input, dim, False)
+
+
+@op(method=True)
+@_numpy_names
+def cummin(input: Tensor, dim: int):
+    """Running minimum along ``dim`` and where it was found."""
+    return _cum_extreme(input, dim, True)
+
+
+@op(method=True)
+@_numpy_names
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    """``(min, max)`` over all elements or along ``dim``."""
+    check_tensor(input, "aminmax")
+    dims = None if dim is None else (normalize_dim(dim, input.ndim),)
+    if input.numel() == 0 or (dims and input.ndim and input.shape[dims[0]] == 0):
+        raise RuntimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+            "identity."
+        )
+    if not input.ndim:
+        dims = None
+    lo = named(reduce.Amax.apply(input, dims, keepdim, True), "AminmaxBackward0")
+    hi = named(reduce.Amax.apply(input, dims, keepdim, False), "AminmaxBackward0")
+    if dims is None and keepdim:
+        lo, hi = lo.reshape((1,) * input.ndim), hi.reshape((1,) * input.ndim)
+    return return_types_aminmax(lo, hi)
+
+
+# ---------------------------------------------------------------- NaN-skipping, pairs, norms
+
+
+@op(method=True, out=True)
+@_numpy_names
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum over ``dim`` counting NaNs as zero."""
+    check_tensor(input, "nansum")
+    dims = normalize_dims(dim, input.ndim)
+    return reduce.Nansum.apply(input, dims, keepdim, _sum_dtype(input, dtype))
+
+
+@op(method=True, out=True)
+@_numpy_names
+def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over ``dim`` of the elements that are not NaN."""
+    check_tensor(input, "nanmean")
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype but got "
+            f"{type_name(input.dtype)}"
+        )
+    dims = normalize_dims(dim, input.ndim)
+    count = np.sum(~np.isnan(input._data), axis=dims, keepdims=keepdim)
+    total = reduce.Nansum.apply(input, dims, keepdim, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return div(total, Tensor._make(np.asarray(count, input._data.dtype)))
+
+
+@op()
+@_numpy_names
+def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: Number | None = None):  # fmt: skip
+    """``(var, mean)`` with ``var``'s arguments."""
+    v = named(_var(input, dim, unbiased, keepdim, correction, "var_mean"), "VarMeanBackward0")
+    d = None if isinstance(dim, bool) else dim
+    return v, named(mean(input, d, keepdim), "VarMeanBackward0")
+
+
+@op()
+@_numpy_names
+def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: Number | None = None):  # fmt: skip
+    """``(std, mean)`` with ``std``'s arguments."""
+    out = ew.StdSqrt.apply(_var(input, dim, unbiased, keepdim, correction, "std_mean"))
+    d = None if isinstance(dim, bool) else dim
+    return named(out, "StdMeanBackward0"), named(mean(input, d, keepdim), "StdMeanBackward0")
+
+
+@op(method=True)
+@_numpy_names
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """The vector norm of order ``p`` ("fro" is 2) over ``dim`` (all elements when None)."""
+    check_tensor(input, "norm")
+    if dtype is not None:
+        input = input.to(dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {type_name(input.dtype)}"
+        )
+    if p is None or p == "fro":
+        p = 2
+    if isinstance(p, str):  # "nuc": a matrix norm
+        raise NotImplementedError(f"numtorch.norm: p={p!r} is not supported (a number or 'fro')")
+    dims = normalize_dims(dim, input.ndim)
+    return reduce.VectorNorm.apply(input, float(p), dims, keepdim)

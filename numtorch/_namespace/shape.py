@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +17,8 @@ from numtorch._checks import (
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import named
 from numtorch._namespace.creation import check_alloc
+from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.ops import elementwise as ew
 from numtorch.ops import movement
 from numtorch.tensor import Tensor
 
@@ -126,7 +129,7 @@ def permute(input: Tensor, *dims: int) -> Tensor:
     return movement.Permute.apply(input, axes)
 
 
-@op(method=True, aliases=("swapaxes",))
+@op(method=True, aliases=("swapaxes", "swapdims"))
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (a view)."""
     axes = list(range(input.ndim))
@@ -163,6 +166,62 @@ def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     # PyTorch's overloads: squeeze(), squeeze(int) and squeeze(tuple of ints)
     overload = 0 if dim is None else 1 if isinstance(dim, (int, np.integer)) else 2
     return named(out, f"SqueezeBackward{overload}")
+
+
+def _reshape_in_place(target: Tensor, view: Tensor, node: str) -> Tensor:
+    """Give ``target`` the shape of ``view`` (a view of it), as PyTorch's in-place shape methods
+    change a tensor's sizes and strides: the storage is shared, the version counter moves on,
+    and ``target`` takes over ``view``'s history (PyTorch's ``...Backward1`` nodes)."""
+    target._data = view._data
+    target._version[0] += 1
+    if view._grad_fn is not None:
+        target._grad_fn = named(view, node)._grad_fn
+        target._requires_grad = True
+    return target
+
+
+def _check_shape_inplace(target: Tensor) -> None:
+    """PyTorch refuses an in-place shape change of a leaf that requires grad (with grad mode
+    on), as any in-place op on one."""
+    if target.requires_grad and target.is_leaf and is_grad_enabled():
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+
+
+@op(function=False, method=True)
+def unsqueeze_(input: Tensor, dim: int) -> Tensor:
+    """In-place ``unsqueeze``: ``input`` itself gets the new size-1 dimension."""
+    view = unsqueeze(input, dim)
+    _check_shape_inplace(input)
+    return _reshape_in_place(input, view, "UnsqueezeBackward1")
+
+
+@op(function=False, method=True)
+def squeeze_(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """In-place ``squeeze``: ``input`` itself loses its size-1 dimensions (those in ``dim``)."""
+    view = squeeze(input, dim)
+    _check_shape_inplace(input)
+    overload = 3 if dim is None else 4 if isinstance(dim, (int, np.integer)) else 5
+    return _reshape_in_place(input, view, f"SqueezeBackward{overload}")
+
+
+@op(function=False, method=True, aliases=("swapaxes_", "swapdims_"))
+def transpose_(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """In-place ``transpose``: ``input`` itself has ``dim0`` and ``dim1`` swapped."""
+    view = transpose(input, dim0, dim1)
+    _check_shape_inplace(input)
+    return _reshape_in_place(input, view, "TransposeBackward1")
+
+
+@op(function=False, method=True)
+def t_(input: Tensor) -> Tensor:
+    """In-place ``t``: a matrix becomes its transpose; 0-D and 1-D stay as they are."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    view = t(input)
+    _check_shape_inplace(input)
+    return _reshape_in_place(input, view, "TBackward1")
 
 
 @op(function=False, method=True)
@@ -241,8 +300,14 @@ def _check_same_dtype_list(tensors: Sequence, name: str) -> list[Tensor]:
 
 
 @op(out=True, aliases=("concat", "concatenate"))
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension."""
+def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dimension (``dim``, default 0; ``axis=`` is NumPy's
+    spelling, which PyTorch also accepts)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("cat() got an unexpected keyword argument 'axis'")
+        dim = axis
+    dim = 0 if dim is None else dim
     tensors = _check_same_dtype_list(tensors, "cat")
     dt = _dtype.result_type(*(x if x.ndim else x.reshape(1) for x in tensors))
     ref = next((x for x in tensors if x.shape != (0,)), tensors[0])
@@ -375,3 +440,145 @@ def reshape_as(input: Tensor, other: Tensor) -> Tensor:
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.expand(other.shape)``."""
     return expand(input, other.shape)
+
+
+@op(method=True, aliases=("moveaxis",))
+def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """Move the dimensions ``source`` to the positions ``destination`` (a view); the others
+    keep their order."""
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"the same number of dims as destination ({dst} dims)"
+        )
+    n = input.ndim
+    src = [normalize_dim(d, n) for d in src]
+    dst = [normalize_dim(d, n) for d in dst]
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    order = [d for d in range(n) if d not in src]
+    for s_, d_ in sorted(zip(dst, src, strict=True)):
+        order.insert(s_, d_)
+    axes = tuple(order)
+    return named(movement.Permute.apply(input, axes), "PermuteBackward0")
+
+
+@op(function=False, method=True)
+def repeat(input: Tensor, *sizes: int) -> Tensor:
+    """Tile ``input`` ``sizes[i]`` times along each dimension (a copy); extra leading sizes add
+    dimensions, as in PyTorch."""
+    reps = parse_shape(sizes, "repeats", "repeat")
+    if len(reps) < input.ndim:
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+            "of tensor"
+        )
+    if any(r < 0 for r in reps):
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}"
+        )
+    return named(_tile(input, reps), "RepeatBackward0")
+
+
+def _tile(input: Tensor, reps: tuple) -> Tensor:
+    shape = (1,) * (len(reps) - input.ndim) + tuple(input.shape)
+    inter = tuple(v for n in shape for v in (1, n))
+    wide = tuple(v for r, n in zip(reps, shape, strict=True) for v in (r, n))
+    x = movement.Reshape.apply(input, inter, False)
+    x = movement.Expand.apply(x, wide) if wide != inter else x
+    out = tuple(r * n for r, n in zip(reps, shape, strict=True))
+    return movement.Reshape.apply(x, out, False)
+
+
+@op(method=True)
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``repeat`` with fewer ``dims`` than dimensions allowed (they are padded with leading 1s)."""
+    reps = parse_shape((dims,) if isinstance(dims, (tuple, list)) else (dims,), "dims", "tile")
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, *reps)
+
+
+def _triangle(input: Tensor, diagonal: int, upper: bool, name: str) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    rows, cols = input.shape[-2:]
+    keep = (np.triu if upper else np.tril)(np.ones((rows, cols), dtype=bool), int(diagonal))
+    zero = Tensor._make(np.zeros((), dtype=input._data.dtype))
+    out = ew.Where.apply(Tensor._make(keep), input, zero)
+    return named(out, f"{name.capitalize()}Backward0")
+
+
+@op(method=True, inplace=True, out=True)
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions (on and below ``diagonal``); the rest 0."""
+    return _triangle(input, diagonal, False, "tril")
+
+
+@op(method=True, inplace=True, out=True)
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions (on and above ``diagonal``); the rest 0."""
+    return _triangle(input, diagonal, True, "triu")
+
+
+@op(method=True)
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None):
+    """Shift elements along ``dims`` by ``shifts``, wrapping around (a copy); without ``dims``
+    the flattened tensor is rolled and the shape restored."""
+    shifts = [shifts] if isinstance(shifts, (int, np.integer)) else list(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(
+                f"roll(): shifts and dimensions must align. shifts: {len(shifts)}, dims:0"
+            )
+        flat = movement.Reshape.apply(input, (input.numel(),), False)
+        return roll(flat, shifts[0], 0).view(input.shape)
+    dims = [dims] if isinstance(dims, (int, np.integer)) else list(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
+    out = input
+    for shift, dim in zip(shifts, dims, strict=True):
+        axis = normalize_dim(dim, input.ndim)
+        n = input.shape[axis]
+        k = int(shift) % n if n else 0
+        if k:
+            out = cat([narrow(out, axis, n - k, k), narrow(out, axis, 0, n - k)], axis)
+    return named(out if out is not input else input.clone(), "RollBackward0")
+
+
+@op()
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str | None = None) -> tuple:
+    """Coordinate grids from 1-D tensors (views, as PyTorch's): ``indexing="ij"`` (the default,
+    with PyTorch's warning when not given) or ``"xy"`` (the first two dimensions swapped)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+            "argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
+    for t_ in tensors:
+        if t_.ndim > 1:
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t_}"
+            )
+    flat = [movement.Reshape.apply(t_, (t_.numel(),), False) for t_ in tensors]
+    shape = tuple(f.numel() for f in flat)
+    grids = []
+    for i, f in enumerate(flat):
+        view = (1,) * i + (shape[i],) + (1,) * (len(flat) - i - 1)
+        grids.append(expand(movement.Reshape.apply(f, view, True), *shape))
+    if indexing == "xy" and len(grids) >= 2:
+        grids = [transpose(g, 0, 1) for g in grids]  # "xy": the first two dimensions swapped
+    return tuple(grids)

@@ -200,3 +200,195 @@ class Var(Function):
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = centred.dtype.type(2.0) / centred.dtype.type(ctx.dof)
             return (scale * g * centred).astype(centred.dtype, copy=False), None, None, None
+
+
+def _exclusive_prod(x: np.ndarray, axis: int) -> np.ndarray:
+    """The product of every other element along ``axis``, for each element (zeros welcome)."""
+    x = np.moveaxis(x, axis, -1)
+    ones = np.ones(x.shape[:-1] + (1,), x.dtype)
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis(left * right, -1, axis)
+
+
+class Prod(Function):
+    """The product over one axis (``dim``) or all (None); PyTorch's ``ProdBackward0/1`` keep
+    the input and the result. The gradient is the product of the other elements."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim, keepdim: bool, np_dtype) -> np.ndarray:
+        out = np.asarray(np.prod(x, axis=dim, keepdims=keepdim, dtype=np_dtype))
+        ctx.save_for_backward(x, out)
+        ctx.dim, ctx.keepdim, ctx.shape = dim, keepdim, x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x = ctx.saved_tensors[0]
+        if ctx.dim is None:
+            others = _exclusive_prod(x.reshape(-1), 0).reshape(x.shape)
+            grad = g.reshape(()) * others if x.size else np.zeros(x.shape, g.dtype)
+        else:
+            g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
+            grad = g * _exclusive_prod(x, ctx.dim) if x.size else np.zeros(x.shape, g.dtype)
+        return grad.astype(g.dtype, copy=False), None, None, None
+
+
+def _reverse_cumsum(g: np.ndarray, axis: int) -> np.ndarray:
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
+        ctx.dim = dim
+        return np.cumsum(x, axis=dim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return _reverse_cumsum(g, ctx.dim), None, None
+
+
+class Cumprod(Function):
+    """Running product; backward ``sum_{j>=i} g_j prod_{k<=j, k!=i} x_k``, exact with zeros.
+    PyTorch's ``CumprodBackward0`` keeps the input and the result."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
+        out = np.cumprod(x, axis=dim, dtype=np_dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, out = ctx.saved_tensors
+        d = ctx.dim
+        if x.size == 0:
+            return np.zeros(x.shape, g.dtype), None, None
+        if np.all(x != 0):
+            return _reverse_cumsum(g * out, d) / x, None, None
+        xm, gm = np.moveaxis(x, d, -1), np.moveaxis(g, d, -1)
+        grad = np.empty_like(xm, dtype=g.dtype)
+        for i in range(xm.shape[-1]):
+            others = xm.copy()
+            others[..., i] = 1
+            c = np.cumprod(others, -1)
+            grad[..., i] = np.sum((gm * c)[..., i:], -1)
+        return np.moveaxis(grad, -1, d), None, None
+
+
+class Logcumsumexp(Function):
+    """``log(cumsum(exp(x)))`` along ``dim``, stably; PyTorch's node keeps input and result."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+        out = np.asarray(out, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dim = dim
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, out = ctx.saved_tensors
+        d = ctx.dim
+        if x.size == 0:
+            return np.zeros(x.shape, g.dtype), None
+        # grad_i = sum_{j>=i} g_j exp(x_i - out_j), summed in log space (PyTorch's way): the
+        # positive and negative parts of g each through a reversed logcumsumexp
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            grad = np.zeros(x.shape, g.dtype)
+            for sign in (1, -1):
+                part = sign * g
+                logs = np.where(part > 0, np.log(np.where(part > 0, part, 1)), -np.inf) - out
+                tail = np.flip(np.logaddexp.accumulate(np.flip(logs, d), axis=d), d)
+                grad += sign * np.exp(x + tail)
+        return grad, None
+
+
+class Nansum(Function):
+    """Sum that skips NaNs; the NaNs get no gradient. ``NansumBackward0`` keeps the input."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, dims, keepdim: bool, np_dtype) -> np.ndarray:
+        ctx.save_for_backward(x)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=np_dtype))
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        (x,) = ctx.saved_tensors
+        g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
+        return np.where(np.isnan(x), 0, g).astype(g.dtype, copy=False), None, None, None
+
+
+class Median(Amax):
+    """The lower median of all elements (NaN when any is NaN); ties share the gradient, as in
+    PyTorch's ``MedianBackward0`` (input and result kept)."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        flat = np.sort(x.reshape(-1))  # NaNs sort last
+        out = np.asarray(flat[-1] if np.isnan(flat[-1]) else flat[(flat.size - 1) // 2])
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim, ctx.use_min, ctx.nan_hits = None, False, False, True
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        return Amax.backward(ctx, g)[:1]
+
+    def name(self) -> str:
+        return "MedianBackward0"
+
+
+class VectorNorm(Function):
+    """``linalg.vector_norm`` of any order ``p`` (inf, -inf and 0 included) over ``dims``;
+    PyTorch's ``LinalgVectorNormBackward0`` keeps the input and the result."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, p: float, dims, keepdim: bool) -> np.ndarray:
+        a = np.abs(x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 2:
+                out = np.sqrt(np.sum(a * a, axis=dims, keepdims=keepdim))
+            elif p == 1:
+                out = np.sum(a, axis=dims, keepdims=keepdim)
+            elif p == np.inf:
+                out = np.max(a, axis=dims, keepdims=keepdim, initial=0)
+            elif p == -np.inf:
+                out = np.min(a, axis=dims, keepdims=keepdim)
+            elif p == 0:
+                out = np.sum(a != 0, axis=dims, keepdims=keepdim)
+            else:
+                out = np.sum(a**p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        out = np.asarray(out, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, out = ctx.saved_tensors
+        p = ctx.p
+        g, out = _unreduced(g, ctx.dims, ctx.keepdim), _unreduced(out, ctx.dims, ctx.keepdim)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if p == 0:
+                grad = np.zeros(x.shape, x.dtype)
+            elif p == 1:
+                grad = np.sign(x) * g
+            elif p == 2:
+                grad = np.where(out == 0, 0, x * g / out)
+            elif np.isinf(p):
+                hits = np.abs(x) == out
+                count = np.sum(hits, axis=ctx.dims, keepdims=True)
+                grad = np.sign(x) * hits * g / count
+            else:
+                scale = x * np.abs(x) ** (p - 2) / out ** (p - 1)
+                grad = np.where(out == 0, 0, scale * g)
+        return np.broadcast_to(np.asarray(grad, dtype=x.dtype), x.shape), None, None, None
+
+    def name(self) -> str:
+        return self.__dict__.get("_name") or "LinalgVectorNormBackward0"

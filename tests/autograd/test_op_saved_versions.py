@@ -27,6 +27,7 @@ TIES = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]])
 UNIT = np.array([[-0.9, -0.3, 0.1], [0.2, 0.55, 0.95]])  # asin, acos, atanh, erfinv
 ABOVE_ONE = np.array([[1.1, 1.5, 3.0], [2.2, 1.05, 7.0]])  # acosh
 INDEX = np.array([[0, 2], [1, 1]], dtype=np.int64)
+WITH_ZERO = np.array([[0.7, 0.0, 2.1], [0.9, 1.6, 0.6]])
 MASK = np.array([[True, False, True], [False, False, True]])
 
 # (id, fn(lib, *inputs), *input specs): one row per op and calling form
@@ -221,6 +222,42 @@ CASES = [
     ("softmax 0-d", lambda lib, x: x.softmax(0), ()),
     ("log_softmax 0-d", lambda lib, x: x.log_softmax(-1), ()),
     ("logsumexp 0-d", lambda lib, x: x.logsumexp(0), ()),
+    ("sum axis", lambda lib, x: x.sum(axis=1, keepdims=True), (2, 3)),
+    ("mean axis", lambda lib, x: lib.mean(x, axis=0), (2, 3)),
+    ("prod", lambda lib, x: x.prod(), (2, 3)),
+    ("prod dim", lambda lib, x: lib.prod(x, 1), (2, 3)),
+    ("prod dim zero", lambda lib, x: x.prod(1, keepdim=True), WITH_ZERO),
+    ("prod 0-d", lambda lib, x: x.prod(0), ()),
+    ("cumsum", lambda lib, x: x.cumsum(1), (2, 3)),
+    ("cumsum torch", lambda lib, x: lib.cumsum(x, dim=0), (2, 3)),
+    ("cumprod", lambda lib, x: x.cumprod(1), (2, 3)),
+    ("cumprod zero", lambda lib, x: lib.cumprod(x, 1), WITH_ZERO),
+    ("logcumsumexp", lambda lib, x: x.logcumsumexp(1), (2, 3)),
+    ("sort", lambda lib, x: x.sort(), (2, 3)),
+    ("sort descending", lambda lib, x: lib.sort(x, 0, descending=True), (2, 3)),
+    ("msort", lambda lib, x: x.msort(), (2, 3)),
+    ("topk", lambda lib, x: x.topk(2), (2, 3)),
+    ("topk smallest", lambda lib, x: lib.topk(x, 1, dim=0, largest=False), (2, 3)),
+    ("kthvalue", lambda lib, x: x.kthvalue(2), (2, 3)),
+    ("kthvalue keepdim", lambda lib, x: lib.kthvalue(x, 1, 0, keepdim=True), (2, 3)),
+    ("median", lambda lib, x: x.median(), (2, 3)),
+    ("median ties", lambda lib, x: lib.median(x), TIES),
+    ("median dim", lambda lib, x: x.median(1), (2, 3)),
+    ("cummax", lambda lib, x: x.cummax(1), (2, 3)),
+    ("cummin", lambda lib, x: lib.cummin(x, 0), (2, 3)),
+    ("aminmax", lambda lib, x: x.aminmax(), (2, 3)),
+    ("aminmax dim", lambda lib, x: lib.aminmax(x, dim=1, keepdim=True), (2, 3)),
+    ("nansum", lambda lib, x: x.nansum(), (2, 3)),
+    ("nansum dim", lambda lib, x: lib.nansum(x, 1), (2, 3)),
+    ("nanmean", lambda lib, x: x.nanmean(), (2, 3)),
+    ("nanmean dim", lambda lib, x: lib.nanmean(x, 0, keepdim=True), (2, 3)),
+    ("var_mean", lambda lib, x: lib.var_mean(x), (2, 3)),
+    ("var_mean dim", lambda lib, x: lib.var_mean(x, 1, correction=0), (2, 3)),
+    ("std_mean", lambda lib, x: lib.std_mean(x, 0, keepdim=True), (2, 3)),
+    ("norm", lambda lib, x: x.norm(), (2, 3)),
+    ("norm 2 dim", lambda lib, x: lib.norm(x, 2, 1), (2, 3)),
+    ("norm 1", lambda lib, x: x.norm(p=1, dim=0), (2, 3)),
+    ("norm inf", lambda lib, x: x.norm(float("inf")), (2, 3)),
     # matrix products
     ("matmul", lambda lib, a, b: a @ b, (2, 3), (3, 4)),
     ("matmul vector matrix", lambda lib, a, b: lib.matmul(a, b), (3,), (3, 4)),
@@ -451,6 +488,11 @@ CHANGED_NON_FLOATING = [
     ("min indices keepdim", lambda lib, x: (lambda r: (r[0], r[1]))(x.min(0, keepdim=True))),
     ("gather index", lambda lib, x: (lambda i: (x.gather(1, i), i))(lib.tensor(INDEX))),
     ("masked_fill mask", lambda lib, x: (lambda m: (x.masked_fill(m, 1.0), m))(x > 0)),
+    ("sort indices", lambda lib, x: (lambda r: (r.values, r.indices))(x.sort(1))),
+    ("topk indices", lambda lib, x: (lambda r: (r.values, r.indices))(x.topk(2))),
+    ("kthvalue indices", lambda lib, x: (lambda r: (r.values, r.indices))(x.kthvalue(2, 1))),
+    ("median indices", lambda lib, x: (lambda r: (r.values, r.indices))(x.median(1))),
+    ("cummax indices", lambda lib, x: (lambda r: (r.values, r.indices))(x.cummax(1))),
 ]
 NON_FLOATING_XFAILS: dict[str, str] = {}
 

@@ -98,7 +98,7 @@ def test_unbatched_input_drops_whole_maps() -> None:
     "fn,ndim,hint",
     [
         ("dropout2d", 5, "belongs to dropout3d"),
-        ("dropout2d", 2, r"\(N, C, H, W\) or \(C, H, W\)"),
+        ("dropout2d", 1, r"\(N, C, H, W\) or \(C, H, W\)"),  # 2-D warns and applies, as PyTorch
         ("dropout3d", 3, "belongs to dropout1d"),
         ("dropout3d", 6, r"\(N, C, D, H, W\) or \(C, D, H, W\)"),
         ("dropout1d", 4, "belongs to dropout2d"),

@@ -116,6 +116,7 @@ BAD_RANKS = [
     for c in FEATURE
     for n in ((0, 1) if c.functional == "feature_alpha_dropout" else range(7))
     if n not in (len(c.shape) - 1, len(c.shape))
+    and not (c.functional == "dropout2d" and n == 2)  # PyTorch warns and applies it
 ]
 
 
@@ -132,6 +133,31 @@ def test_feature_dropout_rejects_other_ranks(case: Case, ndim: int) -> None:
             continue
         with pytest.raises(error, match=f"received a {ndim}D input|at least 2 dimensions"):
             case.layer(numtorch, 0.5).eval()(x)
+
+
+def test_dropout2d_on_2d_input_warns_as_pytorch_and_drops_elements() -> None:
+    """(N, C) input: PyTorch's UserWarning, word for word, then one draw per element."""
+    x = numtorch.ones(64, 50, requires_grad=True)
+    for run in (
+        lambda m: m.nn.functional.dropout2d(x if m is numtorch else torch.ones(64, 50), 0.5),
+        lambda m: m.nn.Dropout2d(0.5)(x if m is numtorch else torch.ones(64, 50)),
+    ):
+        with pytest.warns(UserWarning) as ours:
+            y = run(numtorch)
+        with pytest.warns(UserWarning) as theirs:
+            run(torch)
+        assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+        values = y.detach().numpy()
+        assert set(np.unique(values)) <= {0.0, 2.0}
+        assert 0 < (values == 0).sum() < values.size and not (values == 0).all(axis=1).any()
+        x.grad = None
+        y.sum().backward()
+        assert (x.grad.numpy() == values).all()
+    with pytest.warns(UserWarning) as caught:
+        numtorch.nn.functional.dropout2d(x)
+    assert caught[0].filename == __file__  # the functional warning points at the caller's line
+    with pytest.warns(UserWarning, match="Received a 2-D input"):
+        assert numtorch.nn.Dropout2d(0.5).eval()(x) is x  # warns in eval mode too, as PyTorch
 
 
 def test_dropout1d_rank_error_is_pytorchs_message() -> None:

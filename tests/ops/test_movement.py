@@ -90,6 +90,38 @@ CASES = [
     ("gather negative dim", lambda lib, x, i: x.gather(-1, i), (2, 4), np.array([[3, 3], [0, 1]])),
     ("flip", lambda lib, x: x.flip(0), (2, 3)),
     ("flip dims", lambda lib, x: lib.flip(x, (0, 1)), (2, 3)),
+    ("cat axis", lambda lib, x, y: lib.cat([x, y], axis=1), (2, 3), (2, 1)),
+    ("concat axis", lambda lib, x, y: lib.concat((x, y), axis=-1), (2, 3), (2, 1)),
+    ("concatenate axis", lambda lib, x, y: lib.concatenate([x, y], axis=0), (1, 2), (3, 2)),
+    ("unsqueeze_", lambda lib, x: (x * 1).unsqueeze_(1) * 2, (2, 3)),
+    ("squeeze_", lambda lib, x: (x * 1).squeeze_() * 2, (1, 3, 1)),
+    ("squeeze_ dim", lambda lib, x: (x * 1).squeeze_(-1).unsqueeze_(0), (1, 3, 1)),
+    ("squeeze_ tuple", lambda lib, x: (x * 1).squeeze_((0, 2)), (1, 3, 1)),
+    ("t_", lambda lib, x: (x * 1).t_() * lib.arange(2.0), (2, 3)),
+    ("t_ 1-d", lambda lib, x: (x * 1).t_(), (3,)),
+    ("transpose_", lambda lib, x: (x * 1).transpose_(0, 2).reshape(4, 6), (2, 3, 4)),
+    ("swapaxes_", lambda lib, x: (x * 1).swapaxes_(-1, 0) * 3, (2, 3)),
+    ("transpose_ on a view", lambda lib, x: (x * 1)[1:].transpose_(0, 1), (3, 2)),
+    ("swapdims", lambda lib, x: lib.swapdims(x, 0, 2), (2, 3, 4)),
+    ("movedim", lambda lib, x: x.movedim(0, 2), (2, 3, 4)),
+    ("movedim tuples", lambda lib, x: lib.movedim(x, (2, 0), (0, 1)), (2, 3, 4)),
+    ("moveaxis", lambda lib, x: lib.moveaxis(x, -1, 0), (2, 3, 4)),
+    ("repeat", lambda lib, x: x.repeat(2, 3), (2, 3)),
+    ("repeat new dims", lambda lib, x: x.repeat(2, 1, 3), (2, 3)),
+    ("repeat list", lambda lib, x: x.repeat([3, 1]), (4,)),
+    ("repeat zero", lambda lib, x: x.repeat(0, 2), (2, 3)),
+    ("tile", lambda lib, x: lib.tile(x, (2,)), (2, 3)),
+    ("tile more dims", lambda lib, x: x.tile((2, 1, 2)), (2, 3)),
+    ("tril", lambda lib, x: x.tril(), (3, 4)),
+    ("tril diagonal", lambda lib, x: lib.tril(x, -1), (2, 3, 4)),
+    ("triu", lambda lib, x: x.triu(1), (4, 3)),
+    ("triu negative", lambda lib, x: lib.triu(x, diagonal=-1), (2, 3, 3)),
+    ("roll flat", lambda lib, x: x.roll(2), (2, 3)),
+    ("roll dim", lambda lib, x: lib.roll(x, -1, 1), (2, 3)),
+    ("roll dims", lambda lib, x: lib.roll(x, (1, 5), (0, -1)), (2, 3, 4)),
+    ("meshgrid ij", lambda lib, x, y: lib.meshgrid(x, y, indexing="ij"), (3,), (2,)),
+    ("meshgrid xy", lambda lib, x, y: lib.meshgrid([x, y], indexing="xy"), (3,), (2,)),
+    ("meshgrid 3", lambda lib, x, y, z: lib.meshgrid(x, y, z, indexing="xy"), (3,), (2,), (4,)),
 ]
 
 
@@ -308,6 +340,88 @@ def test_view_on_non_contiguous_raises() -> None:
 )
 def test_errors(fn, match: str) -> None:
     check_error(fn, match)
+
+
+IN_PLACE_SHAPE = [
+    ("unsqueeze_", lambda x: x.unsqueeze_(0)),
+    ("unsqueeze_", lambda x: x.unsqueeze_(-1)),
+    ("squeeze_", lambda x: x.squeeze_()),
+    ("squeeze_", lambda x: x.squeeze_(1)),
+    ("squeeze_", lambda x: x.squeeze_((0, 1))),
+    ("t_", lambda x: x.squeeze_().t_()),
+    ("transpose_", lambda x: x.transpose_(0, 2)),
+    ("swapaxes_", lambda x: x.swapaxes_(1, 2)),
+]
+
+
+@pytest.mark.parametrize(("name", "fn"), IN_PLACE_SHAPE, ids=[c[0] for c in IN_PLACE_SHAPE])
+def test_in_place_shape_methods_change_the_tensor_itself(name, fn) -> None:
+    """The same tensor comes back with PyTorch's shape, storage, version and node names; a
+    leaf that requires grad is refused, as in PyTorch."""
+    data = np.arange(6.0).reshape(2, 1, 3)
+    seen = {}
+    for lib in (numtorch, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = x * 1
+        assert fn(y) is y
+        version = y._version if lib is torch else y._version[0]
+        got = (tuple(y.shape), y.grad_fn.name(), version, y.detach().numpy().tolist())
+        plain = lib.tensor(data)
+        fn(plain)
+        assert not plain.requires_grad and plain.grad_fn is None
+        seen[lib] = got
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            fn(x)
+        with lib.no_grad():
+            fn(lib.tensor(data, requires_grad=True))  # allowed where nothing is recorded
+    assert seen[numtorch] == seen[torch]
+
+
+def test_meshgrid_warns_without_indexing_as_pytorch() -> None:
+    with pytest.warns(UserWarning) as ours:
+        grids = numtorch.meshgrid(numtorch.arange(3), numtorch.arange(2))
+    with pytest.warns(UserWarning) as theirs:
+        torch.meshgrid(torch.arange(3), torch.arange(2))
+    assert str(ours[0].message) in str(theirs[0].message)  # PyTorch's adds its C++ source
+    assert ours[0].filename == __file__
+    assert [tuple(g.shape) for g in grids] == [(3, 2), (3, 2)]
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda lib: lib.zeros(2, 3).repeat(2), "can not be smaller than number of dimensions"),
+        (lambda lib: lib.zeros(3).tril(), "tril: input tensor must have at least 2 dimensions"),
+        (lambda lib: lib.zeros(3).triu(), "triu: input tensor must have at least 2 dimensions"),
+        (lambda lib: lib.zeros(2, 3).roll((1, 2)), "shifts and dimensions must align"),
+        (lambda lib: lib.zeros(2, 3).roll(1, 5), "Dimension out of range"),
+        (
+            lambda lib: lib.zeros(2, 3).movedim((0, 1), (0,)),
+            "movedim: Invalid source or destination",
+        ),
+        (lambda lib: lib.zeros(2, 3).movedim((0, 0), (0, 1)), "movedim: repeated dim in `source`"),
+        (lambda lib: lib.meshgrid(lib.zeros(2), indexing="yx"), "indexing must be one of"),
+    ],
+)
+def test_new_shape_op_errors(fn, match: str) -> None:
+    check_error(fn, match)
+
+
+def test_in_place_shape_methods_share_storage_and_errors() -> None:
+    x = numtorch.zeros(2, 3)
+    before = x.numpy()
+    x.t_()
+    assert x.shape == (3, 2) and np.shares_memory(x.numpy(), before)
+    x[0, 1] = 5.0
+    assert before[1, 0] == 5.0  # writes land in the same storage
+    check_error(
+        lambda lib: lib.zeros(2, 3, 4).t_(), r"t_\(\) expects a tensor with <= 2 dimensions"
+    )
+    check_error(lambda lib: lib.zeros(2, 3).unsqueeze_(5), "Dimension out of range")
+    check_error(lambda lib: lib.zeros(2, 3).transpose_(0, 5), "Dimension out of range")
+    check_error(lambda lib: lib.zeros(2, 3).squeeze_(7), "Dimension out of range")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axis'"):
+        numtorch.cat([numtorch.ones(2)], dim=0, axis=0)
 
 
 @pytest.mark.parametrize(

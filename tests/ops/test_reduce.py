@@ -10,6 +10,9 @@ from helpers import check_error, check_gradcheck, check_op, check_same
 import numtorch
 
 TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
+ZEROS = np.array([[1.5, 0.0, -2.0, 0.7], [0.0, 0.5, 0.0, 1.2], [0.9, -1.1, 1.3, 0.6]])
+ONE_ZERO = np.array([[1.5, 0.0, -2.0], [0.8, 0.5, 1.1]])
+WITH_NAN = np.array([[1.5, np.nan, -2.0], [0.8, 0.5, 1.1]])
 
 CASES = [
     ("sum all", lambda lib, x: x.sum(), (2, 3)),
@@ -67,6 +70,81 @@ CASES = [
     ("max dim 0-d", lambda lib, x: x.max(0), ()),
     ("std all", lambda lib, x: x.std((0, 1)), (2, 3)),
     ("softmax of composition", lambda lib, x, y: (x @ y).softmax(-1).sum(0), (2, 3), (3, 4)),
+    # NumPy's axis=/keepdims= spellings, which PyTorch's argument parser accepts
+    ("sum axis", lambda lib, x: x.sum(axis=0), (2, 3)),
+    ("mean axis keepdims", lambda lib, x: x.mean(axis=1, keepdims=True), (2, 3)),
+    ("torch.sum axis keepdims", lambda lib, x: lib.sum(x, axis=(0, 1), keepdims=True), (2, 3)),
+    ("max axis", lambda lib, x: x.max(axis=1), (2, 3)),
+    ("std axis", lambda lib, x: x.std(axis=0, keepdims=True), (3, 2)),
+    ("amax axis", lambda lib, x: x.amax(axis=-1), (2, 3)),
+    ("logsumexp axis", lambda lib, x: lib.logsumexp(x, axis=1), (2, 3)),
+    ("prod all", lambda lib, x: x.prod(), (2, 3)),
+    ("prod dim", lambda lib, x: lib.prod(x, 1), (2, 3)),
+    ("prod keepdim", lambda lib, x: x.prod(0, keepdim=True), (3, 2)),
+    ("prod zeros", lambda lib, x: x.prod(1), ZEROS),
+    ("prod all zeros", lambda lib, x: x.prod(), ZEROS),
+    ("prod one zero all", lambda lib, x: x.prod(), ONE_ZERO),
+    ("prod 0-d", lambda lib, x: x.prod(0), ()),
+    ("prod axis", lambda lib, x: x.prod(axis=0, keepdims=True), (2, 3)),
+    ("cumsum", lambda lib, x: x.cumsum(1), (2, 3)),
+    ("cumsum dim 0", lambda lib, x: lib.cumsum(x, dim=0), (3, 2, 2)),
+    ("cumsum negative", lambda lib, x: x.cumsum(-1), (2, 4)),
+    ("cumsum 0-d", lambda lib, x: x.cumsum(0), ()),
+    ("cumprod", lambda lib, x: x.cumprod(1), (2, 4)),
+    ("cumprod dim 0", lambda lib, x: lib.cumprod(x, 0), (3, 2)),
+    ("cumprod zeros", lambda lib, x: x.cumprod(1), ZEROS),
+    ("cumprod zeros dim 0", lambda lib, x: x.cumprod(0), ZEROS),
+    ("logcumsumexp", lambda lib, x: x.logcumsumexp(1), (2, 4)),
+    ("logcumsumexp large", lambda lib, x: lib.logcumsumexp(x * 100, 0), (3, 2)),
+    ("sort", lambda lib, x: x.sort(), (2, 4)),
+    ("sort dim 0 descending", lambda lib, x: lib.sort(x, 0, descending=True), (3, 2)),
+    ("sort values", lambda lib, x: x.sort(-1).values, (2, 3, 4)),
+    ("sort 0-d", lambda lib, x: x.sort(), ()),
+    ("msort", lambda lib, x: x.msort(), (3, 2)),
+    ("torch.msort", lambda lib, x: lib.msort(x), (4,)),
+    ("topk", lambda lib, x: x.topk(2), (2, 4)),
+    ("topk smallest dim 0", lambda lib, x: lib.topk(x, 2, dim=0, largest=False), (3, 2)),
+    ("topk values", lambda lib, x: x.topk(3, sorted=True).values, (2, 5)),
+    ("kthvalue", lambda lib, x: x.kthvalue(2), (2, 4)),
+    ("kthvalue dim keepdim", lambda lib, x: lib.kthvalue(x, 1, 0, keepdim=True), (3, 2)),
+    ("median all", lambda lib, x: x.median(), (2, 3)),
+    ("median all even", lambda lib, x: lib.median(x), (2, 2)),
+    ("median dim", lambda lib, x: x.median(1), (2, 4)),
+    ("median dim keepdim", lambda lib, x: x.median(0, keepdim=True), (3, 2)),
+    ("median ties", lambda lib, x: x.median(), TIES),
+    ("cummax", lambda lib, x: x.cummax(1), (2, 4)),
+    ("cummin", lambda lib, x: x.cummin(0), (3, 2)),
+    ("aminmax", lambda lib, x: x.aminmax(), (2, 3)),
+    ("aminmax dim", lambda lib, x: lib.aminmax(x, dim=1), (2, 3)),
+    ("aminmax keepdim", lambda lib, x: x.aminmax(dim=0, keepdim=True), (2, 3)),
+    ("nansum", lambda lib, x: x.nansum(), (2, 3)),
+    ("nansum dim nan", lambda lib, x: lib.nansum(x, 1), WITH_NAN),
+    ("nanmean", lambda lib, x: x.nanmean(), WITH_NAN),
+    ("nanmean dim keepdim", lambda lib, x: lib.nanmean(x, 1, keepdim=True), WITH_NAN),
+    ("var_mean", lambda lib, x: lib.var_mean(x), (2, 3)),
+    ("var_mean dim", lambda lib, x: lib.var_mean(x, 1, correction=0), (2, 3)),
+    ("std_mean", lambda lib, x: lib.std_mean(x, 0, keepdim=True), (3, 2)),
+    ("std_mean unbiased", lambda lib, x: lib.std_mean(x, 1, False), (2, 3)),
+    ("norm", lambda lib, x: x.norm(), (2, 3)),
+    ("norm fro dim", lambda lib, x: lib.norm(x, "fro", dim=(0, 1)), (2, 3)),
+    ("norm 2 dim", lambda lib, x: x.norm(2, 1), (2, 3)),
+    ("norm 1", lambda lib, x: x.norm(p=1, dim=0, keepdim=True), (2, 3)),
+    ("norm inf", lambda lib, x: lib.norm(x, float("inf")), (2, 3)),
+    ("norm inf dim", lambda lib, x: x.norm(float("inf"), 1), (2, 3)),
+    ("norm 3", lambda lib, x: x.norm(3, dim=1), (2, 3)),
+    ("norm 0.5", lambda lib, x: lib.norm(x, 0.5), (2, 3)),
+    ("norm -inf", lambda lib, x: x.norm(-float("inf"), 0, keepdim=True), (2, 3)),
+    ("norm 0", lambda lib, x: x.norm(0, 1), (2, 3)),
+    ("norm -1", lambda lib, x: x.norm(-1), (2, 3)),
+]
+
+# Ties: PyTorch's gradient picks one of the tied elements, where a finite difference splits
+# it, so these rows check values and gradients against PyTorch but skip gradcheck.
+TIE_CASES = [
+    ("sort stable", lambda lib, x: x.sort(stable=True, dim=1), TIES),
+    ("sort stable descending", lambda lib, x: x.sort(dim=1, descending=True, stable=True), TIES),
+    ("cummax ties", lambda lib, x: lib.cummax(x, 1), TIES),
+    ("cummin ties", lambda lib, x: lib.cummin(x, 1), -TIES),
 ]
 
 
@@ -74,7 +152,9 @@ def _ids(cases: list) -> list:
     return [c[0] for c in cases]
 
 
-@pytest.mark.parametrize(("fn", "specs"), [(c[1], c[2:]) for c in CASES], ids=_ids(CASES))
+@pytest.mark.parametrize(
+    ("fn", "specs"), [(c[1], c[2:]) for c in CASES + TIE_CASES], ids=_ids(CASES + TIE_CASES)
+)
 def test_parity(fn, specs) -> None:
     check_op(fn, *specs, rtol=1e-5, atol=1e-5)
 
@@ -115,6 +195,52 @@ def test_gradcheck(fn, specs) -> None:
         lambda lib: lib.tensor([[1, 0], [2, 2]]).count_nonzero(0),
         lambda lib: lib.tensor([[True, False], [True, True]]).all(1),
         lambda lib: lib.tensor([[True, False], [False, False]]).any(),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).argmax(axis=1),
+        lambda lib: lib.tensor([[1, 5], [7, 0]]).argmin(axis=0, keepdims=True),
+        lambda lib: lib.tensor([[True, False], [True, True]]).all(axis=1),
+        lambda lib: lib.tensor([[1.0, 5.0], [7.0, 0.0]]).softmax(axis=0),
+        lambda lib: lib.tensor([[1, 5], [7, 2]]).prod(),
+        lambda lib: lib.tensor([[1, 5], [7, 2]], dtype=lib.int32).prod(1),
+        lambda lib: lib.tensor([True, False]).prod(),
+        lambda lib: lib.tensor([[1, 5], [7, 2]]).prod(0, dtype=lib.float64),
+        lambda lib: lib.zeros(0, 2).prod(0),
+        lambda lib: lib.zeros(0).prod(),
+        lambda lib: lib.tensor([[1, 5], [7, 2]], dtype=lib.int32).cumsum(1),
+        lambda lib: lib.tensor([True, True, False]).cumsum(0),
+        lambda lib: lib.tensor([[1, 5], [7, 2]]).cumprod(0),
+        lambda lib: lib.tensor([1.0, 2.0]).cumsum(0, dtype=lib.float64),
+        lambda lib: lib.tensor([float("-inf"), float("-inf"), 1.0]).logcumsumexp(0),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).sort(),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).sort(descending=True, stable=True),
+        lambda lib: lib.tensor([2.0, float("nan"), 1.0, float("nan")]).sort(),
+        lambda lib: lib.tensor([2.0, float("nan"), 1.0]).sort(descending=True),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).argsort(),
+        lambda lib: lib.argsort(lib.tensor([[3, 1], [0, 0]]), dim=0, descending=True, stable=True),
+        lambda lib: lib.tensor(3.0).argsort(),
+        lambda lib: lib.tensor([[3, 1, 2, 4], [0, 7, 5, -1]]).topk(2),
+        lambda lib: lib.tensor([[3, 1, 2, 4], [0, 7, 5, -1]]).topk(3, largest=False),
+        lambda lib: lib.tensor([3, 1, 2]).topk(0),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).kthvalue(3),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).median(),
+        lambda lib: lib.tensor([[3, 1, 2, 1], [0, 0, 5, -1]]).median(1),
+        lambda lib: lib.tensor([[3.0, float("nan"), 2.0], [0.0, 1.0, 5.0]]).median(1),
+        lambda lib: lib.tensor([[3.0, float("nan"), 2.0], [0.0, 1.0, 5.0]]).median(),
+        lambda lib: lib.zeros(0).median(),
+        lambda lib: lib.tensor([[3, 1, 3, 1], [0, 0, 5, -1]]).cummax(1),
+        lambda lib: lib.tensor([[3, 1, 3, 1], [0, 0, 5, -1]]).cummin(1),
+        lambda lib: lib.tensor([1.0, float("nan"), 3.0, 0.0]).cummax(0),
+        lambda lib: lib.tensor([1.0, float("nan"), 3.0, 0.0]).cummin(0),
+        lambda lib: lib.tensor([[3, 1, 3, 1], [0, 0, 5, -1]]).aminmax(),
+        lambda lib: lib.tensor([[3, 1, 3, 1], [0, 0, 5, -1]]).aminmax(dim=1, keepdim=True),
+        lambda lib: lib.tensor(2.0).aminmax(),
+        lambda lib: lib.tensor([[3, 1], [0, 5]]).nansum(),
+        lambda lib: lib.tensor([[float("nan"), 1.0], [float("nan"), float("nan")]]).nansum(1),
+        lambda lib: lib.tensor([[float("nan"), 1.0], [float("nan"), float("nan")]]).nanmean(1),
+        lambda lib: lib.var_mean(lib.tensor([[1.0, 5.0], [7.0, 0.0]]), 0),
+        lambda lib: lib.std_mean(lib.tensor([[1.0, 5.0], [7.0, 0.0]]), unbiased=False),
+        lambda lib: lib.tensor([[1.0, 5.0], [7.0, 0.0]]).norm(dim=1, keepdim=True),
+        lambda lib: lib.tensor([[1.0, -5.0], [7.0, 0.0]]).norm(p=float("inf"), dim=0),
+        lambda lib: lib.zeros(2, 3).norm(),
     ],
 )
 def test_values(make) -> None:
@@ -169,6 +295,29 @@ def test_var_warns_without_degrees_of_freedom() -> None:
         (lambda lib: lib.zeros(0, 2).max(0), "Expected reduction dim 0 to have non-zero size"),
         (lambda lib: lib.ones(2).softmax(), "dim"),
         (lambda lib: lib.sum([1.0]), "must be Tensor"),
+        (lambda lib: lib.ones(2, 3).prod(2), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).cumsum(-3), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).sort(2), "Dimension out of range"),
+        (lambda lib: lib.ones(2, 3).topk(4), "selected index k out of range"),
+        (lambda lib: lib.ones(2, 3).topk(-1), "selected index k out of range"),
+        (
+            lambda lib: lib.ones(2, 3).kthvalue(4),
+            "kthvalue\\(\\): selected number k out of range for dimension 1",
+        ),
+        (lambda lib: lib.ones(2, 3).kthvalue(0), "selected number k out of range"),
+        (lambda lib: lib.zeros(0, 2).median(0), "Expected reduction dim 0 to have non-zero size"),
+        (lambda lib: lib.zeros(0).aminmax(), "cannot compute aminmax over an empty dimension"),
+        (lambda lib: lib.ones(2, dtype=lib.int64).nanmean(), "nanmean\\(\\): expected input"),
+        (lambda lib: lib.ones(2, dtype=lib.int64).norm(), "Expected a floating point"),
+        (lambda lib: lib.ones(2, 3).norm(2, 2), "Dimension out of range"),
+        (
+            lambda lib: lib.ones(2, 3).sum(1, axis=0),
+            "sum\\(\\) got an unexpected keyword argument 'axis'",
+        ),
+        (
+            lambda lib: lib.tensor([1, 2]).logcumsumexp(0),
+            "\"logcumsumexp_out_cpu\" not implemented for 'Long'",
+        ),
     ],
 )
 def test_errors(fn, match: str) -> None:
@@ -184,6 +333,12 @@ def test_errors(fn, match: str) -> None:
         lambda lib: lib.ones(2).max("x"),
         lambda lib: lib.ones(2).argmax(0.5),
         lambda lib: lib.ones(2).softmax("a"),
+        lambda lib: lib.ones(2).sort(True),
+        lambda lib: lib.ones(2).cumsum("a"),
+        lambda lib: lib.ones(2).cumprod(),
+        lambda lib: lib.ones(2).topk(1.5),
+        lambda lib: lib.ones(2).kthvalue(1.0),
+        lambda lib: lib.ones(2).prod(0.5),
     ],
 )
 def test_wrong_argument_types(fn) -> None:
@@ -244,6 +399,23 @@ def test_full_max_min_send_the_gradient_to_the_nans(name, nans):
 )
 def test_logsumexp_backward_with_infinities_matches_torch(x):
     check_op(lambda lib, t: t.logsumexp(1), np.array(x), dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        [[-np.inf, -np.inf, 1.0], [1.0, 2.0, 3.0]],
+        [[-np.inf, 0.5, -np.inf], [900.0, -900.0, 2.0]],
+        [[np.nan, 1.0, 2.0], [1.0, 2.0, 3.0]],
+    ],
+)
+def test_logcumsumexp_with_infinities_matches_torch(x):
+    check_op(lambda lib, t: t.logcumsumexp(1), np.array(x), dtype=np.float64)
+
+
+@pytest.mark.parametrize("p", [2, 1, 3, float("inf")])
+def test_norm_of_zeros_matches_torch(p):
+    check_op(lambda lib, t: t.norm(p, 1), np.array([[0.0, 0.0], [1.0, -2.0]]), dtype=np.float64)
 
 
 def test_logsumexp_of_integers_is_floating():

@@ -11,3 +11,4 @@ from numtorch.nn.functional.pooling import *
 from numtorch.nn.functional.dropout import *
 from numtorch.nn.functional.loss import *
 from numtorch.nn.functional.normalization import *
+from numtorch.nn.functional.sparse import *

@@ -11,8 +11,9 @@ Where numtorch differs from PyTorch, on purpose:
     * A dropped element is exactly 0 (``c`` for the alpha variants) even where the input held
       NaN or inf; PyTorch multiplies by 0 and leaves NaN there.
     * ``dropout2d`` reads 3-D input as unbatched ``(C, H, W)``, the behaviour PyTorch documents
-      and announces (its code still reads it as ``(N, C, L)``, with a warning); a rank other
-      than 3-D/4-D raises, as PyTorch's warning says a future release will. Likewise
+      and announces (its code still reads it as ``(N, C, L)``, with a warning). 2-D input
+      warns with PyTorch's words and is dropped element-wise, as PyTorch does; another rank
+      other than 3-D/4-D raises, as PyTorch's warning says a future release will. Likewise
       ``dropout3d`` for ranks other than 4-D/5-D.
     * ``generator=`` (keyword-only) draws the mask from a given ``numtorch.Generator``.
 """
@@ -20,6 +21,7 @@ Where numtorch differs from PyTorch, on purpose:
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -45,6 +47,14 @@ _SHAPES = {
     2: "(N, C, H, W) or (C, H, W)",
     3: "(N, C, D, H, W) or (C, D, H, W)",
 }
+
+_DROPOUT2D_2D = (
+    "dropout2d: Received a 2-D input to dropout2d, which is deprecated and will result in an "
+    "error in a future release. To retain the behavior and silence this warning, please use "
+    "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with "
+    "2 spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+    "inputs)."
+)
 
 
 class _ShapeError(ValueError, RuntimeError):
@@ -75,6 +85,11 @@ def _mask_dims(input: Tensor, kind: str) -> int:
             raise _ShapeError("Feature dropout requires at least 2 dimensions in the input")
         return 2
     spatial = int(kind[0])
+    if spatial == 2 and n == 2:
+        # PyTorch warns and runs its feature dropout, which for (N, C) input is one draw per
+        # element (pytorch/examples' MNIST did this for years)
+        warnings.warn(_DROPOUT2D_2D, UserWarning, stacklevel=4)
+        return 2
     if n not in (spatial + 1, spatial + 2):
         name, dims = f"dropout{spatial}d", "dimension" if spatial == 1 else "dimensions"
         hint = f"; a batched {n}D input belongs to dropout{n - 2}d" if 1 <= n - 2 <= 3 else ""

@@ -151,8 +151,9 @@ class Dropout2d(_DropoutNd):
         Input and output: ``(N, C, H, W)`` or unbatched ``(C, H, W)``. PyTorch documents
         ``(C, H, W)`` as unbatched and announces that reading, though its code still treats 3-D
         input as ``(N, C, L)`` with a warning; numtorch implements the documented reading.
-        Other ranks raise ``ValueError`` (5-D input belongs to ``Dropout3d``), where PyTorch
-        warns that they will be an error in a future release.
+        2-D input warns with PyTorch's words and drops each element, as PyTorch does; other
+        ranks raise ``ValueError`` (5-D input belongs to ``Dropout3d``), where PyTorch warns
+        that they will be an error in a future release.
 
     Dropped maps are exactly 0, even where the input held NaN or inf (PyTorch leaves NaN).
     ``p = 0`` returns the input itself, as PyTorch does; ``p = 1`` gives zeros and zero

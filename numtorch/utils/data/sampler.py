@@ -1,7 +1,8 @@
 """Samplers: the order in which a ``DataLoader`` visits a map-style dataset.
 
 The built-in index samplers also have a private ``_indices()`` that returns a whole epoch's
-order as one int64 ndarray; ``BatchSampler`` and ``DataLoader`` slice that array into batches
+order as one int64 ndarray (``RandomSampler`` draws it lazily, in chunks, through
+``_index_chunks()``); ``BatchSampler`` and ``DataLoader`` slice those arrays into batches
 instead of building index lists one Python int at a time. Iterating a sampler yields the same
 order as ints, as in PyTorch.
 """
@@ -91,19 +92,31 @@ class RandomSampler(Sampler):
     def num_samples(self) -> int:
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
+    def _index_chunks(self) -> Iterator[np.ndarray]:
+        """The epoch's order as int64 chunks, drawn lazily: a chunk is drawn when the one before
+        it has been used, so ``num_samples=10**10`` costs one chunk of memory, as in PyTorch
+        (which draws 32 at a time). The stream is the same as drawing the whole epoch at once."""
+        n, rng, left = len(self.data_source), _rng(self.generator), self.num_samples
+        while left > 0:
+            if self.replacement:
+                chunk = rng.integers(0, n, size=min(left, _CHUNK), dtype=np.int64)
+            else:  # one permutation per pass over the data, the last one cut short
+                chunk = rng.permutation(n)[:left].astype(np.int64, copy=False)
+            left -= len(chunk)
+            yield chunk
+
     def _indices(self) -> np.ndarray:
-        n, rng = len(self.data_source), _rng(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples, dtype=np.int64)
-        full, rest = divmod(self.num_samples, n)
-        perms = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
-        return np.concatenate(perms).astype(np.int64, copy=False)
+        return np.concatenate(list(self._index_chunks()) or [np.empty(0, np.int64)])
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self._indices().tolist())
+        for chunk in self._index_chunks():
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+_CHUNK = 1 << 16  # indices drawn at a time by a sampler with replacement
 
 
 class SubsetRandomSampler(Sampler):
@@ -156,10 +169,17 @@ class BatchSampler(Sampler):
         if type(self) is not BatchSampler or type(self.sampler) not in _ARRAY_SAMPLERS:
             yield from self  # a subclass may change the order: honour its __iter__
             return
-        order = self.sampler._indices()
-        stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
-        for start in range(0, stop, self.batch_size):
-            yield order[start : start + self.batch_size]
+        chunks = getattr(self.sampler, "_index_chunks", None)
+        chunks = chunks() if chunks else iter((self.sampler._indices(),))
+        size, rest = self.batch_size, np.empty(0, np.int64)
+        for chunk in chunks:
+            order = np.concatenate((rest, chunk)) if len(rest) else chunk
+            stop = len(order) - len(order) % size
+            for start in range(0, stop, size):
+                yield order[start : start + size]
+            rest = order[stop:]
+        if len(rest) and not self.drop_last:
+            yield rest
 
     def __iter__(self) -> Iterator[list]:
         it = iter(self.sampler)

@@ -134,3 +134,41 @@ def test_batch_sampler_bad_drop_last():
         ValueError, match="drop_last should be a boolean value, but got drop_last=1"
     ):
         ndata.BatchSampler(range(3), 2, 1)
+
+
+def test_random_sampler_with_replacement_draws_lazily():
+    """minGPT's ``num_samples=10**10``: the first indices come at once, in bounded memory (the
+    whole epoch would be 74.5 GiB), from the loader too, as in PyTorch."""
+    import time
+    import tracemalloc
+
+    s = ndata.RandomSampler(range(10), replacement=True, num_samples=10**10)
+    ds = ndata.TensorDataset(numtorch.arange(10))
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        it = iter(s)
+        first = [next(it) for _ in range(100)]
+        batch = next(iter(ndata.DataLoader(ds, batch_size=4, sampler=s)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 1 and peak < 16 * 2**20
+    assert all(0 <= i < 10 for i in first) and batch[0].shape == (4,)
+    assert len(s) == 10**10 == len(tdata.RandomSampler(range(10), True, 10**10))
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+@pytest.mark.parametrize("num_samples", [1, 7, 23, (1 << 16) + 5])
+def test_random_sampler_chunks_give_the_whole_epoch_stream(replacement, num_samples):
+    """Lazy chunks, the iterator and batches all give the order drawn at once."""
+    whole = _random(3, replacement=replacement, num_samples=num_samples)._indices()
+    assert len(whole) == num_samples
+    assert list(_random(3, replacement=replacement, num_samples=num_samples)) == whole.tolist()
+    for drop_last in (False, True):
+        sampler = _random(3, replacement=replacement, num_samples=num_samples)
+        batches = list(ndata.BatchSampler(sampler, 4, drop_last)._index_batches())
+        expected = [whole[i : i + 4] for i in range(0, num_samples, 4)]
+        if drop_last and num_samples % 4:
+            expected = expected[:-1]
+        assert [b.tolist() for b in batches] == [e.tolist() for e in expected]
