@@ -26,6 +26,7 @@ from numtorch._namespace._operands import (
 )
 from numtorch._namespace.inplace import inplace
 from numtorch.ops import elementwise as ew
+from numtorch.ops import elementwise_math as em
 from numtorch.tensor import Tensor
 
 
@@ -366,114 +367,114 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 
 @op(method=True, inplace=True, out=True)
 def sin(input: Tensor) -> Tensor:
-    return unary_float(ew.Sin, input, "sin")
+    return unary_float(em.Sin, input, "sin")
 
 
 @op(method=True, inplace=True, out=True)
 def cos(input: Tensor) -> Tensor:
-    return unary_float(ew.Cos, input, "cos")
+    return unary_float(em.Cos, input, "cos")
 
 
 @op(method=True, inplace=True, out=True)
 def tan(input: Tensor) -> Tensor:
-    return unary_float(ew.Tan, input, "tan")
+    return unary_float(em.Tan, input, "tan")
 
 
 @op(method=True, inplace=True, out=True, aliases=("arcsin",))
 def asin(input: Tensor) -> Tensor:
-    return unary_float(ew.Asin, input, "asin")
+    return unary_float(em.Asin, input, "asin")
 
 
 @op(method=True, inplace=True, out=True, aliases=("arccos",))
 def acos(input: Tensor) -> Tensor:
-    return unary_float(ew.Acos, input, "acos")
+    return unary_float(em.Acos, input, "acos")
 
 
 @op(method=True, inplace=True, out=True, aliases=("arctan",))
 def atan(input: Tensor) -> Tensor:
-    return unary_float(ew.Atan, input, "atan")
+    return unary_float(em.Atan, input, "atan")
 
 
 @op(method=True, inplace=True, out=True)
 def sinh(input: Tensor) -> Tensor:
-    return unary_float(ew.Sinh, input, "sinh")
+    return unary_float(em.Sinh, input, "sinh")
 
 
 @op(method=True, inplace=True, out=True)
 def cosh(input: Tensor) -> Tensor:
-    return unary_float(ew.Cosh, input, "cosh")
+    return unary_float(em.Cosh, input, "cosh")
 
 
 @op(method=True, out=True, aliases=("arcsinh",))
 def asinh(input: Tensor) -> Tensor:
-    return unary_float(ew.Asinh, input, "asinh")
+    return unary_float(em.Asinh, input, "asinh")
 
 
 @op(function=False, method=True, name="asinh_", aliases=("arcsinh_",))
 def _asinh_(input: Tensor) -> Tensor:
     """In-place ``asinh``: PyTorch's has no derivative (its node raises in backward)."""
-    return inplace(input, lambda x: unary_float(ew.AsinhInplace, x, "asinh"))
+    return inplace(input, lambda x: unary_float(em.AsinhInplace, x, "asinh"))
 
 
 @op(method=True, out=True, aliases=("arccosh",))
 def acosh(input: Tensor) -> Tensor:
-    return unary_float(ew.Acosh, input, "acosh")
+    return unary_float(em.Acosh, input, "acosh")
 
 
 @op(function=False, method=True, name="acosh_", aliases=("arccosh_",))
 def _acosh_(input: Tensor) -> Tensor:
     """In-place ``acosh``: PyTorch's has no derivative (its node raises in backward)."""
-    return inplace(input, lambda x: unary_float(ew.AcoshInplace, x, "acosh"))
+    return inplace(input, lambda x: unary_float(em.AcoshInplace, x, "acosh"))
 
 
 @op(method=True, out=True, aliases=("arctanh",))
 def atanh(input: Tensor) -> Tensor:
-    return unary_float(ew.Atanh, input, "atanh")
+    return unary_float(em.Atanh, input, "atanh")
 
 
 @op(function=False, method=True, name="atanh_", aliases=("arctanh_",))
 def _atanh_(input: Tensor) -> Tensor:
     """In-place ``atanh``: PyTorch's has no derivative (its node raises in backward)."""
-    return inplace(input, lambda x: unary_float(ew.AtanhInplace, x, "atanh"))
+    return inplace(input, lambda x: unary_float(em.AtanhInplace, x, "atanh"))
 
 
 @op(method=True, inplace=True, out=True)
 def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate near 0."""
-    return unary_float(ew.Expm1, input, "expm1")
+    return unary_float(em.Expm1, input, "expm1")
 
 
 @op(method=True, inplace=True, out=True)
 def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate near 0."""
-    return unary_float(ew.Log1p, input, "log1p")
+    return unary_float(em.Log1p, input, "log1p")
 
 
 @op(method=True, inplace=True, out=True)
 def log2(input: Tensor) -> Tensor:
-    return unary_float(ew.Log2, input, "log2")
+    return unary_float(em.Log2, input, "log2")
 
 
 @op(method=True, inplace=True, out=True)
 def log10(input: Tensor) -> Tensor:
-    return unary_float(ew.Log10, input, "log10")
+    return unary_float(em.Log10, input, "log10")
 
 
 @op(method=True, inplace=True, out=True)
 def exp2(input: Tensor) -> Tensor:
-    return unary_float(ew.Exp2, input, "exp2")
+    return unary_float(em.Exp2, input, "exp2")
 
 
 @op(method=True, inplace=True, out=True)
 def erfc(input: Tensor) -> Tensor:
     """``1 - erf(input)``, accurate where ``erf`` is near 1."""
-    return unary_float(ew.Erfc, input, "erfc")
+    return unary_float(em.Erfc, input, "erfc")
 
 
 @op(method=True, inplace=True, out=True)
 def erfinv(input: Tensor) -> Tensor:
     """The inverse of ``erf`` on ``[-1, 1]`` (±inf at ±1, nan beyond), to float64 rounding."""
-    return unary_float(ew.Erfinv, input, "erfinv")
+    return unary_float(em.Erfinv, input, "erfinv")
 
 
 @op(method=True, inplace=True, out=True)
@@ -484,7 +485,7 @@ def sgn(input: Tensor) -> Tensor:
     if not input.dtype.is_floating_point:
         data = input._data.copy() if input.dtype is _dtype.bool else np.sign(input._data)
         return Tensor._make(np.asarray(data))
-    return ew.Sgn.apply(input)
+    return em.Sgn.apply(input)
 
 
 @op(method=True, inplace=True, out=True)
@@ -513,7 +514,7 @@ def nan_to_num(
     check_tensor(input, "nan_to_num")
     if not input.dtype.is_floating_point:
         return Tensor._make(input._data.copy())
-    return ew.NanToNum.apply(input, nan, posinf, neginf)
+    return em.NanToNum.apply(input, nan, posinf, neginf)
 
 
 # ---------------------------------------------------------------- binary maps
@@ -537,7 +538,7 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point ``(other, input)``, in ``[-pi, pi]``."""
     check_tensor(input, "atan2")
     check_tensor(other, "atan2", "other", 2)
-    return elementwise(ew.Atan2, input, other, dt=_float_operands("atan2", input, other))
+    return elementwise(em.Atan2, input, other, dt=_float_operands("atan2", input, other))
 
 
 @op(method=True, inplace=True, out=True)
@@ -546,7 +547,7 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:
     check_tensor(input, "hypot")
     check_tensor(other, "hypot", "other", 2)
     dt = _float_operands("hypot", input, other, ints=False)
-    return elementwise(ew.Hypot, input, other, dt=dt)
+    return elementwise(em.Hypot, input, other, dt=dt)
 
 
 @op(method=True, out=True)
@@ -555,13 +556,13 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     check_tensor(input, "logaddexp")
     check_tensor(other, "logaddexp", "other", 2)
     dt = _float_operands("logaddexp", input, other, ints=False)
-    return elementwise(ew.Logaddexp, input, other, dt=dt)
+    return elementwise(em.Logaddexp, input, other, dt=dt)
 
 
 @op(method=True, inplace=True, out=True)
 def xlogy(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is nan)."""
-    out = elementwise(ew.Xlogy, input, other, dt=_float_operands("xlogy", input, other))
+    out = elementwise(em.Xlogy, input, other, dt=_float_operands("xlogy", input, other))
     if not isinstance(input, Tensor):
         return named(out, "XlogyBackward1")
     return named(out, "XlogyBackward0" if isinstance(other, Tensor) else "XlogyBackward2")
@@ -582,8 +583,8 @@ def lerp(input: Tensor, end: Tensor, weight: Tensor | Number) -> Tensor:
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input.dtype)}'")
     if isinstance(weight, Tensor):
-        return elementwise(ew.LerpTensor, input, end, weight)
-    return elementwise(ew.Lerp, input, end, weight=float(weight))
+        return elementwise(em.LerpTensor, input, end, weight)
+    return elementwise(em.Lerp, input, end, weight=float(weight))
 
 
 @op(method=True, inplace=True, out=True)
@@ -592,7 +593,7 @@ def fmod(input: Tensor, other: Tensor | Number) -> Tensor:
     check_tensor(input, "fmod")
     dt = _dtype.result_type(input, other)
     if dt.is_floating_point:
-        out = elementwise(ew.Fmod, input, other, dt=dt)
+        out = elementwise(em.Fmod, input, other, dt=dt)
         return named(out, "FmodBackward1" if isinstance(other, Tensor) else "FmodBackward0")
     a, b = (np.asarray(getattr(v, "_data", v), dtype=dt.numpy) for v in (input, other))
     broadcast_shapes(a.shape, b.shape)
