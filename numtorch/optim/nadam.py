@@ -9,7 +9,7 @@ import numpy as np
 
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.adamax import _check_betas
-from numtorch.optim.optimizer import Optimizer
+from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
 from numtorch.tensor import Tensor
 
 __all__ = ["NAdam"]
@@ -78,11 +78,7 @@ class NAdam(Optimizer):
         step = float(state["step"]._data)
         lr, weight_decay = float(group["lr"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = _apply_weight_decay(param, grad, lr, weight_decay, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
         state["mu_product"]._data *= mu

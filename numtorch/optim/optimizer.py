@@ -227,6 +227,19 @@ class Optimizer:
         self.__setstate__({"state": state, "param_groups": saved})
 
 
+def _apply_weight_decay(
+    param: np.ndarray, grad: np.ndarray, lr: float, weight_decay: float, decoupled: bool
+) -> np.ndarray:
+    """The gradient after weight decay, as the Adam family applies it: decoupled (AdamW's
+    ``param *= 1 - lr * weight_decay``, in place) or added to the gradient."""
+    if weight_decay == 0:
+        return grad
+    if decoupled:
+        param *= 1 - lr * weight_decay
+        return grad
+    return grad + weight_decay * param
+
+
 def _split_names(param_group: dict[str, Any], params: list) -> None:
     """Store ``(name, tensor)`` pairs as ``params`` plus ``param_names``, as PyTorch does."""
     names = [p[0] for p in params if isinstance(p, tuple)]

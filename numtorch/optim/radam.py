@@ -9,7 +9,7 @@ import numpy as np
 
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.adamax import _check_betas
-from numtorch.optim.optimizer import Optimizer
+from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
 from numtorch.tensor import Tensor
 
 __all__ = ["RAdam"]
@@ -72,11 +72,7 @@ class RAdam(Optimizer):
         step = float(state["step"]._data)
         lr, weight_decay = float(group["lr"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * weight_decay
-            else:
-                grad = grad + weight_decay * param
+        grad = _apply_weight_decay(param, grad, lr, weight_decay, group["decoupled_weight_decay"])
         exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
         _lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2
