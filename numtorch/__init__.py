@@ -74,7 +74,7 @@ int = int32  # noqa: A001
 
 __version__ = "0.1.0"
 
-from numtorch import nn, optim, testing, utils  # noqa: E402
+from numtorch import linalg, nn, optim, testing, utils  # noqa: E402
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
 
@@ -88,7 +88,7 @@ __all__ = [
     *("get_rng_state", "set_rng_state", "initial_seed", "manual_seed", "seed"),
     *("enable_grad", "no_grad", "set_grad_enabled", "is_grad_enabled"),
     *("is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"),
-    *("autograd", "nn", "optim", "utils", "load", "save"),
+    *("autograd", "linalg", "nn", "optim", "utils", "load", "save"),
     *("inference_mode", "is_inference_mode_enabled", "set_num_threads", "get_num_threads"),
     *("use_deterministic_algorithms", "are_deterministic_algorithms_enabled"),
     *("is_deterministic_algorithms_warn_only_enabled", "compile"),

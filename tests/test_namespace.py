@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from helpers import assert_close
+from namespace_args import INPLACE_ARGS, INPLACE_VALUES, OUT_ARGS
 
 import numtorch
 from numtorch._namespace._declare import DECLARATIONS, public_names
@@ -41,7 +42,8 @@ def test_declared_variants_exist_in_pytorch_and_numtorch(decl, name: str) -> Non
     if decl.function:
         assert hasattr(torch, name) and callable(getattr(numtorch, name))
     if decl.method:
-        assert hasattr(torch.Tensor, name) and callable(getattr(numtorch.Tensor, name))
+        method = getattr(numtorch.Tensor, name)
+        assert hasattr(torch.Tensor, name) and (callable(method) or isinstance(method, property))
     if decl.inplace:
         assert hasattr(torch.Tensor, name + "_") and callable(getattr(numtorch.Tensor, name + "_"))
 
@@ -64,32 +66,10 @@ def test_a_second_declaration_of_a_name_is_refused() -> None:
 
 # ---------------------------------------------------------------- in-place variants
 
-# Extra arguments of in-place ops that take more than ``self``; every other one is unary.
-_INPLACE_ARGS = {
-    "add": lambda lib: (lib.tensor([0.5, -1.0, 2.0]),),
-    "sub": lambda lib: (0.25,),
-    "mul": lambda lib: (lib.tensor([2.0, -1.0, 0.5]),),
-    "div": lambda lib: (lib.tensor([2.0, -4.0, 0.5]),),
-    "true_divide": lambda lib: (3.0,),
-    "pow": lambda lib: (2.0,),
-    "clamp": lambda lib: (0.8, 1.5),
-    "remainder": lambda lib: (0.7,),
-    "masked_fill": lambda lib: (lib.tensor([True, False, True]), 0.5),
-    "clamp_min": lambda lib: (1.0,),
-    "clamp_max": lambda lib: (lib.tensor([1.0, 1.0, 2.0]),),
-    "atan2": lambda lib: (lib.tensor([0.5, -1.0, 2.0]),),
-    "hypot": lambda lib: (lib.tensor([0.5, -1.0, 2.0]),),
-    "xlogy": lambda lib: (lib.tensor([0.5, 1.5, 2.0]),),
-    "lerp": lambda lib: (lib.tensor([2.0, -1.0, 0.5]), 0.3),
-    "fmod": lambda lib: (0.7,),
-    "cumsum": lambda lib: (0,),
-    "cumprod": lambda lib: (-1,),
-}
-# Inputs of in-place ops whose domain excludes the default values (which lie in (0.75, 1.9)).
-_INPLACE_VALUES = {
-    **dict.fromkeys("asin acos erfinv".split(), [0.25, -0.5, 0.9]),
-    **dict.fromkeys("tril triu".split(), [[0.75, 1.25, 1.9], [0.5, -1.0, 2.0], [1.5, 0.3, -0.7]]),
-}
+# Extra arguments of in-place ops that take more than ``self`` (every other one is unary),
+# inputs whose domain excludes the default values (which lie in (0.75, 1.9)), and the
+# arguments of ``out=`` ops: per family, in tests/namespace_args/.
+_INPLACE_ARGS, _INPLACE_VALUES, _OUT_ARGS = INPLACE_ARGS, INPLACE_VALUES, OUT_ARGS
 _INPLACE = [(d, n) for d, n in _VARIANT_NAMES if d.inplace]
 
 
@@ -137,6 +117,24 @@ def test_inplace_variants_without_a_derivative_raise_pytorchs_error_in_backward(
     assert nname == tname
 
 
+_INPLACE_FUNCTIONS = [(d, n) for d, n in _INPLACE if d.inplace == "function"]
+
+
+@pytest.mark.parametrize(
+    ("decl", "name"), _INPLACE_FUNCTIONS, ids=[n + "_" for _, n in _INPLACE_FUNCTIONS]
+)
+def test_inplace_function_is_pytorchs_and_writes_into_its_input(decl, name: str) -> None:
+    """``torch.abs_(y)`` (declared with ``inplace="function"``) is ``y.abs_()``."""
+    values = np.array(_INPLACE_VALUES.get(decl.name, [0.75, 1.25, 1.9]), dtype=np.float32)
+    results = []
+    for lib in (torch, numtorch):
+        y = lib.tensor(values)
+        args = _INPLACE_ARGS.get(decl.name, lambda lib: ())(lib)
+        assert getattr(lib, name + "_")(y, *args) is y
+        results.append(y)
+    assert_close(results[1], results[0], 1e-6, 1e-6, f"torch.{name}_")
+
+
 def test_inplace_args_table_names_only_declared_inplace_ops() -> None:
     declared = {d.name for d, _ in _INPLACE}
     assert set(_INPLACE_ARGS) <= declared
@@ -145,44 +143,9 @@ def test_inplace_args_table_names_only_declared_inplace_ops() -> None:
 
 # ---------------------------------------------------------------- out=
 
-_X, _Y = np.array([[0.5, -1.5, 2.0], [1.0, 3.0, -0.25]], np.float32), None
+_X = np.array([[0.5, -1.5, 2.0], [1.0, 3.0, -0.25]], np.float32)
 _BOOL = np.array([[True, False, True], [False, False, True]])
 _INT = np.array([[3, 5, 6], [1, 0, 7]], np.int64)
-
-# Arguments for each op declared with out=: (input arrays, extra args). Default: (x,).
-_OUT_ARGS = {
-    **dict.fromkeys(
-        "eq ne lt le gt ge add sub mul div true_divide maximum minimum remainder atan2 hypot "
-        "logaddexp xlogy fmod".split(),
-        (("x", "y"), ()),
-    ),
-    "lerp": (("x", "y"), (0.3,)),
-    "clamp_min": (("x",), (0.2,)),
-    "clamp_max": (("x",), (0.2,)),
-    **dict.fromkeys("asin acos atanh erfinv".split(), (("unit",), ())),
-    "acosh": (("above_one",), ()),
-    **dict.fromkeys("logical_and logical_or logical_xor".split(), (("b", "b2"), ())),
-    **dict.fromkeys("bitwise_and bitwise_or".split(), (("i", "i2"), ())),
-    "bitwise_not": (("i",), ()),
-    "logical_not": (("b",), ()),
-    "pow": (("x",), (2.0,)),
-    "clamp": (("x",), (-1.0, 1.0)),
-    "where": (("b", "x", "y"), ()),
-    "cat": (("list",), (1,)),
-    "stack": (("list",), (0,)),
-    "gather": (("x",), (1, "idx")),
-    "matmul": (("x", "xt"), ()),
-    "mm": (("x", "xt"), ()),
-    "bmm": (("x3", "x3t"), ()),
-    **dict.fromkeys(
-        "sum mean var std amax amin argmax argmin logsumexp prod cumsum cumprod logcumsumexp "
-        "nansum nanmean".split(),
-        (("x",), (1,)),
-    ),
-    "any": (("b",), ()),
-    "all": (("b",), ()),
-    **dict.fromkeys("log sqrt rsqrt log1p log2 log10".split(), (("pos",), ())),
-}
 
 
 def _arrays() -> dict:
@@ -203,7 +166,10 @@ def _arrays() -> dict:
 
 
 def _out_call(lib, name: str):
-    inputs, extra = _OUT_ARGS.get(name, (("x",), ()))
+    spec = _OUT_ARGS.get(name, (("x",), ()))
+    if callable(spec):
+        return spec(lib)
+    inputs, extra = spec
     arrays = _arrays()
     if inputs == ("list",):
         tensors = [lib.tensor(_X), lib.tensor(_X * 3)]

@@ -11,6 +11,7 @@ from numtorch._namespace import (
     _operands,
     comparison,
     creation,
+    decompositions,
     indexing,
     inplace,
     linalg,
@@ -18,12 +19,18 @@ from numtorch._namespace import (
     pointwise,
     random,
     reduction,
+    scatter,
     shape,
+    special,
+    stacking,
+    statistics,
+    tensor_attributes,
 )
 from numtorch._tensor_str import set_printoptions
 from numtorch.tensor import Tensor
 
 _declare.attach(Tensor, inplace.inplace)
 globals().update(_declare.namespace_functions(inplace.write_out))
+globals().update(_declare.inplace_functions(Tensor))
 
 __all__ = [*_declare.public_names(), "set_printoptions"]

@@ -8,7 +8,8 @@ with ``@op``::
         return ew.Abs.apply(check_tensor(input, "abs"))
 
 That one line declares ``torch.abs`` (with ``out=``), ``Tensor.abs``, ``Tensor.abs_`` and the
-same three for ``absolute``. ``numtorch.__all__`` is the list of declared functions, so nothing
+same three for ``absolute``. ``inplace="function"`` also declares the namespace's in-place
+function (``torch.abs_(x)``, which PyTorch has for some ops: it is ``x.abs_()``). ``numtorch.__all__`` is the list of declared functions, so nothing
 undeclared leaks into the namespace, and ``attach`` (called once, when ``numtorch._namespace``
 is imported) puts the methods on ``Tensor``:
 
@@ -29,7 +30,15 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Declaration", "op", "DECLARATIONS", "public_names", "namespace_functions", "attach"]
+__all__ = [
+    "Declaration",
+    "op",
+    "DECLARATIONS",
+    "public_names",
+    "namespace_functions",
+    "inplace_functions",
+    "attach",
+]
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class Declaration:
     fn: Callable
     function: bool
     method: bool | Callable
-    inplace: bool
+    inplace: bool | str
     out: bool
     aliases: tuple[str, ...]
 
@@ -52,16 +61,21 @@ def op(
     *,
     function: bool = True,
     method: bool | Callable = False,
-    inplace: bool = False,
+    inplace: bool | str = False,
     out: bool = False,
     aliases: tuple[str, ...] = (),
     name: str | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare the decorated function as an op with the given variants (see the module doc).
 
+    ``inplace=True`` declares ``Tensor.name_``; ``inplace="function"`` also ``torch.name_``.
+
     ``name`` overrides the function's own name (for a method-only adapter such as
     ``_where_method``, declared as ``where``'s method).
     """
+
+    if inplace not in (True, False, "function"):
+        raise ValueError(f"inplace must be True, False or 'function', got {inplace!r}")
 
     def declare(fn: Callable) -> Callable:
         key = name or fn.__name__
@@ -74,7 +88,7 @@ def op(
     return declare
 
 
-def _merge(old: Declaration, fn: Callable, function: bool, method, inplace: bool) -> Declaration:
+def _merge(old: Declaration, fn: Callable, function: bool, method, inplace) -> Declaration:
     """A second declaration of one name adds a variant (a method adapter) to the first."""
     if function:
         raise ValueError(f"op {old.name!r} is declared twice")
@@ -92,6 +106,8 @@ def public_names() -> list[str]:
         if d.function:
             names.append(d.name)
             names.extend(d.aliases)
+        if d.inplace == "function":
+            names.extend(name + "_" for name in (d.name, *d.aliases))
     return sorted(names)
 
 
@@ -105,6 +121,17 @@ def namespace_functions(write_out: Callable) -> dict[str, Callable]:
             for name in (d.name, *d.aliases):
                 found[name] = fn
     return found
+
+
+def inplace_functions(cls: type) -> dict[str, Callable]:
+    """``{name_: function}`` for the declarations with ``inplace="function"``: the namespace's
+    ``torch.abs_(x)`` is ``x.abs_()`` (``attach`` must have run)."""
+    return {
+        name + "_": getattr(cls, name + "_")
+        for d in DECLARATIONS.values()
+        if d.inplace == "function"
+        for name in (d.name, *d.aliases)
+    }
 
 
 def attach(cls: type, inplace: Callable) -> None:

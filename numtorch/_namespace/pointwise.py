@@ -191,7 +191,7 @@ def erf(input: Tensor) -> Tensor:
     return unary_float(ew.Erf, input, "erf")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def exp(input: Tensor) -> Tensor:
     return unary_float(ew.Exp, input, "exp")
 

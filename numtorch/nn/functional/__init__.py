@@ -12,3 +12,4 @@ from numtorch.nn.functional.dropout import *
 from numtorch.nn.functional.loss import *
 from numtorch.nn.functional.normalization import *
 from numtorch.nn.functional.sparse import *
+from numtorch.nn.functional.distance import *
