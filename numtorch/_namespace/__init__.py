@@ -21,6 +21,7 @@ from numtorch._namespace import (
     reduction,
     scatter,
     shape,
+    sharing,
     special,
     stacking,
     statistics,

@@ -4,9 +4,18 @@ appear in one module only."""
 
 from __future__ import annotations
 
-from namespace_args import core, creation, indexing, linalg, pointwise, reduction, shape
+from namespace_args import (
+    comparison,
+    core,
+    creation,
+    indexing,
+    linalg,
+    pointwise,
+    reduction,
+    shape,
+)
 
-_MODULES = (core, pointwise, reduction, shape, indexing, linalg, creation)
+_MODULES = (core, pointwise, comparison, reduction, shape, indexing, linalg, creation)
 
 
 def _merged(table: str) -> dict:
