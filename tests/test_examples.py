@@ -34,6 +34,19 @@ def test_residual_block_example() -> None:
     assert result["eval_deterministic"] and result["train_varies"]
 
 
+def test_mnist_hogwild_example_trains_one_shared_model_in_two_processes() -> None:
+    """pytorch/examples' Hogwild pattern (spawned processes, ``model.share_memory()``): the
+    parent's model learns from the children's updates."""
+    script = ROOT / "examples" / "mnist_hogwild.py"  # a script: spawn re-imports its main
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    words = done.stdout.split()
+    before, after = float(words[3].rstrip(",")), float(words[-1])
+    assert words[5:7] == ["2", "processes"] and after > max(0.6, before + 0.4), done.stdout
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "script,args",

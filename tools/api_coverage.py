@@ -170,7 +170,7 @@ RULES = [
     ),
     Rule(
         r".*Storage|StorageBase|is_storage|from_file|storage|storage_type|untyped_storage|set_|"
-        r"is_set_to|share_memory_|is_shared",
+        r"is_set_to",
         STORAGE,
     ),
     Rule(r"has_(lapack|mkl|openmp|spectral)|USE_.*|TYPE_CHECKING|compiled_with_cxx11_abi", BUILD),

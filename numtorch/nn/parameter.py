@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from multiprocessing import reduction
 from typing import Any
 
 from numtorch._checks import check_tensor
 from numtorch._namespace.creation import empty
+from numtorch._namespace.sharing import reduce_tensor
 from numtorch.tensor import Tensor
 
 __all__ = ["Parameter"]
@@ -75,3 +77,7 @@ def _zero_grad(params: Iterable[Tensor], set_to_none: bool = True) -> None:
         else:
             p.grad.detach_()
             p.grad.zero_()
+
+
+# A Parameter sent to another process shares its values, as a Tensor does (torch.multiprocessing)
+reduction.ForkingPickler.register(Parameter, reduce_tensor)

@@ -1,4 +1,4 @@
-"""Batch normalisation as one fused primitive with its closed-form backward.
+"""Batch, layer and group normalisation as fused primitives with closed-form backwards.
 
 Statistics are per channel (axis 1) over every other axis; M is the count per channel.
 Training: ``xhat = (x - mean) / sqrt(var + eps)`` with the biased batch variance, and
@@ -17,7 +17,7 @@ import numpy as np
 
 from numtorch.autograd.function import Function
 
-__all__ = ["BatchNorm"]
+__all__ = ["BatchNorm", "LayerNorm", "GroupNorm"]
 
 
 def _channel_sum(a: np.ndarray) -> np.ndarray:
@@ -102,3 +102,105 @@ def _update(running: tuple, mean: np.ndarray, var: np.ndarray, momentum: float) 
     for r, stat in zip(running, (mean, var)):
         r *= 1 - momentum
         r += (momentum * stat).astype(r.dtype)
+
+
+def _normalized_grad(
+    dxhat: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, axes: tuple
+) -> np.ndarray:
+    """The input gradient of ``xhat = (x - mean(x)) * rstd`` over ``axes`` (M elements):
+    ``rstd / M * (M * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat))``."""
+    m = int(np.prod([xhat.shape[a] for a in axes])) if axes else 1
+    mean_d = dxhat.mean(axis=axes, keepdims=True)
+    mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
+    return (dxhat - mean_d - xhat * mean_dx) * rstd if m else dxhat * 0
+
+
+def _moments(x: np.ndarray, axes: tuple, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and ``1 / sqrt(biased var + eps)`` over ``axes``, kept as size-1 dimensions."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+    return mean, rstd
+
+
+class LayerNorm(Function):
+    """``y = (x - mean) / sqrt(var + eps) * weight + bias`` over the last ``k`` dimensions
+    (PyTorch's ``native_layer_norm``: it saves the input, the mean and rstd, weight and bias)."""
+
+    @staticmethod
+    def forward(ctx: Function, x, weight, bias, k=1, eps=1e-5) -> np.ndarray:
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean, rstd = _moments(x, axes, eps)
+        ctx.axes = axes
+        ctx.save_for_backward(x, weight, bias, mean, rstd)
+        out = (x - mean) * rstd
+        if weight is not None:
+            out *= weight
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, weight, _, mean, rstd = ctx.saved_tensors
+        axes = ctx.axes
+        batch_axes = tuple(range(x.ndim - len(axes)))
+        xhat = (x - mean) * rstd
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = gw = gb = None
+        if need_x:
+            gx = _normalized_grad(g if weight is None else g * weight, xhat, rstd, axes)
+        if need_w:
+            gw = (g * xhat).sum(axis=batch_axes)
+        if need_b:
+            gb = g.sum(axis=batch_axes)
+        return gx, gw, gb
+
+    def name(self) -> str:
+        return "NativeLayerNormBackward0"
+
+
+class GroupNorm(Function):
+    """Normalise each of ``groups`` channel groups of each sample of ``x`` (N, C, *), then
+    scale and shift per channel (PyTorch's ``native_group_norm``)."""
+
+    @staticmethod
+    def forward(ctx: Function, x, weight, bias, groups=1, eps=1e-5) -> np.ndarray:
+        n, c = x.shape[:2]
+        grouped = x.reshape(n, groups, -1)
+        mean, rstd = _moments(grouped, (2,), eps)
+        ctx.groups = groups
+        ctx.save_for_backward(x, weight, bias, mean, rstd)
+        out = ((grouped - mean) * rstd).reshape(x.shape)
+        per_channel = (1, c) + (1,) * (x.ndim - 2)
+        if weight is not None:
+            out *= weight.reshape(per_channel)
+        if bias is not None:
+            out += bias.reshape(per_channel)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, weight, _, mean, rstd = ctx.saved_tensors
+        n, c = x.shape[:2]
+        per_channel = (1, c) + (1,) * (x.ndim - 2)
+        xhat = ((x.reshape(n, ctx.groups, -1) - mean) * rstd).reshape(x.shape)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        other_axes = (0, *range(2, x.ndim))
+        gx = gw = gb = None
+        if need_x:
+            dxhat = g if weight is None else g * weight.reshape(per_channel)
+            grouped = _normalized_grad(
+                dxhat.reshape(n, ctx.groups, -1), xhat.reshape(n, ctx.groups, -1), rstd, (2,)
+            )
+            gx = grouped.reshape(x.shape)
+        if need_w:
+            gw = (g * xhat).sum(axis=other_axes)
+        if need_b:
+            gb = g.sum(axis=other_axes)
+        return gx, gw, gb
+
+    def name(self) -> str:
+        return "NativeGroupNormBackward0"

@@ -13,3 +13,4 @@ from numtorch.nn.functional.loss import *
 from numtorch.nn.functional.normalization import *
 from numtorch.nn.functional.sparse import *
 from numtorch.nn.functional.distance import *
+from numtorch.nn.functional.attention import *

@@ -10,3 +10,9 @@ from numtorch.nn.modules.pooling import *
 from numtorch.nn.modules.dropout import *
 from numtorch.nn.modules.loss import *
 from numtorch.nn.modules.batchnorm import *
+from numtorch.nn.modules.instancenorm import *
+from numtorch.nn.modules.normalization import *
+from numtorch.nn.modules.sparse import *
+from numtorch.nn.modules.attention import *
+from numtorch.nn.modules.transformer import *
+from numtorch.nn.modules.rnn import *

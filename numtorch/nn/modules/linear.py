@@ -104,3 +104,8 @@ class Linear(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
         )
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """``Linear`` under the name ``MultiheadAttention.out_proj`` has in PyTorch (a marker for
+    PyTorch's quantisation tools; numtorch has none, so it is plain ``Linear``)."""

@@ -557,6 +557,11 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def share_memory(self) -> Module:
+        """Move every parameter, gradient and buffer into shared memory
+        (``Tensor.share_memory_``), so processes started afterwards train the same weights."""
+        return self._apply(lambda t: t.share_memory_())
+
     # ------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         for name, param in self._parameters.items():

@@ -1,0 +1,191 @@
+"""Normalisation layers beyond BatchNorm: ``LayerNorm``, ``GroupNorm``, ``RMSNorm`` and
+``LocalResponseNorm`` (the functional forms are in ``numtorch.nn.functional.normalization``).
+Parameters, defaults, initialisation, ``repr`` and ``state_dict`` keys are PyTorch's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numtorch._namespace import creation as _creation
+from numtorch.nn import init
+from numtorch.nn.functional.normalization import (
+    _shape_tuple,
+    group_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
+from numtorch.nn.modules.module import Module
+from numtorch.nn.parameter import Parameter
+from numtorch.tensor import Tensor
+
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+
+
+class LayerNorm(Module):
+    """Normalise over the last ``len(normalized_shape)`` dimensions, with a learnt elementwise
+    ``weight`` (ones) and ``bias`` (zeros) of shape ``normalized_shape``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.LayerNorm(8)
+        LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | tuple | list,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        make = {"device": device, "dtype": dtype}
+        if elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, **make))
+            if bias:
+                self.bias = Parameter(_creation.empty(self.normalized_shape, **make))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
+            f"{self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Normalise ``num_groups`` groups of channels of each sample, with a learnt per-channel
+    ``weight`` (ones) and ``bias`` (zeros) when ``affine``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.GroupNorm(2, 6)(torch.randn(4, 6, 5)).shape
+        torch.Size([4, 6, 5])
+    """
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})"
+            )
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        make = {"device": device, "dtype": dtype}
+        if affine:
+            self.weight = Parameter(_creation.empty(num_channels, **make))
+            if bias:
+                self.bias = Parameter(_creation.empty(num_channels, **make))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class RMSNorm(Module):
+    """Divide by the root mean square over the last ``len(normalized_shape)`` dimensions and
+    scale by a learnt ``weight`` (ones); ``eps=None`` uses the dtype's machine epsilon.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.RMSNorm(8)
+        RMSNorm((8,), eps=None, elementwise_affine=True)
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | tuple | list,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = _shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            make = {"device": device, "dtype": dtype}
+            self.weight = Parameter(_creation.empty(self.normalized_shape, **make))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
+
+
+class LocalResponseNorm(Module):
+    """Normalise each element by the squares of its ``size`` neighbouring channels (AlexNet).
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.LocalResponseNorm(2)
+        LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

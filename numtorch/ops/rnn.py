@@ -1,0 +1,253 @@
+"""One recurrent layer in one direction, over a whole sequence, as one primitive: the input
+projection of every time step is one matrix product, the time loop runs on ndarrays, and
+backward is back-propagation through time in one pass (no graph of per-step ops).
+
+The sequence is *packed* (PyTorch's ``PackedSequence`` layout): ``x`` holds the time steps
+one after another, step ``t`` being the first ``batch_sizes[t]`` sequences of the batch
+(``batch_sizes`` does not increase). A padded batch of equal lengths is the special case
+``batch_sizes = [N] * L``. In the reverse direction each sequence starts from its own last
+element with the initial state, as PyTorch's bidirectional layers do.
+
+Gates are PyTorch's: LSTM ``i, f, g, o`` (with an optional projection ``h = W_hr (o *
+tanh(c))``), GRU ``r, z, n`` with ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` and
+``h' = (1 - z) * n + z * h``, and the Elman RNN ``h' = tanh | relu(W_ih x + b_ih + W_hh h +
+b_hh)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numtorch.autograd.function import Function
+
+__all__ = ["RecurrentLayer", "MODES"]
+
+MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * a) + 1.0)
+
+
+def _steps(batch_sizes: tuple, reverse: bool) -> list[tuple[int, int, int]]:
+    """``(t, first row, batch size)`` of each time step, in the order the layer runs them."""
+    offsets = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])
+    steps = [(t, int(offsets[t]), int(batch_sizes[t])) for t in range(len(batch_sizes))]
+    return steps[::-1] if reverse else steps
+
+
+def _previous_rows(batch_sizes: tuple, reverse: bool) -> list[np.ndarray]:
+    """For each time step, the packed row holding each active sequence's previous state, or
+    -1 where the previous state is the initial one."""
+    offsets = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])
+    found = []
+    for t, bs in enumerate(batch_sizes):
+        before = t + 1 if reverse else t - 1
+        rows = np.full(int(bs), -1, np.int64)
+        if 0 <= before < len(batch_sizes):
+            n = min(int(bs), int(batch_sizes[before]))
+            rows[:n] = offsets[before] + np.arange(n)
+        found.append(rows)
+    return found
+
+
+def _gather(states: np.ndarray, initial: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The previous states of a step's sequences: saved rows, or the initial state."""
+    out = states[np.maximum(rows, 0)]
+    first = rows < 0
+    if first.any():
+        out[first] = initial[: len(rows)][first]
+    return out
+
+
+class RecurrentLayer(Function):
+    """``(output rows, h_n, c_n)`` of one layer and direction; ``c_n`` only for LSTM."""
+
+    @staticmethod
+    def forward(
+        ctx: Function,
+        x,
+        h0,
+        c0,
+        w_ih,
+        w_hh,
+        b_ih,
+        b_hh,
+        w_hr,
+        mode="LSTM",
+        batch_sizes=None,
+        reverse=False,
+    ) -> tuple:
+        batch_sizes = tuple(int(n) for n in batch_sizes)
+        ctx.mode, ctx.batch_sizes, ctx.reverse = mode, batch_sizes, reverse
+        xw = x @ w_ih.T
+        if b_ih is not None:
+            xw += b_ih
+        if b_hh is not None and mode != "GRU":
+            xw += b_hh
+        h, c = h0.copy(), None if c0 is None else c0.copy()
+        out = np.empty((x.shape[0], h0.shape[1]), x.dtype)
+        extra = _STEP[mode](xw, h, c, out, w_hh, b_hh, w_hr, _steps(batch_sizes, reverse))
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_hh, w_hr, out, *extra)
+        return (out, h) if c is None else (out, h, c)
+
+    @staticmethod
+    def backward(ctx: Function, g_out: np.ndarray, g_h: np.ndarray, g_c=None) -> tuple:
+        x, h0, c0, w_ih, w_hh, b_hh, w_hr, out, *extra = ctx.saved_tensors
+        previous = _previous_rows(ctx.batch_sizes, ctx.reverse)
+        steps = _steps(ctx.batch_sizes, not ctx.reverse)
+        grads = _BACK[ctx.mode](
+            g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous
+        )
+        dxw, dh0, dc0, dw_hh, db_hh, dw_hr = grads
+        need = ctx.needs_input_grad
+        dx = dxw @ w_ih if need[0] else None
+        dw_ih = dxw.T @ x if need[3] else None
+        db_ih = dxw.sum(axis=0) if need[5] else None
+        if ctx.mode != "GRU" and need[6]:
+            db_hh = dxw.sum(axis=0)
+        return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh if need[6] else None, dw_hr
+
+
+# ---------------------------------------------------------------- forward steps
+
+
+def _lstm_forward(xw, h, c, out, w_hh, b_hh, w_hr, steps) -> tuple:
+    hidden = c.shape[1]
+    gates = np.empty((xw.shape[0], 4 * hidden), xw.dtype)
+    cells = np.empty((xw.shape[0], hidden), xw.dtype)
+    for _, row, bs in steps:
+        rows = slice(row, row + bs)
+        a = xw[rows] + h[:bs] @ w_hh.T
+        i, f = _sigmoid(a[:, :hidden]), _sigmoid(a[:, hidden : 2 * hidden])
+        g, o = np.tanh(a[:, 2 * hidden : 3 * hidden]), _sigmoid(a[:, 3 * hidden :])
+        c[:bs] = f * c[:bs] + i * g
+        h_new = o * np.tanh(c[:bs])
+        if w_hr is not None:
+            h_new = h_new @ w_hr.T
+        h[:bs] = h_new
+        out[rows] = h_new
+        gates[rows] = np.concatenate([i, f, g, o], axis=1)
+        cells[rows] = c[:bs]
+    return gates, cells
+
+
+def _gru_forward(xw, h, c, out, w_hh, b_hh, w_hr, steps) -> tuple:
+    hidden = h.shape[1]
+    gates = np.empty((xw.shape[0], 3 * hidden), xw.dtype)  # r, z, n
+    hidden_n = np.empty((xw.shape[0], hidden), xw.dtype)  # W_hn h + b_hn
+    for _, row, bs in steps:
+        rows = slice(row, row + bs)
+        gh = h[:bs] @ w_hh.T
+        if b_hh is not None:
+            gh += b_hh
+        r = _sigmoid(xw[rows, :hidden] + gh[:, :hidden])
+        z = _sigmoid(xw[rows, hidden : 2 * hidden] + gh[:, hidden : 2 * hidden])
+        n = np.tanh(xw[rows, 2 * hidden :] + r * gh[:, 2 * hidden :])
+        h[:bs] = (1 - z) * n + z * h[:bs]
+        out[rows] = h[:bs]
+        gates[rows] = np.concatenate([r, z, n], axis=1)
+        hidden_n[rows] = gh[:, 2 * hidden :]
+    return gates, hidden_n
+
+
+def _elman_forward(relu: bool):
+    def step(xw, h, c, out, w_hh, b_hh, w_hr, steps) -> tuple:
+        for _, row, bs in steps:
+            rows = slice(row, row + bs)
+            a = xw[rows] + h[:bs] @ w_hh.T
+            h[:bs] = np.maximum(a, 0) if relu else np.tanh(a)
+            out[rows] = h[:bs]
+        return ()
+
+    return step
+
+
+_STEP = {
+    "LSTM": _lstm_forward,
+    "GRU": _gru_forward,
+    "RNN_TANH": _elman_forward(False),
+    "RNN_RELU": _elman_forward(True),
+}
+
+
+# ---------------------------------------------------------------- backward steps
+
+
+def _lstm_backward(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
+    gates, cells = extra
+    hidden = cells.shape[1]
+    dxw = np.zeros_like(gates)
+    dh, dc = g_h.copy(), g_c.copy()
+    dw_hh = np.zeros_like(w_hh)
+    dw_hr = None if w_hr is None else np.zeros_like(w_hr)
+    for t, row, bs in steps:
+        rows = slice(row, row + bs)
+        i, f = gates[rows, :hidden], gates[rows, hidden : 2 * hidden]
+        g, o = gates[rows, 2 * hidden : 3 * hidden], gates[rows, 3 * hidden :]
+        tc = np.tanh(cells[rows])
+        dh_t = dh[:bs] + g_out[rows]
+        if w_hr is not None:
+            dw_hr += dh_t.T @ (o * tc)
+            dh_t = dh_t @ w_hr
+        dc_t = dc[:bs] + dh_t * o * (1 - tc * tc)
+        c_prev = _gather(cells, c0, previous[t])
+        da = np.concatenate(
+            [dc_t * g * i * (1 - i), dc_t * c_prev * f * (1 - f), dc_t * i * (1 - g * g),
+             dh_t * tc * o * (1 - o)],
+            axis=1,
+        )  # fmt: skip
+        dxw[rows] = da
+        dw_hh += da.T @ _gather(out, h0, previous[t])
+        dh[:bs] = da @ w_hh
+        dc[:bs] = dc_t * f
+    return dxw, dh, dc, dw_hh, None, dw_hr
+
+
+def _gru_backward(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
+    gates, hidden_n = extra
+    hidden = hidden_n.shape[1]
+    dxw = np.zeros_like(gates)
+    dh = g_h.copy()
+    dw_hh = np.zeros_like(w_hh)
+    db_hh = np.zeros(w_hh.shape[0], w_hh.dtype)
+    for t, row, bs in steps:
+        rows = slice(row, row + bs)
+        r, z, n = gates[rows, :hidden], gates[rows, hidden : 2 * hidden], gates[rows, 2 * hidden :]
+        h_prev = _gather(out, h0, previous[t])
+        dh_t = dh[:bs] + g_out[rows]
+        da_n = dh_t * (1 - z) * (1 - n * n)
+        da_r = da_n * hidden_n[rows] * r * (1 - r)
+        da_z = dh_t * (h_prev - n) * z * (1 - z)
+        dxw[rows] = np.concatenate([da_r, da_z, da_n], axis=1)
+        dgh = np.concatenate([da_r, da_z, da_n * r], axis=1)
+        dw_hh += dgh.T @ h_prev
+        db_hh += dgh.sum(axis=0)
+        dh[:bs] = dh_t * z + dgh @ w_hh
+    return dxw, dh, None, dw_hh, db_hh, None
+
+
+def _elman_backward(relu: bool):
+    def step(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
+        dxw = np.zeros_like(out)
+        dh = g_h.copy()
+        dw_hh = np.zeros_like(w_hh)
+        for t, row, bs in steps:
+            rows = slice(row, row + bs)
+            h = out[rows]
+            dh_t = dh[:bs] + g_out[rows]
+            da = dh_t * (h > 0) if relu else dh_t * (1 - h * h)
+            dxw[rows] = da
+            dw_hh += da.T @ _gather(out, h0, previous[t])
+            dh[:bs] = da @ w_hh
+        return dxw, dh, None, dw_hh, None, None
+
+    return step
+
+
+_BACK = {
+    "LSTM": _lstm_backward,
+    "GRU": _gru_backward,
+    "RNN_TANH": _elman_backward(False),
+    "RNN_RELU": _elman_backward(True),
+}
