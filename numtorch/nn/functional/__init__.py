@@ -14,3 +14,5 @@ from numtorch.nn.functional.normalization import *
 from numtorch.nn.functional.sparse import *
 from numtorch.nn.functional.distance import *
 from numtorch.nn.functional.attention import *
+from numtorch.nn.functional.padding import *
+from numtorch.nn.functional.vision import *

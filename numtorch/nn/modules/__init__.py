@@ -16,3 +16,8 @@ from numtorch.nn.modules.sparse import *
 from numtorch.nn.modules.attention import *
 from numtorch.nn.modules.transformer import *
 from numtorch.nn.modules.rnn import *
+from numtorch.nn.modules.padding import *
+from numtorch.nn.modules.pixelshuffle import *
+from numtorch.nn.modules.upsampling import *
+from numtorch.nn.modules.channelshuffle import *
+from numtorch.nn.modules.fold import *
