@@ -77,6 +77,11 @@ def plan(quick: bool) -> list[tuple[str, object, tuple, float | None]]:
     for n, ci, co, hw in cases.CONV_CASES:
         name = f"Conv2d 3x3 fwd+bwd ({n},{ci}->{co},{hw}x{hw})"
         items.append((name, cases.conv_forward_backward, (n, ci, co, hw), t["conv"]))
+    items.append(
+        ("LSTM 2x128 seq 50 batch 32 fwd+bwd", cases.lstm_forward_backward, (), t["sequence"])
+    )
+    name = "TransformerEncoderLayer d128 h4 batch 32 seq 64 fwd+bwd"
+    items.append((name, cases.transformer_layer_forward_backward, (), t["sequence"]))
     for model, n, size in cases.TRAIN_CASES:
         label = "ImageClassifier" if model == "classifier" else "small ResNet"
         name = f"train step {label} {n}x3x{size}x{size}"

@@ -11,7 +11,7 @@ DROPOUT_SHAPES = [(32, 64, 56, 56), (128, 64, 16, 16), (64, 32, 8, 8), (32, 64, 
 CONV_CASES = [(32, 3, 64, 32), (32, 64, 128, 32), (64, 64, 64, 16)]  # N, C_in, C_out, H=W
 TRAIN_CASES = [("classifier", 32, 16), ("classifier", 32, 32), ("resnet", 32, 32)]  # N, H=W
 # The issue's targets (numtorch / torch, median).
-TARGETS = {"dropout": 0.7, "maxpool": 0.5, "conv": 1.2, "train": 1.0}
+TARGETS = {"dropout": 0.7, "maxpool": 0.5, "conv": 1.2, "train": 1.0, "sequence": 1.5}
 
 
 def copy(shape) -> Callable:
@@ -78,6 +78,36 @@ def conv_forward_backward(lib, n, c_in, c_out, size) -> Callable:
     def step():
         conv(x).backward(grad)
         conv.zero_grad()
+        x.grad = None
+
+    return step
+
+
+def lstm_forward_backward(lib) -> Callable:
+    """A 2-layer LSTM, hidden 128, over 50 steps of a batch of 32 (input size 128)."""
+    lib.manual_seed(0)
+    lstm = lib.nn.LSTM(128, 128, num_layers=2)
+    x = lib.randn(50, 32, 128, requires_grad=True)
+
+    def step():
+        out, _ = lstm(x)
+        out.sum().backward()
+        lstm.zero_grad()
+        x.grad = None
+
+    return step
+
+
+def transformer_layer_forward_backward(lib) -> Callable:
+    """One TransformerEncoderLayer (d_model 128, 4 heads, PyTorch's defaults otherwise,
+    training mode) on a batch of 32 sequences of 64 tokens."""
+    lib.manual_seed(0)
+    layer = lib.nn.TransformerEncoderLayer(128, 4, batch_first=True)
+    x = lib.randn(32, 64, 128, requires_grad=True)
+
+    def step():
+        layer(x).sum().backward()
+        layer.zero_grad()
         x.grad = None
 
     return step

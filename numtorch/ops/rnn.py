@@ -36,28 +36,25 @@ def _steps(batch_sizes: tuple, reverse: bool) -> list[tuple[int, int, int]]:
     return steps[::-1] if reverse else steps
 
 
-def _previous_rows(batch_sizes: tuple, reverse: bool) -> list[np.ndarray]:
-    """For each time step, the packed row holding each active sequence's previous state, or
-    -1 where the previous state is the initial one."""
-    offsets = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])
-    found = []
+def _previous_index(batch_sizes: tuple, reverse: bool) -> np.ndarray:
+    """For every packed row, where its sequence's previous state is: a packed row, or
+    ``total + b`` for sequence ``b``'s initial state (rows of ``concatenate([states, h0])``)."""
+    offsets = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]]).astype(np.int64)
+    total = int(sum(batch_sizes))
+    index = np.empty(total, np.int64)
     for t, bs in enumerate(batch_sizes):
         before = t + 1 if reverse else t - 1
-        rows = np.full(int(bs), -1, np.int64)
+        rows = total + np.arange(bs)
         if 0 <= before < len(batch_sizes):
-            n = min(int(bs), int(batch_sizes[before]))
+            n = min(bs, batch_sizes[before])
             rows[:n] = offsets[before] + np.arange(n)
-        found.append(rows)
-    return found
+        index[offsets[t] : offsets[t] + bs] = rows
+    return index
 
 
-def _gather(states: np.ndarray, initial: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The previous states of a step's sequences: saved rows, or the initial state."""
-    out = states[np.maximum(rows, 0)]
-    first = rows < 0
-    if first.any():
-        out[first] = initial[: len(rows)][first]
-    return out
+def _previous(states: np.ndarray, initial: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Every row's previous state (``_previous_index``), gathered in one pass."""
+    return np.concatenate([states, initial])[index]
 
 
 class RecurrentLayer(Function):
@@ -94,7 +91,7 @@ class RecurrentLayer(Function):
     @staticmethod
     def backward(ctx: Function, g_out: np.ndarray, g_h: np.ndarray, g_c=None) -> tuple:
         x, h0, c0, w_ih, w_hh, b_hh, w_hr, out, *extra = ctx.saved_tensors
-        previous = _previous_rows(ctx.batch_sizes, ctx.reverse)
+        previous = _previous_index(ctx.batch_sizes, ctx.reverse)
         steps = _steps(ctx.batch_sizes, not ctx.reverse)
         grads = _BACK[ctx.mode](
             g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous
@@ -113,23 +110,36 @@ class RecurrentLayer(Function):
 
 
 def _lstm_forward(xw, h, c, out, w_hh, b_hh, w_hr, steps) -> tuple:
+    """Gates are computed in place in ``gates`` (kept for backward: i, f, g, o activated)."""
     hidden = c.shape[1]
-    gates = np.empty((xw.shape[0], 4 * hidden), xw.dtype)
+    gates = xw  # each step's rows of the input projection become that step's gates
     cells = np.empty((xw.shape[0], hidden), xw.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
     for _, row, bs in steps:
-        rows = slice(row, row + bs)
-        a = xw[rows] + h[:bs] @ w_hh.T
-        i, f = _sigmoid(a[:, :hidden]), _sigmoid(a[:, hidden : 2 * hidden])
-        g, o = np.tanh(a[:, 2 * hidden : 3 * hidden]), _sigmoid(a[:, 3 * hidden :])
-        c[:bs] = f * c[:bs] + i * g
-        h_new = o * np.tanh(c[:bs])
+        a = gates[row : row + bs]
+        a += h[:bs] @ w_hh_t
+        _sigmoid_(a[:, : 2 * hidden])
+        np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
+        _sigmoid_(a[:, 3 * hidden :])
+        i, f, g, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        c_bs = c[:bs]
+        c_bs *= f
+        c_bs += i * g
+        cells[row : row + bs] = c_bs
+        h_new = o * np.tanh(c_bs)
         if w_hr is not None:
             h_new = h_new @ w_hr.T
         h[:bs] = h_new
-        out[rows] = h_new
-        gates[rows] = np.concatenate([i, f, g, o], axis=1)
-        cells[rows] = c[:bs]
+        out[row : row + bs] = h_new
     return gates, cells
+
+
+def _sigmoid_(a: np.ndarray) -> None:
+    """``a = sigmoid(a)`` in place, as ``0.5 * tanh(0.5 a) + 0.5`` (no overflow)."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
 
 
 def _gru_forward(xw, h, c, out, w_hh, b_hh, w_hr, steps) -> tuple:
@@ -177,70 +187,75 @@ _STEP = {
 def _lstm_backward(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
     gates, cells = extra
     hidden = cells.shape[1]
-    dxw = np.zeros_like(gates)
+    dxw = np.empty_like(gates)
     dh, dc = g_h.copy(), g_c.copy()
-    dw_hh = np.zeros_like(w_hh)
+    c_prev = _previous(cells, c0, previous)
     dw_hr = None if w_hr is None else np.zeros_like(w_hr)
-    for t, row, bs in steps:
+    for _, row, bs in steps:
         rows = slice(row, row + bs)
-        i, f = gates[rows, :hidden], gates[rows, hidden : 2 * hidden]
-        g, o = gates[rows, 2 * hidden : 3 * hidden], gates[rows, 3 * hidden :]
+        i, f, g, o = (gates[rows, k * hidden : (k + 1) * hidden] for k in range(4))
         tc = np.tanh(cells[rows])
         dh_t = dh[:bs] + g_out[rows]
         if w_hr is not None:
             dw_hr += dh_t.T @ (o * tc)
             dh_t = dh_t @ w_hr
-        dc_t = dc[:bs] + dh_t * o * (1 - tc * tc)
-        c_prev = _gather(cells, c0, previous[t])
-        da = np.concatenate(
-            [dc_t * g * i * (1 - i), dc_t * c_prev * f * (1 - f), dc_t * i * (1 - g * g),
-             dh_t * tc * o * (1 - o)],
-            axis=1,
-        )  # fmt: skip
-        dxw[rows] = da
-        dw_hh += da.T @ _gather(out, h0, previous[t])
+        da = dxw[rows]
+        d_o = da[:, 3 * hidden :]
+        np.multiply(dh_t, tc, out=d_o)
+        dc_t = dc[:bs]
+        dh_t *= o
+        dh_t *= 1 - tc * tc
+        dc_t += dh_t
+        np.multiply(dc_t, g, out=da[:, :hidden])
+        np.multiply(dc_t, c_prev[rows], out=da[:, hidden : 2 * hidden])
+        np.multiply(dc_t, i, out=da[:, 2 * hidden : 3 * hidden])
+        da[:, : 2 * hidden] *= gates[rows, : 2 * hidden] * (1 - gates[rows, : 2 * hidden])
+        da[:, 2 * hidden : 3 * hidden] *= 1 - g * g
+        d_o *= o * (1 - o)
         dh[:bs] = da @ w_hh
-        dc[:bs] = dc_t * f
+        dc_t *= f
+    dw_hh = dxw.T @ _previous(out, h0, previous)
     return dxw, dh, dc, dw_hh, None, dw_hr
 
 
 def _gru_backward(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
     gates, hidden_n = extra
     hidden = hidden_n.shape[1]
-    dxw = np.zeros_like(gates)
+    dxw = np.empty_like(gates)
+    dgh_all = np.empty_like(gates)
     dh = g_h.copy()
-    dw_hh = np.zeros_like(w_hh)
-    db_hh = np.zeros(w_hh.shape[0], w_hh.dtype)
-    for t, row, bs in steps:
+    h_prev_all = _previous(out, h0, previous)
+    for _, row, bs in steps:
         rows = slice(row, row + bs)
         r, z, n = gates[rows, :hidden], gates[rows, hidden : 2 * hidden], gates[rows, 2 * hidden :]
-        h_prev = _gather(out, h0, previous[t])
         dh_t = dh[:bs] + g_out[rows]
         da_n = dh_t * (1 - z) * (1 - n * n)
         da_r = da_n * hidden_n[rows] * r * (1 - r)
-        da_z = dh_t * (h_prev - n) * z * (1 - z)
-        dxw[rows] = np.concatenate([da_r, da_z, da_n], axis=1)
-        dgh = np.concatenate([da_r, da_z, da_n * r], axis=1)
-        dw_hh += dgh.T @ h_prev
-        db_hh += dgh.sum(axis=0)
+        da_z = dh_t * (h_prev_all[rows] - n) * z * (1 - z)
+        dxw[rows, :hidden], dxw[rows, hidden : 2 * hidden], dxw[rows, 2 * hidden :] = (
+            da_r,
+            da_z,
+            da_n,
+        )
+        dgh = dgh_all[rows]
+        dgh[:, : 2 * hidden] = dxw[rows, : 2 * hidden]
+        np.multiply(da_n, r, out=dgh[:, 2 * hidden :])
         dh[:bs] = dh_t * z + dgh @ w_hh
-    return dxw, dh, None, dw_hh, db_hh, None
+    return dxw, dh, None, dgh_all.T @ h_prev_all, dgh_all.sum(axis=0), None
 
 
 def _elman_backward(relu: bool):
     def step(g_out, g_h, g_c, h0, c0, w_hh, b_hh, w_hr, out, extra, steps, previous):
-        dxw = np.zeros_like(out)
+        dxw = np.empty_like(out)
         dh = g_h.copy()
-        dw_hh = np.zeros_like(w_hh)
-        for t, row, bs in steps:
+        for _, row, bs in steps:
             rows = slice(row, row + bs)
             h = out[rows]
-            dh_t = dh[:bs] + g_out[rows]
-            da = dh_t * (h > 0) if relu else dh_t * (1 - h * h)
-            dxw[rows] = da
-            dw_hh += da.T @ _gather(out, h0, previous[t])
+            da = dxw[rows]
+            np.add(dh[:bs], g_out[rows], out=da)
+            da *= (h > 0) if relu else 1 - h * h
             dh[:bs] = da @ w_hh
-        return dxw, dh, None, dw_hh, None, None
+        return dxw, dh, None, dxw.T @ _previous(out, h0, previous), None, None
 
     return step
 
