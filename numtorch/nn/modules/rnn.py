@@ -43,6 +43,48 @@ def _check_sizes(input_size: Any, hidden_size: Any, num_layers: int, proj_size: 
         raise ValueError("proj_size has to be smaller than hidden_size")
 
 
+def _run_layers(
+    mode: str,
+    data: Tensor,
+    batch_sizes: tuple,
+    h0: Tensor,
+    c0: Tensor | None,
+    weights: list,
+    bias: bool,
+    num_layers: int,
+    bidirectional: bool,
+    dropout: float,
+    training: bool,
+) -> tuple:
+    """Every layer and direction over packed ``data`` with PyTorch's flat weight list
+    (``w_ih, w_hh[, b_ih, b_hh][, w_hr]`` per layer and direction): ``(rows, h_n, c_n)``.
+    Dropout (in training) follows every layer but the last."""
+    directions = 2 if bidirectional else 1
+    per_direction = len(weights) // (num_layers * directions)
+    projected = per_direction == (5 if bias else 3)
+    h_n, c_n = [], []
+    layer_input = data
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            k = layer * directions + direction
+            w = weights[k * per_direction : (k + 1) * per_direction]
+            b_ih, b_hh = (w[2], w[3]) if bias else (None, None)
+            result = RecurrentLayer.apply(
+                layer_input, h0[k], None if c0 is None else c0[k], w[0], w[1], b_ih, b_hh,
+                w[-1] if projected else None, mode=mode, batch_sizes=batch_sizes,
+                reverse=direction == 1,
+            )  # fmt: skip
+            outputs.append(result[0])
+            h_n.append(result[1])
+            if c0 is not None:
+                c_n.append(result[2])
+        layer_input = outputs[0] if directions == 1 else _ops.cat(outputs, 1)
+        if dropout and training and layer < num_layers - 1:
+            layer_input = _dropout(layer_input, dropout, True)
+    return layer_input, _ops.stack(h_n), _ops.stack(c_n) if c0 is not None else None
+
+
 class RNNBase(Module):
     """What ``RNN``, ``LSTM`` and ``GRU`` share: parameters, checks and the layer loop."""
 
@@ -192,31 +234,10 @@ class RNNBase(Module):
 
     def _run(self, data: Tensor, batch_sizes: tuple, h0: Tensor, c0: Tensor | None) -> tuple:
         """Every layer and direction over packed ``data``: ``(output rows, h_n, c_n)``."""
-        directions = 2 if self.bidirectional else 1
-        per_direction = len(self._flat_weights_names) // (self.num_layers * directions)
-        weights = self._flat_weights
-        h_n, c_n = [], []
-        layer_input = data
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                w = weights[k * per_direction : (k + 1) * per_direction]
-                w_ih, w_hh = w[0], w[1]
-                b_ih, b_hh = (w[2], w[3]) if self.bias else (None, None)
-                w_hr = w[-1] if self.proj_size else None
-                result = RecurrentLayer.apply(
-                    layer_input, h0[k], None if c0 is None else c0[k], w_ih, w_hh, b_ih, b_hh,
-                    w_hr, mode=self.mode, batch_sizes=batch_sizes, reverse=direction == 1,
-                )  # fmt: skip
-                outputs.append(result[0])
-                h_n.append(result[1])
-                if c0 is not None:
-                    c_n.append(result[2])
-            layer_input = outputs[0] if directions == 1 else _ops.cat(outputs, 1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = _dropout(layer_input, self.dropout, True)
-        return layer_input, _ops.stack(h_n), _ops.stack(c_n) if c0 is not None else None
+        return _run_layers(
+            self.mode, data, batch_sizes, h0, c0, self._flat_weights, self.bias,
+            self.num_layers, self.bidirectional, self.dropout, self.training,
+        )  # fmt: skip
 
     def _forward(self, input: Any, hx: Any, name: str) -> tuple:
         """The shared forward: unpack or reshape ``input``, check, run, shape the results."""
