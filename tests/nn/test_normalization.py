@@ -95,7 +95,9 @@ def test_module_repr_state_dict_and_init_match_torch(name, args, kwargs, shape) 
         lambda lib, x, w, b: lib.nn.functional.instance_norm(x.reshape(2, 4, 3), weight=w, bias=b),
         lambda lib, x, w, b: lib.nn.functional.normalize(x, dim=-1) * w,
         lambda lib, x, w, b: lib.nn.functional.normalize(x, p=1.0, dim=0),
-        lambda lib, x, w, b: lib.nn.functional.local_response_norm(x.reshape(2, 4, 3), 3).sum(-1) + b,
+        lambda lib, x, w, b: (
+            lib.nn.functional.local_response_norm(x.reshape(2, 4, 3), 3).sum(-1) + b
+        ),
     ],
     ids=[
         "layer_norm",
