@@ -65,7 +65,8 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple | None:
     if not ndim:
         return ()
     if len(set(axes)) != len(axes):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        repeated = next(a for i, a in enumerate(axes) if a in axes[:i])
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     return axes
 
 

@@ -6,12 +6,15 @@ random state; the module-level functions act on ``default_generator``.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import secrets
+from collections.abc import Iterator
 
 import numpy as np
 
 from numtorch._checks import check_device
-from numtorch.tensor import Tensor
+from numtorch.tensor import Tensor, device
 
 __all__ = [
     "Generator",
@@ -21,8 +24,10 @@ __all__ = [
     "initial_seed",
     "get_rng_state",
     "set_rng_state",
+    "fork_rng",
 ]
 
+_CPU = device("cpu")
 _DEFAULT_SEED = 67280421310721  # a new torch.Generator() starts from this seed
 _SEED_RANGE = (-0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF)
 _STATE_BYTES = 48  # seed (8) + PCG64 state (16) + increment (16) + has_uint32 (4) + uinteger (4)
@@ -42,7 +47,7 @@ class Generator:
 
     def __init__(self, device: str = "cpu") -> None:
         check_device(device)
-        self.device = "cpu"
+        self.device = _CPU
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
@@ -89,6 +94,29 @@ class Generator:
         self._initial_seed = int.from_bytes(raw[:8], "little")
         self.rng = np.random.Generator(bits)
         return self
+
+    def clone_state(self) -> Generator:
+        """A new generator in this one's exact state: both then draw the same numbers."""
+        twin = Generator()
+        twin._initial_seed = self._initial_seed
+        twin.rng = copy.deepcopy(self.rng)
+        return twin
+
+    def get_offset(self) -> int:
+        """PyTorch's CPU generator has no Philox offset: its RuntimeError."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset: int) -> Generator:
+        """PyTorch's CPU generator has no Philox offset: its RuntimeError."""
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def graphsafe_get_state(self) -> Generator:
+        """CUDA-graph state, which a CPU generator does not have (PyTorch's error)."""
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state: Generator) -> Generator:
+        """CUDA-graph state, which a CPU generator does not have (PyTorch's error)."""
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
 
     def __repr__(self) -> str:
         return "<numtorch.Generator object>"
@@ -152,3 +180,25 @@ def _rng(generator: Generator | None) -> np.random.Generator:
             f"generator must be a numtorch.Generator, but got {type(generator).__name__}"
         )
     return generator.rng
+
+
+@contextlib.contextmanager
+def fork_rng(
+    devices: object = None,
+    enabled: bool = True,
+    _caller: str = "fork_rng",
+    _devices_kw: str = "devices",
+    device_type: str | None = None,
+) -> Iterator[None]:
+    """Run the ``with`` block on a fork of the default generator: its state is restored on
+    exit, so draws inside do not change what comes after (numtorch has only the CPU's)."""
+    if not enabled:
+        yield
+        return
+    if devices:  # accelerator generators to fork: PyTorch's CPU build has none
+        raise AssertionError("Torch not compiled with CUDA enabled")
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)

@@ -498,25 +498,6 @@ class Tensor:
             check_cpu(device)
         raise AssertionError("Torch not compiled with CUDA enabled")
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return _creation.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return _creation.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return _creation.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-    def new_full(
-        self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
-    ) -> Tensor:
-        return _creation.full(
-            size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad
-        )
-
-    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
-
     # ------------------------------------------------------------ python protocol
     def __repr__(self) -> str:
         return tensor_repr(self)
@@ -657,25 +638,14 @@ class Tensor:
     def __abs__(self) -> Tensor:
         return pointwise.abs(self)
 
-    def __invert__(self) -> Tensor:
-        return comparison.bitwise_not(self)
-
-    def __and__(self, other: Any) -> Tensor:
-        return (
-            comparison.logical_and(self, other)
-            if self.dtype is _dtype.bool
-            else comparison.bitwise_and(self, other)
-        )
+    def __and__(self, other: Any) -> Tensor:  # the reflected and in-place forms: comparison.py
+        return comparison.bitwise_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return (
-            comparison.logical_or(self, other)
-            if self.dtype is _dtype.bool
-            else comparison.bitwise_or(self, other)
-        )
+        return comparison.bitwise_or(self, other)
 
     def __xor__(self, other: Any) -> Tensor:
-        return comparison.logical_xor(self, other)
+        return comparison.bitwise_xor(self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return comparison.eq(self, other) if _is_operand(other) else NotImplemented
@@ -787,3 +757,4 @@ ShortTensor = _legacy("ShortTensor", _dtype.int16)
 CharTensor = _legacy("CharTensor", _dtype.int8)
 ByteTensor = _legacy("ByteTensor", _dtype.uint8)
 BoolTensor = _legacy("BoolTensor", _dtype.bool)
+BFloat16Tensor = _legacy("BFloat16Tensor", _dtype.bfloat16)  # every use raises: no NumPy type

@@ -162,3 +162,160 @@ def test_inference_mode_does_not_warn() -> None:
 )
 def test_exported_and_in_pytorch(name: str) -> None:
     assert name in numtorch.__all__ and hasattr(torch, name) and hasattr(numtorch, name)
+
+
+# ---------------------------------------------------------------- more settings
+def test_default_device_is_the_cpu() -> None:
+    assert repr(numtorch.get_default_device()) == repr(torch.get_default_device())
+    for lib in (torch, numtorch):
+        lib.set_default_device("cpu")
+        assert repr(lib.get_default_device()) == "device(type='cpu')"
+        lib.set_default_device(lib.device("cpu"))
+        lib.set_default_device(None)
+    assert numtorch.ones(2).device == numtorch.device("cpu")
+
+
+def test_set_default_device_refuses_other_devices() -> None:
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        numtorch.set_default_device("cuda")
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+        numtorch.set_default_device(numtorch.device("cuda", 1))
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        torch.set_default_device("foo")
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        numtorch.set_default_device("foo")
+    assert repr(numtorch.get_default_device()) == "device(type='cpu')"
+
+
+@pytest.mark.parametrize("mode", ["default", "warn", "error", 0, 1, 2])
+def test_deterministic_debug_mode(mode: object) -> None:
+    seen = []
+    for lib in (torch, numtorch):
+        try:
+            lib.set_deterministic_debug_mode(mode)
+            seen.append(
+                (
+                    lib.get_deterministic_debug_mode(),
+                    lib.are_deterministic_algorithms_enabled(),
+                    lib.is_deterministic_algorithms_warn_only_enabled(),
+                )
+            )
+        finally:
+            lib.set_deterministic_debug_mode(0)
+    assert seen[0] == seen[1]
+    assert numtorch.get_deterministic_debug_mode() == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "match"),
+    [
+        ("foo", "invalid value of debug_mode, expected one of `default`, `warn`, `error`, but"),
+        (3, "invalid value of debug_mode, expected 0, 1, or 2, but got 3"),
+        (1.0, "debug_mode must be str or int, but got <class 'float'>"),
+    ],
+)
+def test_deterministic_debug_mode_errors(mode: object, match: str) -> None:
+    with pytest.raises(Exception) as t_info:
+        torch.set_deterministic_debug_mode(mode)
+    with pytest.raises(t_info.type, match=match):
+        numtorch.set_deterministic_debug_mode(mode)
+    assert match.split(",")[0] in str(t_info.value)
+
+
+def test_use_deterministic_algorithms_sets_the_debug_mode() -> None:
+    try:
+        for lib in (torch, numtorch):
+            lib.use_deterministic_algorithms(True, warn_only=True)
+        assert numtorch.get_deterministic_debug_mode() == torch.get_deterministic_debug_mode() == 1
+    finally:
+        for lib in (torch, numtorch):
+            lib.use_deterministic_algorithms(False)
+
+
+def test_warn_always() -> None:
+    assert numtorch.is_warn_always_enabled() == torch.is_warn_always_enabled() is False
+    try:
+        for lib in (torch, numtorch):
+            lib.set_warn_always(True)
+        assert numtorch.is_warn_always_enabled() and torch.is_warn_always_enabled()
+    finally:
+        for lib in (torch, numtorch):
+            lib.set_warn_always(False)
+    with pytest.raises(RuntimeError, match="setWarnOnlyOnce expects a bool, but got int"):
+        torch.set_warn_always(1)
+    with pytest.raises(RuntimeError, match="setWarnOnlyOnce expects a bool, but got int"):
+        numtorch.set_warn_always(1)
+
+
+def test_interop_threads() -> None:
+    assert isinstance(numtorch.get_num_interop_threads(), int)
+    before = numtorch.get_num_interop_threads()
+    assert before >= 1
+    numtorch.set_num_interop_threads(3)
+    assert numtorch.get_num_interop_threads() == 3
+    numtorch.set_num_interop_threads(before)
+    numtorch.init_num_threads()
+    torch.init_num_threads()
+    for value in ("a", 2.0, True):
+        with pytest.raises(RuntimeError) as t_info:
+            torch.set_num_interop_threads(value)
+        with pytest.raises(RuntimeError) as n_info:
+            numtorch.set_num_interop_threads(value)
+        assert str(n_info.value) == str(t_info.value)
+    for value in (0, -2):
+        with pytest.raises(RuntimeError, match="set_num_interop_threads expects a positive"):
+            torch.set_num_interop_threads(value)
+        with pytest.raises(RuntimeError, match="set_num_interop_threads expects a positive"):
+            numtorch.set_num_interop_threads(value)
+
+
+_PRINTED = [
+    lambda lib: lib.tensor([1.123456789, -2.5, 3e-5]),
+    lambda lib: lib.arange(2000, dtype=lib.float32) / 7,
+    lambda lib: lib.arange(30).reshape(5, 6),
+    lambda lib: lib.tensor([1e10, 1.0]),
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"profile": "short"},
+        {"profile": "full"},
+        {"profile": "default"},
+        {"precision": 2},
+        {"precision": 6, "sci_mode": True},
+        {"sci_mode": False},
+        {"profile": "short", "precision": 6},
+        {"threshold": 5, "edgeitems": 1},
+        {"linewidth": 30},
+    ],
+)
+def test_set_printoptions_matches_pytorch(options: dict) -> None:
+    try:
+        for lib in (torch, numtorch):
+            lib.set_printoptions(**options)
+        for make in _PRINTED:
+            assert repr(make(numtorch)) == repr(make(torch))
+    finally:
+        for lib in (torch, numtorch):
+            lib.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "get_default_device",
+        "set_default_device",
+        "set_deterministic_debug_mode",
+        "get_deterministic_debug_mode",
+        "set_warn_always",
+        "is_warn_always_enabled",
+        "get_num_interop_threads",
+        "set_num_interop_threads",
+        "init_num_threads",
+        "set_printoptions",
+    ],
+)
+def test_more_settings_exported(name: str) -> None:
+    assert name in numtorch.__all__ and hasattr(torch, name) and hasattr(numtorch, name)

@@ -163,3 +163,81 @@ def test_generator_manual_seed_takes_integer_likes_and_module_seed_uses_int():
         assert numtorch.manual_seed(7.9).initial_seed() == 7  # int(), as torch.manual_seed
     finally:
         numtorch.set_rng_state(state)
+
+
+_SAMPLING_FACTORIES = {
+    "rand": lambda lib, **kw: lib.rand(2, 3, **kw),
+    "randn": lambda lib, **kw: lib.randn((2, 3), **kw),
+    "randperm": lambda lib, **kw: lib.randperm(5, **kw),
+    "randint": lambda lib, **kw: lib.randint(0, 9, (4,), **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(_SAMPLING_FACTORIES))
+def test_sampling_factories_take_pytorchs_keywords(name: str) -> None:
+    make = _SAMPLING_FACTORIES[name]
+    for lib in (torch, numtorch):
+        a = make(lib, layout=lib.strided, device="cpu", pin_memory=False)
+        b = make(lib, dtype=lib.float64, requires_grad=True)
+        assert b.dtype == lib.float64 and b.requires_grad and b.is_leaf
+        out = lib.zeros(tuple(a.shape), dtype=lib.float64)
+        assert make(lib, out=out) is out and out.dtype == lib.float64
+    check_error(lambda lib: make(lib, pin_memory=True), "pin_memory=True requires")
+    check_error(lambda lib: make(lib, device="cuda"), "Torch not compiled with CUDA enabled")
+    check_error(
+        lambda lib: make(lib, dtype=lib.float64, out=lib.zeros(1)),
+        "dtype Double does not match dtype of out parameter \\(Float\\)",
+    )
+
+
+def test_sampling_into_out_draws_the_same_values() -> None:
+    out = numtorch.zeros(2, 3)
+    numtorch.rand(2, 3, generator=numtorch.Generator().manual_seed(3), out=out)
+    assert (
+        out.tolist() == numtorch.rand(2, 3, generator=numtorch.Generator().manual_seed(3)).tolist()
+    )
+
+
+@pytest.mark.parametrize("name", ["rand_like", "randn_like", "randint_like"])
+def test_sampling_like_factories_take_pytorchs_keywords(name: str) -> None:
+    args = (5,) if name == "randint_like" else ()
+    for lib in (torch, numtorch):
+        x = lib.ones(3, 2).t()
+        a = getattr(lib, name)(x, *args, layout=lib.strided, device="cpu", pin_memory=False)
+        assert a.stride() == x.stride() and a.dtype == x.dtype
+        b = getattr(lib, name)(x, *args, memory_format=lib.contiguous_format, requires_grad=True)
+        assert b.is_contiguous() and b.requires_grad
+
+
+def test_generator_device_is_a_device_like_torchs() -> None:
+    assert repr(numtorch.Generator().device) == repr(torch.Generator().device)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.randint(low=0, high=5, size=(3,)),
+        lambda lib: lib.randint(high=5, size=(3,)),
+        lambda lib: lib.randint(2, high=5, size=(3,)),
+        lambda lib: lib.randint(5, size=(2, 2)),
+        lambda lib: lib.randint(0, 2, (3,), dtype=lib.bool),
+        lambda lib: lib.randint(3, 10, (2,), dtype=lib.float32),
+    ],
+)
+def test_randint_argument_forms_match_torch(make) -> None:
+    n, t = make(numtorch), make(torch)
+    assert (tuple(n.shape), str(n.dtype)) == (tuple(t.shape), str(t.dtype))
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        (lambda lib: lib.randint(5), "randint\\(\\) received an invalid combination of arguments"),
+        (lambda lib: lib.randint(5, (2,), low=1), "received an invalid combination"),
+        (lambda lib: lib.randint(-3, 10, (2,), dtype=lib.uint8), "from is out of bounds for unsigned char"),
+        (lambda lib: lib.randint(0, 300, (2,), dtype=lib.uint8), "to - 1 is out of bounds for unsigned char"),
+        (lambda lib: lib.randint(0, 3, (2,), dtype=lib.bool), "to - 1 is out of bounds for bool"),
+    ],
+)  # fmt: skip
+def test_randint_errors_match_torch(make, match: str) -> None:
+    check_error(make, match)

@@ -1,4 +1,6 @@
-"""Indexing: ``x[key]``, ``x[key] = v``, ``gather`` and ``masked_fill``."""
+"""Indexing: ``x[key]``, ``x[key] = v``, ``gather``, ``masked_fill``, ``index_put``, and
+selecting by index or mask (``index_select``, ``masked_select``, ``take``, ``take_along_dim``,
+``nonzero``, ``argwhere``, ``nonzero_static``). Writing by index is in ``scatter.py``."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from numtorch._checks import (
 )
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import broadcast_shapes, expand_if_needed, named
-from numtorch._namespace.inplace import check_overlap, check_writable, inplace
+from numtorch._namespace.inplace import check_overlap, check_writable, inplace, write_out
 from numtorch._namespace.other import clone
 from numtorch._namespace.pointwise import where
+from numtorch._namespace.scatter import check_flat_bounds, first_outside
 from numtorch._namespace.shape import expand, reshape
 from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import elementwise as ew
 from numtorch.ops import movement, reduce
+from numtorch.ops import scatter as sc
 from numtorch.tensor import Tensor
 
 
@@ -44,7 +48,10 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.numel() and (index._data.min() < -n or index._data.max() >= n):
         bad = int(index._data.max() if index._data.max() >= n else index._data.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {n}")
-    return reduce.Gather.apply(input, index, axis)  # the tensor: a changed index is refused
+    out = reduce.Gather.apply(input, index, axis)  # the tensor: a changed index is refused
+    if out._grad_fn is not None:
+        out._grad_fn.graph_args = (0,)  # PyTorch's GatherBackward0 lists self only
+    return out
 
 
 def _index_part(k: object, size: int | None) -> object:
@@ -271,3 +278,148 @@ def _accumulate_put(t: Tensor, key: tuple, values: object) -> Tensor:
     except IndexError as err:
         raise reraise_index(err) from None
     return t.add_(Tensor._make(delta))
+
+
+# ---------------------------------------------------------------- selecting by index or mask
+
+
+@op(method=True, out=True)
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices ``index`` of ``input`` along ``dim`` (repeats allowed: their gradients add)."""
+    check_tensor(input, "index_select")
+    check_tensor(index, "index_select", "index", 3)
+    axis = normalize_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if input.ndim == 0 and index.numel() != 1:
+        raise RuntimeError(
+            f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)"
+        )
+    n = input.shape[axis] if input.ndim else 1
+    bad = first_outside(index._data, 0, n)
+    if bad is not None:
+        if input.ndim > 1 and axis == 1:  # PyTorch's kernel for dim 1 says it otherwise
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
+        raise IndexError("index out of range in self")
+    x = input if input.ndim else input.reshape(1)
+    i = index if index.ndim == 1 else index.reshape(-1)
+    out = sc.IndexSelect.apply(x, i, axis)
+    out = out if input.ndim else out.reshape(())
+    return _shown(named(out, "IndexSelectBackward0"), (0,))
+
+
+def _shown(out: Tensor, args: tuple) -> Tensor:
+    """Show only PyTorch's inputs (these argument positions) in ``next_functions``."""
+    if out._grad_fn is not None:
+        out._grad_fn.graph_args = args
+    return out
+
+
+@op(method=True, out=True)
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where ``mask`` is True (the two broadcast), as a 1-d tensor."""
+    check_tensor(input, "masked_select")
+    check_tensor(mask, "masked_select", "mask", 2)
+    if mask.dtype is not _dtype.bool:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(input.shape, mask.shape)
+    m = mask if mask.shape == shape else Tensor._make(np.broadcast_to(mask._data, shape))
+    x = input if input.shape == shape else expand(input, shape)
+    return _shown(named(sc.MaskedSelect.apply(x, m), "MaskedSelectBackward0"), (0,))
+
+
+@op(method=True, out=True)
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """``input.flatten()[index]``, in ``index``'s shape (negative indices count from the end)."""
+    check_tensor(input, "take")
+    check_tensor(index, "take", "index", 2)
+    if index.dtype is not _dtype.int64:
+        raise RuntimeError(
+            f"take(): Expected a long tensor for index, but got {type_name(index.dtype)}"
+        )
+    check_flat_bounds(index, input.numel())
+    return _shown(named(sc.Take.apply(input, index), "TakeBackward0"), (0,))
+
+
+@op(method=True, out=True)
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``gather`` along ``dim`` with ``input`` and ``indices`` broadcast in the other
+    dimensions; with ``dim=None``, along the flattened ``input`` (as NumPy's
+    ``take_along_axis``)."""
+    check_tensor(input, "take_along_dim")
+    check_tensor(indices, "take_along_dim", "indices", 2)
+    if indices.dtype is not _dtype.int64:
+        raise RuntimeError(
+            "torch.take_along_dim(): dtype of indices should be Long but got "
+            f"{type_name(indices.dtype)}"
+        )
+    if dim is None:
+        n = input.numel()
+        flat = indices.reshape(-1)
+        bad = first_outside(flat._data, 0, n)
+        if bad is not None:
+            raise RuntimeError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+        return gather(input.reshape(-1), 0, flat)
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices"
+        )
+    axis = normalize_dim(dim, input.ndim)
+    common = list(broadcast_shapes(_one_at(input.shape, axis), _one_at(indices.shape, axis)))
+    return gather(_expand_but(input, common, axis), axis, _expand_but(indices, common, axis))
+
+
+def _one_at(shape: tuple, axis: int) -> tuple:
+    return tuple(1 if d == axis else n for d, n in enumerate(shape))
+
+
+def _expand_but(t: Tensor, common: list, axis: int) -> Tensor:
+    """``t`` expanded to ``common`` in every dimension but ``axis``."""
+    shape = tuple(t.shape[d] if d == axis else n for d, n in enumerate(common))
+    return t if t.shape == shape else expand(t, shape)
+
+
+def _nonzero_array(input: Tensor) -> np.ndarray:
+    """The ``(count, ndim)`` int64 indices of ``input``'s non-zero elements, row-major."""
+    return np.argwhere(input._data).astype(np.int64)
+
+
+@op(method=True, out=True)
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
+    """The indices of ``input``'s non-zero elements: a ``(count, ndim)`` tensor, or with
+    ``as_tuple`` one 1-d tensor per dimension (a 0-d input counts as 1-d there)."""
+    check_tensor(input, "nonzero")
+    found = _nonzero_array(input)
+    if not as_tuple:
+        return Tensor._make(found)
+    if input.ndim == 0:
+        return (Tensor._make(np.zeros(len(found), np.int64)),)
+    return tuple(Tensor._make(np.ascontiguousarray(found[:, d])) for d in range(input.ndim))
+
+
+@op(method=True)
+def argwhere(input: Tensor) -> Tensor:
+    """``nonzero(input)``: the ``(count, ndim)`` indices of the non-zero elements."""
+    check_tensor(input, "argwhere")
+    return Tensor._make(_nonzero_array(input))
+
+
+@op(method=True)
+def nonzero_static(
+    input: Tensor, *, size: int, fill_value: int = -1, out: Tensor | None = None
+) -> Tensor:
+    """``nonzero(input)`` cut or padded (with ``fill_value``) to exactly ``size`` rows.
+    (``out=`` is written here: its required keyword ``size`` keeps it out of the generated
+    ``out=`` tests, which pass positional arguments only.)"""
+    check_tensor(input, "nonzero_static")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = _nonzero_array(input)[:size]
+    rows = np.full((size, input.ndim), fill_value, dtype=np.int64)
+    rows[: len(found)] = found
+    result = Tensor._make(rows)
+    return result if out is None else write_out(out, result, "nonzero_static")

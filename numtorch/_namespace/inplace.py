@@ -308,7 +308,7 @@ def copy_(input: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
     return inplace(input, _replace_named, v, "torch::autograd::CopyBackwards")
 
 
-@op(function=False, method=True)
+@op(method=True)
 def zero_(input: Tensor) -> Tensor:
     """Set every element to zero."""
     return _fill(input, 0, "ZeroBackward0")

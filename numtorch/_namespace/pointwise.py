@@ -141,7 +141,7 @@ def rsub(input: Tensor, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
     return named(out, "RsubBackward0" if isinstance(other, Tensor) else "RsubBackward1")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``; integers give floats. Its gradient reads the result, so PyTorch's
     ``number / tensor`` (``reciprocal(tensor) * number``) survives a later change to the
@@ -154,7 +154,7 @@ def true_divide(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     return div(input, other)
 
 
-@op(method=True, inplace=True, out=True, aliases=("negative",))
+@op(method=True, inplace="function", out=True, aliases=("negative",))
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
     check_tensor(input, "neg")
@@ -179,13 +179,13 @@ def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:
     return named(out, "PowBackward1" if isinstance(input, Tensor) else "PowBackward2")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def square(input: Tensor) -> Tensor:
     """``input ** 2`` (PyTorch's ``square`` is ``pow(input, 2)``)."""
     return pow(input, 2)
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def erf(input: Tensor) -> Tensor:
     """The error function, ``2 / sqrt(pi) * integral of exp(-t**2) from 0 to x``."""
     return unary_float(ew.Erf, input, "erf")
@@ -196,17 +196,17 @@ def exp(input: Tensor) -> Tensor:
     return unary_float(ew.Exp, input, "exp")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def log(input: Tensor) -> Tensor:
     return unary_float(ew.Log, input, "log")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def sqrt(input: Tensor) -> Tensor:
     return unary_float(ew.Sqrt, input, "sqrt")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def rsqrt(input: Tensor) -> Tensor:
     return unary_float(ew.Rsqrt, input, "rsqrt")
 
@@ -216,17 +216,23 @@ def abs(input: Tensor) -> Tensor:
     return ew.Abs.apply(check_tensor(input, "abs"))
 
 
-@op(method=True, inplace=True, out=True)
+@op()
+def abs_(input: Tensor) -> Tensor:
+    """``torch.abs_(x)`` is ``x.abs_()``; declared alone since PyTorch has no ``absolute_``."""
+    return check_tensor(input, "abs_").abs_()
+
+
+@op(method=True, inplace="function", out=True)
 def sigmoid(input: Tensor) -> Tensor:
     return unary_float(ew.Sigmoid, input, "sigmoid")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def tanh(input: Tensor) -> Tensor:
     return unary_float(ew.Tanh, input, "tanh")
 
 
-@op(method=True, inplace=True)
+@op(method=True, inplace="function")
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; the gradient at exactly 0 is 0, as in PyTorch."""
     check_tensor(input, "relu")
@@ -235,7 +241,7 @@ def relu(input: Tensor) -> Tensor:
     return ew.Relu.apply(input)
 
 
-@op(method=True, inplace=True, out=True, aliases=("clip",))
+@op(method=True, inplace="function", out=True, aliases=("clip",))
 def clamp(input: Tensor, min: Number | None = None, max: Number | None = None) -> Tensor:
     """Limit values to ``[min, max]``; either bound may be None, but not both."""
     check_tensor(input, "clamp")
@@ -307,37 +313,37 @@ def sign(input: Tensor) -> Tensor:
     return _step(input, "Sign")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def floor(input: Tensor) -> Tensor:
     """Round down; zero gradient, as PyTorch's."""
     return _step(input, "Floor")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def ceil(input: Tensor) -> Tensor:
     """Round up; zero gradient, as PyTorch's."""
     return _step(input, "Ceil")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def trunc(input: Tensor) -> Tensor:
     """Round toward zero; zero gradient, as PyTorch's."""
     return _step(input, "Trunc")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def fix(input: Tensor) -> Tensor:
     """Alias of ``trunc``."""
     return trunc(input)
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     """Round half to even (at ``decimals`` places); zero gradient, as PyTorch's."""
     return _step(input, "Round", decimals)
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def frac(input: Tensor) -> Tensor:
     """``input - trunc(input)`` (floating point only); the gradient passes through."""
     check_tensor(input, "frac")
@@ -365,42 +371,42 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 # exponential and logarithmic maps: integers and bools give the default float dtype
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def sin(input: Tensor) -> Tensor:
     return unary_float(em.Sin, input, "sin")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def cos(input: Tensor) -> Tensor:
     return unary_float(em.Cos, input, "cos")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def tan(input: Tensor) -> Tensor:
     return unary_float(em.Tan, input, "tan")
 
 
-@op(method=True, inplace=True, out=True, aliases=("arcsin",))
+@op(method=True, inplace="function", out=True, aliases=("arcsin",))
 def asin(input: Tensor) -> Tensor:
     return unary_float(em.Asin, input, "asin")
 
 
-@op(method=True, inplace=True, out=True, aliases=("arccos",))
+@op(method=True, inplace="function", out=True, aliases=("arccos",))
 def acos(input: Tensor) -> Tensor:
     return unary_float(em.Acos, input, "acos")
 
 
-@op(method=True, inplace=True, out=True, aliases=("arctan",))
+@op(method=True, inplace="function", out=True, aliases=("arctan",))
 def atan(input: Tensor) -> Tensor:
     return unary_float(em.Atan, input, "atan")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def sinh(input: Tensor) -> Tensor:
     return unary_float(em.Sinh, input, "sinh")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def cosh(input: Tensor) -> Tensor:
     return unary_float(em.Cosh, input, "cosh")
 
@@ -410,7 +416,7 @@ def asinh(input: Tensor) -> Tensor:
     return unary_float(em.Asinh, input, "asinh")
 
 
-@op(function=False, method=True, name="asinh_", aliases=("arcsinh_",))
+@op(method=True, name="asinh_", aliases=("arcsinh_",))
 def _asinh_(input: Tensor) -> Tensor:
     """In-place ``asinh``: PyTorch's has no derivative (its node raises in backward)."""
     return inplace(input, lambda x: unary_float(em.AsinhInplace, x, "asinh"))
@@ -421,7 +427,7 @@ def acosh(input: Tensor) -> Tensor:
     return unary_float(em.Acosh, input, "acosh")
 
 
-@op(function=False, method=True, name="acosh_", aliases=("arccosh_",))
+@op(method=True, name="acosh_", aliases=("arccosh_",))
 def _acosh_(input: Tensor) -> Tensor:
     """In-place ``acosh``: PyTorch's has no derivative (its node raises in backward)."""
     return inplace(input, lambda x: unary_float(em.AcoshInplace, x, "acosh"))
@@ -432,40 +438,40 @@ def atanh(input: Tensor) -> Tensor:
     return unary_float(em.Atanh, input, "atanh")
 
 
-@op(function=False, method=True, name="atanh_", aliases=("arctanh_",))
+@op(method=True, name="atanh_", aliases=("arctanh_",))
 def _atanh_(input: Tensor) -> Tensor:
     """In-place ``atanh``: PyTorch's has no derivative (its node raises in backward)."""
     return inplace(input, lambda x: unary_float(em.AtanhInplace, x, "atanh"))
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate near 0."""
     return unary_float(em.Expm1, input, "expm1")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate near 0."""
     return unary_float(em.Log1p, input, "log1p")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def log2(input: Tensor) -> Tensor:
     return unary_float(em.Log2, input, "log2")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def log10(input: Tensor) -> Tensor:
     return unary_float(em.Log10, input, "log10")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def exp2(input: Tensor) -> Tensor:
     return unary_float(em.Exp2, input, "exp2")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def erfc(input: Tensor) -> Tensor:
     """``1 - erf(input)``, accurate where ``erf`` is near 1."""
     return unary_float(em.Erfc, input, "erfc")
@@ -488,21 +494,21 @@ def sgn(input: Tensor) -> Tensor:
     return em.Sgn.apply(input)
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def clamp_min(input: Tensor, min: Tensor | Number) -> Tensor:
     """``clamp(input, min=min)``, PyTorch's ``ClampMinBackward0`` (``1`` for a tensor bound)."""
     out = clamp(input, min=min)
     return named(out, "ClampMinBackward1" if isinstance(min, Tensor) else "ClampMinBackward0")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def clamp_max(input: Tensor, max: Tensor | Number) -> Tensor:
     """``clamp(input, max=max)``, PyTorch's ``ClampMaxBackward0`` (``1`` for a tensor bound)."""
     out = clamp(input, max=max)
     return named(out, "ClampMaxBackward1" if isinstance(max, Tensor) else "ClampMaxBackward0")
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def nan_to_num(
     input: Tensor,
     nan: float = 0.0,
@@ -559,7 +565,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     return elementwise(em.Logaddexp, input, other, dt=dt)
 
 
-@op(method=True, inplace=True, out=True)
+@op(method=True, inplace="function", out=True)
 def xlogy(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     """``input * log(other)``, 0 where ``input`` is 0 (unless ``other`` is nan)."""
     out = elementwise(em.Xlogy, input, other, dt=_float_operands("xlogy", input, other))

@@ -21,9 +21,9 @@ from numtorch._checks import (
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import Number, named
 from numtorch._namespace.pointwise import div, maximum, minimum
-from numtorch._namespace.shape import squeeze
+from numtorch._namespace.shape import movedim, squeeze
 from numtorch.ops import elementwise as ew
-from numtorch.ops import reduce
+from numtorch.ops import factorizations, reduce, stl_order
 from numtorch.tensor import Tensor
 
 return_types_max = namedtuple("max", ["values", "indices"])
@@ -307,8 +307,21 @@ def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 @op(method=True)
 @_numpy_names
-def count_nonzero(input: Tensor, dim: int | None = None) -> Tensor:
-    axis = None if dim is None else normalize_dim(dim, input.ndim)
+def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    """How many elements are not zero (NaNs count) over ``dim``: one, several, or all (None)."""
+    check_tensor(input, "count_nonzero")
+    if isinstance(dim, bool) or not isinstance(dim, (type(None), int, np.integer, tuple, list)):
+        raise TypeError(
+            "count_nonzero() received an invalid combination of arguments - got (Tensor, "
+            f"{type(dim).__name__}), but expected one of: (Tensor input, int dim = None), "
+            "(Tensor input, tuple of ints dim)"
+        )
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else dim or ()
+    axes = [normalize_dim(d, input.ndim) for d in dims]
+    for i, d in enumerate(axes):
+        if d in axes[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    axis = tuple(axes) if axes and input.ndim else None  # () counts over all, as None
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axis), dtype=np.int64))
 
 
@@ -395,14 +408,58 @@ def _select(input: Tensor, x: Tensor, idx: np.ndarray, axis: int, node: str, kee
 
 
 def _sort_order(arr: np.ndarray, axis: int, descending: bool, stable: bool) -> np.ndarray:
-    """Indices that sort ``arr`` along ``axis``, NaNs counted largest (PyTorch's order)."""
+    """Indices that sort ``arr`` along ``axis``, NaNs counted largest (PyTorch's order).
+
+    Stable, equal elements keep their order; unstable, they come out where PyTorch's CPU sort
+    (``std::sort``) leaves them, which differs from the stable order only in a row longer than
+    16 with ties (those rows run ``stl_order``'s emulation)."""
     if not descending:
-        return np.argsort(arr, axis=axis, kind="stable")
-    # descending and stable: sort the reversed array ascending, stably, then reverse back
+        order = np.argsort(arr, axis=axis, kind="stable")
+    else:
+        # descending and stable: sort the reversed array ascending, stably, then reverse back
+        n = arr.shape[axis]
+        rev = np.flip(arr, axis)
+        order = np.flip(n - 1 - np.argsort(rev, axis=axis, kind="stable"), axis)
+    if stable or arr.ndim == 0 or arr.shape[axis] <= 16 or _radix_sorted(arr, descending):
+        return order
+    return _emulated(arr, order, axis, _rows_with_ties(arr, axis),
+                     lambda row: stl_order.sort_row(row, descending))  # fmt: skip
+
+
+def _radix_sorted(arr: np.ndarray, descending: bool) -> bool:
+    """Whether PyTorch's CPU sort takes its (stable) radix sort: an ascending sort of a 1-D
+    integer tensor of at least 32768 elements (``at::internal::GRAIN_SIZE``)."""
+    return arr.ndim == 1 and arr.dtype.kind in "iu" and not descending and arr.size >= 32768
+
+
+# Above this much emulation work (rows times length times its log), rows with ties keep the
+# stable order instead of PyTorch's exact choice: the emulation runs in Python.
+_EMULATION_BUDGET = 1 << 20
+
+
+def _rows_with_ties(arr: np.ndarray, axis: int) -> np.ndarray:
+    """Per row along ``axis`` (flattened): whether two elements compare equal (NaNs do)."""
+    if arr.size == 0:
+        return np.zeros(0, bool)
+    rows = np.sort(np.moveaxis(arr, axis, -1).reshape(-1, arr.shape[axis]), axis=-1)
+    ties = np.any(rows[:, 1:] == rows[:, :-1], axis=-1)
+    if rows.dtype.kind == "f":
+        ties |= np.sum(np.isnan(rows), axis=-1) > 1
+    return ties
+
+
+def _emulated(arr: np.ndarray, order: np.ndarray, axis: int, which: np.ndarray, row_order):
+    """``order`` with the rows flagged in ``which`` replaced by ``row_order(row)`` (PyTorch's
+    tie-breaking), within the work budget."""
     n = arr.shape[axis]
-    rev = np.flip(arr, axis)
-    order = np.argsort(rev, axis=axis, kind="stable")
-    return np.flip(n - 1 - order, axis)
+    if not order.size or not which.any() or which.sum() * n * n.bit_length() > _EMULATION_BUDGET:
+        return order
+    rows = np.moveaxis(arr, axis, -1).reshape(-1, n)
+    moved = np.moveaxis(order, axis, -1)
+    out = moved.reshape(-1, moved.shape[-1]).copy()
+    for r in np.flatnonzero(which):
+        out[r] = row_order(rows[r])
+    return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
 
 @op(method=True)
@@ -443,8 +500,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = x.shape[axis]
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
-    idx = _sort_order(x._data, axis, largest, True)
-    idx = np.take(idx, np.arange(k), axis=axis)
+    idx = np.take(_sort_order(x._data, axis, largest, True), np.arange(k), axis=axis)
+    # PyTorch's choice among ties, and its order of an unsorted result, is its algorithm's
+    which = _rows_with_ties(x._data, axis) | (not sorted and k > 1)
+    idx = _emulated(x._data, idx, axis, which,
+                    lambda row: stl_order.topk_row(row, k, largest, sorted))  # fmt: skip
     return return_types_topk(*_select(input, x, idx, axis, "TopkBackward0"))
 
 
@@ -458,6 +518,16 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
     idx = np.take(_sort_order(x._data, axis, False, True), [k - 1], axis=axis)
+    # among elements equal to the k-th, PyTorch's quickselect decides which index it reports
+    kth = np.take_along_axis(x._data, idx, axis)
+    same = (
+        (x._data == kth) | (np.isnan(x._data) & np.isnan(kth))
+        if x.dtype.is_floating_point
+        else x._data == kth
+    )
+    which = np.moveaxis(same, axis, -1).reshape(-1, n).sum(-1) > 1
+    idx = _emulated(x._data, idx, axis, which,
+                    lambda row: [stl_order.kthvalue_index(row, k - 1)])  # fmt: skip
     values, indices = _select(input, x, idx, axis, "KthvalueBackward0")
     if input.ndim and not keepdim:
         values, indices = named(squeeze(values, axis), "KthvalueBackward0"), squeeze(indices, axis)
@@ -595,6 +665,30 @@ def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: boo
     return named(out, "StdMeanBackward0"), named(mean(input, d, keepdim), "StdMeanBackward0")
 
 
+def _nuclear_norm(input: Tensor, dim: int | Sequence[int] | None, keepdim: bool) -> Tensor:
+    """The sum of the singular values over the two ``dim`` (a matrix's only two when None), as
+    PyTorch's ``linalg.matrix_norm(ord="nuc")`` (a ``SumBackward1`` over the SVD)."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            "linalg.matrix_norm: The input tensor A must have at least 2 dimensions."
+        )
+    dims = (
+        tuple(range(input.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    )
+    if len(dims) != 2:
+        raise RuntimeError(
+            f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}"
+        )
+    axes = tuple(normalize_dim(d, input.ndim) for d in dims)
+    moved = movedim(input, axes, (-2, -1))
+    singular = factorizations.Svd.apply(moved, False, False)
+    total = singular.sum(-1)
+    if keepdim:
+        for axis in sorted(axes):
+            total = total.unsqueeze(axis)
+    return total
+
+
 @op(method=True)
 @_numpy_names
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
@@ -609,7 +703,9 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         )
     if p is None or p == "fro":
         p = 2
-    if isinstance(p, str):  # "nuc": a matrix norm
-        raise NotImplementedError(f"numtorch.norm: p={p!r} is not supported (a number or 'fro')")
+    if p == "nuc":
+        return _nuclear_norm(input, dim, keepdim)
+    if isinstance(p, str):
+        raise RuntimeError(f"norm(): invalid norm type {p!r} (a number, 'fro' or 'nuc')")
     dims = normalize_dims(dim, input.ndim)
     return reduce.VectorNorm.apply(input, float(p), dims, keepdim)

@@ -35,6 +35,16 @@ def parse_shape(shape: tuple, name: str = "shape", fn: str = "view") -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def int_arg(value: object, fn: str, name: str, position: int) -> int:
+    """``value`` as an int, or PyTorch's TypeError for an argument that must be one."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{fn}(): argument '{name}' (position {position}) must be int, not "
+            f"{type(value).__name__}"
+        )
+    return int(value)
+
+
 def infer_shape(shape: tuple, numel: int) -> tuple:
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1:
@@ -66,10 +76,14 @@ def reshape(input: Tensor, *shape: int) -> Tensor:
 
 
 @op(function=False, method=True)
-def view(input: Tensor, *shape: int) -> Tensor:
-    """Like ``reshape`` but never copies: a layout that needs a copy raises PyTorch's error."""
+def view(input: Tensor, *shape: int, size: Sequence[int] | None = None, dtype=None) -> Tensor:
+    """Like ``reshape`` but never copies: a layout that needs a copy raises PyTorch's error.
+    ``view(dtype)`` reads the same memory as another dtype. ``size=``/``dtype=`` are the
+    keyword spellings PyTorch also accepts."""
+    if not shape and (size is not None or dtype is not None):
+        shape = (size if size is not None else dtype,)
     if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-        raise NotImplementedError("view(dtype) is not supported by numtorch")
+        return _view_dtype(input, shape[0])
     target = infer_shape(parse_shape(shape), input.numel())
     try:
         return named(movement.Reshape.apply(input, target, True), "ViewBackward0")
@@ -78,6 +92,26 @@ def view(input: Tensor, *shape: int) -> Tensor:
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         ) from None
+
+
+def _view_dtype(input: Tensor, dtype: _dtype.dtype) -> Tensor:
+    """``view(dtype)``: the same memory read as ``dtype`` (the last dimension rescaled when the
+    element sizes differ). As in PyTorch it shares storage and the version counter but is not
+    differentiable."""
+    old, new = input._data.itemsize, np.dtype(dtype.numpy).itemsize
+    if old != new:
+        what = f"to view {type_name(input.dtype)} as {type_name(dtype)} (different element sizes)"
+        if input.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if input.stride(-1) != 1 and input.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {input.stride(-1)}")
+        if new > old and input.shape[-1] % (new // old):
+            raise RuntimeError(
+                f"self.size(-1) must be divisible by {new // old} {what}, but got {input.shape[-1]}"
+            )
+    out = Tensor._make(input._data.view(dtype.numpy))
+    out._version = input._version
+    return out
 
 
 @op(method=True)
@@ -261,12 +295,28 @@ def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
 
 
 @op(function=False, method=True)
-def contiguous(input: Tensor) -> Tensor:
-    """A C-contiguous tensor with the same values (``input`` itself when it already is one)."""
+def contiguous(input: Tensor, memory_format: object = None) -> Tensor:
+    """A tensor with the same values laid out in ``memory_format``: row-major (the default,
+    ``input`` itself when it already is), or channels-last (NHWC / NDHWC memory, PyTorch's
+    strides) for ``channels_last`` / ``channels_last_3d``."""
+    _dtype.check_memory_format(memory_format, input.ndim, "contiguous")
+    if getattr(memory_format, "name", None) in ("channels_last", "channels_last_3d"):
+        return _channels_last(input)
     if input._data.flags.c_contiguous:
         return input
     check_materialise(input)
     return named(movement.Contiguous.apply(input), "CloneBackward0")
+
+
+def _channels_last(input: Tensor) -> Tensor:
+    """``input`` copied into channels-last memory (a no-op when it is laid out so already)."""
+    order = (0, *range(2, input.ndim), 1)
+    if input._data.transpose(order).flags.c_contiguous:
+        return input
+    check_materialise(input)
+    moved = named(movement.Contiguous.apply(permute(input, order)), "CloneBackward0")
+    inverse = (0, input.ndim - 1, *range(1, input.ndim - 1))
+    return permute(moved, inverse)
 
 
 def check_materialise(input: Tensor) -> None:
@@ -294,7 +344,7 @@ def _check_same_dtype_list(tensors: Sequence, name: str) -> list[Tensor]:
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(
-                f"{name}(): expected Tensor as element {i} in argument 0, but got {type(x).__name__}"
+                f"expected Tensor as element {i} in argument 0, but got {type(x).__name__}"
             )
     return list(tensors)
 
@@ -349,10 +399,20 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 @op(method=True)
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     axis = normalize_dim(dim, input.ndim)
+    sizes = split_sizes(input, split_size_or_sections, axis)
+    name = (
+        "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+    )
+    return _multi_output_views(split_pieces(input, sizes, axis, name), name)
+
+
+def split_sizes(input: Tensor, split_size_or_sections, axis: int) -> list:
+    """The piece sizes of ``split`` along ``axis``: pieces of ``split_size`` (the last may be
+    smaller), or the given sizes, which must add up to the dimension's length."""
     n = input.shape[axis]
     if isinstance(split_size_or_sections, int) and n == 0 and split_size_or_sections >= 0:
-        sizes = [0]  # an empty dimension splits into one empty piece
-    elif isinstance(split_size_or_sections, int):
+        return [0]  # an empty dimension splits into one empty piece
+    if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
             raise RuntimeError(
                 f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}"
@@ -360,32 +420,40 @@ def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections:
             sizes.append(n % split_size_or_sections)
-    else:
-        sizes = list(split_size_or_sections)
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {axis}), but got split_sizes={sizes}"
-            )
-    name = (
-        "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
-    )
+        return sizes
+    sizes = list(split_size_or_sections)
+    if builtins.sum(sizes) != n:
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+            f"dimension {axis}), but got split_sizes={sizes}"
+        )
+    return sizes
+
+
+def split_pieces(input: Tensor, sizes: Sequence[int], axis: int, name: str) -> list:
+    """``input`` cut along ``axis`` into consecutive pieces of ``sizes`` (views, their nodes
+    given PyTorch's name ``name``)."""
     out, start = [], 0
     for s in sizes:
         key = (slice(None),) * axis + (slice(start, start + s),)
         out.append(named(input[key], name))
         start += s
-    return _multi_output_views(out, name)
+    return out
 
 
 @op(method=True)
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of equal size (the last may be smaller, or fewer pieces)."""
+    return split(input, chunk_split_arg(input, chunks, dim), dim)
+
+
+def chunk_split_arg(input: Tensor, chunks: int, dim: int) -> int | list:
+    """``split``'s argument for ``chunk``: the piece size, or (for an empty dimension)
+    ``chunks`` zero sizes, as PyTorch gives ``chunks`` empty pieces."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     n = input.shape[normalize_dim(dim, input.ndim)]
-    if n == 0:  # PyTorch gives ``chunks`` empty pieces
-        return split(input, [0] * chunks, dim)
-    return split(input, builtins.max(1, -(-n // chunks)), dim)
+    return [0] * chunks if n == 0 else builtins.max(1, -(-n // chunks))
 
 
 @op(method=True)

@@ -282,8 +282,23 @@ def test_conv2d_type_errors():
         numtorch.nn.functional.conv2d(x, w, stride=1.5)
     with pytest.raises(TypeError, match="argument 'groups' must be int, not float"):
         numtorch.nn.functional.conv2d(x, w, groups=1.5)
-    with pytest.raises(RuntimeError, match="Expected 4D weight for conv2d"):
-        numtorch.nn.functional.conv2d(x, numtorch.zeros(4, 3, 3))
+    for w_shape, match in [
+        ((4, 3, 3), "expected stride to be a single integer value or a list of 1 values"),
+        ((4, 3, 3, 3, 3), "a list of 3 values to match the convolution dimensions, but got "
+         "stride=\\[1, 1\\]"),
+        ((4,), "weight should have at least three dimensions"),
+    ]:  # fmt: skip
+        _raises_like_torch(
+            lambda lib, s=w_shape: lib.nn.functional.conv2d(lib.zeros(1, 3, 5, 5), lib.zeros(s)),
+            RuntimeError,
+            match,
+        )
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.conv1d(lib.zeros(2, 3, 5), lib.zeros(4, 3, 3, 3)),
+        RuntimeError,
+        "Expected 4-dimensional input for 4-dimensional weight \\[4, 3, 3, 3\\], but got "
+        "3-dimensional input of size \\[2, 3, 5\\] instead",
+    )
     with pytest.raises(RuntimeError, match="Input type \\(torch.DoubleTensor\\) and weight type"):
         numtorch.nn.functional.conv2d(x.double(), w)  # PyTorch: "expected scalar type Double"
 
@@ -654,3 +669,16 @@ def test_conv_module_type_and_padding_mode_errors():
         RuntimeError,
         "Padding value causes wrapping around more than once.",
     )
+
+
+@pytest.mark.parametrize("cls", ["Conv1d", "Conv2d"])
+def test_conv_forward_takes_a_given_weight_like_torch(cls):
+    """``_conv_forward(input, weight, bias)``: what weight-standardised layers override
+    ``forward`` with; the padding mode still applies."""
+    ours, theirs = _twin(cls, (3, 4, 3), {"padding": 1, "padding_mode": "reflect"})
+    shape = (2, 3, 7) if cls == "Conv1d" else (2, 3, 6, 7)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    w = ours.weight.detach().numpy() * 2
+    n_out = ours._conv_forward(numtorch.tensor(x), numtorch.tensor(w), None)
+    t_out = theirs._conv_forward(torch.tensor(x), torch.tensor(w), None)
+    np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), 1e-5, 1e-5)

@@ -526,3 +526,25 @@ def test_expand_that_repeats_nothing_is_a_writable_view() -> None:
         return x, e._base is x
 
     check_same(run)
+
+
+@pytest.mark.parametrize("fmt", ["contiguous_format", "channels_last", "preserve_format"])
+def test_contiguous_memory_format_matches_torch(fmt: str) -> None:
+    shape = (2, 3, 4, 5)
+    check_op(lambda lib, x: x.contiguous(memory_format=getattr(lib, fmt)) * 2, shape)
+    for lib in (torch, numtorch):
+        out = lib.ones(shape).contiguous(memory_format=getattr(lib, fmt))
+        assert tuple(out.stride()) == tuple(
+            torch.ones(shape).contiguous(memory_format=getattr(torch, fmt)).stride()
+        )
+
+
+def test_contiguous_memory_format_errors_match_torch() -> None:
+    check_error(
+        lambda lib: lib.ones(2, 3).contiguous(memory_format=lib.channels_last),
+        "required rank 4 tensor to use channels_last format",
+    )
+    check_error(
+        lambda lib: lib.ones(2, 3).contiguous(memory_format=3),
+        "argument 'memory_format' must be torch.memory_format, not int",
+    )

@@ -420,3 +420,27 @@ def test_norm_of_zeros_matches_torch(p):
 
 def test_logsumexp_of_integers_is_floating():
     check_same(lambda lib: lib.logsumexp(lib.tensor([[1, 2], [3, 4]]), 1))
+
+
+@pytest.mark.parametrize(
+    ("fn", "spec"),
+    [
+        (lambda lib, x: lib.norm(x, "nuc"), (3, 4)),
+        (lambda lib, x: lib.norm(x, "nuc", dim=(0, 2)), (2, 3, 4)),
+        (lambda lib, x: x.norm(p="nuc", dim=(2, 0), keepdim=True), (2, 3, 4)),
+    ],
+)
+def test_nuclear_norm_matches_torch(fn, spec) -> None:
+    check_op(fn, spec)
+    check_gradcheck(fn, spec)
+
+
+@pytest.mark.parametrize(
+    ("fn", "match"),
+    [
+        (lambda lib: lib.norm(lib.ones(3), "nuc"), "must have at least 2 dimensions"),
+        (lambda lib: lib.norm(lib.ones(2, 3, 4), "nuc"), "dim must be a 2-tuple. Got 0 1 2"),
+    ],
+)
+def test_nuclear_norm_errors_match_torch(fn, match) -> None:
+    check_error(fn, match)

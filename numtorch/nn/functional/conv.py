@@ -1,6 +1,9 @@
-"""Convolutions: ``conv2d`` (Winograd or im2col, see ``numtorch.ops.conv``) and ``conv1d`` (the
-same kernel on a height-1 image). Arguments are validated here with PyTorch's messages, in
-PyTorch's order of checks, degenerate geometry included."""
+"""Convolutions: ``conv2d`` (Winograd or im2col, see ``numtorch.ops.conv``), ``conv1d`` (the
+same kernel on a height-1 image), ``conv3d`` (one 2-D convolution with the depth windows
+stacked into the channels), the transposed ``conv_transpose1d/2d/3d`` (the adjoints, see
+``numtorch.ops.conv_transpose``) and ``fold`` / ``unfold`` (from ``_fold.py``). Arguments are
+validated here with PyTorch's messages, in PyTorch's order of checks, degenerate geometry
+included."""
 
 from __future__ import annotations
 
@@ -10,10 +13,22 @@ import numpy as np
 
 from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
+from numtorch.nn.functional._fold import fold, unfold
 from numtorch.ops import conv as _ops
+from numtorch.ops import conv_transpose as _tops
+from numtorch.ops import fold as _fold_ops
 from numtorch.tensor import Tensor
 
-__all__ = ["conv1d", "conv2d"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "fold",
+    "unfold",
+]
 
 _IntOrTuple = int | Sequence[int]
 
@@ -104,7 +119,7 @@ def _check_kernel(x: Tensor, ksize: tuple, dilation: tuple) -> None:
             f"{list(x.shape)}"
         )
     if 0 in ksize:
-        if dilation == (1, 1):
+        if len(ksize) == 2 and dilation == (1, 1):
             raise RuntimeError(
                 "kernel size should be greater than zero, but got kernel_height: "
                 f"{ksize[0]} kernel_width: {ksize[1]}"
@@ -159,6 +174,19 @@ def _check_dtypes(x: Tensor, w: Tensor, b: Tensor | None) -> None:
         )
 
 
+def _check_weight_dims(input: Tensor, weight: Tensor, stride: tuple, fn: str) -> None:
+    """Refuse a weight of the wrong rank as PyTorch does: it reads the dimensions from the
+    weight, so a stride of the function's rank is refused first (unless it is one value)."""
+    if weight.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    _int_tuple(stride, weight.ndim - 2, "stride", fn)
+    raise RuntimeError(
+        f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
+        f"{list(weight.shape)}, but got {input.ndim}-dimensional input of size "
+        f"{list(input.shape)} instead"
+    )
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Tensor:
     fn = f"conv{nd}d"
     check_tensor(input, fn)
@@ -170,11 +198,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got "
             f"input of size: {list(input.shape)}"
         )
-    if weight.ndim != nd + 2:
-        raise RuntimeError(
-            f"Expected {nd + 2}D weight for {fn}, but got weight of size: {list(weight.shape)}"
-        )
     stride = _int_tuple(stride, nd, "stride", fn)
+    if weight.ndim != nd + 2:
+        _check_weight_dims(input, weight, stride, fn)
     dilation = _int_tuple(dilation, nd, "dilation", fn)
     if isinstance(padding, str) and padding not in ("same", "valid"):
         raise RuntimeError(f"Invalid padding string: {padding!r}")
@@ -192,10 +218,27 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd: int) -> Te
         stride, pad, dilation = (1, *stride), (0, 0, *pad), (1, *dilation)
     _check_kernel(x, tuple(w.shape[2:]), dilation)
     _check_dtypes(x, weight, bias)
+    if nd == 3:
+        out = _conv3d(x, w, bias, stride, pad, dilation, int(groups))
+        return out if batched else out.squeeze(0)
     out = _ops.Conv2d.apply(x, w, bias, stride, pad, dilation, int(groups))
     if nd == 1:
         out = out.squeeze(2)
     return out if batched else out.squeeze(0)
+
+
+def _conv3d(x: Tensor, w: Tensor, b, stride: tuple, pad: tuple, dil: tuple, groups: int):
+    """A 3-D convolution as one 2-D convolution: the ``kd`` depth windows of each output
+    depth stacked into the channels, (N*Do, C*kd, H, W), against the weight read as
+    (O, C/G*kd, kh, kw) (group blocks stay contiguous: channel ``c*kd + i``)."""
+    n, c, depth = x.shape[:3]
+    o, kd = w.shape[0], w.shape[2]
+    do = (depth + pad[0] + pad[1] - dil[0] * (kd - 1) - 1) // stride[0] + 1
+    t = _fold_ops.DepthUnfold.apply(x, kd, stride[0], dil[0], pad[:2], do)
+    t = t.reshape(n * do, c * kd, *x.shape[3:])
+    w2 = w.reshape(o, w.shape[1] * kd, *w.shape[3:])
+    y = _ops.Conv2d.apply(t, w2, b, stride[1:], pad[2:], dil[1:], groups)
+    return y.reshape(n, do, o, *y.shape[2:]).permute(0, 2, 1, 3, 4).contiguous()
 
 
 def conv2d(
@@ -237,6 +280,250 @@ def conv1d(
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
 
 
+def conv3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: str | _IntOrTuple = 0,
+    dilation: _IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-D cross-correlation of ``input`` (N, C, D, H, W) or (C, D, H, W) with ``weight``
+    (O, C/groups, kd, kh, kw); arguments as in :func:`conv2d`.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x, w = torch.ones(1, 2, 4, 5, 5), torch.ones(3, 2, 3, 3, 3)
+        >>> torch.nn.functional.conv3d(x, w, padding=1).shape
+        torch.Size([1, 3, 4, 5, 5])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+# ------------------------------------------------------------------ transposed convolutions
+
+_AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def _transposed_args(stride, padding, output_padding, dilation, k: int, fn: str) -> tuple:
+    """The four geometry arguments as ``k``-tuples, with PyTorch's first checks in its order."""
+    given = (
+        ("stride", stride),
+        ("padding", padding),
+        ("output_padding", output_padding),
+        ("dilation", dilation),
+    )
+    for name, value in given:  # a scalar of the wrong type (a str too): the binding's words
+        if isinstance(value, (tuple, list)):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"{fn}(): argument '{name}' must be tuple of ints, not {type(value).__name__}"
+            )
+    stride = _int_tuple(stride, k, "stride", fn)
+    padding = _int_tuple(padding, k, "padding", fn)
+    output_padding = _int_tuple(output_padding, k, "output_padding", fn)
+    dilation = _int_tuple(dilation, k, "dilation", fn)
+    return stride, padding, output_padding, dilation
+
+
+def _check_transposed(x: Tensor, w: Tensor, b, geo: tuple, groups: int) -> None:
+    """PyTorch's checks of a transposed convolution's shapes (its ``transposed=1`` wording)."""
+    stride, padding, output_padding, dilation = geo
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    size = list(w.shape)
+    if w.shape[0] == 0 or w.shape[0] % groups:
+        _check_shapes(x, w, None, (0,) * 2 * (w.ndim - 2), dilation, groups)  # its messages
+    if x.shape[1] != w.shape[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {size}, expected input{list(x.shape)} to have "
+            f"{w.shape[0]} channels, but got {x.shape[1]} channels instead"
+        )
+    cout = w.shape[1] * groups
+    if b is not None and (b.ndim != 1 or b.shape[0] != cout):
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {size}, expected bias to be 1-dimensional with "
+            f"{cout} elements, but got bias of size {list(b.shape)} instead"
+        )
+    _check_output_padding(geo)
+
+
+def _check_output_padding(geo: tuple) -> None:
+    stride, _, output_padding, dilation = geo
+    if all(p < s or p < d for p, s, d in zip(output_padding, stride, dilation)):
+        return
+    axes = _AXES[max(len(stride), 2)]
+    pads = ((0,) if len(stride) == 1 else ()) + tuple(output_padding)  # 1-D runs as 2-D
+    strides = ((1,) if len(stride) == 1 else ()) + tuple(stride)
+    dils = ((1,) if len(stride) == 1 else ()) + tuple(dilation)
+    words = [
+        " ".join(f"{name}_{a}: {v}" for a, v in zip(axes, vals))
+        for name, vals in (("output_padding", pads), ("stride", strides), ("dilation", dils))
+    ]
+    raise RuntimeError(
+        f"output padding must be smaller than either stride or dilation, but got {' '.join(words)}"
+    )
+
+
+def _transposed_size(x: Tensor, w: Tensor, geo: tuple) -> tuple:
+    """The output's spatial size, ``(i-1)*s - 2p + d*(k-1) + op + 1`` per axis, checked."""
+    stride, padding, output_padding, dilation = geo
+    sizes = x.shape[2:]
+    if len(sizes) == 1:  # PyTorch reports a 1-D one as the height-1 image it runs
+        sizes, geo = (1, *sizes), tuple((v, *g) for v, g in zip((1, 0, 0, 1), geo))
+        stride, padding, output_padding, dilation = geo
+        w = w.unsqueeze(2)
+    if 0 in sizes and x.shape[0] and x.shape[1]:
+        raise RuntimeError(
+            "Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{list(x.shape)}"
+        )
+    kernel = tuple(w.shape[2:])
+    if 0 in kernel:
+        words = " ".join(f"kernel_{a}: {k}" for a, k in zip(_AXES[len(kernel)], kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {words}")
+    if 0 in dilation:
+        words = ", ".join(f"dilation_{a}: {d}" for a, d in zip(_AXES[len(dilation)], dilation))
+        raise RuntimeError(f"dilation should be greater than zero, but got {words}")
+    out = tuple(
+        (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for i, s, p, d, k, op in zip(sizes, stride, padding, dilation, kernel, output_padding)
+    )
+    if any(o < 1 for o in out):
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, sizes))}). Calculated output "
+            f"size per channel: ({' x '.join(map(str, out))}). Output size is too small"
+        )
+    return out[-(x.ndim - 2) :]
+
+
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
+    fn = f"conv_transpose{nd}d"
+    check_tensor(input, fn)
+    check_tensor(weight, fn, "weight", 2)
+    if bias is not None:
+        check_tensor(bias, fn, "bias", 3)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {fn}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    geo = _transposed_args(stride, padding, output_padding, dilation, nd, fn)
+    if weight.ndim != nd + 2:
+        _check_weight_dims(input, weight, geo[0], fn)
+    _check_groups(groups)
+    batched = input.ndim == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    _check_transposed(x, weight, bias, geo, int(groups))
+    _check_dtypes(x, weight, bias)
+    out_size = _transposed_size(x, weight, geo)
+    if nd == 3:
+        out = _conv_transpose3d(x, weight, bias, geo, int(groups), out_size)
+    else:
+        w = weight
+        if nd == 1:  # a length-L signal is a 1 x L image
+            x, w = x.unsqueeze(2), weight.unsqueeze(2)
+            geo = tuple((v, *g) for v, g in zip((1, 0, 0, 1), geo))
+            out_size = (1, *out_size)
+        stride, padding, _, dilation = geo
+        out = _tops.ConvTranspose2d.apply(
+            x, w, bias, stride, padding, dilation, int(groups), out_size
+        )
+        if nd == 1:
+            out = out.squeeze(2)
+    return out if batched else out.squeeze(0)
+
+
+def _conv_transpose3d(x: Tensor, w: Tensor, b, geo: tuple, groups: int, out_size: tuple):
+    """A transposed 3-D convolution as one transposed 2-D one over (N*D, C_in, H, W), with
+    the weight read as (C_in, C_out/G*kd, kh, kw), whose (N, D, C_out, kd, Ho, Wo) result is
+    summed onto the output depths (the adjoint of :func:`_conv3d`'s depth windows)."""
+    stride, padding, _, dilation = geo
+    n, cin, depth = x.shape[:3]
+    kd, cout = w.shape[2], w.shape[1] * groups
+    x2 = x.permute(0, 2, 1, 3, 4).reshape(n * depth, cin, *x.shape[3:])
+    w2 = w.reshape(cin, w.shape[1] * kd, *w.shape[3:])
+    t = _tops.ConvTranspose2d.apply(
+        x2, w2, None, stride[1:], padding[1:], dilation[1:], groups, out_size[1:]
+    )
+    t = t.reshape(n, depth, cout, kd, *out_size[1:])
+    pad = (padding[0], padding[0])
+    out = _fold_ops.DepthFold.apply(t, out_size[0], kd, stride[0], dilation[0], pad)
+    return out if b is None else out + b.reshape(1, cout, 1, 1, 1)
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: _IntOrTuple = 0,
+    output_padding: _IntOrTuple = 0,
+    groups: int = 1,
+    dilation: _IntOrTuple = 1,
+) -> Tensor:
+    """2-D transposed convolution ("deconvolution") of ``input`` (N, C_in, H, W) or
+    (C_in, H, W) with ``weight`` (C_in, C_out/groups, kh, kw), plus ``bias`` (C_out,): the
+    gradient of :func:`conv2d` with respect to its input.
+
+    The output is ``(H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1`` high
+    (likewise wide); ``output_padding`` (smaller than the stride or the dilation) picks one of
+    the sizes a strided convolution maps to the same size. Note the argument order: ``groups``
+    comes before ``dilation``, as in PyTorch.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x, w = torch.ones(1, 4, 5, 5), torch.ones(4, 2, 3, 3)
+        >>> torch.nn.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1).shape
+        torch.Size([1, 2, 10, 10])
+    """
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: _IntOrTuple = 0,
+    output_padding: _IntOrTuple = 0,
+    groups: int = 1,
+    dilation: _IntOrTuple = 1,
+) -> Tensor:
+    """1-D transposed convolution of (N, C_in, L) or (C_in, L) with (C_in, C_out/groups, k);
+    arguments as in :func:`conv_transpose2d`."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
+
+
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: _IntOrTuple = 1,
+    padding: _IntOrTuple = 0,
+    output_padding: _IntOrTuple = 0,
+    groups: int = 1,
+    dilation: _IntOrTuple = 1,
+) -> Tensor:
+    """3-D transposed convolution of (N, C_in, D, H, W) or (C_in, D, H, W) with
+    (C_in, C_out/groups, kd, kh, kw); arguments as in :func:`conv_transpose2d`."""
+    return _conv_transpose(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
+    )
+
+
 def _pad_nonzero(input: Tensor, pad: tuple, mode: str) -> Tensor:
     """Reflect / replicate / circular padding of the last 1 or 2 axes, for ``padding_mode``,
     with PyTorch's checks; a negative amount crops (after the padding, as PyTorch indexes).
@@ -245,6 +532,8 @@ def _pad_nonzero(input: Tensor, pad: tuple, mode: str) -> Tensor:
     (top, bottom, left, right).
     """
     nd = len(pad) // 2
+    if nd == 3:
+        return _pad_depth(_pad_nonzero(input, pad[2:], mode), pad[:2], mode)
     sizes = input.shape[-nd:]
     out = [n + pad[2 * i] + pad[2 * i + 1] for i, n in enumerate(sizes)]
     if mode == "circular":
@@ -257,6 +546,25 @@ def _pad_nonzero(input: Tensor, pad: tuple, mode: str) -> Tensor:
         _check_edge_padding(input, pad, out, mode)
     pad = (0, 0) * (2 - nd) + tuple(pad)
     return _ops.Pad2d.apply(input, pad, mode)
+
+
+def _pad_depth(input: Tensor, pad: tuple, mode: str) -> Tensor:
+    """Reflect / replicate / circular padding of the third axis from the end (a 3-D
+    convolution's depth), as :func:`_pad_nonzero` pads the last two: that axis is moved next
+    to the last one for the padding."""
+    size, (before, after) = input.shape[-3], pad
+    if mode == "circular" and (before > size or after > size):
+        raise RuntimeError("Padding value causes wrapping around more than once.")
+    if mode == "reflect" and (before >= size or after >= size):
+        raise RuntimeError(
+            "Argument #8: Padding size should be less than the corresponding input dimension, "
+            f"but got: padding ({before}, {after}) at dimension {input.ndim - 3} of input "
+            f"{list(input.shape)}"
+        )
+    if size + before + after < 0:
+        raise RuntimeError("Negative padding value is resulting in an empty dimension")
+    moved = input.transpose(-3, -2)
+    return _ops.Pad2d.apply(moved, (before, after, 0, 0), mode).transpose(-3, -2)
 
 
 def _first_negative(values) -> int:

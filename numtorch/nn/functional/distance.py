@@ -1,5 +1,9 @@
-"""Distances and similarities (``cosine_similarity``, ``pairwise_distance``, ``pdist``)."""
+"""Distances and similarities (``cosine_similarity``, ``pairwise_distance``, ``pdist``): the
+same functions as ``numtorch.cosine_similarity`` and the others, declared in
+``numtorch/_namespace/distances.py``."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from numtorch._namespace.distances import cosine_similarity, pairwise_distance, pdist
+
+__all__: list[str] = ["cosine_similarity", "pairwise_distance", "pdist"]

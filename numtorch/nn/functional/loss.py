@@ -16,10 +16,17 @@ import numpy as np
 
 import numtorch._namespace as F
 from numtorch import _dtype
-from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
 from numtorch._namespace._operands import elementwise, named
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.nn.functional._loss_reduction import (
+    _check_tensors,
+    _constant,
+    _get_reduction,
+    _legacy_reduction,
+    _reduce,
+)
+from numtorch.nn.functional.loss_extra import *  # noqa: F403 - the second half of the losses
+from numtorch.nn.functional.loss_extra import __all__ as _extra_all
 from numtorch.ops import loss as ops
 from numtorch.tensor import Tensor
 
@@ -32,51 +39,8 @@ __all__ = [
     "l1_loss",
     "smooth_l1_loss",
     "huber_loss",
+    *_extra_all,
 ]
-
-
-# ---------------------------------------------------------------- shared checks
-
-
-def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
-    """PyTorch's mapping of the deprecated ``size_average``/``reduce`` pair, with its warning."""
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    ret = "mean" if size_average and reduce else ("sum" if reduce else "none")
-    warnings.warn(
-        f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-        stacklevel=3,
-    )
-    return ret
-
-
-def _get_reduction(reduction: str, size_average=None, reduce=None) -> str:
-    if size_average is not None or reduce is not None:
-        reduction = _legacy_reduction(size_average, reduce)
-    if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "none":
-        return loss
-    return F.sum(loss) if reduction == "sum" else F.mean(loss)
-
-
-def _check_tensors(fn: str, **named: object) -> None:
-    for position, (name, value) in enumerate(named.items(), 1):
-        check_tensor(value, fn, name, position)
-
-
-def _constant(fn: str, name: str, value: Tensor | None) -> Tensor | None:
-    """A weight argument, which PyTorch refuses to differentiate (but saves, version-checked)."""
-    if value is not None and value.requires_grad and is_grad_enabled():
-        raise RuntimeError(
-            f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
-            "This input cannot have requires_grad True."
-        )
-    return value
 
 
 # ---------------------------------------------------------------- classification

@@ -21,3 +21,4 @@ from numtorch.nn.modules.pixelshuffle import *
 from numtorch.nn.modules.upsampling import *
 from numtorch.nn.modules.channelshuffle import *
 from numtorch.nn.modules.fold import *
+from numtorch.nn.modules.distance import *

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv2d`` and ``Conv1d`` (the maths is ``F.conv2d`` / ``F.conv1d``)."""
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d`` (the maths is
+``F.conv*d`` / ``F.conv_transpose*d``)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from numtorch.nn.modules.module import Module
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -34,9 +35,11 @@ def _channels(name: str, value: object, cls: str) -> int:
 
 class _ConvNd(Module):
     """The state every convolution shares: checked hyper-parameters, ``weight`` (O, C/G, *k)
-    and ``bias`` (O,), PyTorch's default initialisation and ``extra_repr``."""
+    and ``bias`` (O,), PyTorch's default initialisation and ``extra_repr``. A transposed
+    convolution's weight is (C_in, C_out/G, *k)."""
 
     _n: int = 2
+    _transposed: bool = False
 
     def __init__(
         self,
@@ -63,10 +66,13 @@ class _ConvNd(Module):
         self.stride = stride
         self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
         self.dilation = _ntuple(dilation, n)
-        self.transposed, self.output_padding = False, (0,) * n
+        self.transposed, self.output_padding = self._transposed, (0,) * n
         self.groups, self.padding_mode = groups, padding_mode
         self._reversed_padding_repeated_twice = self._reversed_padding()
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        if self._transposed:
+            shape = (in_channels, out_channels // groups, *self.kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(_creation.empty(shape, dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(_creation.empty(out_channels, dtype=dtype, device=device))
@@ -126,6 +132,18 @@ class _ConvNd(Module):
         pad = tuple(v for i in reversed(range(self._n)) for v in rev[2 * i : 2 * i + 2])
         return _conv._pad_nonzero(input, pad, self.padding_mode)
 
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        """The convolution with a given weight and bias (PyTorch's hook for layers that
+        transform their weight first, such as weight standardisation)."""
+        fn = getattr(_conv, f"conv{self._n}d")
+        if self.padding_mode != "zeros":
+            return fn(self._padded_input(input), weight, bias, self.stride, 0, self.dilation,
+                      self.groups)  # fmt: skip
+        return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
+
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         s += f", stride={self.stride}"
@@ -133,6 +151,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -171,16 +191,6 @@ class Conv2d(_ConvNd):
 
     _n = 2
 
-    def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            return _conv.conv2d(
-                self._padded_input(input), self.weight, self.bias, self.stride, 0,
-                self.dilation, self.groups,
-            )  # fmt: skip
-        return _conv.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
-
 
 class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) or (C_in, L) input; arguments as in :class:`Conv2d`.
@@ -193,12 +203,149 @@ class Conv1d(_ConvNd):
 
     _n = 1
 
-    def forward(self, input: Tensor) -> Tensor:
+
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W) input; arguments as in
+    :class:`Conv2d`, with triples for the sizes.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.Conv3d(2, 4, 3, padding=1)(torch.randn(1, 2, 4, 6, 6)).shape
+        torch.Size([1, 4, 4, 6, 6])
+    """
+
+    _n = 3
+
+
+class _ConvTransposeNd(_ConvNd):
+    """A transposed convolution: weight (C_in, C_out/G, *k), ``output_padding``, and the
+    ``output_size=`` argument of ``forward`` (PyTorch's ``_output_padding``)."""
+
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            padding_mode, device, dtype,
+        )  # fmt: skip
+        self.output_padding = _ntuple(output_padding, self._n)
+
+    def _output_padding(
+        self,
+        input: Tensor,
+        output_size: Sequence[int] | None,
+        stride: Sequence[int],
+        padding: Sequence[int],
+        kernel_size: Sequence[int],
+        num_spatial_dims: int,
+        dilation: Sequence[int] | None = None,
+    ) -> list[int]:
+        """``output_padding``, or the one that gives ``output_size`` (its last
+        ``num_spatial_dims`` entries), refused with PyTorch's ValueError when no output
+        padding can; PyTorch's signature, which subclasses call."""
+        if output_size is None:
+            return list(self.output_padding)
+        n = num_spatial_dims
+        lead = 2 if input.ndim == n + 2 else 1
+        if len(output_size) == lead + n:
+            output_size = output_size[lead:]
+        if len(output_size) != n:
+            raise ValueError(
+                f"ConvTranspose{n}D: for {input.ndim}D input, output_size must have {n} or "
+                f"{lead + n} elements (got {len(output_size)})"
+            )
+        dilation = dilation if dilation is not None else (1,) * n
+        min_sizes = [
+            (input.shape[d + lead] - 1) * stride[d] - 2 * padding[d]
+            + dilation[d] * (kernel_size[d] - 1) + 1
+            for d in range(n)
+        ]  # fmt: skip
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, stride)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(
+                    f"requested an output size of {output_size}, but valid sizes range from "
+                    f"{min_sizes} to {max_sizes} (for an input of {input.shape[2:]})"
+                )
+        return [size - lo for size, lo in zip(output_size, min_sizes)]
+
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         if self.padding_mode != "zeros":
-            return _conv.conv1d(
-                self._padded_input(input), self.weight, self.bias, self.stride, 0,
-                self.dilation, self.groups,
-            )  # fmt: skip
-        return _conv.conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+            raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
+        output_padding = self._output_padding(
+            input, output_size, self.stride, self.padding, self.kernel_size, self._n,
+            self.dilation,
+        )  # fmt: skip
+        fn = getattr(_conv, f"conv_transpose{self._n}d")
+        return fn(
+            input, self.weight, self.bias, self.stride, self.padding, output_padding,
+            self.groups, self.dilation,
+        )  # fmt: skip
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the gradient of :class:`Conv2d` with respect to its input)
+    over (N, C_in, H, W) or (C_in, H, W): the upsampling layer of decoders and generators.
+
+    Args:
+        in_channels, out_channels, kernel_size, stride, padding, groups, bias, dilation: as in
+            :class:`Conv2d` (``padding`` trims the output; no strings).
+        output_padding: extra rows/columns on the bottom/right of the output, smaller than
+            the stride or the dilation. Default: 0.
+        padding_mode: only ``'zeros'``.
+
+    ``forward(input, output_size=None)``: ``output_size`` picks the output padding that gives
+    that size. Output height ``(H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> up = torch.nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+        >>> up
+        ConvTranspose2d(16, 8, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1))
+        >>> up(torch.randn(2, 16, 7, 7)).shape
+        torch.Size([2, 8, 14, 14])
+    """
+
+    _n = 2
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution over (N, C_in, L) or (C_in, L); arguments as in
+    :class:`ConvTranspose2d`.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.ConvTranspose1d(4, 2, 3, stride=2)(torch.randn(1, 4, 5)).shape
+        torch.Size([1, 2, 11])
+    """
+
+    _n = 1
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution over (N, C_in, D, H, W) or (C_in, D, H, W); arguments as
+    in :class:`ConvTranspose2d`.
+
+    Example:
+        >>> import numtorch as torch
+        >>> torch.nn.ConvTranspose3d(4, 2, 2, stride=2)(torch.randn(1, 4, 2, 3, 3)).shape
+        torch.Size([1, 2, 4, 6, 6])
+    """
+
+    _n = 3
