@@ -9,9 +9,9 @@ from typing import Any
 from numtorch._checks import check_tensor
 from numtorch._namespace.creation import empty
 from numtorch._namespace.sharing import reduce_tensor
-from numtorch.tensor import Tensor
+from numtorch.tensor import Size, Tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -59,6 +59,89 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
         return _rebuild_parameter, (type(self), self._data, self.requires_grad)
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape is not known yet (a lazy module's, before its first
+    forward): reading its shape raises PyTorch's error until ``materialize`` gives it one and
+    turns it into the concrete class (``cls_to_become``)."""
+
+    cls_to_become: type
+
+    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
+        """Become an uninitialised ``cls_to_become`` of ``shape`` (this dtype unless given)."""
+        data = empty(shape, device=device, dtype=self._data.dtype if dtype is None else dtype)
+        self._data = data._data
+        self._version[0] += 1
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self) -> Size:
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. "
+            "This error usually happens in `load_state_dict` when trying to load "
+            "an uninitialized parameter into an initialized one. "
+            "Call `forward` to initialize the parameters before accessing their attributes."
+        )
+
+    def size(self, dim: int | None = None) -> Any:
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+
+    def share_memory_(self) -> None:
+        raise RuntimeError(
+            "Can't share memory on an uninitialized parameter or buffer. "
+            "Call `forward` to initialize the parameters before calling "
+            "`module.share_memory()`."
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        return (self.__class__, (self.requires_grad,))
+
+
+def is_lazy(param: Any) -> bool:
+    """Whether ``param`` is an ``UninitializedParameter`` or ``UninitializedBuffer``."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A ``Parameter`` without a shape yet; ``materialize`` makes it a ``Parameter``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> p = torch.nn.parameter.UninitializedParameter()
+        >>> p
+        <UninitializedParameter>
+        >>> p.materialize((2, 3)); type(p).__name__, p.shape
+        ('Parameter', torch.Size([2, 3]))
+    """
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __deepcopy__(self, memo: dict) -> UninitializedParameter:
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, None, self.data.dtype)
+        return memo[id(self)]
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer without a shape yet; ``materialize`` makes it a plain ``Tensor``."""
+
+    cls_to_become = Tensor
+
+    def __init__(
+        self, requires_grad: bool = False, device: Any = None, dtype: Any = None, persistent=True
+    ) -> None:
+        self._init(empty(0, device=device, dtype=dtype)._data, None)
+        if requires_grad:
+            self.requires_grad_(True)
+        self.persistent = persistent
+        self._is_buffer = True
 
 
 def _rebuild_parameter(cls: type, array: Any, requires_grad: bool) -> Parameter:

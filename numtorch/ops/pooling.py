@@ -64,6 +64,15 @@ def _flat_indices(arg: np.ndarray, width: int, geo: tuple, out_hw: tuple) -> np.
     return r * width + c
 
 
+def average(total: np.ndarray, div: np.ndarray) -> np.ndarray:
+    """``total / div``; for integers PyTorch's C++ division, truncating toward zero."""
+    if total.dtype.kind == "f":
+        return total / div
+    q = total // div
+    inexact = (q * div != total) & ((total < 0) != (div < 0))
+    return q + inexact
+
+
 def _avg_extent(size: int, pad: int, k: int, s: int, out: int, include_pad: bool):
     """Per-window element count along one axis, with PyTorch's rule for padding."""
     start = np.arange(out) * s - pad
@@ -97,7 +106,7 @@ class AvgPool2d(Function):
             div = (eh[:, None] * ew[None, :]).astype(x.dtype)
         ctx.shapes = (x.shape, shape, padding, geo)
         ctx.save_for_backward(x, div)
-        return acc / div
+        return average(acc, div)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:

@@ -201,9 +201,21 @@ def test_avg_pool2d_errors_like_torch(shape, args, kw, exc, match):
     )
 
 
-def test_avg_pool2d_refuses_integers():  # PyTorch averages integers with integer division
-    with pytest.raises(NotImplementedError, match="\"avg_pool2d\" not implemented for 'Long'"):
-        numtorch.nn.functional.avg_pool2d(numtorch.zeros(1, 1, 4, 4).long(), 2)
+INT_AVG = [(2, 1, 0, False, True, None), (3, 1, 1, False, False, None), (2, 1, 0, True, True, -3)]
+
+
+@pytest.mark.parametrize("args", INT_AVG)
+def test_avg_pool2d_integers_truncate_like_torch(args):
+    ints = np.random.default_rng(0).integers(-9, 9, (2, 3, 5, 6))
+    ours = numtorch.nn.functional.avg_pool2d(numtorch.tensor(ints), *args)
+    theirs = torch.nn.functional.avg_pool2d(torch.tensor(ints), *args)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == numtorch.int64
+    _raises_like_torch(
+        lambda lib: lib.nn.functional.avg_pool2d(lib.zeros(1, 1, 4, 4).int(), 2),
+        NotImplementedError,
+        "\"avg_pool2d\" not implemented for 'Int'",
+    )
 
 
 # ------------------------------------------------------------------ adaptive pooling

@@ -22,3 +22,4 @@ from numtorch.nn.modules.upsampling import *
 from numtorch.nn.modules.channelshuffle import *
 from numtorch.nn.modules.fold import *
 from numtorch.nn.modules.distance import *
+from numtorch.nn.modules.lazy import LazyModuleMixin

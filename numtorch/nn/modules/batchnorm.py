@@ -1,4 +1,5 @@
-"""Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``.
+"""Batch normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d``, their lazy
+forms (``LazyBatchNorm1d``, ...) and ``SyncBatchNorm``.
 
 Paper: Ioffe & Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing
 Internal Covariate Shift", 2015 (https://arxiv.org/abs/1502.03167).
@@ -15,11 +16,20 @@ from numtorch._namespace import creation as _creation
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import init
 from numtorch.nn.functional.normalization import batch_norm
+from numtorch.nn.modules.lazy import LazyModuleMixin
 from numtorch.nn.modules.module import Module
-from numtorch.nn.parameter import Parameter
+from numtorch.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
 from numtorch.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LazyBatchNorm1d",
+    "LazyBatchNorm2d",
+    "LazyBatchNorm3d",
+    "SyncBatchNorm",
+]
 
 
 class _BatchNorm(Module):
@@ -31,6 +41,7 @@ class _BatchNorm(Module):
     """
 
     _version = 2
+    _is_instance_norm = False  # True for InstanceNorm, which PyTorch keeps apart (_NormBase)
 
     def __init__(
         self,
@@ -187,3 +198,159 @@ class BatchNorm3d(_BatchNorm):
 
     def _check_input_dim(self, input: Tensor) -> None:
         _expect_dims(input, (5,), "5D")
+
+
+class _LazyNormBase(LazyModuleMixin, _BatchNorm):
+    """The lazy norm layers: ``num_features`` is the first input's dimension 1; ``weight``,
+    ``bias``, ``running_mean`` and ``running_var`` start uninitialised."""
+
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        make = {"device": device, "dtype": dtype}
+        # affine and track_running_stats off here: no tensors that would be replaced at once.
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(**make)
+            if bias:
+                self.bias = UninitializedParameter(**make)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(**make)
+            self.running_var = UninitializedBuffer(**make)
+            self.num_batches_tracked = _creation.tensor(0, dtype=_dtype.int64)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:
+        """``num_features`` from ``input.shape[1]``; materialise and reset the members."""
+        if not self.has_uninitialized_params():
+            return
+        self.num_features = input.shape[1]
+        if self.affine:
+            self.weight.materialize((self.num_features,))
+            if self.bias is not None:
+                self.bias.materialize((self.num_features,))
+        if self.track_running_stats:
+            self.running_mean.materialize((self.num_features,))
+            self.running_var.materialize((self.num_features,))
+        self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    """``BatchNorm1d`` with ``num_features`` inferred from the first input (``input.size(1)``).
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyBatchNorm1d()
+        >>> m(torch.randn(4, 6)).shape, type(m).__name__
+        (torch.Size([4, 6]), 'BatchNorm1d')
+    """
+
+    cls_to_become = BatchNorm1d
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        _expect_dims(input, (2, 3), "2D or 3D")
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    """``BatchNorm2d`` with ``num_features`` inferred from the first input."""
+
+    cls_to_become = BatchNorm2d
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        _expect_dims(input, (4,), "4D")
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    """``BatchNorm3d`` with ``num_features`` inferred from the first input."""
+
+    cls_to_become = BatchNorm3d
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        _expect_dims(input, (5,), "5D")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation over any (N, C, ...) input whose statistics PyTorch gathers over all
+    processes of a distributed group.
+
+    numtorch has no ``numtorch.distributed`` yet, so there is never an initialised process
+    group: the layer is exactly ``BatchNorm``'s maths on the local batch (what PyTorch's does
+    in a single process), with PyTorch's arguments, state_dict and repr. ``process_group`` is
+    kept for when multi-process training arrives.
+
+    Example:
+        >>> import numtorch as torch
+        >>> net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+        >>> torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)[1]
+        SyncBatchNorm(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        if input.size(1) == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every ``BatchNorm*d`` in it (itself included) replaced by a
+        ``SyncBatchNorm`` sharing its parameters and running statistics; other modules are
+        kept, their children converted in place."""
+        module_output = module
+        if isinstance(module, _BatchNorm) and not module._is_instance_norm:
+            module_output = SyncBatchNorm(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+                bias=module.bias is not None,
+            )
+            if module.affine:
+                with no_grad():
+                    module_output.weight = module.weight
+                    module_output.bias = module.bias
+            module_output.running_mean = module.running_mean
+            module_output.running_var = module.running_var
+            module_output.num_batches_tracked = module.num_batches_tracked
+            module_output.training = module.training
+            if hasattr(module, "qconfig"):
+                module_output.qconfig = module.qconfig
+        for name, child in module.named_children():
+            module_output.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return module_output

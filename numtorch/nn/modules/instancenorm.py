@@ -1,4 +1,5 @@
-"""Instance normalisation layers: ``InstanceNorm1d``, ``InstanceNorm2d``, ``InstanceNorm3d``.
+"""Instance normalisation layers: ``InstanceNorm1d``, ``InstanceNorm2d``, ``InstanceNorm3d``
+and their lazy forms (``LazyInstanceNorm1d``, ...).
 
 Each channel of each sample is normalised over its own spatial elements. The state is
 BatchNorm's (``weight``/``bias`` when ``affine``, running statistics when
@@ -13,13 +14,21 @@ import warnings
 from typing import Any
 
 from numtorch.nn.functional.normalization import instance_norm
-from numtorch.nn.modules.batchnorm import _BatchNorm, _expect_dims
+from numtorch.nn.modules.batchnorm import _BatchNorm, _expect_dims, _LazyNormBase
 from numtorch.tensor import Tensor
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = [
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+]
 
 
 class _InstanceNorm(_BatchNorm):
+    _is_instance_norm = True
     _no_batch_dim = 0
     _dims_text = ""
 
@@ -121,4 +130,26 @@ class InstanceNorm2d(_InstanceNorm):
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalisation over (N, C, D, H, W) or unbatched (C, D, H, W) input."""
 
+    _no_batch_dim, _dims_text = 4, "4D or 5D"
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    """``InstanceNorm1d`` with ``num_features`` inferred from the first input (``input.size(1)``)
+    and the lazy layers' defaults ``affine=True, track_running_stats=True``."""
+
+    cls_to_become = InstanceNorm1d
+    _no_batch_dim, _dims_text = 2, "2D or 3D"
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    """``InstanceNorm2d`` with ``num_features`` inferred from the first input."""
+
+    cls_to_become = InstanceNorm2d
+    _no_batch_dim, _dims_text = 3, "3D or 4D"
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    """``InstanceNorm3d`` with ``num_features`` inferred from the first input."""
+
+    cls_to_become = InstanceNorm3d
     _no_batch_dim, _dims_text = 4, "4D or 5D"

@@ -15,6 +15,12 @@ from typing import Any
 from numtorch import _dtype
 from numtorch._namespace.other import parse_to
 from numtorch.autograd.grad_mode import no_grad
+from numtorch.nn.modules._module_api import (
+    EXTRA_STATE_KEY_SUFFIX,
+    _ModuleAPI,
+    call_with_non_full_backward_hooks,
+    has_extra_state,
+)
 from numtorch.nn.parameter import Parameter, _zero_grad
 from numtorch.tensor import Tensor
 from numtorch.utils.hooks import RemovableHandle, call_with_hooks
@@ -65,6 +71,10 @@ _HOOK_DICTS = (
     "_forward_pre_hooks_with_kwargs",
     "_backward_hooks",
     "_backward_pre_hooks",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
 )
 
 
@@ -78,7 +88,19 @@ def _check_name(kind: str, name: object) -> None:
         raise KeyError(f'{kind} name can\'t be empty string ""')
 
 
-class Module:
+def _call(module: Module, args: tuple, kwargs: dict) -> Any:
+    """``module.forward(*args, **kwargs)``, through its hooks when it has any."""
+    if (
+        module._forward_hooks
+        or module._forward_pre_hooks
+        or module._backward_hooks
+        or module._backward_pre_hooks
+    ):
+        return call_with_hooks(module, args, kwargs)
+    return module.forward(*args, **kwargs)
+
+
+class Module(_ModuleAPI):
     """Base class for all neural-network layers; subclasses define ``forward``.
 
     Assign parameters, buffers and child modules as attributes in ``__init__`` (after calling
@@ -136,14 +158,9 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if (
-            self._forward_hooks
-            or self._forward_pre_hooks
-            or self._backward_hooks
-            or self._backward_pre_hooks
-        ):
-            return call_with_hooks(self, args, kwargs)
-        return self.forward(*args, **kwargs)
+        if self._is_full_backward_hook is False and self._backward_hooks:
+            return call_with_non_full_backward_hooks(self, args, kwargs, _call)
+        return _call(self, args, kwargs)
 
     # ------------------------------------------------------------ hooks
     def register_forward_pre_hook(
@@ -570,6 +587,8 @@ class Module:
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
+        if has_extra_state(self):
+            destination[prefix + EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
     def state_dict(
         self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False
@@ -583,15 +602,18 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(
                     destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
                 )
-        return destination
+        return self._run_state_dict_post_hooks(destination, prefix, local_metadata)
 
     def _load_from_state_dict(
         self,
@@ -604,6 +626,16 @@ class Module:
         error_msgs: list,
     ) -> None:
         """Load this module's own entries (not its children's); subclasses may override."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(
+                state_dict,
+                prefix,
+                local_metadata,
+                strict,
+                missing_keys,
+                unexpected_keys,
+                error_msgs,
+            )
         buffers = (
             (k, v) for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set
         )
@@ -617,9 +649,14 @@ class Module:
                 self._load_one(name, key, param, state_dict[key], assign, error_msgs)
             elif strict:
                 missing_keys.append(key)
+        extra_key = prefix + EXTRA_STATE_KEY_SUFFIX
+        if has_extra_state(self) and extra_key in state_dict:
+            self.set_extra_state(state_dict[extra_key])
+        elif has_extra_state(self) and strict:
+            missing_keys.append(extra_key)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key != extra_key:
                     parts = key[len(prefix) :].split(".", 1)
                     known = self._modules if len(parts) > 1 else local_state
                     if parts[0] not in known:
@@ -700,6 +737,14 @@ class Module:
                 child_prefix = prefix + name + "."
                 sub = {k: v for k, v in state.items() if k.startswith(child_prefix)}
                 child._load_tree(sub, child_prefix, metadata, assign, out)
+        incompatible = _IncompatibleKeys(out[0], out[1])
+        for hook in self._load_state_dict_post_hooks.values():
+            if hook(self, incompatible) is not None:
+                raise AssertionError(
+                    "Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                    "expected to return new values, if incompatible_keys need to be modified, "
+                    "it should be done inplace."
+                )
 
     # ------------------------------------------------------------ printing
     def _get_name(self) -> str:
