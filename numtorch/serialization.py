@@ -1,50 +1,86 @@
-"""``save`` and ``load``: checkpoints in the safetensors format, never pickle.
+"""``save`` and ``load``: PyTorch's checkpoint format (a zip of a pickle and raw storages,
+what ``torch.save`` writes) and safetensors.
 
-A state_dict (a flat mapping of str to Tensor) is written as a plain safetensors file whose
-tensor names are the state_dict keys, so PyTorch reads it with ``safetensors.torch.load_file``
-and ``load_state_dict(strict=True)``; files written by ``safetensors.torch.save_file`` load
-here. Any other object -- a training checkpoint with the model and optimizer state_dicts, the
-epoch, RNG state and metrics -- is stored as its tensors plus a JSON description of the
-structure in the safetensors metadata (key ``"numtorch"``), and loads back with the same
-structure and types: ints stay ints (also as dict keys), tuples stay tuples, and None, bool,
-float (NaN and infinities included) and str round-trip.
+``save(obj, path)`` writes PyTorch's zip format (``numtorch._torch_zip``), so
+``torch.load(path, weights_only=True)`` reads it; a path ending in ``.safetensors`` gets
+safetensors instead. ``load`` reads either, telling them apart by their first bytes; a
+PyTorch file is unpickled by a restricted unpickler that allows what PyTorch's
+``weights_only=True`` allows and nothing else (``weights_only=False`` is full unpickling, for
+trusted files only).
 
-Loading treats every file as untrusted: nothing is unpickled or executed, the header is
-validated in full before any tensor is built (see ``numtorch._safetensors_header``), and the
-numtorch metadata is decoded with type checks and bounded nesting, so a truncated, corrupted or
-hostile file raises a RuntimeError naming it, without allocating what the file claims.
+In safetensors, a state_dict (a flat mapping of str to Tensor) is written as a plain file
+whose tensor names are the state_dict keys, so PyTorch reads it with
+``safetensors.torch.load_file`` and ``load_state_dict(strict=True)``; files written by
+``safetensors.torch.save_file`` load here. Any other object -- a training checkpoint with the
+model and optimizer state_dicts, the epoch, RNG state and metrics -- is stored as its tensors
+plus a JSON description of the structure in the safetensors metadata (key ``"numtorch"``),
+and loads back with the same structure and types: ints stay ints (also as dict keys), tuples
+stay tuples, and None, bool, float (NaN and infinities included) and str round-trip.
+
+Loading treats every file as untrusted: a safetensors file's header is validated in full
+before any tensor is built (see ``numtorch._safetensors_header``), its numtorch metadata is
+decoded with type checks and bounded nesting, and a PyTorch file's storages and tensor views
+are checked against the sizes the archive holds, so a truncated, corrupted or hostile file
+raises an error naming it, without allocating what the file claims or running its code.
 
 Writes are atomic: the bytes go to a temporary file in the same directory, are flushed and
 fsync'd, and ``os.replace`` puts the file under its real name, so a crash never leaves a
 truncated checkpoint there.
 
-Differences from PyTorch: ``torch.save`` pickles arbitrary objects; numtorch stores only
-tensors, NumPy arrays and scalars, dtypes, Python scalars, str, None, and dicts, lists and
-tuples of them (other types raise TypeError). A tensor referenced twice is stored twice and
-loads as two tensors. Dict subclasses other than OrderedDict load as dict.
+Differences from PyTorch: in safetensors numtorch stores only tensors, NumPy arrays and
+scalars, dtypes, Python scalars, str, None, and dicts, lists and tuples of them (other types
+raise TypeError); a tensor referenced twice is stored twice there. In PyTorch's format,
+tensors that share memory are written as separate storages (each tensor's own elements).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import safetensors.numpy
 
-from numtorch import _dtype
+from numtorch import _dtype, _torch_zip
 from numtorch._checks import check_device
 from numtorch._safetensors_header import _check_header, _header, _parse_json, _short
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Size, Tensor
 
-__all__ = ["save", "load"]
+__all__ = [
+    "save",
+    "load",
+    "add_safe_globals",
+    "get_safe_globals",
+    "clear_safe_globals",
+    "safe_globals",
+]
+
+add_safe_globals = _torch_zip.add_safe_globals
+get_safe_globals = _torch_zip.get_safe_globals
+clear_safe_globals = _torch_zip.clear_safe_globals
+
+
+@contextlib.contextmanager
+def safe_globals(globals_list: list) -> Iterator[None]:
+    """Allow ``globals_list`` in weights-only loads inside the ``with`` block only."""
+    before = dict(_torch_zip._USER_SAFE)
+    add_safe_globals(globals_list)
+    try:
+        yield
+    finally:
+        _torch_zip._USER_SAFE.clear()
+        _torch_zip._USER_SAFE.update(before)
+
 
 _META_KEY = "numtorch"
 _VERSION = 1
@@ -274,10 +310,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
-    """Save ``obj`` (a state_dict, a training checkpoint, a tensor, ...) to ``f`` as safetensors.
+    """Save ``obj`` to ``f``: PyTorch's zip format (what ``torch.save`` writes, so
+    ``torch.load(f, weights_only=True)`` reads it), or safetensors when ``f`` is a path ending
+    in ``.safetensors`` (see the module docstring for what each holds).
 
     Args:
-        obj: what to save; see the module docstring for the supported types.
+        obj: what to save: a state_dict, a training checkpoint, a tensor, ...
         f: a path (written atomically) or a binary file object with ``write``.
 
     Example:
@@ -288,16 +326,32 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
         >>> load(path)
         {'epoch': 3, 'w': tensor([1., 1.]), 'betas': (0.9, 0.99)}
     """
+    if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
+        data = _safetensors_bytes(obj)
+    elif hasattr(f, "write") or isinstance(f, (str, os.PathLike)):
+        data = _torch_zip.save_zip(obj, _record_name(f))
+    else:
+        raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
+    if hasattr(f, "write"):
+        _write_all(f, data)
+    else:
+        _atomic_write(Path(f), data)
+
+
+def _record_name(f: Any) -> str:
+    """The archive's folder name: the file's stem, as ``torch.save`` names it ("archive" for
+    file objects)."""
+    if isinstance(f, (str, os.PathLike)):
+        stem = Path(f).stem
+        return stem if stem.isidentifier() else "archive"
+    return "archive"
+
+
+def _safetensors_bytes(obj: Any) -> bytes:
     arrays: dict[str, np.ndarray] = {}
     description = {"version": _VERSION, "object": _encode(obj, [], arrays)}
     metadata = {"format": "pt", _META_KEY: json.dumps(description, allow_nan=False)}
-    data = _canonical_header(safetensors.numpy.save(arrays, metadata=metadata))
-    if hasattr(f, "write"):
-        _write_all(f, data)
-    elif isinstance(f, (str, os.PathLike)):
-        _atomic_write(Path(f), data)
-    else:
-        raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
+    return _canonical_header(safetensors.numpy.save(arrays, metadata=metadata))
 
 
 def _canonical_header(data: bytes) -> bytes:
@@ -338,29 +392,48 @@ def _arrays(raw: bytes, name: str) -> dict[str, np.ndarray]:
 
 
 def load(
-    f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool = True
+    f: str | os.PathLike | BinaryIO,
+    map_location: Any = None,
+    *,
+    weights_only: bool = True,
+    mmap: bool = False,
 ) -> Any:
-    """Load an object written by ``save`` (or any safetensors file, as a dict of tensors).
+    """Load an object written by ``save`` or ``torch.save`` (or any safetensors file, as a
+    dict of tensors).
 
-    The file is untrusted input: nothing in it is executed (no pickle), and the header is
-    validated in full -- length, UTF-8 JSON without duplicate keys, each tensor's dtype, shape
-    and byte span, the spans tiling the data exactly -- before any tensor is built, so a
-    damaged or hostile file fails fast with a RuntimeError naming it instead of allocating what
-    its header claims. The numtorch metadata is decoded with bounded nesting and type checks.
+    The file is untrusted input. A PyTorch zip file is unpickled with only the globals
+    PyTorch's ``weights_only=True`` allows (``weights_only=False``: full unpickling, which runs
+    code from the file -- trusted files only); a safetensors header is validated in full --
+    length, UTF-8 JSON without duplicate keys, each tensor's dtype, shape and byte span, the
+    spans tiling the data exactly -- before any tensor is built, so a damaged or hostile file
+    fails fast with an error naming it instead of allocating what it claims.
 
     Args:
         f: a path or a binary file object with ``read``.
-        map_location: accepted for compatibility; only the CPU (None or "cpu") exists.
-        weights_only: accepted for compatibility; loading is always weights-only (no pickle).
+        map_location: None, "cpu", a dict or a function: everything loads on the CPU.
+        weights_only: refuse (``pickle.UnpicklingError``) any global PyTorch's weights-only
+            loader would refuse. Safetensors files are always weights-only.
+        mmap: map a PyTorch file's storages from disk (copy-on-write) instead of reading them.
 
     Raises:
         FileNotFoundError: ``f`` does not exist.
         RuntimeError: the file is corrupt, truncated, or not safetensors (the message names it).
     """
-    check_device(map_location)
+    if not (callable(map_location) or isinstance(map_location, dict)):
+        check_device(map_location)  # a dict or function maps every storage to the CPU anyway
     raw, name = _read(f)
     if not isinstance(raw, (bytes, bytearray)):
         raise TypeError(f"f.read() must return bytes, but got {type(raw).__name__}")
+    if _torch_zip.is_zip(raw[:4]):
+        source = os.fspath(f) if mmap and isinstance(f, (str, os.PathLike)) else io.BytesIO(raw)
+        return _torch_zip.load_zip(
+            source, name, weights_only=weights_only, map_location=map_location, mmap=mmap
+        )
+    if _torch_zip.is_legacy(raw[:14]):
+        raise RuntimeError(
+            f"{name} is in PyTorch's legacy (pre-1.6) format, which numtorch does not read: "
+            "re-save it with a recent PyTorch (torch.save uses the zip format since 1.6)"
+        )
     header = _header(raw, name)
     _check_header(header, len(raw) - 8 - int.from_bytes(raw[:8], "little"), name)
     arrays = _arrays(bytes(raw), name)

@@ -20,7 +20,7 @@ import torch
 import numtorch
 from numtorch import serialization as ser
 from numtorch.nn import Module, Parameter
-from numtorch.serialization import load, save
+from numtorch.serialization import _safetensors_bytes, load, save
 
 
 # ------------------------------------------------------------------ helpers
@@ -167,14 +167,14 @@ def test_training_checkpoint_round_trip(tmp_path):
 
 def test_unsupported_types_are_named(tmp_path):
     with pytest.raises(TypeError, match=r"can't store an object of type set at obj\['a'\]\[0\]"):
-        save({"a": [{1, 2}]}, tmp_path / "x")
+        save({"a": [{1, 2}]}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="type object"):
-        save(object(), tmp_path / "x")
+        save(object(), tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match=r"can't store a dict key of type frozenset at obj\['m'\]"):
-        save({"m": {frozenset(): 1}}, tmp_path / "x")
+        save({"m": {frozenset(): 1}}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="can't convert np.ndarray of type numpy.complex128"):
-        save(np.zeros(2, complex), tmp_path / "x")
-    assert not (tmp_path / "x").exists()
+        save(np.zeros(2, complex), tmp_path / "x.safetensors")
+    assert not (tmp_path / "x.safetensors").exists()
 
 
 # ------------------------------------------------------------------ PyTorch interop
@@ -331,9 +331,8 @@ def test_map_location(tmp_path):
 
 # ------------------------------------------------------------------ damaged files
 def _good_bytes():
-    path_free = io.BytesIO()
-    save(_training_checkpoint(), path_free)
-    return path_free.getvalue()
+    """A training checkpoint as numtorch's safetensors bytes."""
+    return _safetensors_bytes(_training_checkpoint())
 
 
 @pytest.mark.parametrize("cut", [0, 3, 8, 20, -200, -1])
@@ -373,12 +372,12 @@ def test_garbage_files(tmp_path, blob, message):
     assert str(path) in str(err.value)
 
 
-def test_torch_save_zip_is_refused_without_unpickling(tmp_path):
+def test_torch_save_zip_loads_as_its_tensors(tmp_path):
+    """A file written by ``torch.save`` loads (weights-only) with the same values."""
     path = tmp_path / "model.pt"
-    torch.save({"w": torch.ones(2)}, path)
-    with pytest.raises(RuntimeError, match="pickle checkpoint .*never unpickles") as err:
-        load(path)
-    assert str(path) in str(err.value)
+    torch.save({"w": torch.arange(6.0).reshape(2, 3), "n": 3}, path)
+    got = load(path)
+    assert got["n"] == 3 and got["w"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
 
 
 @pytest.mark.parametrize(
@@ -704,8 +703,8 @@ def test_deep_objects_are_refused_on_save(tmp_path):
     for _ in range(ser._MAX_DEPTH + 1):
         obj = [obj]
     with pytest.raises(ValueError, match="nested 100 or more levels deep"):
-        save(obj, tmp_path / "deep")
-    assert not (tmp_path / "deep").exists()
+        save(obj, tmp_path / "deep.safetensors")
+    assert not (tmp_path / "deep.safetensors").exists()
     shallow = []
     for _ in range(ser._MAX_DEPTH - 2):
         shallow = [shallow]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import numtorch
 from numtorch.nn import Parameter
-from numtorch.serialization import load, save
+from numtorch.serialization import _safetensors_bytes, load
 
 NAME = "fuzzed.safetensors"
 _ENV = int(os.environ.get("NUMTORCH_FUZZ_EXAMPLES", "0"))
@@ -56,9 +56,8 @@ def _checkpoint() -> dict:
 
 
 def _blob(obj) -> bytes:
-    buf = io.BytesIO()
-    save(obj, buf)
-    return buf.getvalue()
+    """``obj`` as numtorch's safetensors bytes (what a ``.safetensors`` path gets)."""
+    return _safetensors_bytes(obj)
 
 
 SEEDS = [
