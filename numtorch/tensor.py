@@ -214,7 +214,7 @@ class Tensor:
         self._grad = None
         self._grad_fn = grad_fn
         self._requires_grad = grad_fn is not None
-        self._version = [0]
+        self._version = InferenceVersion() if is_inference_mode_enabled() else [0]
         self._base = None
 
     @classmethod
@@ -347,6 +347,8 @@ class Tensor:
             )
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad:
+            autograd.function.check_inference_grad(self)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -371,6 +373,8 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients"
             )
+        if value:
+            autograd.function.check_inference_grad(self)
         self._requires_grad = bool(value)
 
     @property
@@ -683,6 +687,7 @@ def _is_operand(x: object) -> bool:
 from numtorch import _checks, autograd  # noqa: E402
 from numtorch._namespace import comparison, indexing, inplace, linalg, pointwise, shape  # noqa: E402
 from numtorch._namespace import creation as _creation  # noqa: E402
+from numtorch.autograd.grad_mode import InferenceVersion, is_inference_mode_enabled  # noqa: E402
 
 _CPU = device()
 

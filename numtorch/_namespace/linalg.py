@@ -315,8 +315,10 @@ def tensordot(a: Tensor, b: Tensor, dims: int | Sequence | Tensor = 2) -> Tensor
     free_a = [i for i in range(a.ndim) if i not in axes_a]
     free_b = [j for j in range(b.ndim) if j not in axes_b]
     size = int(np.prod([a.shape[i] for i in axes_a]))
-    left = reshape(permute(a, *free_a, *axes_a), -1, size)
-    right = reshape(permute(b, *axes_b, *free_b), size, -1)
+    rows = int(np.prod([a.shape[i] for i in free_a]))  # explicit: -1 is ambiguous when empty
+    cols = int(np.prod([b.shape[j] for j in free_b]))
+    left = reshape(permute(a, *free_a, *axes_a), rows, size)
+    right = reshape(permute(b, *axes_b, *free_b), size, cols)
     shape = [a.shape[i] for i in free_a] + [b.shape[j] for j in free_b]
     return reshape(mm(left, right), *shape)
 

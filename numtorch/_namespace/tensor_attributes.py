@@ -16,6 +16,7 @@ from numtorch._namespace._operands import named
 from numtorch._namespace.inplace import check_writable, replace_with
 from numtorch._namespace.other import to
 from numtorch._namespace.shape import expand, view
+from numtorch.autograd.grad_mode import InferenceVersion
 from numtorch.tensor import Tensor
 
 
@@ -285,6 +286,13 @@ for _kind in (
     "is_maia"
 ).split():
     op(function=False, method=property(_never), name=_kind)(_never)
+
+
+@op(method=True)
+def is_inference(input: Tensor) -> bool:
+    """Whether ``input`` is an inference tensor: made inside ``inference_mode()`` (by any op
+    or factory), or a view of one. A view made there of a normal tensor is normal."""
+    return type(check_tensor(input, "is_inference")._version) is InferenceVersion
 
 
 @op(function=False, method=True)

@@ -1,5 +1,6 @@
 """Strided views and storage-level shape changes: ``select``, ``diagonal``, ``unfold``,
-``as_strided`` (and ``as_strided_``), ``ravel``, ``adjoint`` with ``Tensor.H``/``Tensor.mH``,
+``as_strided`` (and ``as_strided_``, and ``as_strided_scatter``, which writes through one into a
+copy), ``ravel``, ``adjoint`` with ``Tensor.H``/``Tensor.mH``,
 and ``resize_``/``resize_as_``.
 
 Every view here shares storage and the version counter with its input, as PyTorch's does, so
@@ -24,6 +25,7 @@ from numtorch._namespace.shape import (
     reshape,
     transpose,
 )
+from numtorch.autograd.function import Function
 from numtorch.ops import movement, shape_ops
 from numtorch.tensor import Tensor
 
@@ -166,6 +168,100 @@ def as_strided_(
     view = _strided_view(input, size, stride, storage_offset)
     _check_shape_inplace(input)
     return _reshape_in_place(input, view, "AsStridedBackward1")
+
+
+def _at(block: np.ndarray, layout: tuple) -> np.ndarray:
+    """The writable array at ``layout`` (``(offset, shape, strides)`` in elements) in the flat
+    ``block``; its ``base`` chain leads to ``block`` (what ``storage_offset`` reads)."""
+    offset, shape, strides = layout
+    step = block.itemsize
+    return shape_ops.strided(block, shape, tuple(s * step for s in strides), offset * step)
+
+
+class _AsStridedScatter(Function):
+    """``as_strided_scatter`` on arrays: a copy of the flat ``storage`` that ``x`` lies in (at
+    ``x_layout``), with ``src`` written at ``layout``, read back at ``x``'s layout (so the
+    result has ``x``'s strides and storage offset, as PyTorch's). Backward gives ``src`` the
+    gradient at ``layout`` and ``x`` the gradient of the elements ``src`` did not overwrite."""
+
+    @staticmethod
+    def forward(
+        ctx: Function,
+        x: np.ndarray,
+        src: np.ndarray,
+        layout: tuple,
+        x_layout: tuple,
+        storage: np.ndarray,
+    ) -> np.ndarray:
+        ctx.layouts, ctx.span = (layout, x_layout), storage.size
+        block = storage.copy()
+        _at(block, layout)[...] = src
+        return _at(block, x_layout)
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        layout, x_layout = ctx.layouts
+        block = np.zeros(ctx.span, g.dtype)
+        _at(block, x_layout)[...] = g
+        region = _at(block, layout)
+        g_src = region.copy() if ctx.needs_input_grad[1] else None
+        region[...] = 0
+        g_x = _at(block, x_layout).copy() if ctx.needs_input_grad[0] else None
+        return g_x, g_src, None, None, None
+
+
+def _scatter_storage(input: Tensor) -> tuple[np.ndarray, int, tuple]:
+    """``(flat storage, input's offset in it, input's strides)`` for ``as_strided_scatter``:
+    PyTorch clones the whole storage, keeping ``input``'s strides, unless ``input`` repeats an
+    element (an expand), which it clones contiguous. A NumPy view with a negative stride (which
+    PyTorch never makes: its ``flip`` copies) is cloned contiguous too."""
+    item, strides = input._data.itemsize, input._data.strides
+    repeats = any(n > 1 and s == 0 for n, s in zip(input.shape, strides))
+    if repeats or any(s < 0 for s in strides):
+        flat = np.ascontiguousarray(input._data).reshape(-1)
+        return flat, 0, tuple(s // item for s in flat.reshape(input.shape).strides)
+    storage, offset = _storage(input)
+    return storage, offset, tuple(s // item for s in strides)
+
+
+@op(method=True)
+def as_strided_scatter(
+    input: Tensor,
+    src: Tensor,
+    size: Sequence[int],
+    stride: Sequence[int],
+    storage_offset: int | None = None,
+) -> Tensor:
+    """A copy of ``input`` (of its whole storage) with ``src`` written at the layout
+    ``input.as_strided(size, stride, storage_offset)`` would read; ``input``'s dtype.
+
+    Gradients: ``src`` gets the output's gradient at that layout, ``input`` the gradient of
+    the elements ``src`` did not overwrite. (PyTorch 2.13's ``AsStridedScatterBackward0``
+    gives ``input`` the overwritten part instead, which its own ``gradcheck`` refuses;
+    numtorch's is the true gradient. PyTorch also refuses a non-contiguous ``input`` that
+    requires grad, which numtorch differentiates.)
+    """
+    check_tensor(input, "as_strided_scatter")
+    check_tensor(src, "as_strided_scatter", "src", 2)
+    size = parse_shape((size,), "size", "as_strided_scatter")
+    stride = parse_shape((stride,), "stride", "as_strided_scatter")
+    storage, x_offset, x_strides = _scatter_storage(input)
+    offset = x_offset if storage_offset is None else int(storage_offset)
+    _check_strided(input, size, stride, offset, storage.size)
+    if tuple(src.shape) != size:
+        raise RuntimeError(
+            "expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(size)}"
+        )
+    if any(n > 1 and s == 0 for n, s in zip(size, stride)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    s = src if src.dtype is input.dtype else src.to(input.dtype)
+    layouts = ((offset, size, stride), (x_offset, tuple(input.shape), x_strides))
+    out = _AsStridedScatter.apply(input, s, *layouts, storage=storage)
+    return named(out, "AsStridedScatterBackward0")
 
 
 @op(method=True)

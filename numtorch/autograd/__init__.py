@@ -1,4 +1,5 @@
-"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, ``gradcheck``,
+"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes (``no_grad``,
+``inference_mode``, ...), ``gradcheck`` and ``gradgradcheck``,
 anomaly detection, and ``Variable._execution_engine.queue_callback`` (a callback at the end
 of the running backward pass)."""
 
@@ -13,8 +14,14 @@ from numtorch.autograd.anomaly_mode import (
 )
 from numtorch.autograd.engine import Variable, backward, grad
 from numtorch.autograd.function import Function
-from numtorch.autograd.gradcheck import gradcheck
-from numtorch.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from numtorch.autograd.gradcheck import gradcheck, gradgradcheck
+from numtorch.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 
 __all__ = [
     "Function",
@@ -22,7 +29,9 @@ __all__ = [
     "backward",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "no_grad",
+    "inference_mode",
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",

@@ -26,6 +26,10 @@ holds leaves, as PyTorch's does through their ``AccumulateGrad``; -1 tells the e
 one); ``(None, 0)`` otherwise. ``next_functions`` shows them as PyTorch does, a leaf as its
 ``AccumulateGrad``. Hooks live in ``_hooks``, which stays None on every node nobody hooked
 (and that has one output): the engine's fast path.
+
+Inference tensors (made inside ``inference_mode()``; see ``grad_mode.InferenceVersion``) are
+marked here too: ``Tensor._make`` is swapped for a marking one only while an inference block is
+open, and recording a node that saves one raises PyTorch's error.
 """
 
 from __future__ import annotations
@@ -40,7 +44,14 @@ import numpy as np
 
 from numtorch import _dtype
 from numtorch.autograd import anomaly_mode
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import (
+    INFERENCE_INPLACE_MESSAGE,
+    INFERENCE_SAVED_MESSAGE,
+    InferenceVersion,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    watch_inference,
+)
 from numtorch.tensor import Tensor
 
 __all__ = ["Function", "Node", "AccumulateGrad", "RemovableHandle"]
@@ -404,8 +415,22 @@ def _version_records(saved: tuple, args: tuple, arrays: list, outputs: tuple) ->
                     owner, maker = a, a._grad_fn
                     break
         if owner is not None:
+            if type(owner._version) is InferenceVersion:
+                _refuse_inference(owner, args)
             records.append((i, maker, owner._output_nr, owner._version, owner._version[0]))
     return tuple(records)
+
+
+def _refuse_inference(owner: Tensor, args: tuple) -> None:
+    """PyTorch's error for saving an inference tensor for backward. In an in-place op on one
+    (the first argument of a node recorded while the op runs), PyTorch's check of the write
+    comes first, so its message does. Nothing is refused inside inference mode (where numtorch
+    records under ``enable_grad()`` and PyTorch records nothing)."""
+    if is_inference_mode_enabled():
+        return
+    if _captured is not None and owner is args[0]:
+        raise RuntimeError(INFERENCE_INPLACE_MESSAGE)
+    raise RuntimeError(INFERENCE_SAVED_MESSAGE)
 
 
 def _modified_message(
@@ -519,3 +544,34 @@ class capture_nodes:
         inner, _captured = _captured, self._outer
         if self._outer is not None:
             self._outer.extend(inner)
+
+
+# ---------------------------------------------------------------- inference tensors
+
+_plain_make = Tensor.__dict__["_make"]
+
+
+def _make_inference(cls: type, array: np.ndarray, grad_fn: Function | None = None) -> Tensor:
+    """``Tensor._make`` while an ``inference_mode()`` block is open in some thread: a tensor
+    made in this thread's block is an inference tensor (its version cell says so)."""
+    t = _plain_make.__func__(cls, array, grad_fn)
+    if is_inference_mode_enabled():
+        t._version = InferenceVersion()
+    return t
+
+
+def _track_inference(active: bool) -> None:
+    """Swap ``Tensor._make`` (see ``grad_mode.watch_inference``): ops outside inference mode
+    never check it."""
+    Tensor._make = classmethod(_make_inference) if active else _plain_make  # type: ignore
+
+
+watch_inference(_track_inference)
+
+
+def check_inference_grad(t: Tensor) -> None:
+    """PyTorch's refusal of ``requires_grad=True`` on an inference tensor outside the mode."""
+    if type(t._version) is InferenceVersion and not is_inference_mode_enabled():
+        raise RuntimeError(
+            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+        )

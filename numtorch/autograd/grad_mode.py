@@ -1,5 +1,5 @@
 """Switches for gradient recording: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
-``inference_mode``."""
+``inference_mode``; and ``InferenceVersion``, the mark of an inference tensor."""
 
 from __future__ import annotations
 
@@ -15,6 +15,10 @@ __all__ = [
     "is_grad_enabled",
     "inference_mode",
     "is_inference_mode_enabled",
+    "InferenceVersion",
+    "INFERENCE_INPLACE_MESSAGE",
+    "INFERENCE_SAVED_MESSAGE",
+    "watch_inference",
 ]
 
 _state = threading.local()
@@ -92,14 +96,73 @@ def is_inference_mode_enabled() -> bool:
     return getattr(_state, "inference", False)
 
 
-class inference_mode(_GradMode):
-    """``no_grad`` that also reports itself through ``is_inference_mode_enabled()``.
+INFERENCE_INPLACE_MESSAGE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+INFERENCE_SAVED_MESSAGE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`."
+)
 
-    PyTorch's inference mode additionally skips version counters and view tracking for speed;
-    numtorch's ``no_grad`` costs nothing extra, so the two differ only in that flag (tensors
-    made inside may be used in autograd afterwards, where PyTorch refuses them).
-    ``inference_mode(False)`` turns it off and enables gradients. Like ``no_grad`` it is also
-    a decorator, with or without the parentheses.
+
+class InferenceVersion(list):
+    """The version cell (``Tensor._version``) of an inference tensor and of its views.
+
+    A tensor made inside ``inference_mode()`` is an *inference tensor*: its cell is one of
+    these instead of a plain ``[0]``, and views share their base's cell, so the type alone
+    says whether a tensor is one (``Tensor.is_inference``). Every in-place write bumps its
+    tensor's version after writing, as PyTorch's does; bumping this cell outside inference
+    mode raises PyTorch's error instead (after the write, as in PyTorch), and inside it records
+    nothing (inference tensors have no version counter).
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__((0,))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not is_inference_mode_enabled():
+            raise RuntimeError(INFERENCE_INPLACE_MESSAGE)
+
+
+# ``inference_mode(True)`` blocks open in any thread, and who is told when the first opens and
+# the last closes (``Tensor`` switches to a ``_make`` that marks inference tensors only then,
+# so ops pay nothing for it outside inference mode).
+_inference_blocks = 0
+_inference_watchers: list[Callable[[bool], None]] = []
+_inference_lock = threading.Lock()
+
+
+def watch_inference(callback: Callable[[bool], None]) -> None:
+    """Call ``callback(True)`` when an ``inference_mode()`` block opens while none is open (in
+    any thread), and ``callback(False)`` when the last one closes."""
+    _inference_watchers.append(callback)
+
+
+def _count_inference(step: int) -> None:
+    global _inference_blocks
+    with _inference_lock:
+        _inference_blocks += step
+        if _inference_blocks == (1 if step > 0 else 0):
+            for callback in _inference_watchers:
+                callback(_inference_blocks > 0)
+
+
+class inference_mode(_GradMode):
+    """``no_grad`` that also makes every tensor created inside an *inference tensor*.
+
+    An inference tensor (``Tensor.is_inference()``: made by any op or factory inside the
+    block, or a view of one) works outside the block in ops that autograd does not record,
+    but PyTorch's errors refuse saving one for backward, writing into one in place, and
+    ``requires_grad_()`` on one, outside inference mode; ``clone()`` gives a normal tensor.
+    A view made inside the block of a normal tensor stays normal. ``inference_mode(False)``
+    turns it off and enables gradients. Like ``no_grad`` it is also a decorator, with or
+    without the parentheses.
     """
 
     def __new__(cls, mode: Any = True) -> Any:
@@ -115,8 +178,12 @@ class inference_mode(_GradMode):
         super().__enter__()
         self._prev_inference = is_inference_mode_enabled()
         _state.inference = self.inference
+        if self.inference:
+            _count_inference(1)
 
     def __exit__(self, *exc: object) -> None:
+        if self.inference:
+            _count_inference(-1)
         _state.inference = self._prev_inference
         super().__exit__(*exc)
 

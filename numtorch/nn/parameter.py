@@ -11,7 +11,7 @@ from numtorch._namespace.creation import empty
 from numtorch._namespace.sharing import reduce_tensor
 from numtorch.tensor import Size, Tensor
 
-__all__ = ["Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -59,6 +59,50 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
         return _rebuild_parameter, (type(self), self._data, self.requires_grad)
+
+
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)`` holds for any tensor marked as a buffer (``_is_buffer``), as
+    ``Buffer(...)`` itself returns a plain ``Tensor``."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if (
+            cls is Buffer
+            and isinstance(instance, Tensor)
+            and getattr(instance, "_is_buffer", False)
+        ):
+            return True
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """A tensor that is module state but not a parameter (BatchNorm's ``running_mean``):
+    assigning it to a ``Module`` attribute registers it as a buffer, as
+    ``register_buffer(name, tensor, persistent)`` does.
+
+    ``Buffer(data)`` returns ``data`` detached (a plain ``Tensor`` sharing its storage, with its
+    ``requires_grad``), marked as a buffer.
+
+    Args:
+        data: the buffer's tensor (an empty float tensor when None).
+        persistent: whether it is part of the module's ``state_dict``. Default: ``True``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.Module()
+        >>> m.steps = torch.nn.Buffer(torch.zeros(2), persistent=False)
+        >>> m.scale = torch.nn.Buffer(torch.ones(1))
+        >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+        (['steps', 'scale'], ['scale'])
+    """
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+        if data is None:
+            data = empty(0)
+        t = data.detach().requires_grad_(data.requires_grad)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
 
 
 class UninitializedTensorMixin:

@@ -1,4 +1,5 @@
-"""``linear``: the affine map ``y = x W^T + b`` behind ``nn.Linear``."""
+"""``linear``: the affine map ``y = x W^T + b`` behind ``nn.Linear``; ``bilinear``: the form
+``y = x1^T A x2 + b`` behind ``nn.Bilinear``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from numtorch._namespace._operands import named
 from numtorch.ops.linalg import Linear as _LinearOp
 from numtorch.tensor import Tensor
 
-__all__ = ["linear"]
+__all__ = ["bilinear", "linear"]
 
 
 def _check_args(input: object, weight: object, bias: object) -> None:
@@ -135,3 +136,65 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.ndim == 2:
         return named(out, "AddmmBackward0")
     return named(out if out.shape == out_shape else out.reshape(out_shape), "ViewBackward0")
+
+
+def _size(t: Tensor, dim: int) -> int:
+    """``t.size(dim)`` with PyTorch's IndexError for a 0-d tensor."""
+    if t.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return t.size(dim)
+
+
+def _check_bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's argument checks for ``bilinear``, in its order and with its messages."""
+    names = ("input1", "input2", "weight", "bias")
+    given = (input1, input2, weight) if bias is None else (input1, input2, weight, bias)
+    for i, t in enumerate(given):
+        check_tensor(t, "bilinear", names[i], i + 1)
+    if len({t.dtype for t in given}) > 1:
+        got = ", ".join(f"{n}: {c_type_name(t.dtype)}" for n, t in zip(names, given))
+        raise RuntimeError(f"All tensors must have the same dtype, got {got}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(
+            f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}"
+        )
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(
+                f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                f"{input1.shape[i]} and {input2.shape[i]}"
+            )
+    for k, x in ((1, input1), (2, input2)):
+        if _size(x, -1) != weight.size(k):
+            raise RuntimeError(
+                f"bilinear(): input{k} size does not match weight size: got {x.shape[-1]} but "
+                f"expected {weight.shape[k]}"
+            )
+    if bias is not None and _size(bias, 0) != weight.size(0):
+        raise RuntimeError(
+            f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but "
+            f"expected {weight.shape[0]}"
+        )
+    if weight.dim() != 3:
+        raise RuntimeError("number of dimensions must match")
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = sum_ij x1[..., i] W[o, i, j] x2[..., j] + b[o]``, the map of
+    ``nn.Bilinear``.
+
+    Shape:
+        - input1: ``(*, in1)``; input2: ``(*, in2)`` (the same batch dimensions);
+          weight: ``(out, in1, in2)``; bias: ``(out)``; output: ``(*, out)``.
+
+    Example:
+        >>> import numtorch as torch
+        >>> x1, x2, w = torch.ones(4, 2), torch.ones(4, 3), torch.ones(5, 2, 3)
+        >>> torch.nn.functional.bilinear(x1, x2, w).shape
+        torch.Size([4, 5])
+    """
+    _check_bilinear(input1, input2, weight, bias)
+    # The outer product x1 x2^T of each sample, flattened, against W seen as (out, in1 * in2).
+    outer = input1.unsqueeze(-1) * input2.unsqueeze(-2)
+    out = outer.flatten(-2) @ weight.flatten(1).t()
+    return out if bias is None else out + bias

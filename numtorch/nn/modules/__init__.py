@@ -23,3 +23,4 @@ from numtorch.nn.modules.channelshuffle import *
 from numtorch.nn.modules.fold import *
 from numtorch.nn.modules.distance import *
 from numtorch.nn.modules.lazy import LazyModuleMixin
+from numtorch.nn.modules.adaptive import *

@@ -1,5 +1,6 @@
 """Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d`` (the maths is
-``F.conv*d`` / ``F.conv_transpose*d``)."""
+``F.conv*d`` / ``F.conv_transpose*d``), and their lazy forms ``LazyConv*d`` /
+``LazyConvTranspose*d``, whose ``in_channels`` is read from the first input."""
 
 from __future__ import annotations
 
@@ -13,11 +14,25 @@ from numtorch._namespace import creation as _creation
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import init
 from numtorch.nn.functional import conv as _conv
+from numtorch.nn.modules.lazy import LazyModuleMixin
 from numtorch.nn.modules.module import Module
-from numtorch.nn.parameter import Parameter
+from numtorch.nn.parameter import Parameter, UninitializedParameter
 from numtorch.tensor import Tensor
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyConv3d",
+    "LazyConvTranspose1d",
+    "LazyConvTranspose2d",
+    "LazyConvTranspose3d",
+]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -349,3 +364,183 @@ class ConvTranspose3d(_ConvTransposeNd):
     """
 
     _n = 3
+
+
+class _LazyConvXdMixin(LazyModuleMixin):
+    """PyTorch's ``_LazyConvXdMixin``: ``in_channels`` is the first input's channel dimension
+    (dimension 1 when batched, 0 when not); ``weight`` and ``bias`` are then materialised and
+    drawn as the concrete layer's, and the module becomes ``cls_to_become``."""
+
+    def _lazy_init(self, out_channels: int, bias: bool, device: Any, dtype: Any) -> None:
+        """Replace the concrete layer's (empty) parameters by uninitialised ones."""
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        """Draw the parameters as the concrete layer does, once they have a shape."""
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None:
+        """``in_channels`` from ``input``; materialise and draw ``weight`` and ``bias``."""
+        if not self.has_uninitialized_params():
+            return
+        self.in_channels = self._get_in_channels(input)
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        with no_grad():
+            if self.transposed:
+                shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+            else:
+                shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+            self.weight.materialize(shape)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+    def _get_in_channels(self, input: Tensor) -> int:
+        """The channel count of a batched or unbatched input, or PyTorch's RuntimeError."""
+        unbatched = self._n + 1
+        if input.dim() not in (unbatched, unbatched + 1):
+            raise RuntimeError(
+                f"Expected {unbatched}D (unbatched) or {unbatched + 1}D (batched) input to "
+                f"{self.__class__.__name__}, but got input of size: {input.shape}"
+            )
+        return input.shape[1] if input.dim() == unbatched + 1 else input.shape[0]
+
+
+class _LazyConvNd(_LazyConvXdMixin, _ConvNd):
+    """A lazy convolution: ``_ConvNd``'s arguments less ``in_channels``."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: str | int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        # bias=False: no tensor that would be replaced at once.
+        super().__init__(
+            0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device,
+            dtype,
+        )  # fmt: skip
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class _LazyConvTransposeNd(_LazyConvXdMixin, _ConvTransposeNd):
+    """A lazy transposed convolution: ``_ConvTransposeNd``'s arguments less ``in_channels``."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: int | Sequence[int],
+        stride: int | Sequence[int] = 1,
+        padding: int | Sequence[int] = 0,
+        output_padding: int | Sequence[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | Sequence[int] = 1,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+            padding_mode, device, dtype,
+        )  # fmt: skip
+        self._lazy_init(out_channels, bias, device, dtype)
+
+
+class LazyConv1d(_LazyConvNd, Conv1d):
+    """A :class:`Conv1d` whose ``in_channels`` is inferred from the first input; it becomes a
+    ``Conv1d`` at the first call.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConv1d(8, 3)
+        >>> m(torch.randn(2, 4, 10)).shape, m
+        (torch.Size([2, 8, 8]), Conv1d(4, 8, kernel_size=(3,), stride=(1,)))
+    """
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvNd, Conv2d):
+    """A :class:`Conv2d` whose ``in_channels`` is inferred from the first input
+    (``input.size(1)``, or ``input.size(0)`` unbatched); it becomes a ``Conv2d`` at the first
+    call. ``weight`` and ``bias`` are ``UninitializedParameter`` until then.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConv2d(16, 3, padding=1)
+        >>> m
+        LazyConv2d(0, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+        >>> m(torch.randn(2, 3, 8, 8)).shape, type(m).__name__
+        (torch.Size([2, 16, 8, 8]), 'Conv2d')
+    """
+
+    cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvNd, Conv3d):
+    """A :class:`Conv3d` whose ``in_channels`` is inferred from the first input; it becomes a
+    ``Conv3d`` at the first call.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConv3d(4, 3, padding=1)
+        >>> m(torch.randn(1, 2, 4, 6, 6)).shape, m.in_channels
+        (torch.Size([1, 4, 4, 6, 6]), 2)
+    """
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
+    """A :class:`ConvTranspose1d` whose ``in_channels`` is inferred from the first input; it
+    becomes a ``ConvTranspose1d`` at the first call.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConvTranspose1d(2, 3, stride=2)
+        >>> m(torch.randn(1, 4, 5)).shape, m.weight.shape
+        (torch.Size([1, 2, 11]), torch.Size([4, 2, 3]))
+    """
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
+    """A :class:`ConvTranspose2d` whose ``in_channels`` is inferred from the first input; it
+    becomes a ``ConvTranspose2d`` at the first call.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConvTranspose2d(8, 4, stride=2, padding=1)
+        >>> m(torch.randn(2, 16, 7, 7)).shape, type(m).__name__
+        (torch.Size([2, 8, 14, 14]), 'ConvTranspose2d')
+    """
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
+    """A :class:`ConvTranspose3d` whose ``in_channels`` is inferred from the first input; it
+    becomes a ``ConvTranspose3d`` at the first call.
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.LazyConvTranspose3d(2, 2, stride=2)
+        >>> m(torch.randn(1, 4, 2, 3, 3)).shape
+        torch.Size([1, 2, 4, 6, 6])
+    """
+
+    cls_to_become = ConvTranspose3d

@@ -163,31 +163,6 @@ class LazyLinear(LazyModuleMixin, Linear):
             self.in_features = input.shape[-1]
 
 
-def _bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """PyTorch's ``F.bilinear``: ``y[..., o] = x1[..., i] W[o, i, j] x2[..., j] + b[o]``, with
-    its shape checks."""
-    if input1.dim() != input2.dim():
-        raise RuntimeError(
-            f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}"
-        )
-    for i in range(input1.dim() - 1):
-        if input1.shape[i] != input2.shape[i]:
-            raise RuntimeError(
-                f"bilinear(): input batch dimensions do not match at dim {i}: got "
-                f"{input1.shape[i]} and {input2.shape[i]}"
-            )
-    for k, x in ((1, input1), (2, input2)):
-        if x.shape[-1] != weight.shape[k]:
-            raise RuntimeError(
-                f"bilinear(): input{k} size does not match weight size: got {x.shape[-1]} but "
-                f"expected {weight.shape[k]}"
-            )
-    # The outer product x1 x2^T of each sample, flattened, against W seen as (out, in1 * in2).
-    outer = input1.unsqueeze(-1) * input2.unsqueeze(-2)
-    out = outer.flatten(-2) @ weight.flatten(1).t()
-    return out if bias is None else out + bias
-
-
 class Bilinear(Module):
     """Applies ``y = x1^T A x2 + b``, one ``A`` per output feature.
 
@@ -239,7 +214,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        return _bilinear(input1, input2, self.weight, self.bias)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

@@ -7,6 +7,7 @@ dicts, and everything else (``parameters``, ``state_dict``, ``train``, ``to``) i
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +22,7 @@ from numtorch.nn.modules._module_api import (
     call_with_non_full_backward_hooks,
     has_extra_state,
 )
-from numtorch.nn.parameter import Parameter, _zero_grad
+from numtorch.nn.parameter import Buffer, Parameter, _zero_grad
 from numtorch.tensor import Tensor
 from numtorch.utils.hooks import RemovableHandle, call_with_hooks
 
@@ -355,15 +356,33 @@ class Module(_ModuleAPI):
                     "(torch.nn.Module or None expected)"
                 )
             modules[name] = value
-        elif buffers is not None and name in buffers:
+        elif isinstance(value, Buffer) or buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"cannot assign '{_typename(value)}' as buffer '{name}' "
                     "(torch.nn.Buffer, torch.Tensor or None expected)"
                 )
-            buffers[name] = value
+            self._assign_buffer(name, value)
         else:
             object.__setattr__(self, name, value)
+
+    def _assign_buffer(self, name: str, value: Tensor | None) -> None:
+        """Register an assigned buffer: a ``Buffer`` brings its ``persistent`` flag, a tensor
+        keeps the name's; a subclass's ``register_buffer`` without ``persistent`` gets none."""
+        if isinstance(value, Buffer):
+            persistent = value.persistent
+        else:
+            persistent = name not in self._non_persistent_buffers_set
+        register = self.register_buffer
+        native = getattr(register, "__func__", None) is Module.register_buffer
+        if native or "persistent" in inspect.signature(register).parameters:
+            return register(name, value, persistent)
+        if not persistent:
+            raise RuntimeError(
+                "Registering a non-persistent buffer on a Module subclass that implements "
+                "register_buffer() without the persistent argument is not allowed."
+            )
+        register(name, value)
 
     def _remove_from(self, name: str, *dicts: dict) -> None:
         for d in dicts:

@@ -1,12 +1,16 @@
 """Normalisation layers beyond BatchNorm: ``LayerNorm``, ``GroupNorm``, ``RMSNorm`` and
-``LocalResponseNorm`` (the functional forms are in ``numtorch.nn.functional.normalization``).
+``LocalResponseNorm`` (the functional forms are in ``numtorch.nn.functional.normalization``),
+and ``CrossMapLRN2d`` (the legacy Lua-Torch form of the local response norm).
 Parameters, defaults, initialisation, ``repr`` and ``state_dict`` keys are PyTorch's."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from numtorch._namespace import creation as _creation
+from numtorch.autograd.function import Function
 from numtorch.nn import init
 from numtorch.nn.functional.normalization import (
     _shape_tuple,
@@ -19,7 +23,7 @@ from numtorch.nn.modules.module import Module
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Tensor
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["CrossMapLRN2d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
 class LayerNorm(Module):
@@ -186,6 +190,84 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class _CrossMapLRN2dFn(Function):
+    """PyTorch's legacy ``CrossMapLRN2d`` function, step for step: a running sum of squares
+    across channels (with its window quirks: the first channel sums ``(size - 1) // 2 + 1``
+    channels and a channel is only dropped once past ``pre_pad``), ``out = x * scale^-beta``,
+    and its hand-written backward (not the exact gradient of that forward)."""
+
+    @staticmethod
+    def forward(ctx: Function, x: np.ndarray, size: int, alpha, beta, k) -> np.ndarray:
+        if x.ndim != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {x.ndim}D instead.")
+        channels = x.shape[1]
+        square = x * x
+        pre_pad = int((size - 1) / 2 + 1)
+        scale = np.empty_like(x)
+        scale[:, 0] = square[:, : min(pre_pad, channels)].sum(axis=1)
+        for c in range(1, channels):
+            scale[:, c] = scale[:, c - 1]
+            if c < channels - pre_pad + 1:
+                scale[:, c] += square[:, c + pre_pad - 1]
+            if c > pre_pad:
+                scale[:, c] -= square[:, c - pre_pad]
+        scale = scale * x.dtype.type(alpha / size) + x.dtype.type(k)
+        out = scale ** x.dtype.type(-beta) * x
+        ctx.size, ctx.alpha, ctx.beta = size, alpha, beta
+        ctx.save_for_backward(x, out, scale)
+        return out
+
+    @staticmethod
+    def backward(ctx: Function, g: np.ndarray) -> tuple:
+        x, out, scale = ctx.saved_tensors
+        size = ctx.size
+        channels = x.shape[1]
+        inverse_pre_pad = int(size - (size - 1) / 2)
+        padded = np.zeros((x.shape[0], channels + size - 1, *x.shape[2:]), x.dtype)
+        if inverse_pre_pad + channels > padded.shape[1]:
+            raise RuntimeError(
+                f"start ({inverse_pre_pad}) + length ({channels}) exceeds dimension size "
+                f"({padded.shape[1]})."
+            )
+        padded[:, inverse_pre_pad : inverse_pre_pad + channels] = g * out / scale
+        grad = scale ** x.dtype.type(-ctx.beta) * g
+        ratio = x.dtype.type(2 * ctx.alpha * ctx.beta / size)
+        accum = padded[:, : size - 1].sum(axis=1)
+        for c in range(channels):
+            accum += padded[:, c + size - 1]
+            grad[:, c] -= ratio * x[:, c] * accum
+            accum -= padded[:, c]
+        return grad, None, None, None, None
+
+    def name(self) -> str:
+        return "CrossMapLRN2dBackward"
+
+
+class CrossMapLRN2d(Module):
+    """PyTorch's legacy cross-channel local response normalisation over 4-D (N, C, H, W)
+    input: ``x / (k + alpha / size * sum of squares over nearby channels) ** beta``, with the
+    window and the backward of Lua Torch (see :class:`LocalResponseNorm` for the usual form).
+
+    Example:
+        >>> import numtorch as torch
+        >>> m = torch.nn.CrossMapLRN2d(3, alpha=1e-2)
+        >>> m
+        CrossMapLRN2d(3, alpha=0.01, beta=0.75, k=1)
+        >>> m(torch.ones(1, 4, 2, 2)).shape
+        torch.Size([1, 4, 2, 2])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return _CrossMapLRN2dFn.apply(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

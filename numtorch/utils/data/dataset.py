@@ -1,5 +1,6 @@
-"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``Subset``, ``ConcatDataset``
-and ``random_split``, with PyTorch's names, behaviour and error messages.
+"""Datasets: the map-style ``Dataset`` protocol, ``TensorDataset``, ``StackDataset``,
+``Subset``, ``ConcatDataset``, ``ChainDataset`` and ``random_split``, with PyTorch's names,
+behaviour and error messages.
 
 Map-style datasets may also define a private ``_batch_fetcher()``: called once per epoch, it
 returns a function that takes a whole batch of indices (an int64 ndarray) and returns the
@@ -26,8 +27,10 @@ __all__ = [
     "Dataset",
     "IterableDataset",
     "TensorDataset",
+    "StackDataset",
     "Subset",
     "ConcatDataset",
+    "ChainDataset",
     "random_split",
 ]
 
@@ -54,6 +57,9 @@ class IterableDataset(Dataset, Iterable):
     @abstractmethod
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other: Dataset) -> ChainDataset:
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -92,6 +98,61 @@ class TensorDataset(Dataset):
             return None
         tensors = self.tensors
         return lambda indices: [t[indices] for t in tensors]
+
+
+class StackDataset(Dataset):
+    """Several datasets of one length side by side: sample ``i`` is the tuple (positional
+    datasets) or the dict (keyword datasets) of each dataset's sample ``i``.
+
+    Example:
+        >>> from numtorch.utils.data import StackDataset
+        >>> StackDataset(range(3), "abc")[1], StackDataset(x=range(3), y="abc")[2]
+        ((1, 'b'), {'x': 2, 'y': 'c'})
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or"
+                "``dict``- (via ``kwargs``) like input/output, but both types are given."
+            )
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = args or list(kwargs.values())
+        self._length = len(parts[0])
+        if any(self._length != len(d) for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets: tuple | dict = args or kwargs
+
+    def __getitem__(self, index: Any) -> tuple | dict:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, each nested dataset fetched with its own
+        ``__getitems__`` when it has one."""
+        if isinstance(self.datasets, dict):
+            columns = {k: _nested_items(d, indices) for k, d in self.datasets.items()}
+            return [{k: col[i] for k, col in columns.items()} for i in range(len(indices))]
+        columns = [_nested_items(d, indices) for d in self.datasets]
+        return [tuple(col[i] for col in columns) for i in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def _nested_items(dataset: Dataset, indices: list) -> list:
+    """``dataset``'s samples at ``indices``, batched when it has ``__getitems__``."""
+    getitems = getattr(dataset, "__getitems__", None)
+    if not callable(getitems):
+        return [dataset[i] for i in indices]
+    items = getitems(indices)
+    if len(items) != len(indices):
+        raise ValueError(
+            f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)}"
+        )
+    return items
 
 
 class Subset(Dataset):
@@ -158,6 +219,46 @@ class ConcatDataset(Dataset):
             raise IndexError(f"index {idx} is out of range for a dataset of size {len(self)}")
         start = self.cumulative_sizes[which - 1] if which > 0 else 0
         return self.datasets[which][idx - start]
+
+
+class ChainDataset(IterableDataset):
+    """Several ``IterableDataset`` streams one after another, chained on the fly.
+
+    Args:
+        datasets: the streams to chain; each is checked when the chain reaches it (iteration)
+            or when the length is asked for, as in PyTorch.
+
+    Example:
+        >>> from numtorch.utils.data import ChainDataset, IterableDataset
+        >>> class Count(IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(ChainDataset([Count(2), Count(3)]))
+        [0, 1, 0, 1, 2]
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            _check_iterable(d)
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            _check_iterable(d)
+            total += len(d)
+        return total
+
+
+def _check_iterable(dataset: object) -> None:
+    if not isinstance(dataset, IterableDataset):
+        raise AssertionError("ChainDataset only supports IterableDataset")
 
 
 def _fraction_lengths(n: int, fractions: Sequence[float]) -> list[int]:

@@ -15,13 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from numtorch import _dtype
+from numtorch import _namespace as _ops
 from numtorch.random import Generator, _rng
+from numtorch.tensor import Tensor
 
 __all__ = [
     "Sampler",
     "SequentialSampler",
     "RandomSampler",
     "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "BatchSampler",
 ]
 
@@ -142,6 +146,65 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """Draw ``num_samples`` indices of ``weights``, index ``i`` with probability proportional to
+    ``weights[i]``.
+
+    Args:
+        weights: a 1-D sequence (or tensor) of non-negative weights, not necessarily summing
+            to one; stored as a float64 tensor.
+        num_samples: how many indices to draw per epoch, a positive int.
+        replacement: draw independently (True) or each index at most once (False).
+        generator: the source of randomness (numtorch's default generator when None), so
+            ``numtorch.manual_seed`` or a seeded ``generator`` makes the draws reproducible.
+
+    Each epoch is one ``numtorch.multinomial(weights, num_samples, replacement)`` draw, as in
+    PyTorch, so invalid weights raise multinomial's errors when iteration starts.
+
+    Example:
+        >>> import numtorch as torch
+        >>> from numtorch.utils.data import WeightedRandomSampler
+        >>> s = WeightedRandomSampler([0.0, 1.0, 0.0], 4, generator=torch.Generator())
+        >>> list(s)
+        [1, 1, 1, 1]
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float] | Tensor,
+        num_samples: int,
+        replacement: bool = True,
+        generator: Generator | None = None,
+    ) -> None:
+        _check_positive_int(num_samples, "num_samples")
+        if not isinstance(replacement, bool):
+            raise ValueError(
+                f"replacement should be a boolean value, but got replacement={replacement}"
+            )
+        weights_tensor = _ops.as_tensor(weights, dtype=_dtype.float64)
+        if weights_tensor.ndim != 1:
+            raise ValueError(
+                "weights should be a 1d sequence but given "
+                f"weights have shape {tuple(weights_tensor.shape)}"
+            )
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def _indices(self) -> np.ndarray:
+        drawn = _ops.multinomial(
+            self.weights, self.num_samples, self.replacement, generator=self.generator
+        )
+        return drawn._data
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Group the keys of ``sampler`` into lists of ``batch_size``.
 
@@ -194,4 +257,4 @@ class BatchSampler(Sampler):
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
 
 
-_ARRAY_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler)
+_ARRAY_SAMPLERS = (SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler)

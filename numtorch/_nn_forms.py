@@ -1,0 +1,465 @@
+"""The ``torch.*`` forms of the neural-network functions (``torch.conv2d``,
+``torch.layer_norm``, ``torch.dropout``, ``torch.embedding``, ``torch.lstm``, ...).
+
+PyTorch exposes its native kernels at the top level with their native signatures, which
+differ from ``torch.nn.functional``'s in places: ``torch.dropout(input, p, train)`` has no
+defaults, ``torch.batch_norm`` puts the weight before the running statistics,
+``torch.embedding(weight, indices, ...)`` takes the table first, losses take ``reduction`` as
+an int (0 none, 1 mean, 2 sum) -- and, through a quirk of PyTorch's argument parser, a
+loss called without ``reduction`` is not reduced (the schema's ``reduction=Mean`` default
+reads as 0), which numtorch reproduces. Each function here adapts those signatures to the
+``numtorch.nn.functional`` implementation, so there is one implementation of each maths.
+
+This module sits above ``numtorch.nn`` (the namespace layer below cannot import it), and
+``numtorch/__init__.py`` exports its ``__all__``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numtorch import _namespace as _ops
+from numtorch.nn import functional as F
+from numtorch.nn.modules.rnn import _run_layers
+from numtorch.tensor import Tensor
+
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "convolution",
+    "avg_pool1d",
+    "max_pool1d",
+    "max_pool1d_with_indices",
+    "max_pool2d",
+    "max_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_max_pool1d",
+    "batch_norm",
+    "instance_norm",
+    "layer_norm",
+    "group_norm",
+    "rms_norm",
+    "dropout",
+    "dropout_",
+    "alpha_dropout",
+    "alpha_dropout_",
+    "feature_dropout",
+    "feature_dropout_",
+    "feature_alpha_dropout",
+    "feature_alpha_dropout_",
+    "embedding",
+    "embedding_bag",
+    "embedding_renorm_",
+    "bilinear",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
+    "native_channel_shuffle",
+    "selu",
+    "selu_",
+    "celu",
+    "celu_",
+    "rrelu",
+    "rrelu_",
+    "prelu",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "poisson_nll_loss",
+    "ctc_loss",
+    "lstm",
+    "gru",
+    "rnn_tanh",
+    "rnn_relu",
+    "lstm_cell",
+    "gru_cell",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(reduction: int | str) -> str:
+    """The native int (0 none, 1 mean, 2 sum) as ``nn.functional``'s string."""
+    return reduction if isinstance(reduction, str) else _REDUCTIONS[int(reduction)]
+
+
+# ------------------------------------------------------------------ convolution and pooling
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    return F.conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    return F.conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    return F.conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    return F.conv_transpose1d(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    return F.conv_transpose2d(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
+    return F.conv_transpose3d(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def convolution(
+    input, weight, bias, stride, padding, dilation, transposed, output_padding, groups
+) -> Tensor:
+    """The convolution every ``conv*`` lowers to, chosen by the weight's rank."""
+    n = weight.ndim - 2
+    if transposed:
+        fn = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[n - 1]
+        return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    fn = (F.conv1d, F.conv2d, F.conv3d)[n - 1]
+    return fn(input, weight, bias, stride, padding, dilation, groups)
+
+
+def avg_pool1d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+) -> Tensor:
+    return F.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def _stride(stride: Any) -> Any:
+    """The native default ``stride=[]`` means "the kernel size", as ``None`` does in F."""
+    return None if stride is None or (isinstance(stride, (list, tuple)) and not stride) else stride
+
+
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(
+    input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False
+) -> tuple[Tensor, Tensor]:
+    return F.max_pool1d_with_indices(
+        input, kernel_size, _stride(stride), padding, dilation, ceil_mode, True
+    )
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
+    return F.max_pool2d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False) -> Tensor:
+    return F.max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    return F.adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size) -> tuple[Tensor, Tensor]:
+    return F.adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+# ------------------------------------------------------------------ normalisation
+def batch_norm(
+    input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled
+) -> Tensor:
+    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(
+    input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled
+) -> Tensor:
+    return F.instance_norm(
+        input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps
+    )
+
+
+def layer_norm(
+    input, normalized_shape, weight=None, bias=None, eps=1e-5, cudnn_enable=True
+) -> Tensor:
+    return F.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True) -> Tensor:
+    return F.group_norm(input, num_groups, weight, bias, eps)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None) -> Tensor:
+    return F.rms_norm(input, normalized_shape, weight, eps)
+
+
+# ------------------------------------------------------------------ dropout
+def dropout(input, p, train) -> Tensor:
+    return F.dropout(input, p, train)
+
+
+def dropout_(input, p, train) -> Tensor:
+    return F.dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout(input, p, train) -> Tensor:
+    return F.alpha_dropout(input, p, train)
+
+
+def alpha_dropout_(input, p, train) -> Tensor:
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout(input, p, train) -> Tensor:
+    """Whole-channel dropout for any rank >= 2 (``dropout2d``'s rule on (N, C, *))."""
+    return _feature(F.dropout2d, input, p, train, False)
+
+
+def feature_dropout_(input, p, train) -> Tensor:
+    return _feature(F.dropout2d, input, p, train, True)
+
+
+def feature_alpha_dropout(input, p, train) -> Tensor:
+    return F.feature_alpha_dropout(input, p, train)
+
+
+def feature_alpha_dropout_(input, p, train) -> Tensor:
+    return F.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def _feature(fn, input: Tensor, p: float, train: bool, inplace: bool) -> Tensor:
+    if input.ndim == 4:
+        return fn(input, p, train, inplace)
+    shape = tuple(input.shape)
+    flat = input.reshape(shape[0], shape[1], -1, 1) if input.ndim >= 2 else input
+    out = fn(flat, p, train, False).reshape(shape)
+    if inplace:
+        return _ops.inplace.inplace(input, lambda _: out)
+    return out
+
+
+# ------------------------------------------------------------------ sparse
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False) -> Tensor:
+    padding = None if padding_idx is None or padding_idx < 0 else padding_idx
+    return F.embedding(indices, weight, padding, None, 2.0, scale_grad_by_freq, sparse)
+
+
+def embedding_bag(
+    weight,
+    indices,
+    offsets,
+    scale_grad_by_freq=False,
+    mode=0,
+    sparse=False,
+    per_sample_weights=None,
+    include_last_offset=False,
+    padding_idx=None,
+) -> tuple:
+    """The bags' reductions (``mode`` 0 sum, 1 mean, 2 max). PyTorch also returns three
+    internal bookkeeping tensors; numtorch returns the output and empty placeholders for
+    them, so a four-way unpacking works."""
+    out = F.embedding_bag(
+        indices, weight, offsets, None, 2.0, scale_grad_by_freq, ("sum", "mean", "max")[mode],
+        sparse, per_sample_weights, include_last_offset, padding_idx,
+    )  # fmt: skip
+    empty = _ops.zeros(0, dtype=indices.dtype)
+    return out, empty, empty, empty
+
+
+def embedding_renorm_(input, indices, max_norm, norm_type) -> Tensor:
+    return F.sparse.embedding_renorm_(input, indices, max_norm, norm_type)
+
+
+def bilinear(input1, input2, weight, bias=None) -> Tensor:
+    return F.bilinear(input1, input2, weight, bias)
+
+
+# ------------------------------------------------------------------ rearranging
+def pixel_shuffle(input, upscale_factor) -> Tensor:
+    return F.pixel_shuffle(input, upscale_factor)
+
+
+def pixel_unshuffle(input, downscale_factor) -> Tensor:
+    return F.pixel_unshuffle(input, downscale_factor)
+
+
+def channel_shuffle(input, groups) -> Tensor:
+    return F.channel_shuffle(input, groups)
+
+
+def native_channel_shuffle(input, groups) -> Tensor:
+    return F.channel_shuffle(input, groups)
+
+
+# ------------------------------------------------------------------ activations
+def selu(input) -> Tensor:
+    return F.selu(input)
+
+
+def selu_(input) -> Tensor:
+    return F.selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0) -> Tensor:
+    return F.celu(input, alpha)
+
+
+def celu_(input, alpha=1.0) -> Tensor:
+    return F.celu(input, alpha, inplace=True)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None) -> Tensor:
+    return F.rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None) -> Tensor:
+    return F.rrelu(input, lower, upper, training, inplace=True)
+
+
+def prelu(input, weight) -> Tensor:
+    return F.prelu(input, weight)
+
+
+Tensor.prelu = prelu  # PyTorch's Tensor.prelu(weight): the same function as a method
+
+
+# ------------------------------------------------------------------ losses
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, pos_weight=None, reduction=0
+) -> Tensor:
+    return F.binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_reduction(reduction), pos_weight=pos_weight
+    )
+
+
+def kl_div(input, target, reduction=0, *, log_target=False) -> Tensor:
+    """The native ``kl_div``: ``reduction=1`` is the element mean, without ``F.kl_div``'s
+    warning about 'mean' (PyTorch's native function does not warn)."""
+    loss = F.kl_div(input, target, reduction="none", log_target=log_target)
+    how = _reduction(reduction)
+    return loss if how == "none" else loss.mean() if how == "mean" else loss.sum()
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0) -> Tensor:
+    return F.cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0) -> Tensor:
+    return F.hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0) -> Tensor:
+    return F.margin_ranking_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def triplet_margin_loss(
+    anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0
+) -> Tensor:
+    return F.triplet_margin_loss(
+        anchor, positive, negative, margin, p, eps, swap, reduction=_reduction(reduction)
+    )
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction) -> Tensor:
+    return F.poisson_nll_loss(
+        input, target, log_input, full, eps=eps, reduction=_reduction(reduction)
+    )
+
+
+def ctc_loss(
+    log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False
+) -> Tensor:
+    return F.ctc_loss(
+        log_probs, targets, input_lengths, target_lengths, blank, _reduction(reduction),
+        zero_infinity,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------ recurrent
+def _sequence(mode: str, input, hx, params, has_biases, num_layers, dropout, train,
+              bidirectional, batch_first) -> tuple:  # fmt: skip
+    """``torch.lstm``/``gru``/``rnn_*``: the layers over a padded input with a flat list of
+    weights in PyTorch's order (``w_ih, w_hh[, b_ih, b_hh]`` per layer and direction)."""
+    steps_first = input.transpose(0, 1) if batch_first else input
+    steps, batch = steps_first.shape[0], steps_first.shape[1]
+    data = steps_first.reshape(steps * batch, steps_first.shape[2])
+    states = tuple(hx) if isinstance(hx, (list, tuple)) else (hx,)
+    out, h_n, c_n = _run_layers(
+        mode, data, (batch,) * steps, states[0], states[1] if mode == "LSTM" else None,
+        list(params), has_biases, num_layers, bidirectional, dropout, train,
+    )  # fmt: skip
+    out = out.reshape(steps, batch, out.shape[-1])
+    if batch_first:
+        out = out.transpose(0, 1)
+    return (out, h_n, c_n) if mode == "LSTM" else (out, h_n)
+
+
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    return _sequence(
+        "LSTM", input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+        batch_first,
+    )  # fmt: skip
+
+
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    return _sequence(
+        "GRU", input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+        batch_first,
+    )  # fmt: skip
+
+
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    return _sequence(
+        "RNN_TANH", input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+        batch_first,
+    )  # fmt: skip
+
+
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    return _sequence(
+        "RNN_RELU", input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+        batch_first,
+    )  # fmt: skip
+
+
+def _cell(mode: str, input, hx, w_ih, w_hh, b_ih, b_hh):
+    states = tuple(hx) if isinstance(hx, (list, tuple)) else (hx,)
+    params = [w_ih, w_hh] + ([b_ih, b_hh] if b_ih is not None else [])
+    _, h_n, c_n = _run_layers(
+        mode, input, (input.shape[0],), states[0].unsqueeze(0),
+        states[1].unsqueeze(0) if mode == "LSTM" else None, params, b_ih is not None, 1, False,
+        0.0, False,
+    )  # fmt: skip
+    return (h_n[0], c_n[0]) if mode == "LSTM" else h_n[0]
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple[Tensor, Tensor]:
+    return _cell("LSTM", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+    return _cell("GRU", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+    return _cell("RNN_TANH", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+    return _cell("RNN_RELU", input, hx, w_ih, w_hh, b_ih, b_hh)
