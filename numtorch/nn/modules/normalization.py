@@ -26,6 +26,26 @@ from numtorch.tensor import Tensor
 __all__ = ["CrossMapLRN2d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
+def _affine(module: Module, shape: tuple, affine: bool, bias: bool, device: Any, dtype: Any):
+    """Register ``weight`` (and ``bias`` unless ``bias=False``) of ``shape`` when ``affine``,
+    else both as None, in PyTorch's order (so ``state_dict`` keys match)."""
+    make = {"device": device, "dtype": dtype}
+    weight = Parameter(_creation.empty(shape, **make)) if affine else None
+    module.register_parameter("weight", weight)
+    with_bias = affine and bias
+    module.register_parameter(
+        "bias", Parameter(_creation.empty(shape, **make)) if with_bias else None
+    )
+
+
+def _reset_affine(module: Module) -> None:
+    """PyTorch's init of the affine parameters: weight ones, bias zeros."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class LayerNorm(Module):
     """Normalise over the last ``len(normalized_shape)`` dimensions, with a learnt elementwise
     ``weight`` (ones) and ``bias`` (zeros) of shape ``normalized_shape``.
@@ -49,23 +69,11 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        make = {"device": device, "dtype": dtype}
-        if elementwise_affine:
-            self.weight = Parameter(_creation.empty(self.normalized_shape, **make))
-            if bias:
-                self.bias = Parameter(_creation.empty(self.normalized_shape, **make))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -105,23 +113,11 @@ class GroupNorm(Module):
             )
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        make = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(_creation.empty(num_channels, **make))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_channels, **make))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, (num_channels,), affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
