@@ -126,13 +126,15 @@ __version__ = "0.1.0"
 from numtorch import linalg, multiprocessing, nn, optim, special, testing, utils  # noqa: E402
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
-from numtorch import _nn_forms  # noqa: E402
+from numtorch import _lowrank, _nn_forms  # noqa: E402
+from numtorch._lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from numtorch._nn_forms import *  # noqa: E402 - torch.conv2d, torch.layer_norm, torch.lstm, ...
 
 # The namespace's ops come from their declarations (numtorch/_namespace); the rest is listed here.
 __all__ = [
     *_namespace.__all__,
     *_nn_forms.__all__,
+    *_lowrank.__all__,
     *("bool", "dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64"),
     *("uint8", "float", "double", "half", "long", "int"),
     *("get_default_dtype", "set_default_dtype", "result_type", "promote_types"),

@@ -55,6 +55,7 @@ __all__ = [
     "embedding_bag",
     "embedding_renorm_",
     "bilinear",
+    "norm_except_dim",
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",
@@ -288,6 +289,15 @@ def embedding_renorm_(input, indices, max_norm, norm_type) -> Tensor:
 
 def bilinear(input1, input2, weight, bias=None) -> Tensor:
     return F.bilinear(input1, input2, weight, bias)
+
+
+def norm_except_dim(v, pow=2, dim=0) -> Tensor:  # noqa: A002 - PyTorch's parameter name
+    """The ``pow``-norm of ``v`` over every dimension but ``dim``, kept as size-1 dimensions
+    (what weight normalisation divides by); ``dim=-1`` is the norm of all of ``v``."""
+    if dim == -1:
+        return v.norm(pow)
+    others = tuple(d for d in range(v.ndim) if d != dim % max(v.ndim, 1))
+    return v.norm(pow, others, keepdim=True)
 
 
 # ------------------------------------------------------------------ rearranging
