@@ -1,20 +1,22 @@
 """Validation of a safetensors file's header, before any tensor is built from it.
 
 ``numtorch.load`` treats every file as untrusted. This module reads the 8-byte header length
-(capped at safetensors' own 100 MB limit and checked against the file size), parses the JSON
+(capped at safetensors' own 100 MB limit and checked against the file size), bounds the memory
+parsing it can take (from counts of the JSON's structural characters, before parsing), parses
+the JSON
 strictly (UTF-8 only, no NaN/Infinity, no duplicate keys, deep nesting refused) and checks each
 tensor's entry: a supported dtype, a shape of non-negative integers, integer ``data_offsets``
 inside the data section whose span equals the shape's byte count (computed with Python ints,
 so ``[2**40, 2**40]`` can't overflow), and spans that tile the data section exactly, with no
-gap or overlap. Only then does the safetensors package see the bytes, so nothing is ever
-allocated from a size the file merely claims. Every failure is a RuntimeError naming the file.
+gap or overlap. Only then are tensors read from the file, so nothing is ever allocated from
+a size the file merely claims. Every failure is a RuntimeError naming the file.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__: list[str] = []
 
@@ -30,7 +32,11 @@ _ITEMSIZE = {
     "F16": 2,
     "F32": 4,
     "F64": 8,
+    "U16": 2,
+    "U32": 4,
+    "U64": 8,
 }
+_SLACK = 32 << 20  # bytes of JSON objects any header may cost, beyond the file's own size
 
 
 def _short(value: Any) -> str:
@@ -75,27 +81,50 @@ def _parse_json(text: str | bytes) -> Any:
         raise ValueError("the JSON nests too deeply") from None
 
 
-def _header(raw: bytes, name: str) -> dict:
-    """The safetensors JSON header, or a RuntimeError that names the file and says why."""
-    if not raw:
+def _json_cost(text: bytes) -> int:
+    """An upper bound on the bytes ``json.loads`` allocates for ``text``, from counts of the
+    characters that start values (C-speed ``bytes.count``, no parsing): ``[{},{},...]`` costs
+    about 24 bytes of objects per byte of JSON, so a header's size alone bounds nothing."""
+    plain = text.isascii() and b"\\u" not in text  # else strings may take 4 bytes a character
+    cost = (2 if plain else 9) * len(text)  # the decoded text, its strings and their pieces
+    cost += 240 * text.count(b"{") + 96 * text.count(b"[") + 64 * text.count(b",")
+    return cost + 40 * text.count(b'"') + 96 * text.count(b":")
+
+
+def _read_header(fh: BinaryIO, size: int, name: str) -> tuple[dict, bytes]:
+    """The safetensors JSON header of the ``size``-byte file ``fh`` (positioned at its start)
+    and its raw bytes, or a RuntimeError that names the file and says why. Headers whose JSON
+    could cost more memory than the file's size (plus ``_SLACK``) are refused unparsed."""
+    head = fh.read(8)
+    if not head:
         raise RuntimeError(f"{name} is empty, not a safetensors checkpoint")
-    size = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
-    if size < 0 or size > _MAX_HEADER or 8 + size > len(raw):
-        why = f"the header length is {size} bytes, the file {len(raw)} bytes"
-        if size > _MAX_HEADER:
-            why = f"the header length {size} exceeds the {_MAX_HEADER}-byte limit"
+    length = int.from_bytes(head, "little") if len(head) >= 8 else -1
+    if length < 0 or length > _MAX_HEADER or 8 + length > size:
+        why = f"the header length is {length} bytes, the file {size} bytes"
+        if length > _MAX_HEADER:
+            why = f"the header length {length} exceeds the {_MAX_HEADER}-byte limit"
         raise _not_safetensors(
-            raw, name, f"truncated or not a safetensors file (bad header length: {why})"
+            head, name, f"truncated or not a safetensors file (bad header length: {why})"
+        )
+    text = fh.read(length)
+    if len(text) != length:
+        raise RuntimeError(f"{name} is truncated: the file ended inside the header")
+    cost = _json_cost(text)
+    if cost > size + _SLACK:
+        raise RuntimeError(
+            f"{name} is corrupt or hostile: its {length}-byte header would take about {cost} "
+            f"bytes of memory to parse, more than the {size}-byte file justifies (too many "
+            "tensors or JSON values for its data)"
         )
     try:
-        header = _parse_json(raw[8 : 8 + size])
+        header = _parse_json(text)
     except ValueError as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise _not_safetensors(
-            raw, name, f"corrupt: unreadable safetensors header ({_short(str(err))})"
+            head, name, f"corrupt: unreadable safetensors header ({_short(str(err))})"
         ) from None
     if not isinstance(header, dict):
         raise RuntimeError(f"{name} is corrupt: the safetensors header is not a JSON object")
-    return header
+    return header, text
 
 
 def _ints(value: Any, what: str, where: str, length: int | None = None) -> list[int]:

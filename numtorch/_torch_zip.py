@@ -9,12 +9,21 @@ numbers, strings, bytes) plus those the user adds with ``add_safe_globals``; any
 refused with PyTorch's kind of ``UnpicklingError`` before it is called. Nothing in the file
 is executed. Each storage is checked against the size the pickle claims, and each tensor's
 offset, shape and strides against its storage, so a damaged or hostile file cannot read
-outside its data. ``weights_only=False`` is full unpickling -- arbitrary code from the file
+outside its data. Before anything is unpickled, the archive is checked as a whole (duplicate
+names, ``..`` or absolute paths, more than one record prefix, entries that overlap, exceed the
+archive or expand beyond ``_MAX_RATIO`` -- zip bombs -- and more than ``_MAX_ENTRIES`` entries;
+nothing is ever extracted to disk), and ``data.pkl``'s opcodes are scanned by
+``numtorch._pickle_scan`` (lengths against the bytes present, small sequential memo indices,
+bounded nesting, no ``BUILD`` on a global); the allow-listed callables that copy data draw on a
+budget of a few times the pickle's size. Storages are read straight into their arrays (their
+CRC-32 checked), so a load needs no memory beyond the tensors it returns.
+``weights_only=False`` is full unpickling -- arbitrary code from the file
 runs -- for trusted files only (e.g. a whole module saved with ``torch.save(model)``);
 ``torch.*`` classes are looked up at the same path in ``numtorch``.
 
 **Writing** produces the same layout, so ``torch.load(path, weights_only=True)`` reads what
-``numtorch.save`` wrote, byte-for-byte deterministic for equal objects.
+``numtorch.save`` wrote, byte-for-byte deterministic for equal objects; ``write_zip`` streams
+each storage's bytes to the file (copying only a non-contiguous tensor, one at a time).
 """
 
 from __future__ import annotations
@@ -27,18 +36,25 @@ import io
 import pickle
 import struct
 import zipfile
+import zlib
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from numtorch import _dtype
+from numtorch import _dtype, _pickle_scan
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Size, Tensor, device
 
-__all__ = ["is_zip", "load_zip", "save_zip", "add_safe_globals", "get_safe_globals"]
+__all__ = ["is_zip", "load_zip", "save_zip", "write_zip", "add_safe_globals", "get_safe_globals"]
 
 _ALIGN = 64
+_CHUNK = 1 << 24
+_MAX_RATIO = 100  # a compressed entry may expand at most this much (PyTorch stores them all)
+_MAX_SMALL = 1 << 10  # byteorder, version: a few bytes
+_MAX_NDIM = 64
+_MAX_ENTRIES = 1 << 17  # zipfile keeps an object of ~400 bytes per entry: at most ~50 MB
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 # storage class name <-> dtype name, as PyTorch names its typed storages
@@ -97,19 +113,31 @@ class _Refused(pickle.UnpicklingError):
 class _StorageType:
     """What a storage class resolves to: the dtype of its elements (None: untyped bytes)."""
 
+    __slots__ = ("dtype_name",)
+
     def __init__(self, dtype_name: str | None) -> None:
         self.dtype_name = dtype_name
+
+    def __setstate__(self, state: Any) -> None:
+        raise _Refused("refusing to set state on a storage class")
 
 
 class _Storage:
     """A storage read from the archive: a flat uint8 array and, for typed ones, the dtype."""
 
+    __slots__ = ("raw", "dtype_name")
+
     def __init__(self, raw: np.ndarray, dtype_name: str | None) -> None:
         self.raw, self.dtype_name = raw, dtype_name
 
+    def __setstate__(self, state: Any) -> None:
+        raise _Refused("refusing to set state on a storage")
+
 
 def _np_dtype(name: str) -> np.dtype:
-    dt = getattr(_dtype, name)
+    dt = getattr(_dtype, name, None) if isinstance(name, str) else None
+    if not isinstance(dt, _dtype.dtype):
+        raise _Refused(f"a tensor's dtype {str(name)[:40]!r} is not a dtype")
     if name == "bfloat16" or getattr(dt, "numpy", None) is None:
         raise RuntimeError(
             f"the checkpoint holds a torch.{name} tensor, and numtorch has no {name} (NumPy "
@@ -123,8 +151,8 @@ def _tensor_from(storage: _Storage, offset: int, size: Any, stride: Any, dtype: 
     np_dtype = _np_dtype(dtype)
     if not isinstance(storage, _Storage):
         raise _Refused("a tensor's storage is not a storage")
-    shape, strides = tuple(int(n) for n in size), tuple(int(n) for n in stride)
-    if len(shape) != len(strides) or any(n < 0 for n in shape) or any(s < 0 for s in strides):
+    shape, strides = _dims(size), _dims(stride)
+    if len(shape) != len(strides):
         raise _Refused(f"bad tensor shape {shape} or strides {strides}")
     count = storage.raw.size // np_dtype.itemsize
     elements = storage.raw[: count * np_dtype.itemsize].view(np_dtype)
@@ -146,6 +174,14 @@ def _tensor_from(storage: _Storage, offset: int, size: Any, stride: Any, dtype: 
     return Tensor._make(view)
 
 
+def _dims(value: Any) -> tuple[int, ...]:
+    """A tensor's size or stride from the pickle: a short tuple of non-negative ints."""
+    ok = isinstance(value, (tuple, list, Size)) and len(value) <= _MAX_NDIM
+    if not ok or not all(type(n) is int and 0 <= n < 2**62 for n in value):
+        raise _Refused(f"bad tensor size or stride {str(value)[:80]}")
+    return tuple(value)
+
+
 def _rebuild_tensor(storage, storage_offset, size, stride) -> Tensor:
     return _tensor_from(storage, storage_offset, size, stride, storage.dtype_name or "uint8")
 
@@ -162,15 +198,17 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, hoo
 
 
 def _rebuild_parameter(data, requires_grad, hooks) -> Parameter:
-    return Parameter(data, requires_grad)
+    return _parameter(data, bool(requires_grad))
 
 
 def _rebuild_parameter_with_state(data, requires_grad, hooks, state) -> Parameter:
-    return Parameter(data, requires_grad)
+    return _parameter(data, bool(requires_grad))
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
     """A tensor subclass's rebuild: numtorch has only ``Tensor`` and ``Parameter``."""
+    if not any(func is f for f in _REBUILDS) or not isinstance(args, tuple):
+        raise _Refused("_rebuild_from_type_v2 of something other than a tensor rebuild")
     return func(*args)
 
 
@@ -178,20 +216,52 @@ def _bytes(text: str, encoding: str = "utf-8") -> bytes:
     """``_codecs.encode`` as protocol 2 uses it for ``bytes`` (``latin1`` text)."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8"):
         raise _Refused("bad bytes encoding in the checkpoint")
+    _pickle_scan.spend(len(text), _Refused)
     return codecs.encode(text, encoding)
+
+
+def _spending(make: Callable) -> Callable:
+    """``make`` (a class that copies its argument) charged to the load's copy budget."""
+
+    def build(*args: Any) -> Any:
+        if args:
+            first = args[0]
+            if isinstance(first, int) and not isinstance(first, bool):
+                cost = first  # bytearray(n) allocates n bytes
+            elif isinstance(first, (str, bytes, bytearray, tuple, list, dict, set, frozenset)):
+                cost = len(first)
+            else:
+                raise _Refused(f"refusing {make.__name__} of a {type(first).__name__}")
+            _pickle_scan.spend(max(cost, 0), _Refused)
+        return make(*args)
+
+    build.__name__ = make.__name__
+    return build
+
+
+def _get_layout(name: Any) -> str:
+    if not isinstance(name, str):
+        raise _Refused("a tensor's layout is not a name")
+    return name
+
+
+def _parameter(data: Any = None, requires_grad: Any = True) -> Parameter:
+    if not isinstance(data, Tensor) or not isinstance(requires_grad, bool):
+        raise _Refused("a parameter's data is not a tensor")
+    return Parameter(data, requires_grad)
 
 
 def _safe_globals() -> dict[str, Any]:
     """PyTorch's weights-only allow-list, resolved to numtorch's objects."""
     found: dict[str, Any] = {
-        "collections.OrderedDict": OrderedDict,
-        "collections.Counter": Counter,
-        "torch.nn.parameter.Parameter": Parameter,
-        "torch.Size": Size,
+        "collections.OrderedDict": _spending(OrderedDict),
+        "collections.Counter": _spending(Counter),
+        "torch.nn.parameter.Parameter": _parameter,
+        "torch.Size": _spending(Size),
         "torch.device": device,
         "_codecs.encode": _bytes,
-        "builtins.bytearray": bytearray,
-        "builtins.set": set,
+        "builtins.bytearray": _spending(bytearray),
+        "builtins.set": _spending(set),
         "builtins.complex": complex,
         "torch._utils._rebuild_tensor": _rebuild_tensor,
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
@@ -199,7 +269,7 @@ def _safe_globals() -> dict[str, Any]:
         "torch._utils._rebuild_parameter": _rebuild_parameter,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
-        "torch.serialization._get_layout": lambda name: name,
+        "torch.serialization._get_layout": _get_layout,
         "torch.storage.UntypedStorage": _StorageType(None),
         "torch.storage.TypedStorage": _StorageType(None),
     }
@@ -213,6 +283,8 @@ def _safe_globals() -> dict[str, Any]:
 
 
 _SAFE = _safe_globals()
+_REBUILDS = (_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_parameter,
+             _rebuild_parameter_with_state)  # fmt: skip
 
 
 class _Unpickler(pickle.Unpickler):
@@ -258,10 +330,12 @@ class _Unpickler(pickle.Unpickler):
 
 
 class _Archive:
-    """The archive's entries under its one record prefix, read on demand and checked."""
+    """The archive's entries under its one record prefix, checked as a whole first (see
+    ``_check_entries``), then read on demand -- storages straight into their arrays."""
 
-    def __init__(self, zf: zipfile.ZipFile, name: str, mmap_path: str | None) -> None:
-        self.zf, self.name, self.mmap_path = zf, name, mmap_path
+    def __init__(self, zf: zipfile.ZipFile, name: str, mmap_path: str | None, verify: bool):
+        self.zf, self.name, self.mmap_path, self.verify = zf, name, mmap_path, verify
+        self.offsets = _check_entries(zf, name)
         pkl = [i for i in zf.infolist() if i.filename.endswith("data.pkl")]
         if len(pkl) != 1 or pkl[0].filename.count("/") != 1:
             raise RuntimeError(f"{name} is a zip file but not a PyTorch checkpoint (no data.pkl)")
@@ -270,10 +344,20 @@ class _Archive:
         self.little = self._text("byteorder", "little") == "little"
 
     def _text(self, entry: str, default: str) -> str:
-        try:
-            return self.zf.read(self.prefix + entry).decode("ascii", "replace").strip()
-        except KeyError:
+        if self.prefix + entry not in self.offsets:
             return default
+        info = self.zf.getinfo(self.prefix + entry)
+        if info.file_size > _MAX_SMALL:
+            raise RuntimeError(f"{self.name} is corrupt: entry {entry!r} is too large")
+        return self.read(info).decode("ascii", "replace").strip()
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        """A small entry's bytes (its CRC checked by zipfile)."""
+        try:
+            return self.zf.read(info)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError, ValueError,
+                struct.error, OverflowError) as err:  # fmt: skip
+            raise RuntimeError(f"{self.name} is corrupt: entry {info.filename!r}: {err}") from None
 
     def entry(self, entry: str) -> zipfile.ZipInfo:
         try:
@@ -285,19 +369,19 @@ class _Archive:
         return info
 
     def data_pkl(self) -> bytes:
-        return self.zf.read(self.entry("data.pkl"))
+        return self.read(self.entry("data.pkl"))
 
     def storage(self, key: str, dtype_name: str | None, numel: int, location: str) -> _Storage:
         if key in self.cache:
             return self.cache[key]
         if not (location == "cpu" or location.startswith(("cuda", "mps", "xpu", "meta"))):
-            raise RuntimeError(f"{self.name}: unknown storage location {location!r}")
+            raise RuntimeError(f"{self.name}: unknown storage location {location[:40]!r}")
         info = self.entry(f"data/{key}")
         itemsize = 1 if dtype_name is None else _itemsize(dtype_name)
         if numel < 0 or numel * itemsize != info.file_size:
             raise RuntimeError(
-                f"{self.name} is corrupt: storage {key!r} holds {info.file_size} bytes, the "
-                f"pickle claims {numel} elements of {itemsize}"
+                f"{self.name} is corrupt: storage {key[:40]!r} holds {info.file_size} bytes, "
+                f"the pickle claims {numel} elements of {itemsize}"
             )
         raw = self._bytes(info)
         if not self.little and dtype_name is not None and itemsize > 1:
@@ -306,22 +390,107 @@ class _Archive:
         return storage
 
     def _bytes(self, info: zipfile.ZipInfo) -> np.ndarray:
+        offset = self.offsets[info.filename]
+        if info.file_size == 0:
+            return np.zeros(0, np.uint8)
         if self.mmap_path is not None:
-            offset = _data_offset(self.zf.fp, info)
-            if info.file_size == 0:
-                return np.zeros(0, np.uint8)
             return np.memmap(self.mmap_path, np.uint8, "c", offset, (info.file_size,))
-        return np.frombuffer(bytearray(self.zf.read(info)), np.uint8)
+        try:
+            out = np.empty(info.file_size, np.uint8)
+        except MemoryError:
+            raise RuntimeError(f"{self.name}: not enough memory for {info.filename!r}") from None
+        crc = _read_into(self.zf.fp, offset, memoryview(out), self.name, self.verify)
+        if self.verify and crc != info.CRC:
+            raise RuntimeError(
+                f"{self.name} is corrupt: entry {info.filename!r} fails its CRC-32 check"
+            )
+        return out
+
+
+def _read_into(fp: BinaryIO, offset: int, out: memoryview, name: str, checksum: bool) -> int:
+    """Fill ``out`` from ``fp`` at ``offset`` in chunks, without a second copy; the CRC-32 (0
+    without ``checksum``)."""
+    fp.seek(offset)
+    pos, crc = 0, 0
+    while pos < len(out):
+        chunk = out[pos : pos + _CHUNK]
+        if hasattr(fp, "readinto"):
+            got = fp.readinto(chunk)
+        else:  # a plain file object: read() then copy, one chunk at a time
+            data = fp.read(len(chunk))
+            got = len(data)
+            chunk[:got] = data
+        if not got:
+            raise RuntimeError(f"{name} is truncated: an entry ends past the end of the file")
+        if checksum:
+            crc = zlib.crc32(out[pos : pos + got], crc)
+        pos += got
+    return crc
 
 
 def _itemsize(dtype_name: str) -> int:
     return 2 if dtype_name == "bfloat16" else _np_dtype(dtype_name).itemsize
 
 
-def _data_offset(fp: BinaryIO, info: zipfile.ZipInfo) -> int:
+def _bad_name(entry: str) -> bool:
+    """Absolute paths, ``..`` components, backslashes, drive letters, or no record folder."""
+    parts = entry.split("/")
+    return (
+        entry.startswith("/")
+        or "\\" in entry
+        or ":" in parts[0]
+        or len(parts) < 2
+        or any(p in ("", ".", "..") for p in parts)
+    )
+
+
+def _check_entries(zf: zipfile.ZipFile, name: str) -> dict[str, int]:
+    """Refuse a hostile archive as a whole, before reading any entry: duplicate names, path
+    tricks, more than one record prefix, entries whose declared sizes exceed the archive or
+    overlap each other, compression beyond ``_MAX_RATIO`` (zip bombs). Returns where each
+    entry's data starts."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"{name} is corrupt or hostile: duplicate entry names in the archive")
+    bad = next((n for n in names if _bad_name(n)), None)
+    if bad is not None:
+        raise RuntimeError(f"{name} is hostile: entry name {bad[:80]!r} is not a plain path")
+    if len({n.split("/", 1)[0] for n in names}) != 1:
+        raise RuntimeError(f"{name} is corrupt or hostile: more than one record prefix")
+    fp = zf.fp
+    size = fp.seek(0, 2)
+    offsets, spans = {}, []
+    for info in infos:
+        start = _data_offset(fp, info, name)
+        end = start + info.compress_size
+        stored = info.compress_type == zipfile.ZIP_STORED
+        if end > size or (stored and info.file_size != info.compress_size):
+            raise RuntimeError(
+                f"{name} is corrupt or hostile: entry {info.filename[:80]!r} declares "
+                f"{info.file_size} bytes ({info.compress_size} stored), beyond the archive"
+            )
+        if info.file_size > _MAX_RATIO * max(info.compress_size, 1):
+            raise RuntimeError(
+                f"{name} is hostile: entry {info.filename[:80]!r} expands "
+                f"{info.compress_size} bytes to {info.file_size} (a zip bomb)"
+            )
+        offsets[info.filename] = start
+        spans.append((info.header_offset, end))
+    spans.sort()
+    if any(a_end > b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:])):
+        raise RuntimeError(f"{name} is hostile: entries overlap in the archive (a zip bomb)")
+    return offsets
+
+
+def _data_offset(fp: BinaryIO, info: zipfile.ZipInfo, name: str) -> int:
     """Where an entry's bytes start: after its local header (whose extra field PyTorch pads)."""
-    fp.seek(info.header_offset)
-    header = fp.read(30)
+    header = b""
+    if 0 <= info.header_offset <= fp.seek(0, 2) - 30:
+        fp.seek(info.header_offset)
+        header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise RuntimeError(f"{name} is corrupt: a bad local header for {info.filename[:80]!r}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     return info.header_offset + 30 + name_len + extra_len
 
@@ -335,29 +504,76 @@ def _check_location(location: str, map_location: Any, name: str) -> None:
         )
 
 
+def _entry_count(fp: BinaryIO) -> int | None:
+    """How many entries the archive's end-of-directory record claims (ZIP64 too), read before
+    zipfile builds an object per entry; None where there is no such record (zipfile decides)."""
+    start = fp.tell()
+    size = fp.seek(0, 2)
+    fp.seek(max(0, size - 65557))
+    tail = fp.read()
+    fp.seek(start)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    count = struct.unpack_from("<H", tail, at + 10)[0]
+    locator = tail[at - 20 : at] if at >= 20 else b""
+    if count == 0xFFFF and locator[:4] == b"PK\x06\x07":
+        offset = struct.unpack_from("<Q", locator, 8)[0]
+        if offset <= size - 56:
+            fp.seek(offset)
+            record = fp.read(56)
+            fp.seek(start)
+            if record[:4] == b"PK\x06\x06":
+                count = struct.unpack_from("<Q", record, 32)[0]
+    return count
+
+
+_DAMAGE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, struct.error, IndexError,
+           KeyError, AttributeError, OverflowError, MemoryError, RecursionError,
+           NotImplementedError, zlib.error)  # fmt: skip
+
+
 def load_zip(
-    source: BinaryIO | str, name: str, *, weights_only: bool, map_location: Any, mmap: bool
+    source: BinaryIO,
+    name: str,
+    *,
+    weights_only: bool,
+    map_location: Any,
+    mmap_path: str | None = None,
+    verify: bool = True,
 ) -> Any:
-    """The object in a PyTorch zip checkpoint (see the module docstring)."""
+    """The object in a PyTorch zip checkpoint read from the seekable file ``source`` (see the
+    module docstring); ``mmap_path``: map storages from that file instead of reading them."""
+    count = _entry_count(source)
+    if count is not None and count > _MAX_ENTRIES:
+        raise RuntimeError(
+            f"{name} is hostile or not a checkpoint: its zip directory lists {count} entries "
+            f"(at most {_MAX_ENTRIES} are read)"
+        )
     try:
         zf = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise RuntimeError(f"{name} is a damaged zip archive: {err}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
+            OverflowError, IndexError, KeyError, TypeError, NotImplementedError) as err:  # fmt: skip
+        raise RuntimeError(f"{name} is a damaged zip archive: {str(err)[:200]}") from None
     with zf:
-        archive = _Archive(zf, name, source if mmap and isinstance(source, str) else None)
+        archive = _Archive(zf, name, mmap_path, verify)
 
         def storages(key, dtype_name, numel, location):
             _check_location(location, map_location, name)
             return archive.storage(key, dtype_name, numel, location)
 
-        unpickler = _Unpickler(archive.data_pkl(), storages, trusted=not weights_only)
+        data = archive.data_pkl()
         try:
-            return unpickler.load()
-        except (_Refused, RuntimeError):
+            unpickler = _Unpickler(data, storages, trusted=not weights_only)
+            units = 4 * len(data) + (1 << 20) if weights_only else 1 << 62  # trusted: no limit
+            with _pickle_scan.budget(units):
+                if weights_only:
+                    _pickle_scan.scan(data, _Refused, on_global=unpickler.find_class)
+                return unpickler.load()
+        except _Refused:
             raise
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, struct.error,
-                IndexError, KeyError, AttributeError) as err:  # fmt: skip
-            raise pickle.UnpicklingError(f"{name}: damaged data.pkl ({err})") from None
+        except _DAMAGE as err:  # RecursionError and NotImplementedError are RuntimeErrors too
+            raise pickle.UnpicklingError(f"{name}: damaged data.pkl ({str(err)[:200]})") from None
 
 
 # ------------------------------------------------------------------------ writing
@@ -436,10 +652,9 @@ class _Pickler(pickle._Pickler):
     def _reduce_tensor(self, t: Tensor) -> tuple:
         array = t._data
         storage = self._storage_of.get(id(t))
-        if storage is None:
-            contiguous = np.ascontiguousarray(array)
-            name = _dtype.from_numpy_dtype(contiguous.dtype).name
-            storage = _StorageRef(str(len(self.storages)), name, contiguous.reshape(-1))
+        if storage is None:  # made contiguous only when written, one storage at a time
+            name = _dtype.from_numpy_dtype(array.dtype).name
+            storage = _StorageRef(str(len(self.storages)), name, array)
             self.storages.append(storage)
             self._storage_of[id(t)] = storage
         shape = tuple(int(n) for n in array.shape)
@@ -468,13 +683,27 @@ class _TensorData(Tensor):
         return made
 
 
+def _write_chunks(out: BinaryIO, data: memoryview) -> None:
+    for start in range(0, len(data), _CHUNK):
+        out.write(data[start : start + _CHUNK])
+
+
 def save_zip(obj: Any, record: str = "archive") -> bytes:
     """The bytes of a PyTorch zip checkpoint holding ``obj`` (entries under ``record/``)."""
+    out = io.BytesIO()
+    write_zip(obj, out, record)
+    return out.getvalue()
+
+
+def write_zip(
+    obj: Any, out: BinaryIO, record: str = "archive", write: Callable = _write_chunks
+) -> None:
+    """Write a PyTorch zip checkpoint holding ``obj`` to ``out``, streaming each storage's
+    bytes (``write(dest, memoryview)``) so that no more than one tensor is ever copied."""
     pkl = io.BytesIO()
     pickler = _Pickler(pkl)
     pickler.dispatch_table = {}
     pickler.dump(obj)
-    out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
         _add(zf, f"{record}/data.pkl", pkl.getvalue())
         _add(zf, f"{record}/.format_version", b"1")
@@ -482,17 +711,20 @@ def save_zip(obj: Any, record: str = "archive") -> bytes:
         _add(zf, f"{record}/byteorder", b"little")
         digest = hashlib.sha1(pkl.getvalue())
         for storage in pickler.storages:
-            data = storage.array.astype(storage.array.dtype.newbyteorder("<"), copy=False)
-            raw = data.tobytes()
+            array = storage.array
+            data = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).reshape(-1)
+            raw = memoryview(data.view(np.uint8))
             digest.update(raw)
-            _add(zf, f"{record}/data/{storage.key}", raw)
+            _add(zf, f"{record}/data/{storage.key}", raw, write)
+            del data, raw  # a non-contiguous tensor's copy goes before the next is made
         _add(zf, f"{record}/version", b"3\n")
         serial = str(int(digest.hexdigest(), 16))[:40].rjust(40, "0")
         _add(zf, f"{record}/.data/serialization_id", serial.encode())
-    return out.getvalue()
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _add(
+    zf: zipfile.ZipFile, name: str, data: bytes | memoryview, write: Callable = _write_chunks
+) -> None:
     """One stored entry, its data aligned to 64 bytes by padding the local header's extra field
     (as PyTorch does, so ``mmap=True`` loads map aligned arrays); a fixed timestamp keeps the
     bytes deterministic."""
@@ -502,4 +734,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     start = zf.fp.tell() + 30 + len(name.encode())
     pad = (-(start + 4)) % _ALIGN
     info.extra = struct.pack("<HH", 0x4246, pad) + b"Z" * pad  # "FB" padding, as PyTorch
-    zf.writestr(info, data)
+    data = memoryview(data)
+    info.file_size = len(data)  # as writestr does: it decides on ZIP64 before the data
+    with zf.open(info, "w") as dest:
+        write(dest, data)

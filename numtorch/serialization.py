@@ -23,9 +23,25 @@ decoded with type checks and bounded nesting, and a PyTorch file's storages and 
 are checked against the sizes the archive holds, so a truncated, corrupted or hostile file
 raises an error naming it, without allocating what the file claims or running its code.
 
+Only regular files are read (a device such as ``/dev/zero`` or a FIFO is refused at once), and
+the memory a file can cost is bounded: a safetensors header whose JSON would take more memory
+than the file's size is refused before parsing, and a PyTorch archive's pickle is scanned and
+its entries checked (zip bombs, path tricks, duplicate names; see ``numtorch._torch_zip``).
+
+Tensors are streamed: ``save`` writes each tensor's bytes straight from its array (copying
+only a non-contiguous one, one at a time) and ``load`` reads each straight into its new array,
+so neither needs more than one tensor of extra memory, for both formats.
+
+Checksums (beyond PyTorch): numtorch's safetensors files (format version 2) store a CRC-32 of
+each tensor's bytes (``__metadata__["numtorch_crc32"]``) and of the header itself
+(``__metadata__["numtorch_header_crc32"]``, computed with eight zeros in its place); ``load``
+verifies them and names the file and tensor on a mismatch, ``load(..., verify=False)`` skips
+them. Files without checksums (safetensors from other tools, numtorch's version 1) load as
+before. PyTorch archives carry a CRC-32 per entry, which ``load`` checks too.
+
 Writes are atomic: the bytes go to a temporary file in the same directory, are flushed and
 fsync'd, and ``os.replace`` puts the file under its real name, so a crash never leaves a
-truncated checkpoint there.
+truncated checkpoint there. Equal objects give byte-identical files.
 
 Differences from PyTorch: in safetensors numtorch stores only tensors, NumPy arrays and
 scalars, dtypes, Python scalars, str, None, and dicts, lists and tuples of them (other types
@@ -36,23 +52,25 @@ tensors that share memory are written as separate storages (each tensor's own el
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import math
 import os
 import re
 import secrets
+import stat
+import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import safetensors.numpy
 
 from numtorch import _dtype, _torch_zip
 from numtorch._checks import check_device
-from numtorch._safetensors_header import _check_header, _header, _parse_json, _short
+from numtorch._safetensors_header import _check_header, _parse_json, _read_header, _short
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Size, Tensor
 
@@ -83,7 +101,7 @@ def safe_globals(globals_list: list) -> Iterator[None]:
 
 
 _META_KEY = "numtorch"
-_VERSION = 1
+_VERSION = 2  # 2: with checksums; version 1 files (without) still load
 _CHUNK = 1 << 24
 _MAX_DEPTH = 100  # nesting levels; hostile metadata must not exhaust the stack
 _TYPES_HINT = (
@@ -114,7 +132,7 @@ def _encode_array(array: np.ndarray, path: list, arrays: dict) -> str:
     name = "/".join(str(k) for k in path) or "_"
     while name in arrays:  # keys 1 and "1" would collide
         name += "#"
-    arrays[name] = array if array.flags.c_contiguous else array.copy(order="C")
+    arrays[name] = array  # made contiguous only when written, one array at a time
     return name
 
 
@@ -272,14 +290,15 @@ _BAD_METADATA = (
 )
 
 
-def _write_all(out: BinaryIO, data: bytes) -> None:
+def _write_all(out: BinaryIO, data: bytes | memoryview) -> None:
     """Write ``data`` in chunks (a seam the tests use to simulate a crash mid-write)."""
     view = memoryview(data)
     for start in range(0, len(view), _CHUNK):
         out.write(view[start : start + _CHUNK])
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Run ``write`` on a temporary file next to ``path``, fsync it and rename it into place."""
     folder = path.parent
     if not folder.is_dir():
         raise RuntimeError(f"Parent directory {folder} does not exist.")
@@ -292,7 +311,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.close(fd)
             raise
         with out:
-            _write_all(out, data)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -314,6 +333,9 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     ``torch.load(f, weights_only=True)`` reads it), or safetensors when ``f`` is a path ending
     in ``.safetensors`` (see the module docstring for what each holds).
 
+    Tensors are streamed to the file one at a time: the extra memory is at most one tensor's
+    copy (for a non-contiguous one) plus the header, whatever the checkpoint's size.
+
     Args:
         obj: what to save: a state_dict, a training checkpoint, a tensor, ...
         f: a path (written atomically) or a binary file object with ``write``.
@@ -327,15 +349,25 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
         {'epoch': 3, 'w': tensor([1., 1.]), 'betas': (0.9, 0.99)}
     """
     if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
-        data = _safetensors_bytes(obj)
+        header, arrays = _safetensors_parts(obj)
+
+        def write(out: BinaryIO) -> None:
+            _write_all(out, header)
+            for array in arrays:
+                _write_all(out, _flat_bytes(array))
+
     elif hasattr(f, "write") or isinstance(f, (str, os.PathLike)):
-        data = _torch_zip.save_zip(obj, _record_name(f))
+        record = _record_name(f)
+
+        def write(out: BinaryIO) -> None:
+            _torch_zip.write_zip(obj, out, record, _write_all)
+
     else:
         raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
     if hasattr(f, "write"):
-        _write_all(f, data)
+        write(f)
     else:
-        _atomic_write(Path(f), data)
+        _atomic_write(Path(f), write)
 
 
 def _record_name(f: Any) -> str:
@@ -347,48 +379,134 @@ def _record_name(f: Any) -> str:
     return "archive"
 
 
+def _flat_bytes(array: np.ndarray) -> memoryview:
+    """The array's elements as little-endian bytes in C order (a copy only when they aren't)."""
+    data = np.ascontiguousarray(array, array.dtype.newbyteorder("<") if array.dtype.itemsize > 1
+                                else array.dtype).reshape(-1)  # fmt: skip
+    return memoryview(data.view(np.uint8))
+
+
 def _safetensors_bytes(obj: Any) -> bytes:
+    """The whole safetensors file ``save`` writes for ``obj`` (for tests and small objects)."""
+    header, arrays = _safetensors_parts(obj)
+    return b"".join([header, *(bytes(_flat_bytes(a)) for a in arrays)])
+
+
+def _safetensors_parts(obj: Any) -> tuple[bytes, list[np.ndarray]]:
+    """The header (with the checksums) and the arrays, in the order their bytes follow it.
+
+    The header is canonical JSON (sorted metadata, tensors by decreasing item size then name),
+    so equal objects give equal bytes; ``numtorch_crc32`` holds each tensor's CRC-32 and
+    ``numtorch_header_crc32`` that of the header itself (computed with eight zeros in its place).
+    """
     arrays: dict[str, np.ndarray] = {}
     description = {"version": _VERSION, "object": _encode(obj, [], arrays)}
-    metadata = {"format": "pt", _META_KEY: json.dumps(description, allow_nan=False)}
-    return _canonical_header(safetensors.numpy.save(arrays, metadata=metadata))
-
-
-def _canonical_header(data: bytes) -> bytes:
-    """``data`` with the header's ``__metadata__`` keys sorted, so equal objects give equal bytes.
-
-    The safetensors package writes ``__metadata__`` from a hash map, in random key order on
-    every save; the re-serialised header has the same length (it is padded with spaces).
-    """
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8 : 8 + n])
-    header["__metadata__"] = dict(sorted(header.get("__metadata__", {}).items()))
+    order = sorted(arrays, key=lambda k: (-arrays[k].dtype.itemsize, k))
+    entries, pos, sums = {}, 0, {}
+    for key in order:
+        array = arrays[key]
+        nbytes = array.size * array.dtype.itemsize
+        entries[key] = {
+            "dtype": _ST_DTYPE[array.dtype.name],
+            "shape": [int(n) for n in array.shape],
+            "data_offsets": [pos, pos + nbytes],
+        }
+        sums[key] = f"{zlib.crc32(_flat_bytes(array)):08x}"
+        pos += nbytes
+    metadata = {
+        "format": "pt",
+        _META_KEY: json.dumps(description, allow_nan=False),
+        _SUMS_KEY: json.dumps(sums, sort_keys=True),
+        _HEADER_SUM_KEY: _NO_SUM,
+    }
+    header = {"__metadata__": dict(sorted(metadata.items())), **entries}
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
-    if len(text) > n:  # cannot happen for the headers save() writes; keep the original then
-        return data
-    return data[:8] + text.ljust(n) + data[8 + n :]
+    text += b" " * (-len(text) % 8)
+    text = text.replace(_sum_field(_NO_SUM), _sum_field(f"{zlib.crc32(text):08x}"))
+    return len(text).to_bytes(8, "little") + text, [arrays[k] for k in order]
 
 
-def _read(f: str | os.PathLike | BinaryIO) -> tuple[bytes, str]:
+def _sum_field(value: str) -> bytes:
+    return f'"{_HEADER_SUM_KEY}":"{value}"'.encode()
+
+
+_ST_DTYPE = {
+    "bool": "BOOL",
+    "uint8": "U8",
+    "int8": "I8",
+    "int16": "I16",
+    "int32": "I32",
+    "int64": "I64",
+    "float16": "F16",
+    "float32": "F32",
+    "float64": "F64",
+    "uint16": "U16",
+    "uint32": "U32",
+    "uint64": "U64",
+}
+_NP_DTYPE = {st: np.dtype(name).newbyteorder("<") for name, st in _ST_DTYPE.items()}
+_SUMS_KEY = "numtorch_crc32"
+_HEADER_SUM_KEY = "numtorch_header_crc32"
+_NO_SUM = "00000000"
+
+
+# ------------------------------------------------------------------------ reading
+def _open(f: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str, bool]:
+    """A seekable binary file positioned where the checkpoint starts, its name for errors, and
+    whether ``load`` opened it (and must close it). Devices, FIFOs and sockets are refused at
+    once: reading ``/dev/zero`` would never end."""
     if hasattr(f, "read"):
-        return f.read(), str(getattr(f, "name", f))
+        name = str(getattr(f, "name", f))
+        _check_regular(f, name)
+        try:
+            f.seek(f.tell())
+            return f, name, False
+        except (AttributeError, OSError, ValueError):  # not seekable: buffer it
+            data = f.read()
+            if not isinstance(data, (bytes, bytearray)):
+                raise TypeError(
+                    f"f.read() must return bytes, but got {type(data).__name__}"
+                ) from None
+            return io.BytesIO(data), name, False
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
-    return Path(f).read_bytes(), os.fspath(f)
-
-
-def _arrays(raw: bytes, name: str) -> dict[str, np.ndarray]:
+    name = os.fspath(f)
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
     try:
-        arrays = safetensors.numpy.load(raw)
-    except Exception as err:  # safetensors raises SafetensorError, or numpy errors on dtypes
-        raise RuntimeError(f"{name} is corrupt or truncated: {_short(str(err))}") from None
-    out = {}
-    for key, array in arrays.items():
-        array = np.require(array, requirements=["C", "A", "W"])
-        if array.dtype == np.bool_:  # a damaged byte (not 0 or 1) must still be a plain bool
-            array = array.view(np.uint8).astype(np.bool_)
-        out[key] = array
-    return out
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+        if not stat.S_ISREG(mode):
+            raise RuntimeError(_NOT_REGULAR.format(name=name))
+        return os.fdopen(fd, "rb"), name, True
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+_NOT_REGULAR = (
+    "{name} is not a regular file (a device, FIFO or socket): numtorch.load reads checkpoints "
+    "from regular files only"
+)
+
+
+def _check_regular(f: BinaryIO, name: str) -> None:
+    """Refuse a file object reading a character or block device (``open("/dev/zero")``)."""
+    try:
+        mode = os.fstat(f.fileno()).st_mode
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise RuntimeError(_NOT_REGULAR.format(name=name))
+
+
+def _peek(fh: BinaryIO, n: int) -> bytes:
+    start = fh.tell()
+    head = fh.read(n)
+    fh.seek(start)
+    if not isinstance(head, (bytes, bytearray)):
+        raise TypeError(f"f.read() must return bytes, but got {type(head).__name__}")
+    return bytes(head)
 
 
 def load(
@@ -397,54 +515,148 @@ def load(
     *,
     weights_only: bool = True,
     mmap: bool = False,
+    verify: bool = True,
 ) -> Any:
     """Load an object written by ``save`` or ``torch.save`` (or any safetensors file, as a
     dict of tensors).
 
     The file is untrusted input. A PyTorch zip file is unpickled with only the globals
     PyTorch's ``weights_only=True`` allows (``weights_only=False``: full unpickling, which runs
-    code from the file -- trusted files only); a safetensors header is validated in full --
-    length, UTF-8 JSON without duplicate keys, each tensor's dtype, shape and byte span, the
-    spans tiling the data exactly -- before any tensor is built, so a damaged or hostile file
-    fails fast with an error naming it instead of allocating what it claims.
+    code from the file -- trusted files only), after its pickle's opcodes and the archive's
+    entries are checked (see ``numtorch._torch_zip``); a safetensors header is validated in
+    full -- length, the memory its JSON can cost, UTF-8 JSON without duplicate keys, each
+    tensor's dtype, shape and byte span, the spans tiling the data exactly -- before any tensor
+    is built, so a damaged or hostile file fails fast with an error naming it instead of
+    allocating what it claims. Tensors are read straight from the file into their arrays.
 
     Args:
-        f: a path or a binary file object with ``read``.
+        f: a path (a regular file) or a binary file object with ``read``.
         map_location: None, "cpu", a dict or a function: everything loads on the CPU.
         weights_only: refuse (``pickle.UnpicklingError``) any global PyTorch's weights-only
             loader would refuse. Safetensors files are always weights-only.
         mmap: map a PyTorch file's storages from disk (copy-on-write) instead of reading them.
+        verify: check the checksums (numtorch's safetensors files store a CRC-32 per tensor
+            and of the header; PyTorch's zip entries carry CRC-32s). ``False`` skips them.
 
     Raises:
         FileNotFoundError: ``f`` does not exist.
-        RuntimeError: the file is corrupt, truncated, or not safetensors (the message names it).
+        RuntimeError: the file is corrupt, truncated, hostile, not a regular file, or not a
+            checkpoint (the message names it).
+        pickle.UnpicklingError: a PyTorch file's pickle is damaged or names a refused global.
     """
     if not (callable(map_location) or isinstance(map_location, dict)):
         check_device(map_location)  # a dict or function maps every storage to the CPU anyway
-    raw, name = _read(f)
-    if not isinstance(raw, (bytes, bytearray)):
-        raise TypeError(f"f.read() must return bytes, but got {type(raw).__name__}")
-    if _torch_zip.is_zip(raw[:4]):
-        source = os.fspath(f) if mmap and isinstance(f, (str, os.PathLike)) else io.BytesIO(raw)
-        return _torch_zip.load_zip(
-            source, name, weights_only=weights_only, map_location=map_location, mmap=mmap
-        )
-    if _torch_zip.is_legacy(raw[:14]):
-        raise RuntimeError(
-            f"{name} is in PyTorch's legacy (pre-1.6) format, which numtorch does not read: "
-            "re-save it with a recent PyTorch (torch.save uses the zip format since 1.6)"
-        )
-    header = _header(raw, name)
-    _check_header(header, len(raw) - 8 - int.from_bytes(raw[:8], "little"), name)
-    arrays = _arrays(bytes(raw), name)
+    fh, name, owned = _open(f)
+    try:
+        head = _peek(fh, 14)
+        if _torch_zip.is_zip(head):
+            mmap_path = name if mmap and isinstance(f, (str, os.PathLike)) else None
+            return _torch_zip.load_zip(
+                fh,
+                name,
+                weights_only=weights_only,
+                map_location=map_location,
+                mmap_path=mmap_path,
+                verify=verify,
+            )
+        if _torch_zip.is_legacy(head):
+            raise RuntimeError(
+                f"{name} is in PyTorch's legacy (pre-1.6) format, which numtorch does not read: "
+                "re-save it with a recent PyTorch (torch.save uses the zip format since 1.6)"
+            )
+        return _load_safetensors(fh, name, verify)
+    finally:
+        if owned:
+            fh.close()
+
+
+def _load_safetensors(fh: BinaryIO, name: str, verify: bool) -> Any:
+    start = fh.tell()
+    size = fh.seek(0, 2) - start
+    fh.seek(start)
+    header, text = _read_header(fh, size, name)
+    _check_header(header, size - 8 - len(text), name)
     meta = header.get("__metadata__") or {}
+    sums = _checked_sums(meta, text, name) if verify else None
+    arrays = _read_tensors(fh, header, name, sums)
     if _META_KEY not in meta:  # a plain safetensors file, e.g. from safetensors.torch
         return {k: Tensor._make(arrays[k]) for k in header if k != "__metadata__"}
     try:
         description = _parse_json(meta[_META_KEY])
-        if not isinstance(description, dict) or description.get("version") != _VERSION:
-            version = description.get("version") if isinstance(description, dict) else None
+        version = description.get("version") if isinstance(description, dict) else None
+        if version not in (1, _VERSION) or isinstance(version, bool):
             raise ValueError(f"unsupported format version {_short(version)}")
+        if version == _VERSION and verify and sums is None:
+            raise ValueError("the checksums are missing")
         return _Decoder(arrays)(description["object"])
     except _BAD_METADATA as err:
         raise RuntimeError(f"{name} is corrupt: bad numtorch metadata ({_short(err)})") from None
+
+
+def _checked_sums(meta: dict, text: bytes, name: str) -> dict[str, int] | None:
+    """Verify the header's own checksum; the per-tensor CRC-32s (None: a file without them)."""
+    if _HEADER_SUM_KEY not in meta and _SUMS_KEY not in meta:
+        return None
+    stored = meta.get(_HEADER_SUM_KEY)
+    field = _sum_field(stored) if isinstance(stored, str) else b""
+    ok = re.fullmatch(r"[0-9a-f]{8}", stored or "") and text.count(field) == 1
+    if not ok or zlib.crc32(text.replace(field, _sum_field(_NO_SUM))) != int(stored, 16):
+        raise RuntimeError(f"{name} is corrupt: its header fails its checksum (CRC-32)")
+    try:
+        sums = _parse_json(meta.get(_SUMS_KEY, ""))
+        if not isinstance(sums, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"[0-9a-f]{8}", v) for v in sums.values()
+        ):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"{name} is corrupt: bad tensor checksums in its header") from None
+    return {k: int(v, 16) for k, v in sums.items()}
+
+
+def _read_tensors(fh: BinaryIO, header: dict, name: str, sums: dict | None) -> dict:
+    """Each tensor read straight into its array, in file order (the spans tile the data)."""
+    entries = sorted(
+        ((v["data_offsets"][0], k) for k, v in header.items() if k != "__metadata__"),
+    )
+    if sums is not None and set(sums) != {k for _, k in entries}:
+        raise RuntimeError(f"{name} is corrupt: its checksums don't match its tensors")
+    out = {}
+    for _, key in entries:
+        info = header[key]
+        try:
+            array = np.empty(info["shape"], _NP_DTYPE[info["dtype"]])
+        except (MemoryError, ValueError):
+            raise RuntimeError(
+                f"{name}: not enough memory for tensor {_short(key)} of shape "
+                f"{_short(info['shape'])}"
+            ) from None
+        crc = _fill(fh, memoryview(array.reshape(-1).view(np.uint8)), name, sums is not None)
+        if sums is not None and crc != sums[key]:
+            raise RuntimeError(f"{name} is corrupt: tensor {_short(key)} fails its checksum")
+        if array.dtype == np.bool_:  # a damaged byte (not 0 or 1) must still be a plain bool
+            raw = array.view(np.uint8)
+            np.minimum(raw, 1, out=raw)
+        if not array.dtype.isnative:
+            array = array.byteswap().view(array.dtype.newbyteorder("="))
+        out[key] = array
+    return out
+
+
+def _fill(fh: BinaryIO, view: memoryview, name: str, checksum: bool) -> int:
+    """Read exactly ``len(view)`` bytes into ``view``, in chunks; their CRC-32 (0 without
+    ``checksum``)."""
+    pos, crc = 0, 0
+    while pos < len(view):
+        chunk = view[pos : pos + _CHUNK]
+        if hasattr(fh, "readinto"):
+            got = fh.readinto(chunk)
+        else:
+            data = fh.read(len(chunk))
+            got = len(data)
+            chunk[:got] = data
+        if not got:
+            raise RuntimeError(f"{name} is truncated: the file ended inside a tensor")
+        if checksum:
+            crc = zlib.crc32(view[pos : pos + got], crc)
+        pos += got
+    return crc

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,14 @@ import numpy as np
 from numtorch import _dtype
 from numtorch._checks import check_tensor
 from numtorch._namespace._declare import op
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch._namespace._factory import (
+    FactoryOptions,
+    check_alloc,
+    check_factory,
+    check_pin_memory,
+    parse_size,
+    set_requires_grad,
+)
 from numtorch.tensor import Size, Tensor, check_cpu
 
 
@@ -122,7 +128,7 @@ def tensor(
     """
     check_cpu(device)
     check_pin_memory(pin_memory)
-    return _finish(Tensor._make(_to_array(data, dtype)), requires_grad)
+    return set_requires_grad(Tensor._make(_to_array(data, dtype)), requires_grad)
 
 
 @op()
@@ -143,210 +149,13 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._make(ndarray)
 
 
-def _finish(t: Tensor, requires_grad: bool) -> Tensor:
-    if not isinstance(requires_grad, (bool, np.bool_)):
-        raise TypeError(
-            f"argument 'requires_grad' must be bool, not {type(requires_grad).__name__}"
-        )
-    if requires_grad and not t.dtype.is_floating_point:
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-    return t.requires_grad_(True) if requires_grad else t
-
-
-def size_arg(size: tuple, kwargs: dict, fn: str) -> tuple:
-    """The sizes of a factory whose ``size`` may come by keyword (``zeros(size=(2, 3))``)."""
-    if not kwargs:
-        return size
-    name = next(iter(kwargs))
-    if name != "size" or len(kwargs) > 1:
-        bad = next(k for k in kwargs if k != "size")
-        raise TypeError(f"{fn}() got an unexpected keyword argument '{bad}'")
-    if size:
-        raise TypeError(f"{fn}() got multiple values for argument 'size'")
-    if not isinstance(kwargs["size"], (list, tuple)):
-        raise TypeError(
-            f"{fn}(): argument 'size' must be tuple of ints, not {type(kwargs['size']).__name__}"
-        )
-    return (kwargs["size"],)
-
-
-def parse_size(size: Sequence[Any], fn: str) -> tuple:
-    """Sizes given as varargs or as one list/tuple, validated as PyTorch validates them."""
-    if not size:
-        raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
-    if len(size) == 1 and isinstance(size[0], (list, tuple)):
-        size = tuple(size[0])
-    for i, s in enumerate(size):
-        if (
-            isinstance(s, bool)
-            or not isinstance(s, (int, np.integer))
-            and not (isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point)
-        ):
-            raise TypeError(
-                f"{fn}(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                f"type {type(s).__name__} at pos {i}"
-            )
-    size = tuple(int(s) for s in size)
-    if any(s < 0 for s in size):
-        bad = next(s for s in size if s < 0)
-        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {list(size)}")
-    return size
-
-
-_CHECK_ABOVE = 1 << 26  # bytes: smaller requests skip the /proc/meminfo read
-
-
-def _available_bytes() -> int:
-    """Memory this process can still get without swapping: MemAvailable + SwapFree, or the
-    physical memory where /proc/meminfo is missing."""
-    try:
-        with open("/proc/meminfo") as f:
-            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
-        return info["MemAvailable"] + info.get("SwapFree", 0)
-    except (OSError, KeyError, ValueError, IndexError):
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-
-
-def check_alloc(shape: Sequence[int], dtype: Any) -> None:
-    """Fail fast, with PyTorch's RuntimeError naming the byte count, on a request larger than
-    the memory left, instead of letting NumPy swap the machine (or overflow its size count).
-
-    Example:
-        >>> check_alloc((10**6, 10**6), np.float32)
-        Traceback (most recent call last):
-        ...
-        RuntimeError: [enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you tried to allocate 4000000000000 bytes. Error code 12 (Cannot allocate memory)
-    """
-    numel = math.prod(int(s) for s in shape)
-    if numel > _INT64_MAX:
-        raise RuntimeError(
-            f"Storage size calculation overflowed with sizes={[int(s) for s in shape]}"
-        )
-    nbytes = numel * np.dtype(dtype).itemsize
-    if nbytes > _CHECK_ABOVE and nbytes > _available_bytes():
-        raise RuntimeError(
-            "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
-            f"memory: you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)"
-        )
-
-
-_INT64_MAX = 2**63 - 1
-
-
-def check_layout(value: Any, fn: str) -> None:
-    """``layout`` may be None or ``strided``: PyTorch's TypeError for a non-layout, and a
-    RuntimeError for a layout numtorch does not have (sparse)."""
-    if value is None:
-        return
-    if type(value).__name__ != "layout":
-        raise bad_keyword(fn, "layout", value, "torch.layout")
-    if str(value) != "torch.strided":
-        raise RuntimeError(f"{fn}(): numtorch supports only the strided layout, got {value}")
-
-
-def bad_keyword(fn: str, name: str, value: Any, expected: str) -> TypeError:
-    """PyTorch's TypeError for keyword ``name`` of the wrong type: its overload-resolution
-    message for a factory with several signatures, else ``argument 'name' must be ...``."""
-    got = type(value).__name__
-    if fn in _OVERLOADED:
-        return TypeError(
-            f"{fn}() received an invalid combination of arguments - got ({name}={got}), but "
-            f"expected {expected} {name}"
-        )
-    return TypeError(f"{fn}(): argument '{name}' must be {expected}, not {got}")
-
-
-# factories with several signatures: PyTorch reports a bad keyword as no overload matching
-_OVERLOADED = set(
-    "arange linspace logspace eye rand randn randint randperm rand_like randn_like "
-    "randint_like normal hann_window hamming_window bartlett_window blackman_window "
-    "kaiser_window".split()
-)
-
-
-def check_pin_memory(pin_memory: Any) -> None:
-    """PyTorch's CPU build has no pinned memory: ``pin_memory=True`` is its RuntimeError."""
-    if pin_memory:
-        raise RuntimeError(
-            "pin_memory=True requires a CUDA or other accelerator backend; no pinned memory "
-            "allocator is available on this system."
-        )
-
-
-def factory_dtype(
-    fn: str,
-    dtype: Any = None,
-    layout: Any = None,
-    device: Any = None,
-    pin_memory: Any = False,
-    out: Any = None,
-) -> Any:
-    """Check a factory's common keywords as PyTorch does and return the dtype to make: the
-    given one, else ``out``'s (PyTorch's factories with ``out=`` make ``out``'s dtype)."""
-    _check_dtype_arg(dtype, fn)
-    check_layout(layout, fn)
-    check_cpu(device)
-    check_pin_memory(pin_memory)
-    if out is None:
-        return dtype
-    if not isinstance(out, Tensor):
-        raise bad_keyword(fn, "out", out, "Tensor")
-    if dtype is None:
-        return out.dtype
-    if _dtype.to_dtype(dtype) is not out.dtype:
-        raise RuntimeError(
-            f"dtype {_dtype.scalar_type_name(_dtype.to_dtype(dtype))} does not match dtype of "
-            f"out parameter ({_dtype.scalar_type_name(out.dtype)})"
-        )
-    return dtype
-
-
-def into_out(result: Tensor, out: Tensor | None, fn: str) -> Tensor:
-    """``result`` written into ``out`` (resized to fit, as PyTorch's factories do silently);
-    ``result`` itself when ``out`` is None."""
-    if out is None:
-        return result
-    if fn == "empty" and out.requires_grad and out.shape != result.shape:
-        raise RuntimeError("cannot resize variables that require grad")
-    if is_grad_enabled() and (out.requires_grad or result.requires_grad):
-        raise RuntimeError(
-            f"aten::{fn}(): functions with out=... arguments don't support automatic "
-            "differentiation, but one of the arguments requires grad."
-        )
-    if out.shape != result.shape:
-        out._data = np.empty(result.shape, out._data.dtype)
-    np.copyto(out._data, result._data, casting="unsafe")
-    out._version[0] += 1
-    return out
-
-
-def _float_dtype(dtype: Any, fn: str) -> np.dtype:
-    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
-    if not d.is_floating_point:
-        raise NotImplementedError(f"\"{fn}\" not implemented for '{_dtype.scalar_type_name(d)}'")
-    return d.numpy
-
-
-def _np_dtype(dtype: Any, fn: str | None = None) -> np.dtype:
-    if fn is not None:
-        _check_dtype_arg(dtype, fn)
-    return (_dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)).numpy
-
-
-def _check_dtype_arg(dtype: Any, fn: str) -> None:
-    """PyTorch's factories refuse a dtype given as a string (``to_dtype``, used internally, e.g.
-    by serialization, still accepts names)."""
-    if isinstance(dtype, str):
-        raise TypeError(f"{fn}(): argument 'dtype' must be torch.dtype, not str")
-
-
-def _filled(fn: str, size: tuple, kwargs: dict, value: Any, **options: Any) -> Tensor:
-    """``zeros``, ``ones`` and ``empty``: a tensor of ``value``, with the factory keywords."""
-    requires_grad, out = options.pop("requires_grad"), options.get("out")
-    d = _np_dtype(factory_dtype(fn, **options))
-    shape = parse_size(size_arg(size, kwargs, fn), fn)
+def _filled(options: FactoryOptions, size: tuple, kwargs: dict, value: Any) -> Tensor:
+    """``zeros``, ``ones`` and ``empty``: a tensor of ``value`` in the sizes given."""
+    opts = options.checked()
+    d = opts.np_dtype()
+    shape = opts.sizes(size, kwargs)
     check_alloc(shape, d)
-    return into_out(_finish(Tensor._make(np.full(shape, value, d)), requires_grad), out, fn)
+    return opts.finish(np.full(shape, value, d))
 
 
 @op()
@@ -361,8 +170,8 @@ def zeros(
     **kwargs: Any,
 ) -> Tensor:
     """A tensor of zeros; sizes as varargs or one list (``zeros(2, 3)``, ``zeros([2, 3])``)."""
-    options = dict(out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory)
-    return _filled("zeros", size, kwargs, 0, requires_grad=requires_grad, **options)
+    options = FactoryOptions("zeros", dtype, layout, device, pin_memory, requires_grad, out)
+    return _filled(options, size, kwargs, 0)
 
 
 @op()
@@ -377,8 +186,8 @@ def ones(
     **kwargs: Any,
 ) -> Tensor:
     """A tensor of ones."""
-    options = dict(out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory)
-    return _filled("ones", size, kwargs, 1, requires_grad=requires_grad, **options)
+    options = FactoryOptions("ones", dtype, layout, device, pin_memory, requires_grad, out)
+    return _filled(options, size, kwargs, 1)
 
 
 @op()
@@ -395,13 +204,13 @@ def empty(
 ) -> Tensor:
     """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined).
     ``memory_format=channels_last`` orders a 4-D tensor's memory as PyTorch does (NHWC)."""
-    options = dict(out=out, dtype=dtype, layout=layout, device=device, pin_memory=pin_memory)
-    t = _filled("empty", size, kwargs, 0, requires_grad=False, **options)
+    options = FactoryOptions("empty", dtype, layout, device, pin_memory, out=out)
+    t = _filled(options, size, kwargs, 0)
     if memory_format is not None:
         if str(memory_format) == "torch.preserve_format":
             raise RuntimeError("unsupported memory format Preserve")
         t = _in_format(t, memory_format, "empty")
-    return _finish(t, requires_grad)
+    return set_requires_grad(t, requires_grad)
 
 
 def _in_format(t: Tensor, fmt: Any, fn: str, like: Tensor | None = None) -> Tensor:
@@ -458,10 +267,10 @@ def full(
             "full(): argument 'fill_value' (position 2) must be Number, not "
             f"{type(fill_value).__name__}"
         )
-    dtype = factory_dtype("full", dtype, layout, device, pin_memory, out)
+    opts = check_factory("full", dtype, layout, device, pin_memory, requires_grad, out)
     d = (
-        _dtype.to_dtype(dtype)
-        if dtype is not None
+        _dtype.to_dtype(opts.dtype)
+        if opts.dtype is not None
         else _python_dtype(getattr(fill_value, "item", lambda: fill_value)())
     )
     if not isinstance(size, (list, tuple, Size)):
@@ -471,8 +280,7 @@ def full(
     shape = parse_size((size,), "full")
     check_alloc(shape, d.numpy)
     value = fill_value._data if isinstance(fill_value, Tensor) else fill_value
-    result = _finish(Tensor._make(np.full(shape, value, d.numpy)), requires_grad)
-    return into_out(result, out, "full")
+    return opts.finish(np.full(shape, value, d.numpy))
 
 
 @op()
@@ -491,29 +299,26 @@ def arange(
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
     if end is None:
         start, end = 0, start
-    options = dict(out=out, layout=layout, device=device, pin_memory=pin_memory)
-    return _range("arange", start, end, step, dtype, requires_grad, **options)
+    options = FactoryOptions("arange", dtype, layout, device, pin_memory, requires_grad, out)
+    return _range(options, start, end, step)
 
 
-def _range(
-    fn: str, start: Any, end: Any, step: Any, dtype: Any, requires_grad: bool, **options: Any
-) -> Tensor:
-    """``arange`` (``end`` excluded) and the deprecated ``range`` (``end`` included);
-    ``options``: ``out``, ``layout``, ``device``, ``pin_memory``."""
-    out = options["out"]
-    if isinstance(dtype, str):  # PyTorch's overload resolution fails here (no dtype message)
+def _range(options: FactoryOptions, start: Any, end: Any, step: Any) -> Tensor:
+    """``arange`` (``end`` excluded) and the deprecated ``range`` (``end`` included)."""
+    fn = options.fn
+    if isinstance(options.dtype, str):  # PyTorch's overload resolution fails (no dtype message)
         raise TypeError(
             f"{fn}() received an invalid combination of arguments - got dtype=str, but "
             "expected torch.dtype dtype"
         )
-    dtype = factory_dtype(fn, dtype, **options)
+    opts = options.checked()
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    d = _dtype.to_dtype(dtype) if dtype is not None else _python_dtype([start, end, step])
-    if fn == "range" and dtype is None:
+    d = _dtype.to_dtype(opts.dtype) if opts.dtype is not None else _python_dtype([start, end, step])
+    if fn == "range" and opts.dtype is None:
         d = _dtype.get_default_dtype()
     if d is _dtype.bool:
         raise NotImplementedError(f"\"{fn}_cpu\" not implemented for 'Bool'")
@@ -528,7 +333,7 @@ def _range(
     )
     check_alloc((count,), d.numpy)
     values = start + step * np.arange(count, dtype=np.float64 if d.is_floating_point else np.int64)
-    return into_out(_finish(Tensor._make(values.astype(d.numpy)), requires_grad), out, fn)
+    return opts.finish(values.astype(d.numpy))
 
 
 @op(name="range")
@@ -553,8 +358,8 @@ def range_(
         UserWarning,
         stacklevel=2,
     )
-    options = dict(out=out, layout=layout, device=device, pin_memory=pin_memory)
-    return _range("range", start, end, step, dtype, requires_grad, **options)
+    options = FactoryOptions("range", dtype, layout, device, pin_memory, requires_grad, out)
+    return _range(options, start, end, step)
 
 
 def _endpoint(x: Any, which: str, fn: str) -> float:
@@ -583,6 +388,12 @@ def _steps(steps: Any, fn: str) -> int:
     return int(steps)
 
 
+def _spaced(opts: FactoryOptions, start: Any, end: Any, steps: Any) -> tuple:
+    """``linspace``'s and ``logspace``'s ends and step count, checked, and the NumPy dtype."""
+    start, end = _endpoint(start, "start", opts.fn), _endpoint(end, "end", opts.fn)
+    return start, end, _steps(steps, opts.fn), opts.np_dtype()
+
+
 @op()
 def linspace(
     start: Any,
@@ -597,16 +408,13 @@ def linspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    dtype = factory_dtype("linspace", dtype, layout, device, pin_memory, out)
-    start, end = _endpoint(start, "start", "linspace"), _endpoint(end, "end", "linspace")
-    steps = _steps(steps, "linspace")
-    d = _np_dtype(dtype)
+    opts = check_factory("linspace", dtype, layout, device, pin_memory, requires_grad, out)
+    start, end, steps, d = _spaced(opts, start, end, steps)
     check_alloc((steps,), d)
     values = np.linspace(start, end, steps)
     if np.dtype(d).kind in "iub":
         values = np.trunc(values)  # PyTorch computes in the integer dtype: truncation
-    result = _finish(Tensor._make(values.astype(d)), requires_grad)
-    return into_out(result, out, "linspace")
+    return opts.finish(values.astype(d))
 
 
 @op()
@@ -624,17 +432,14 @@ def logspace(
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end``."""
-    dtype = factory_dtype("logspace", dtype, layout, device, pin_memory, out)
-    start, end = _endpoint(start, "start", "logspace"), _endpoint(end, "end", "logspace")
-    steps = _steps(steps, "logspace")
-    d = _np_dtype(dtype)
+    opts = check_factory("logspace", dtype, layout, device, pin_memory, requires_grad, out)
+    start, end, steps, d = _spaced(opts, start, end, steps)
     if np.dtype(d).kind in "iub":  # PyTorch casts the exponents' ends to the integer dtype
         start, end = int(start), int(end)
     check_alloc((steps,), d)
     with np.errstate(all="ignore"):
         values = np.power(float(base), np.linspace(start, end, steps))
-    result = _finish(Tensor._make(values.astype(d)), requires_grad)
-    return into_out(result, out, "logspace")
+    return opts.finish(values.astype(d))
 
 
 @op()
@@ -650,7 +455,7 @@ def eye(
     requires_grad: bool = False,
 ) -> Tensor:
     """The identity matrix (n x m)."""
-    dtype = factory_dtype("eye", dtype, layout, device, pin_memory, out)
+    opts = check_factory("eye", dtype, layout, device, pin_memory, requires_grad, out)
     for name, v in (("n", n), ("m", m)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
             raise TypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
@@ -658,18 +463,20 @@ def eye(
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    check_alloc((n, n if m is None else m), _np_dtype(dtype))
-    result = _finish(Tensor._make(np.eye(n, m, dtype=_np_dtype(dtype))), requires_grad)
-    return into_out(result, out, "eye")
+    check_alloc((n, n if m is None else m), opts.np_dtype())
+    return opts.finish(np.eye(n, m, dtype=opts.np_dtype()))
 
 
-def _like_dtype(input: Tensor, dtype: Any, fn: str = "zeros_like", **options: Any) -> Any:
-    """The dtype of a ``*_like`` factory (``input``'s unless given), its keywords checked."""
-    check_tensor(input, fn)
-    factory_dtype(
-        fn, dtype, options.get("layout"), options.get("device"), options.get("pin_memory")
-    )
-    return input.dtype if dtype is None else dtype
+def like_factory(
+    input: Tensor, options: FactoryOptions, memory_format: Any, make: Callable[[Any], Tensor]
+) -> Tensor:
+    """A ``*_like`` factory: ``make(dtype)`` (a tensor of ``input``'s shape; ``dtype`` is
+    ``input``'s unless the options give one), laid out in ``memory_format`` and requiring grad
+    when asked. ``input`` and the keywords are checked first, as PyTorch does."""
+    check_tensor(input, options.fn)
+    dtype = options.checked().dtype
+    t = make(input.dtype if dtype is None else dtype)
+    return like(input, t, memory_format, options.fn, options.requires_grad)
 
 
 def like(input: Tensor, t: Tensor, memory_format: Any, fn: str, requires_grad: bool) -> Tensor:
@@ -679,7 +486,7 @@ def like(input: Tensor, t: Tensor, memory_format: Any, fn: str, requires_grad: b
         t = _in_format(t, memory_format, fn, like=input)
     elif _dense_order(input) is not None:  # the default, preserve_format
         t = Tensor._make(_in_layout(t._data, _dense_order(input)))
-    return _finish(t, requires_grad)
+    return set_requires_grad(t, requires_grad)
 
 
 @op()
@@ -694,10 +501,8 @@ def zeros_like(
     memory_format: Any = None,
 ) -> Tensor:
     """Zeros of ``input``'s shape (and dtype, unless given)."""
-    dtype = _like_dtype(
-        input, dtype, "zeros_like", layout=layout, device=device, pin_memory=pin_memory
-    )
-    return like(input, zeros(input.shape, dtype=dtype), memory_format, "zeros_like", requires_grad)
+    options = FactoryOptions("zeros_like", dtype, layout, device, pin_memory, requires_grad)
+    return like_factory(input, options, memory_format, lambda d: zeros(input.shape, dtype=d))
 
 
 @op()
@@ -712,10 +517,8 @@ def ones_like(
     memory_format: Any = None,
 ) -> Tensor:
     """Ones of ``input``'s shape (and dtype, unless given)."""
-    dtype = _like_dtype(
-        input, dtype, "ones_like", layout=layout, device=device, pin_memory=pin_memory
-    )
-    return like(input, ones(input.shape, dtype=dtype), memory_format, "ones_like", requires_grad)
+    options = FactoryOptions("ones_like", dtype, layout, device, pin_memory, requires_grad)
+    return like_factory(input, options, memory_format, lambda d: ones(input.shape, dtype=d))
 
 
 @op()
@@ -730,10 +533,8 @@ def empty_like(
     memory_format: Any = None,
 ) -> Tensor:
     """An uninitialised (zero-filled) tensor of ``input``'s shape and dtype."""
-    dtype = _like_dtype(
-        input, dtype, "empty_like", layout=layout, device=device, pin_memory=pin_memory
-    )
-    return like(input, zeros(input.shape, dtype=dtype), memory_format, "empty_like", requires_grad)
+    options = FactoryOptions("empty_like", dtype, layout, device, pin_memory, requires_grad)
+    return like_factory(input, options, memory_format, lambda d: zeros(input.shape, dtype=d))
 
 
 @op()
@@ -749,8 +550,7 @@ def full_like(
     memory_format: Any = None,
 ) -> Tensor:
     """``fill_value`` in ``input``'s shape (and dtype, unless given)."""
-    dtype = _like_dtype(
-        input, dtype, "full_like", layout=layout, device=device, pin_memory=pin_memory
+    options = FactoryOptions("full_like", dtype, layout, device, pin_memory, requires_grad)
+    return like_factory(
+        input, options, memory_format, lambda d: full(input.shape, fill_value, dtype=d)
     )
-    t = full(input.shape, fill_value, dtype=dtype)
-    return like(input, t, memory_format, "full_like", requires_grad)

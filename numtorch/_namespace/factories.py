@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,19 +20,16 @@ import numpy as np
 from numtorch import _dtype
 from numtorch._checks import check_tensor
 from numtorch._namespace._declare import op
-from numtorch._namespace.creation import (
-    _finish,
-    _np_dtype,
-    _python_dtype,
-    _to_array,
+from numtorch._namespace._factory import (
+    FactoryOptions,
     check_alloc,
+    check_factory,
     factory_dtype,
-    full,
-    ones,
+    np_dtype,
     parse_size,
-    tensor,
-    zeros,
+    set_requires_grad,
 )
+from numtorch._namespace.creation import _python_dtype, _to_array, full, ones, tensor, zeros
 from numtorch.tensor import Size, Tensor, check_cpu
 
 
@@ -52,8 +50,8 @@ def scalar_tensor(
         raise TypeError(
             f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}"
         )
-    d = _np_dtype(factory_dtype("scalar_tensor", dtype, layout, device, pin_memory))
-    return _finish(Tensor._make(np.array(s, dtype=d)), requires_grad)
+    opts = check_factory("scalar_tensor", dtype, layout, device, pin_memory, requires_grad)
+    return opts.finish(np.array(s, dtype=opts.np_dtype()))
 
 
 @op()
@@ -69,7 +67,8 @@ def empty_strided(
 ) -> Tensor:
     """An uninitialised (zero-filled) tensor of ``size`` whose elements lie ``stride`` apart
     in memory (``stride()`` returns it), as PyTorch lays it out."""
-    d = _np_dtype(factory_dtype("empty_strided", dtype, layout, device, pin_memory))
+    opts = check_factory("empty_strided", dtype, layout, device, pin_memory, requires_grad)
+    d = opts.np_dtype()
     for name, pos, v in (("size", 1, size), ("stride", 2, stride)):
         if not isinstance(v, (list, tuple, Size)):
             raise TypeError(
@@ -92,8 +91,9 @@ def empty_strided(
     check_alloc((span,), d)
     storage = np.zeros(span, d)
     itemsize = storage.itemsize
-    data = np.lib.stride_tricks.as_strided(storage, shape, tuple(s * itemsize for s in strides))
-    return _finish(Tensor._make(data), requires_grad)
+    return opts.finish(
+        np.lib.stride_tricks.as_strided(storage, shape, tuple(s * itemsize for s in strides))
+    )
 
 
 @op()
@@ -109,7 +109,7 @@ def empty_permuted(
 ) -> Tensor:
     """An uninitialised (zero-filled) tensor of ``size`` whose memory holds its dimensions in
     the order ``physical_layout`` (outermost first): ``(0, 2, 3, 1)`` is channels-last."""
-    dtype = factory_dtype("empty_permuted", dtype, layout, device, pin_memory)
+    dtype = check_factory("empty_permuted", dtype, layout, device, pin_memory).dtype
     shape = parse_size((size,), "empty_permuted") if len(size) else ()
     order = tuple(int(i) for i in physical_layout)
     if len(shape) != len(order):
@@ -148,7 +148,7 @@ def from_file(
     private (copy-on-write) and the file must hold ``size`` elements."""
     if pin_memory:
         raise RuntimeError("tensors constructed from a file cannot be pinned")
-    d = np.dtype(_np_dtype(factory_dtype("from_file", dtype, layout, device)))
+    d = np.dtype(check_factory("from_file", dtype, layout, device).np_dtype())
     nbytes = int(size) * d.itemsize
     if shared:
         with open(filename, "ab") as f:  # creates the file; extends it to the mapping's size
@@ -191,7 +191,7 @@ def frombuffer(
         view = memoryview(buffer)
     except TypeError:
         raise ValueError("object does not implement Python buffer protocol.") from None
-    d = _np_dtype(dtype, "frombuffer")
+    d = np_dtype(dtype, "frombuffer")
     length, itemsize = view.nbytes, np.dtype(d).itemsize
     if length <= 0 or count == 0:
         raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
@@ -217,7 +217,7 @@ def frombuffer(
     data = np.frombuffer(view.cast("B"), dtype=d, count=count, offset=offset)
     if view.readonly:
         data = _writable(data)
-    return _finish(Tensor._make(data), requires_grad)
+    return set_requires_grad(Tensor._make(data), requires_grad)
 
 
 def _warn_not_writable() -> None:
@@ -264,11 +264,11 @@ def asarray(
             arr = arr.astype(target.numpy)
         elif copy:
             arr = arr.copy()
-        return _finish(Tensor._make(arr), bool(requires_grad))
+        return set_requires_grad(Tensor._make(arr), bool(requires_grad))
     if _is_buffer(obj):
         d = target or _dtype.get_default_dtype()
         t = frombuffer(obj, dtype=d)
-        return _finish(Tensor._make(t._data.copy()) if copy else t, bool(requires_grad))
+        return set_requires_grad(Tensor._make(t._data.copy()) if copy else t, bool(requires_grad))
     if copy is False:
         raise ValueError("can't alias arbitrary sequence into a tensor.")
     if isinstance(obj, str):
@@ -308,7 +308,7 @@ def _asarray_tensor(
     if requires_grad is False and out.requires_grad:
         out = out.detach()
     elif requires_grad and not out.requires_grad:
-        out = _finish(out if out is not obj else obj.detach(), True)
+        out = set_requires_grad(out if out is not obj else obj.detach(), True)
     return out
 
 
@@ -414,9 +414,16 @@ def new_tensor(
     return tensor(data, dtype=_new_dtype(self, dtype), requires_grad=requires_grad)
 
 
-def _new_options(self: Tensor, fn: str, dtype: Any, options: dict) -> dict:
-    """The keywords of a ``new_*`` method for its factory, ``self``'s dtype by default."""
-    return dict(dtype=_new_dtype(self, factory_dtype(fn, dtype, **options)), **options)
+def _new(
+    self: Tensor, factory: Callable[..., Tensor], options: FactoryOptions, *args: Any
+) -> Tensor:
+    """``factory(*args)`` with the keywords of the ``new_*`` method ``options.fn`` (checked
+    under its name; ``pin_memory`` by ``factory``), in ``self``'s dtype unless given."""
+    dtype = _new_dtype(
+        self, factory_dtype(options.fn, options.dtype, options.layout, options.device)
+    )
+    keywords = dict(layout=options.layout, device=options.device, pin_memory=options.pin_memory)
+    return factory(*args, dtype=dtype, requires_grad=options.requires_grad, **keywords)
 
 
 @op(function=False, method=True)
@@ -430,8 +437,8 @@ def new_zeros(
     requires_grad: bool = False,
 ) -> Tensor:
     """Zeros of ``size`` in this tensor's dtype (unless given)."""
-    options = _new_options(self, "new_zeros", dtype, dict(layout=layout, device=device))
-    return zeros(*size, pin_memory=pin_memory, requires_grad=requires_grad, **options)
+    options = FactoryOptions("new_zeros", dtype, layout, device, pin_memory, requires_grad)
+    return _new(self, zeros, options, *size)
 
 
 @op(function=False, method=True)
@@ -445,8 +452,8 @@ def new_ones(
     requires_grad: bool = False,
 ) -> Tensor:
     """Ones of ``size`` in this tensor's dtype (unless given)."""
-    options = _new_options(self, "new_ones", dtype, dict(layout=layout, device=device))
-    return ones(*size, pin_memory=pin_memory, requires_grad=requires_grad, **options)
+    options = FactoryOptions("new_ones", dtype, layout, device, pin_memory, requires_grad)
+    return _new(self, ones, options, *size)
 
 
 @op(function=False, method=True)
@@ -460,8 +467,8 @@ def new_empty(
     requires_grad: bool = False,
 ) -> Tensor:
     """An uninitialised (zero-filled) tensor of ``size`` in this tensor's dtype."""
-    options = _new_options(self, "new_empty", dtype, dict(layout=layout, device=device))
-    return zeros(*size, pin_memory=pin_memory, requires_grad=requires_grad, **options)
+    options = FactoryOptions("new_empty", dtype, layout, device, pin_memory, requires_grad)
+    return _new(self, zeros, options, *size)
 
 
 @op(function=False, method=True)
@@ -477,8 +484,8 @@ def new_full(
     requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` in ``size``, in this tensor's dtype (unless given)."""
-    options = _new_options(self, "new_full", dtype, dict(layout=layout, device=device))
-    return full(size, fill_value, pin_memory=pin_memory, requires_grad=requires_grad, **options)
+    options = FactoryOptions("new_full", dtype, layout, device, pin_memory, requires_grad)
+    return _new(self, full, options, size, fill_value)
 
 
 @op(function=False, method=True)
@@ -494,10 +501,8 @@ def new_empty_strided(
     requires_grad: bool = False,
 ) -> Tensor:
     """``empty_strided`` in this tensor's dtype (unless given)."""
-    options = _new_options(self, "new_empty_strided", dtype, dict(layout=layout, device=device))
-    return empty_strided(
-        size, stride, pin_memory=pin_memory, requires_grad=requires_grad, **options
-    )
+    options = FactoryOptions("new_empty_strided", dtype, layout, device, pin_memory, requires_grad)
+    return _new(self, empty_strided, options, size, stride)
 
 
 @op(function=False, method=True)

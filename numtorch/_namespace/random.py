@@ -8,6 +8,7 @@ PyTorch defines it (``NormalBackward3``...); where PyTorch has no derivative
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,18 +16,15 @@ import numpy as np
 from numtorch import _dtype
 from numtorch._namespace import factories, windows  # noqa: F401 - declare their ops
 from numtorch._namespace._declare import op
-from numtorch._namespace._operands import broadcast_shapes, named
-from numtorch._namespace.creation import (
-    _finish,
-    _float_dtype,
-    _like_dtype,
+from numtorch._namespace._factory import (
+    FactoryOptions,
     check_alloc,
-    factory_dtype,
-    into_out,
-    like,
+    check_factory,
     parse_size,
-    size_arg,
+    set_requires_grad,
 )
+from numtorch._namespace._operands import broadcast_shapes, named
+from numtorch._namespace.creation import like_factory
 from numtorch._namespace.inplace import check_leaf_inplace, inplace, write_out
 from numtorch.autograd.function import Function
 from numtorch.random import Generator, _rng
@@ -46,12 +44,9 @@ def rand(
     **kwargs: Any,
 ) -> Tensor:
     """Samples from U[0, 1), drawn from ``generator`` (the default generator when None)."""
-    dtype = factory_dtype("rand", dtype, layout, device, pin_memory, out)
-    shape = parse_size(size_arg(size, kwargs, "rand"), "rand")
-    d = _float_dtype(dtype, "check_uniform_bounds")
-    check_alloc(shape, d)
-    sample = _rng(generator).random(shape, dtype=np.float64).astype(d)
-    return into_out(_finish(Tensor._make(sample), requires_grad), out, "rand")
+    options = FactoryOptions("rand", dtype, layout, device, pin_memory, requires_grad, out)
+    draw = lambda shape, d: _rng(generator).random(shape, dtype=np.float64)  # noqa: E731
+    return _drawn(options, size, kwargs, "check_uniform_bounds", draw)
 
 
 @op()
@@ -67,15 +62,27 @@ def randn(
     **kwargs: Any,
 ) -> Tensor:
     """Samples from the standard normal distribution."""
-    dtype = factory_dtype("randn", dtype, layout, device, pin_memory, out)
-    shape = parse_size(size_arg(size, kwargs, "randn"), "randn")
-    d = _float_dtype(dtype, "normal_kernel_cpu")
+    options = FactoryOptions("randn", dtype, layout, device, pin_memory, requires_grad, out)
+    return _drawn(options, size, kwargs, "normal_kernel_cpu", _standard_normal(generator))
+
+
+_Draw = Callable[[tuple, np.dtype], np.ndarray]  # (shape, dtype) -> samples
+
+
+def _drawn(options: FactoryOptions, size: tuple, kwargs: dict, kernel: str, draw: _Draw) -> Tensor:
+    """``rand`` and ``randn``: ``draw(shape, dtype)`` in the sizes given, in a floating dtype
+    (``kernel`` names the kernel of PyTorch's error for an integer one)."""
+    opts = options.checked()
+    shape = opts.sizes(size, kwargs)
+    d = opts.float_dtype(kernel)
     check_alloc(shape, d)
-    sample = _rng(generator).standard_normal(
+    return opts.finish(draw(shape, d).astype(d, copy=False))
+
+
+def _standard_normal(generator: Generator | None) -> _Draw:
+    """``randn``'s draw: NumPy samples float32 and float64 directly, other dtypes via float64."""
+    return lambda shape, d: _rng(generator).standard_normal(
         shape, dtype=d if d in (np.float32, np.float64) else np.float64
-    )
-    return into_out(
-        _finish(Tensor._make(sample.astype(d, copy=False)), requires_grad), out, "randn"
     )
 
 
@@ -95,19 +102,18 @@ def randint(
 ) -> Tensor:
     """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``,
     each argument positional or by keyword."""
-    dtype = factory_dtype("randint", dtype, layout, device, pin_memory, out)
+    opts = check_factory("randint", dtype, layout, device, pin_memory, requires_grad, out)
     low, high, size = _randint_args(list(args), low, high, size)
     if low >= high:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
     shape = parse_size((size,), "randint")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    d = _dtype.int64 if opts.dtype is None else _dtype.to_dtype(opts.dtype)
     if not d.is_floating_point:
         _check_random_bounds(d, low, high - 1)
     check_alloc(shape, d.numpy)
-    sample = _rng(generator).integers(low, high, shape).astype(d.numpy)
-    return into_out(_finish(Tensor._make(sample), requires_grad), out, "randint")
+    return opts.finish(_rng(generator).integers(low, high, shape).astype(d.numpy))
 
 
 def _randint_args(args: list, low: Any, high: Any, size: Any) -> tuple:
@@ -142,13 +148,12 @@ def randperm(
     requires_grad: bool = False,
 ) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
-    dtype = factory_dtype("randperm", dtype, layout, device, pin_memory, out)
+    opts = check_factory("randperm", dtype, layout, device, pin_memory, requires_grad, out)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype)
+    d = _dtype.int64 if opts.dtype is None else _dtype.to_dtype(opts.dtype)
     check_alloc((n,), np.int64)
-    sample = Tensor._make(_rng(generator).permutation(n).astype(d.numpy))
-    return into_out(_finish(sample, requires_grad), out, "randperm")
+    return opts.finish(_rng(generator).permutation(n).astype(d.numpy))
 
 
 @op()
@@ -164,10 +169,9 @@ def rand_like(
     memory_format: Any = None,
 ) -> Tensor:
     """Samples from U[0, 1) in ``input``'s shape (and dtype, unless given)."""
-    options = dict(layout=layout, device=device, pin_memory=pin_memory)
-    dtype = _like_dtype(input, dtype, "rand_like", **options)
-    t = rand(input.shape, generator=generator, dtype=dtype)
-    return like(input, t, memory_format, "rand_like", requires_grad)
+    options = FactoryOptions("rand_like", dtype, layout, device, pin_memory, requires_grad)
+    make = lambda d: rand(input.shape, generator=generator, dtype=d)  # noqa: E731
+    return like_factory(input, options, memory_format, make)
 
 
 @op()
@@ -183,10 +187,9 @@ def randn_like(
     memory_format: Any = None,
 ) -> Tensor:
     """Standard normal samples in ``input``'s shape (and dtype, unless given)."""
-    options = dict(layout=layout, device=device, pin_memory=pin_memory)
-    dtype = _like_dtype(input, dtype, "randn_like", **options)
-    t = randn(input.shape, generator=generator, dtype=dtype)
-    return like(input, t, memory_format, "randn_like", requires_grad)
+    options = FactoryOptions("randn_like", dtype, layout, device, pin_memory, requires_grad)
+    make = lambda d: randn(input.shape, generator=generator, dtype=d)  # noqa: E731
+    return like_factory(input, options, memory_format, make)
 
 
 @op()
@@ -205,12 +208,11 @@ def randint_like(
 ) -> Tensor:
     """Integers from ``[low, high)`` (``randint_like(input, high)``: from 0) in ``input``'s
     shape and dtype."""
-    options = dict(layout=layout, device=device, pin_memory=pin_memory)
-    dtype = _like_dtype(input, dtype, "randint_like", **options)
     if high is None:
         low, high = 0, low
-    t = randint(low, high, input.shape, generator=generator, dtype=dtype)
-    return like(input, t, memory_format, "randint_like", requires_grad)
+    options = FactoryOptions("randint_like", dtype, layout, device, pin_memory, requires_grad)
+    make = lambda d: randint(low, high, input.shape, generator=generator, dtype=d)  # noqa: E731
+    return like_factory(input, options, memory_format, make)
 
 
 def _fmt(x: float) -> str:
@@ -540,14 +542,14 @@ def normal(
         return _with_out(_normal_tensors(mean, std, generator), out, "normal")
     if size is None or not isinstance(size, (list, tuple)) or not _is_number(mean):
         raise TypeError(_NORMAL_OVERLOADS.format(_arg_types(mean, std, size)))
-    dtype = factory_dtype("normal", dtype, layout, device, pin_memory, out)
+    opts = check_factory("normal", dtype, layout, device, pin_memory, requires_grad, out)
     if not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
     shape = parse_size((size,), "normal")
-    d = _float_dtype(dtype, "normal_kernel_cpu")
+    d = opts.float_dtype("normal_kernel_cpu")
     check_alloc(shape, d)
-    sample = mean + std * _rng(generator).standard_normal(shape)
-    return _with_out(_finish(Tensor._make(sample.astype(d)), requires_grad), out, "normal")
+    sample = Tensor._make((mean + std * _rng(generator).standard_normal(shape)).astype(d))
+    return _with_out(set_requires_grad(sample, requires_grad), out, "normal")
 
 
 _NORMAL_OVERLOADS = (

@@ -15,19 +15,20 @@ import numpy as np
 
 from numtorch import _dtype
 from numtorch._namespace._declare import op
-from numtorch._namespace.creation import _finish, check_alloc, factory_dtype
+from numtorch._namespace._factory import FactoryOptions, check_alloc
 from numtorch.tensor import Tensor
 
 
 def _window(
-    fn: str,
+    options: FactoryOptions,
     window_length: Any,
     periodic: Any,
     symmetric: Callable[[int], np.ndarray],
-    options: dict,
 ) -> Tensor:
-    """The window ``symmetric(n)`` (a float64 array of length n) of ``window_length`` values,
-    periodic or not, in the dtype and with the keywords of ``options``."""
+    """Every window function: the window ``symmetric(n)`` (a float64 array of length n) of
+    ``window_length`` values, periodic or not, in the dtype and with the keywords of
+    ``options`` (``options.fn``: the window function's name)."""
+    fn = options.fn
     if isinstance(window_length, bool) or not isinstance(window_length, (int, np.integer)):
         raise TypeError(
             f"{fn}(): argument 'window_length' (position 1) must be int, not "
@@ -37,9 +38,8 @@ def _window(
         raise TypeError(
             f"{fn}(): argument 'periodic' (position 2) must be bool, not {type(periodic).__name__}"
         )
-    requires_grad = options.pop("requires_grad")
-    dtype = factory_dtype(fn, **options)
-    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)
+    opts = options.checked()
+    d = _dtype.get_default_dtype() if opts.dtype is None else _dtype.to_dtype(opts.dtype)
     if not d.is_floating_point:
         raise RuntimeError(
             f"{fn} expects floating point dtypes, got: TensorOptions(dtype={_dtype.c_type_name(d)}"
@@ -56,7 +56,7 @@ def _window(
         values = np.ones(n)
     else:
         values = symmetric(n + 1)[:-1] if periodic else symmetric(n)
-    return _finish(Tensor._make(values.astype(d.numpy)), requires_grad)
+    return opts.finish(values.astype(d.numpy))
 
 
 def _cosine_sum(*coefficients: float) -> Callable[[int], np.ndarray]:
@@ -95,14 +95,8 @@ def hann_window(
     requires_grad: bool = False,
 ) -> Tensor:
     """The Hann window ``0.5 - 0.5 cos(2 pi i / (N - 1))``."""
-    options = dict(
-        dtype=dtype,
-        layout=layout,
-        device=device,
-        pin_memory=pin_memory,
-        requires_grad=requires_grad,
-    )
-    return _window("hann_window", window_length, periodic, _cosine_sum(0.5, 0.5), options)
+    options = FactoryOptions("hann_window", dtype, layout, device, pin_memory, requires_grad)
+    return _window(options, window_length, periodic, _cosine_sum(0.5, 0.5))
 
 
 @op()
@@ -119,14 +113,8 @@ def hamming_window(
     requires_grad: bool = False,
 ) -> Tensor:
     """The generalised Hamming window ``alpha - beta cos(2 pi i / (N - 1))``."""
-    options = dict(
-        dtype=dtype,
-        layout=layout,
-        device=device,
-        pin_memory=pin_memory,
-        requires_grad=requires_grad,
-    )
-    return _window("hamming_window", window_length, periodic, _cosine_sum(alpha, beta), options)
+    options = FactoryOptions("hamming_window", dtype, layout, device, pin_memory, requires_grad)
+    return _window(options, window_length, periodic, _cosine_sum(alpha, beta))
 
 
 @op()
@@ -141,14 +129,8 @@ def bartlett_window(
     requires_grad: bool = False,
 ) -> Tensor:
     """The triangular (Bartlett) window ``1 - |2 i / (N - 1) - 1|``."""
-    options = dict(
-        dtype=dtype,
-        layout=layout,
-        device=device,
-        pin_memory=pin_memory,
-        requires_grad=requires_grad,
-    )
-    return _window("bartlett_window", window_length, periodic, _bartlett, options)
+    options = FactoryOptions("bartlett_window", dtype, layout, device, pin_memory, requires_grad)
+    return _window(options, window_length, periodic, _bartlett)
 
 
 @op()
@@ -163,16 +145,8 @@ def blackman_window(
     requires_grad: bool = False,
 ) -> Tensor:
     """The Blackman window ``0.42 - 0.5 cos(2 pi i / (N - 1)) + 0.08 cos(4 pi i / (N - 1))``."""
-    options = dict(
-        dtype=dtype,
-        layout=layout,
-        device=device,
-        pin_memory=pin_memory,
-        requires_grad=requires_grad,
-    )
-    return _window(
-        "blackman_window", window_length, periodic, _cosine_sum(0.42, 0.5, 0.08), options
-    )
+    options = FactoryOptions("blackman_window", dtype, layout, device, pin_memory, requires_grad)
+    return _window(options, window_length, periodic, _cosine_sum(0.42, 0.5, 0.08))
 
 
 @op()
@@ -188,11 +162,5 @@ def kaiser_window(
     requires_grad: bool = False,
 ) -> Tensor:
     """The Kaiser window ``I0(beta sqrt(1 - (2 i / (N - 1) - 1)^2)) / I0(beta)``."""
-    options = dict(
-        dtype=dtype,
-        layout=layout,
-        device=device,
-        pin_memory=pin_memory,
-        requires_grad=requires_grad,
-    )
-    return _window("kaiser_window", window_length, periodic, _kaiser(float(beta)), options)
+    options = FactoryOptions("kaiser_window", dtype, layout, device, pin_memory, requires_grad)
+    return _window(options, window_length, periodic, _kaiser(float(beta)))

@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "MODELS", "OPTIMIZERS", "Config", "UsageError"]
+__all__ = ["DATASETS", "MAX_SEED", "MODELS", "OPTIMIZERS", "Config", "RunFailed", "UsageError"]
 
 DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
 MODELS = ("classifier", "resnet")
 OPTIMIZERS = ("adam", "adamw", "sgd")
+MAX_SEED = 2**64 - 1  # seeds are unsigned 64-bit integers
 
 
 class UsageError(Exception):
     """A mistake in the command line or its files: printed as one line, exit code 2."""
+
+    exit_code = 2
+
+
+class RunFailed(UsageError):
+    """The run could not go on (a full disk, a failing write): one line, exit code 1."""
+
+    exit_code = 1
 
 
 @dataclass

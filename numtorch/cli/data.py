@@ -90,6 +90,10 @@ def load(name: str, data_dir: str | None) -> Data:
         test = loader(data_dir, train=False)
     except (OSError, ValueError, RuntimeError) as err:
         raise UsageError(str(err).splitlines()[0]) from None
+    for split, (x, _) in (("training", train), ("test", test)):
+        if len(x) == 0:
+            where = f" in {data_dir}" if data_dir else ""
+            raise UsageError(f"--dataset {name}: the {split} set{where} has 0 images")
     return _standardise(
         name, train[0].numpy(), train[1].numpy(), test[0].numpy(), test[1].numpy(), 10
     )

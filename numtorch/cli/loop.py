@@ -7,13 +7,15 @@ ends bit-identical to one that never stopped.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numtorch as torch
 from numtorch import nn
-from numtorch.cli.config import Config, UsageError
+from numtorch.cli import runfolder
+from numtorch.cli.config import Config, RunFailed, UsageError
 from numtorch.cli.data import Data
 from numtorch.cli.progress import Progress
 from numtorch.cli.report import read_metrics, write_metrics
@@ -42,24 +44,14 @@ def build_model(cfg: Config, dataset: Data) -> nn.Module:
     )
 
 
-def build_optimizer(cfg: Config, model: nn.Module) -> torch.optim.Optimizer:
+def build_optimizer(cfg: Config, params) -> torch.optim.Optimizer:
+    """The configured optimizer over ``params`` (an iterable of parameters)."""
+    params = list(params)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9, nesterov=True)
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, nesterov=True)
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    return torch.optim.Adam(model.parameters(), lr=cfg.lr)
-
-
-def load_checkpoint(path: str) -> dict:
-    if not Path(path).is_file():
-        raise UsageError(f"--resume checkpoint {path!r} does not exist")
-    try:
-        state = torch.load(path)
-    except (OSError, ValueError, RuntimeError) as err:
-        raise UsageError(f"cannot read checkpoint {path!r}: {err}") from None
-    if not isinstance(state, dict) or "config" not in state or "model" not in state:
-        raise UsageError(f"{path!r} is not a numtorch train checkpoint")
-    return state
+        return torch.optim.AdamW(params, lr=cfg.lr)
+    return torch.optim.Adam(params, lr=cfg.lr)
 
 
 def _accuracy_and_loss(logits, target) -> tuple[float, int]:
@@ -104,7 +96,7 @@ class _Run:
         torch.manual_seed(cfg.seed)
         self.cfg = cfg
         self.model = build_model(cfg, dataset)
-        self.optimizer = build_optimizer(cfg, self.model)
+        self.optimizer = build_optimizer(cfg, self.model.parameters())
         self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
             self.optimizer, T_max=cfg.epochs
         )
@@ -140,40 +132,87 @@ class _Run:
 
 
 def _recover_timings(history: list[dict], run_dir: Path) -> None:
-    """Epoch timings are not in checkpoints; take them from the run's metrics.json if there."""
-    try:
-        saved = {row["epoch"]: row.get("seconds") for row in read_metrics(run_dir)}
-    except (OSError, ValueError, KeyError, TypeError):
-        saved = {}
+    """Epoch timings are not in checkpoints; take them from the run's metrics.json where its
+    row for an epoch matches the checkpoint's (unknown timings stay None)."""
+    saved = {}
+    for row in read_metrics(run_dir):
+        if isinstance(row, dict) and isinstance(row.get("epoch"), int):  # hostile rows skipped
+            saved.setdefault(row["epoch"], row)
     for row in history:
-        row["seconds"] = saved.get(row["epoch"])
+        old = saved.get(row["epoch"], {})
+        seconds = old.get("seconds")
+        same = all(old.get(k) == v for k, v in row.items() if k != "seconds")
+        ok = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+        row["seconds"] = float(seconds) if same and ok and 0 <= seconds < math.inf else None
+
+
+def _restore(run: _Run, state: dict, run_dir: Path) -> None:
+    """Continue from ``state`` (checked by ``checkpoint``) and rewrite the metrics from it."""
+    try:
+        run.restore(state)
+    except (ValueError, RuntimeError, TypeError, KeyError, IndexError) as err:
+        raise UsageError(f"cannot resume from the checkpoint: {err}") from None
+    _recover_timings(run.history, run_dir)
+    write_metrics(run_dir, run.history)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
+def _save(run: _Run, run_dir: Path, path: Path) -> None:
+    """Metrics first, then the checkpoint, each atomic: the metrics on disk always reach at
+    least the checkpoint's epoch (a resume trims them back to it), so no timing is lost."""
+    write_metrics(run_dir, run.history, run.epoch)
+    runfolder.save_checkpoint(run.state(), path, run.epoch)
+
+
+def _interrupted(run: _Run, path: Path, saved: int | None, saving: bool) -> str:
+    where = f"while saving epoch {run.epoch}" if saving else f"during epoch {run.epoch + 1}"
+    if saved is None:
+        return f"interrupted {where}: no checkpoint was written"
+    return (
+        f"interrupted {where}: the checkpoint {path} holds epoch {saved}; continue with: "
+        f"numtorch train --resume {path}"
+    )
 
 
 def train(cfg: Config, dataset: Data, run_dir: Path, resume_state: dict | None) -> RunResult:
-    """Train for ``cfg.epochs`` epochs, saving a checkpoint after each; Ctrl-C stops cleanly."""
+    """Train for ``cfg.epochs`` epochs, saving metrics and a checkpoint after each; Ctrl-C
+    stops cleanly, and a full disk is a one-line error that keeps the last checkpoint."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    runfolder.remove_stale_temps(run_dir)
     run = _Run(cfg, dataset)
-    if resume_state is not None:
-        run.restore(resume_state)
-        _recover_timings(run.history, run_dir)
     path = run_dir / CHECKPOINT
-    start = time.perf_counter()
+    saved = None
+    if resume_state is not None:
+        _restore(run, resume_state, run_dir)
+        saved = run.epoch
+    start, saving, before = time.perf_counter(), False, None
     try:
         while run.epoch < cfg.epochs:
+            runfolder.maybe_crash(f"epoch:{run.epoch + 1}")
             _one_epoch(run, dataset)
-            torch.save(run.state(), path)  # atomic: an interrupted save keeps the old file
-            write_metrics(run_dir, run.history)
+            before, saving = _identity(path), True
+            _save(run, run_dir, path)
+            saved, saving = run.epoch, False
     except KeyboardInterrupt:
         # The checkpoint on disk is the end of the last whole epoch; saving the half-trained
         # weights now would break the bit-identical resume.
-        if run.epoch:
-            print(
-                f"\ninterrupted during epoch {run.epoch + 1}: the checkpoint {path} holds epoch "
-                f"{run.epoch}; continue with: numtorch train --resume {path}"
-            )
-        else:
-            print("\ninterrupted before the first epoch ended: no checkpoint was written")
+        if saving and _identity(path) != before:  # interrupted after the file was replaced
+            saved = run.epoch
+        print("\n" + _interrupted(run, path, saved, saving), flush=True)
         return RunResult(run.history, run.model, path, time.perf_counter() - start, True)
+    except OSError as err:
+        held = f"{path} holds epoch {saved}" if saved is not None else "none was written"
+        raise RunFailed(
+            f"cannot save epoch {run.epoch} in {run_dir}: {err.strerror or err} (the last "
+            f"checkpoint: {held})"
+        ) from None
     return RunResult(run.history, run.model, path, time.perf_counter() - start)
 
 

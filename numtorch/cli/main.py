@@ -1,4 +1,5 @@
-"""``numtorch`` entry point: sub-command dispatch and one-line errors (exit code 2)."""
+"""``numtorch`` entry point: sub-command dispatch, one-line errors (exit code 2, or 1 when the
+run itself fails) and Ctrl-C (exit code 130, as 128 + SIGINT)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_train(args)
     except UsageError as err:
         print(f"numtorch {args.command}: error: {err}", file=sys.stderr)
-        return 2
+        return err.exit_code
+    except KeyboardInterrupt:  # outside the epochs and the report, which say more themselves
+        print(f"\nnumtorch {args.command}: interrupted", flush=True)
+        return 130
 
 
 if __name__ == "__main__":

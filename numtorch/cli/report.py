@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 
 import numtorch as torch
-from numtorch.cli import plot
+from numtorch.cli import plot, runfolder
 
 COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
 
 
-def write_metrics(run_dir: Path, history: list[dict]) -> None:
-    with open(run_dir / "metrics.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(history)
-    (run_dir / "metrics.json").write_text(json.dumps(history, indent=2) + "\n")
+def write_metrics(run_dir: Path, history: list[dict], epoch: int | None = None) -> None:
+    """Write metrics.csv and metrics.json, each atomically (a kill or a full disk leaves the
+    old file or the new one, never a torn one); ``epoch`` names the writes for the crash seam."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(history)
+    runfolder.write_text(run_dir / "metrics.csv", text.getvalue(), epoch)
+    runfolder.write_text(run_dir / "metrics.json", json.dumps(history, indent=2) + "\n", epoch)
 
 
-def read_metrics(run_dir: Path) -> list[dict]:
-    return json.loads((run_dir / "metrics.json").read_text())
+def read_metrics(run_dir: Path) -> list:
+    """The rows of ``run_dir``'s metrics.json, or [] if it is missing or not a JSON list."""
+    try:
+        rows = json.loads((run_dir / "metrics.json").read_text())
+    except (OSError, ValueError, RecursionError):
+        return []
+    return rows if isinstance(rows, list) else []
 
 
 def _first_dropout2d(model: torch.nn.Module) -> torch.nn.Module | None:
@@ -77,7 +86,8 @@ def write(out: Path, histories: dict[str, list[dict]], runs: list, dataset) -> N
             "matplotlib is not installed: skipping curves.png and dropped_maps.png "
             "(pip install 'numtorch[demo]')"
         )
-    (out / "summary.md").write_text(_summary(out, runs, figures, dataset))
+    runfolder.maybe_crash("report")
+    runfolder.write_text(out / "summary.md", _summary(out, runs, figures, dataset))
     print(f"report: {out / 'summary.md'}")
 
 
@@ -97,6 +107,20 @@ def _dropped_figure(out: Path, runs: list, dataset) -> list[str]:
     return ["dropped_maps.png"]
 
 
+def _total_time(history: list[dict]) -> str:
+    """The run's training time in seconds; epochs whose timing was lost (a resume without the
+    old metrics.json) are counted, not taken as 0 s."""
+    known = [r["seconds"] for r in history if r.get("seconds") is not None]
+    if not known:
+        return "not recorded"
+    total = f"{sum(known):.1f}"
+    return (
+        total
+        if len(known) == len(history)
+        else f"{total} ({len(known)} of {len(history)} epochs timed)"
+    )
+
+
 def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
     lines = [
         "# numtorch train report",
@@ -114,7 +138,7 @@ def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
         lines.append(
             f"| {cfg.dropout2d:g} | {last['epoch']} | {last['train_acc']:.4f} | "
             f"{last['test_acc']:.4f} | {last['train_acc'] - last['test_acc']:+.4f} | {best:.4f} | "
-            f"{sum(r['seconds'] or 0.0 for r in result.history):.1f} | "
+            f"{_total_time(result.history)} | "
             f"[{prefix}checkpoint.safetensors]({prefix}checkpoint.safetensors) | "
             f"[{prefix}metrics.csv]({prefix}metrics.csv) |"
         )

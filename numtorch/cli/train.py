@@ -9,8 +9,16 @@ import time
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from numtorch.cli import data, loop, report
-from numtorch.cli.config import DATASETS, MODELS, OPTIMIZERS, Config, UsageError
+from numtorch.cli import checkpoint, data, loop, report, runfolder
+from numtorch.cli.config import (
+    DATASETS,
+    MAX_SEED,
+    MODELS,
+    OPTIMIZERS,
+    Config,
+    RunFailed,
+    UsageError,
+)
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +70,8 @@ def validate(cfg: Config) -> Config:
         raise UsageError(f"--batch-size must be at least 1, but got {cfg.batch_size}")
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
         raise UsageError(f"--lr must be a positive number, but got {cfg.lr}")
+    if not 0 <= cfg.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be between 0 and 2**64 - 1 ({MAX_SEED}), but got {cfg.seed}")
     _check_probability(cfg.dropout2d, "--dropout2d")
     if cfg.dropout2d == 1.0:
         raise UsageError("--dropout2d 1 drops every feature map: nothing could be learned")
@@ -112,19 +122,34 @@ def _check_same_plan(args: argparse.Namespace, saved: Config) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """Check everything, lock the run folder, train each run and write the report."""
     resume_state = None
     base = Config()
     if args.resume:
         if args.compare:
             raise UsageError("--resume continues one run; it cannot be combined with --compare")
-        resume_state = loop.load_checkpoint(args.resume)
+        resume_state = checkpoint.load(args.resume)
         base = Config(**resume_state["config"])
         _check_same_plan(args, base)
     cfg = validate(_config_from(args, base))
     ps = parse_compare(args.compare) or [cfg.dropout2d]
     dataset = data.load(cfg.dataset, cfg.data_dir)
+    if resume_state is not None:
+        checkpoint.check_fits(resume_state, loop._Run(cfg, dataset), args.resume)
     out = prepare_out(args.out or (str(Path(args.resume).parent) if args.resume else None))
-    print(f"numtorch train: {dataset.describe()}; model {cfg.model}; report in {out}{os.sep}")
+    with runfolder.locked(out):
+        runfolder.remove_stale_temps(out)
+        print(f"numtorch train: {dataset.describe()}; model {cfg.model}; report in {out}{os.sep}")
+        try:
+            return _train_all(cfg, ps, dataset, out, resume_state)
+        except OSError as err:  # the epochs' own saves say more (loop.train)
+            raise RunFailed(
+                f"cannot write in {out}: {err.strerror or err} (every checkpoint there is whole; "
+                "continue with --resume once the problem is fixed)"
+            ) from None
+
+
+def _train_all(cfg: Config, ps: list[float], dataset, out: Path, resume_state) -> int:
     histories, runs = {}, []
     for p in ps:
         run_cfg = Config(**{**asdict(cfg), "dropout2d": p})
@@ -134,5 +159,14 @@ def run_train(args: argparse.Namespace) -> int:
             return 130
         histories[f"Dropout2d p={p:g}"] = result.history
         runs.append((run_cfg, run_dir, result))
-    report.write(out, histories, runs, dataset)
+    try:
+        report.write(out, histories, runs, dataset)
+    except KeyboardInterrupt:
+        again = f"; rewrite it with: numtorch train --resume {runs[0][2].checkpoint}"
+        print(
+            f"\ninterrupted while writing the report in {out}: the checkpoints and metrics are "
+            f"complete{again if len(runs) == 1 else ''}",
+            flush=True,
+        )
+        return 130
     return 0

@@ -9,14 +9,12 @@ Untrusted pickles are dangerous in three ways, and each is closed here:
   numeric dtypes, shapes and byte strings, so no NumPy ``__setstate__`` ever sees hostile state
   (object dtypes, crafted dtype flags) and no other global (``os.system``, ``eval``,
   ``pickle.loads``...) resolves at all.
-* Memory: CPython's C unpickler allocates what a length or memo index claims before reading
-  it (a 20-byte pickle can ask for gigabytes), so the opcodes are first scanned with
-  ``pickletools.genops``, which reads lengths against the bytes actually present, and memo
-  indices must be the small sequential ones picklers write.
+* Memory and crashes: the opcodes are first scanned by ``numtorch._pickle_scan`` (shared with
+  the PyTorch checkpoint loader): lengths are read against the bytes actually present, memo
+  indices must be the small sequential ones picklers write, nesting is capped at
+  ``MAX_DEPTH`` and ``BUILD`` may not target a global.
 * Amplification: a memo reference costs two bytes, so the stand-ins that copy data (arrays,
   ``_codecs.encode``) draw on a budget of a few times the pickle's size.
-* Crashes: hashing a tuple nested a million levels deep overflows the C stack, so the scan
-  simulates the unpickler's stack and refuses nesting deeper than ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -24,20 +22,17 @@ from __future__ import annotations
 import io
 import math
 import pickle
-import pickletools
 import re
-import threading
 import warnings
 from typing import Any
 
 import numpy as np
 
+from numtorch import _pickle_scan
+
 __all__ = ["MAX_DEPTH", "Refused", "array", "loads"]
 
-MAX_DEPTH = 64
-_MEMO_PUT = {"PUT", "BINPUT", "LONG_BINPUT"}
-_MEMO_GET = {"GET", "BINGET", "LONG_BINGET"}
-_IN_PLACE = {"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "BUILD"}
+MAX_DEPTH = _pickle_scan.MAX_DEPTH
 _DTYPE_SPEC = re.compile(r"[?bBhHiIlLqQefdgbiuf][0-9]{0,2}")
 
 
@@ -45,67 +40,8 @@ class Refused(pickle.UnpicklingError):
     """The pickle asked for something outside plain data and numeric arrays."""
 
 
-_BUDGET = threading.local()  # bytes the stand-ins may still copy during this thread's load
-
-
 def _spend(nbytes: int) -> None:
-    left = getattr(_BUDGET, "left", None)
-    if left is None:  # not inside ``loads``
-        return
-    _BUDGET.left = left - nbytes
-    if _BUDGET.left < 0:
-        raise Refused("the pickle builds much more data than the file holds")
-
-
-def _scan(data: bytes) -> None:
-    """Walk the opcodes without building anything: lengths must fit the data, memo indices
-    must be sequential, and no value may nest deeper than ``MAX_DEPTH``."""
-    stack: list[int] = []  # the nesting depth of each stack item; -1 marks a MARK
-    memo: dict[int, int] = {}
-    for op, arg, _ in pickletools.genops(io.BytesIO(data)):
-        name = op.name
-        if name == "MARK":
-            stack.append(-1)
-            continue
-        if name in _MEMO_GET:
-            if arg not in memo:
-                raise Refused(f"memo index {arg} was never stored")
-            stack.append(memo[arg])
-            continue
-        if name in _MEMO_PUT or name == "MEMOIZE":
-            index = len(memo) if name == "MEMOIZE" else arg
-            if index > len(memo) or not stack or stack[-1] < 0:
-                raise Refused(f"bad memo index {index} (the memo holds {len(memo)} items)")
-            memo[index] = stack[-1]
-            continue
-        children = _pop(stack, op)
-        if name in _IN_PLACE:  # the container stays; its contents nest one level below it
-            depth = max([children[0]] + [c + 1 for c in children[1:]])
-        else:
-            depth = 1 + max(children, default=0)
-        if depth > MAX_DEPTH:
-            raise Refused(f"values nested more than {MAX_DEPTH} levels deep")
-        stack.extend([depth] * len(op.stack_after))
-
-
-def _pop(stack: list[int], op: pickletools.OpcodeInfo) -> list[int]:
-    """Pop what ``op`` consumes (through the MARK for mark-taking opcodes), outermost first."""
-    before = op.stack_before
-    popped: list[int] = []
-    if pickletools.markobject in before:
-        while stack and stack[-1] >= 0:
-            popped.append(stack.pop())
-        if not stack:
-            raise Refused(f"{op.name} without a MARK")
-        stack.pop()
-        count = before.index(pickletools.markobject)
-    else:
-        count = len(before)
-    if len(stack) < count:
-        raise Refused(f"{op.name} on an empty stack")
-    for _ in range(count):
-        popped.append(stack.pop())
-    return popped[::-1]  # for in-place opcodes, the container comes first
+    _pickle_scan.spend(nbytes, Refused)
 
 
 class _Global:
@@ -247,12 +183,8 @@ def loads(data: bytes) -> Any:
         Refused: the pickle names a global or builds a value outside plain data and arrays.
         pickle.UnpicklingError, ValueError, EOFError...: the pickle is damaged.
     """
-    _BUDGET.left = 4 * len(data) + (1 << 20)
-    try:
-        # a protocol-0 string with a bad escape ("\\ ") warns; damage must not become a warning
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            _scan(data)
-            return _Unpickler(io.BytesIO(data), encoding="latin1").load()
-    finally:
-        _BUDGET.left = None
+    # a protocol-0 string with a bad escape ("\\ ") warns; damage must not become a warning
+    with warnings.catch_warnings(), _pickle_scan.budget(4 * len(data) + (1 << 20)):
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _pickle_scan.scan(data, Refused, MAX_DEPTH)
+        return _Unpickler(io.BytesIO(data), encoding="latin1").load()

@@ -1,0 +1,261 @@
+"""Reading a ``--resume`` checkpoint as untrusted input: every field is checked before the run
+uses it, and anything wrong is one ``UsageError`` line (exit code 2), never a traceback and
+never silently accepted.
+
+Two stages: :func:`load` reads the file and checks what needs no data (the keys, the config's
+types and ranges, the epoch, the metric history, the generators' states); :func:`check_fits`
+checks the model, optimizer and scheduler states against a run built from that config on the
+loaded data (keys, shapes, dtypes, finite values, hyperparameters, step counts).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import numtorch as torch
+from numtorch.cli.config import DATASETS, MAX_SEED, MODELS, OPTIMIZERS, Config, UsageError
+from numtorch.cli.loop import build_optimizer
+
+KEYS = (
+    "config",
+    "model",
+    "optimizer",
+    "scheduler",
+    "epoch",
+    "rng_state",
+    "shuffle_rng_state",
+    "history",
+)
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
+# what a check may still meet in a hostile file (e.g. a tensor where a number belongs)
+_DAMAGE = (TypeError, ValueError, RuntimeError, AttributeError, KeyError, IndexError)
+
+
+class Bad(Exception):
+    """One inconsistency in a checkpoint (turned into a UsageError naming the file)."""
+
+
+def load(path: str) -> dict:
+    """Read ``path`` and check everything in it that does not depend on the data."""
+    if not Path(path).is_file():
+        raise UsageError(f"--resume checkpoint {path!r} does not exist")
+    try:
+        state = torch.load(path)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise UsageError(f"cannot read checkpoint {path!r}: {str(err).splitlines()[0]}") from None
+    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+        raise UsageError(f"{path!r} is not a numtorch train checkpoint")
+    try:
+        check_state(state)
+    except (Bad, *_DAMAGE) as err:
+        raise UsageError(f"checkpoint {path!r} is inconsistent: {err}") from None
+    return state
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _keys(mapping: Any, expected: tuple | set | list, what: str) -> None:
+    if not isinstance(mapping, dict):
+        raise Bad(f"{what} must be a dict, but is {type(mapping).__name__}")
+    missing = [k for k in expected if k not in mapping]
+    extra = [k for k in mapping if k not in expected]
+    if missing or extra:
+        parts = [f"missing {_short(missing)}"] * bool(missing)
+        parts += [f"unexpected {_short(extra)}"] * bool(extra)
+        raise Bad(f"{what} has the wrong keys ({', '.join(parts)})")
+
+
+def _choice(cfg: dict, name: str, choices: tuple) -> None:
+    if not isinstance(cfg[name], str) or cfg[name] not in choices:
+        raise Bad(f"config {name} {_short(cfg[name])} is not one of {', '.join(choices)}")
+
+
+def _int_at_least(cfg: dict, name: str, low: int, high: float = math.inf) -> None:
+    if not _is_int(cfg[name]) or not low <= cfg[name] <= high:
+        bounds = f"at least {low}" if high == math.inf else f"in [{low}, {high}]"
+        raise Bad(f"config {name} must be an integer {bounds}, but is {_short(cfg[name])}")
+
+
+def check_config(cfg: Any) -> Config:
+    """The saved config as a Config, if every field has the right type and range."""
+    _keys(cfg, [f.name for f in fields(Config)], "config")
+    for name, choices in (("dataset", DATASETS), ("model", MODELS), ("optimizer", OPTIMIZERS)):
+        _choice(cfg, name, choices)
+    if cfg["data_dir"] is not None and not isinstance(cfg["data_dir"], str):
+        raise Bad(f"config data_dir must be a path or None, but is {_short(cfg['data_dir'])}")
+    _int_at_least(cfg, "epochs", 1)
+    _int_at_least(cfg, "batch_size", 1)
+    _int_at_least(cfg, "seed", 0, MAX_SEED)
+    p = cfg["dropout2d"]
+    if not _is_real(p) or not 0.0 <= p < 1.0:
+        raise Bad(f"config dropout2d must be a probability in [0, 1), but is {_short(p)}")
+    lr = cfg["lr"]
+    if not _is_real(lr) or not (lr > 0 and math.isfinite(lr)):
+        raise Bad(f"config lr must be a positive number, but is {_short(lr)}")
+    return Config(**cfg)
+
+
+def _check_history(history: Any, epoch: int) -> None:
+    if not isinstance(history, list) or len(history) != epoch:
+        n = len(history) if isinstance(history, list) else type(history).__name__
+        raise Bad(f"history must list one row per finished epoch ({epoch}), but has {n}")
+    for i, row in enumerate(history, 1):
+        _keys(row, HISTORY_KEYS, f"history row {i}")
+        if not _is_int(row["epoch"]) or row["epoch"] != i:
+            raise Bad(f"history row {i} says epoch {_short(row['epoch'])}")
+        for name in HISTORY_KEYS[1:]:
+            value = row[name]
+            if not _is_real(value) or value < 0 or not _in_range(name, value):
+                raise Bad(f"history row {i} {name} {_short(value)} is not a valid value")
+
+
+def _in_range(name: str, value: float) -> bool:
+    """Accuracies are fractions and the learning rate is finite; a loss may be NaN or inf
+    (a diverged run records what it measured)."""
+    if name.endswith("_acc"):
+        return 0 <= value <= 1
+    return math.isfinite(value) if name == "lr" else True
+
+
+def _check_generator(state: Any, name: str, like: torch.Tensor) -> None:
+    ok = isinstance(state, torch.Tensor) and state.dtype == like.dtype
+    if not ok or tuple(state.shape) != tuple(like.shape):
+        raise Bad(f"{name} is not a generator state like numtorch's")
+    try:
+        torch.Generator().set_state(state)
+    except (ValueError, RuntimeError, TypeError) as err:
+        raise Bad(f"{name} is not a valid generator state ({err})") from None
+
+
+def check_state(state: dict) -> None:
+    """Everything a checkpoint holds that needs no data: keys, config, epoch, history, RNG."""
+    _keys(state, KEYS, "the checkpoint")
+    cfg = check_config(state["config"])
+    epoch = state["epoch"]
+    if not _is_int(epoch) or not 0 <= epoch <= cfg.epochs:
+        raise Bad(f"epoch must be an integer in [0, {cfg.epochs}], but is {_short(epoch)}")
+    _check_history(state["history"], epoch)
+    _check_generator(state["rng_state"], "rng_state", torch.get_rng_state())
+    _check_generator(state["shuffle_rng_state"], "shuffle_rng_state", torch.Generator().get_state())
+
+
+def _check_tensor(value: Any, like: torch.Tensor, what: str) -> None:
+    if not isinstance(value, torch.Tensor):
+        raise Bad(f"{what} is a {type(value).__name__}, not a tensor")
+    if tuple(value.shape) != tuple(like.shape) or value.dtype != like.dtype:
+        raise Bad(
+            f"{what} is {value.dtype} {list(value.shape)}, but the model needs "
+            f"{like.dtype} {list(like.shape)}"
+        )
+    if value.is_floating_point() and not np.isfinite(value.numpy()).all():
+        raise Bad(f"{what} holds NaN or infinite values")
+
+
+def _check_model(saved: Any, model: torch.nn.Module, cfg: Config) -> None:
+    fresh = model.state_dict()
+    try:
+        _keys(saved, list(fresh), "model")
+    except Bad as err:
+        raise Bad(
+            f"the weights are not those of the {cfg.model} the config builds: {err}"
+        ) from None
+    for key, like in fresh.items():
+        _check_tensor(saved[key], like, f"model[{key!r}]")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (tuple, list)) and type(a) is type(b):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _probe_state(cfg: Config, params: list[torch.Tensor]) -> dict:
+    """What one optimizer step leaves per parameter (the keys and shapes a checkpoint holds)."""
+    copies = [torch.nn.Parameter(torch.zeros_like(p)) for p in params]
+    for p in copies:
+        p.grad = torch.zeros_like(p)
+    probe = build_optimizer(cfg, copies)
+    probe.step()
+    return probe.state_dict()["state"]
+
+
+def _check_groups(saved: list, fresh: list, lr: float) -> None:
+    if not isinstance(saved, list) or len(saved) != len(fresh):
+        raise Bad(f"optimizer param_groups must be a list of {len(fresh)}")
+    for i, (group, like) in enumerate(zip(saved, fresh)):
+        _keys(group, list(like), f"optimizer param_groups[{i}]")
+        for key, want in like.items():
+            got = group[key]
+            if key == "lr":
+                if not _is_real(got) or not 0 <= got <= lr * (1 + 1e-9):
+                    raise Bad(f"optimizer lr {_short(got)} is outside the schedule's [0, {lr}]")
+            elif not _same(got, want):
+                raise Bad(f"optimizer {key} {_short(got)} differs from the config's {_short(want)}")
+
+
+def _check_step(got: Any, want: Any, steps: int, what: str) -> None:
+    if type(got) is not type(want) or (isinstance(got, torch.Tensor) and got.numel() != 1):
+        raise Bad(f"{what} is {_short(got)}, not a step count like {_short(want)}")
+    value = got.item() if isinstance(got, torch.Tensor) else got
+    if value != steps:
+        raise Bad(f"{what} is {_short(value)}, but {steps} steps were made by then")
+
+
+def _check_optimizer(saved: Any, run: Any, steps: int) -> None:
+    fresh = run.optimizer.state_dict()
+    _keys(saved, ("state", "param_groups"), "optimizer")
+    _check_groups(saved["param_groups"], fresh["param_groups"], run.cfg.lr)
+    params = list(run.model.parameters())
+    probe = _probe_state(run.cfg, params) if steps else {}
+    _keys(saved["state"], list(probe), "optimizer state")
+    for index, like in probe.items():
+        entry = saved["state"][index]
+        _keys(entry, list(like), f"optimizer state[{index}]")
+        for key, want in like.items():
+            what = f"optimizer state[{index}][{key!r}]"
+            if key == "step":
+                _check_step(entry[key], want, steps, what)
+            else:
+                _check_tensor(entry[key], params[index], what)
+
+
+def _check_scheduler(saved: Any, run: Any, epoch: int, lr: Any) -> None:
+    fresh = run.scheduler.state_dict()
+    _keys(saved, list(fresh), "scheduler")
+    expected = {"last_epoch": epoch, "_step_count": epoch + 1}
+    for key, want in fresh.items():
+        got = saved[key]
+        if key == "_last_lr":
+            if not (isinstance(got, list) and len(got) == 1 and _same(got[0], lr)):
+                raise Bad(f"scheduler _last_lr {_short(got)} differs from the optimizer's lr")
+        elif not _same(got, expected.get(key, want)):
+            raise Bad(f"scheduler {key} {_short(got)} should be {_short(expected.get(key, want))}")
+
+
+def check_fits(state: dict, run: Any, path: str) -> None:
+    """Check the model, optimizer and scheduler states against ``run`` (a fresh ``loop._Run``
+    built from the checkpoint's config on the loaded data)."""
+    epoch = state["epoch"]
+    try:
+        _check_model(state["model"], run.model, run.cfg)
+        _check_optimizer(state["optimizer"], run, epoch * len(run.loader))
+        lr = state["optimizer"]["param_groups"][0]["lr"]
+        _check_scheduler(state["scheduler"], run, epoch, lr)
+    except (Bad, *_DAMAGE) as err:
+        raise UsageError(f"checkpoint {path!r} is inconsistent: {err}") from None

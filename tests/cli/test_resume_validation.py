@@ -1,0 +1,179 @@
+"""``--resume`` with well-formed but inconsistent checkpoints: each crafted file is refused with
+one line on stderr naming it and exit code 2 -- never a traceback, never accepted.
+
+The good checkpoint is one real epoch of the classifier on the bundled digits with a batch that
+holds the whole training set (one optimizer step), written the way the trainer writes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import numtorch
+from numtorch.cli import checkpoint, data, loop
+from numtorch.cli.config import Config
+from numtorch.cli.main import main
+
+CFG = Config(epochs=2, batch_size=2048)
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> tuple[dict, dict]:
+    """A real epoch-1 checkpoint of a 2-epoch run, and a resnet model's state_dict."""
+    dataset = data.load("digits", None)
+    run = loop._Run(CFG, dataset)
+    loop._one_epoch(run, dataset)
+    other = loop.build_model(Config(model="resnet"), dataset).state_dict()
+    return numtorch.load(_save(tmp_path_factory.mktemp("good"), run.state())), other
+
+
+def _save(folder: Path, state: dict) -> Path:
+    path = folder / "checkpoint.safetensors"
+    numtorch.save(state, path)
+    return path
+
+
+def _set(*keys, value) -> Callable[[dict], None]:
+    def change(state: dict) -> None:
+        target = state
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value(target[keys[-1]]) if callable(value) else value
+
+    return change
+
+
+def _drop(*keys) -> Callable[[dict], None]:
+    def change(state: dict) -> None:
+        target = state
+        for key in keys[:-1]:
+            target = target[key]
+        del target[keys[-1]]
+
+    return change
+
+
+def _poison(value: float) -> Callable:
+    def change(t: numtorch.Tensor) -> numtorch.Tensor:
+        t = t.clone()
+        t.view(-1)[0] = value
+        return t
+
+    return change
+
+
+W = "conv1.weight"
+BAD = {
+    "epoch negative": (_set("epoch", value=-3), "epoch must be an integer in [0, 2], but is -3"),
+    "epoch past the plan": (_set("epoch", value=3), "epoch must be an integer in [0, 2]"),
+    "epoch a float": (_set("epoch", value=1.0), "but is 1.0"),
+    "epoch a bool": (_set("epoch", value=True), "but is True"),
+    "epochs a float": (_set("config", "epochs", value=6.5), "config epochs must be an integer"),
+    "epochs zero": (_set("config", "epochs", value=0), "config epochs must be an integer"),
+    "batch size a str": (_set("config", "batch_size", value="64"), "config batch_size"),
+    "unknown model": (_set("config", "model", value="transformer"), "model 'transformer'"),
+    "unknown dataset": (_set("config", "dataset", value="imagenet"), "dataset 'imagenet'"),
+    "unknown optimizer": (_set("config", "optimizer", value="lbfgs"), "optimizer 'lbfgs'"),
+    "lr nan": (_set("config", "lr", value=math.nan), "config lr must be a positive number"),
+    "lr negative": (_set("config", "lr", value=-1.0), "config lr must be a positive number"),
+    "dropout2d one": (_set("config", "dropout2d", value=1.0), "config dropout2d"),
+    "seed negative": (_set("config", "seed", value=-1), "config seed must be an integer"),
+    "seed past 64 bits": (_set("config", "seed", value=2**64), "config seed must be an integer"),
+    "data_dir a number": (_set("config", "data_dir", value=5), "config data_dir"),
+    "config extra key": (_set("config", "width", value=3), "config has the wrong keys"),
+    "config missing key": (_drop("config", "lr"), "missing ['lr']"),
+    "no scheduler": (_drop("scheduler"), "the checkpoint has the wrong keys"),
+    "extra top-level key": (_set("notes", value="hi"), "unexpected ['notes']"),
+    "weights of another model": (None, "not those of the classifier the config builds"),
+    "a weight missing": (_drop("model", W), "missing ['conv1.weight']"),
+    "a weight reshaped": (_set("model", W, value=lambda t: t.reshape(-1)), "but the model needs"),
+    "a weight in float64": (_set("model", W, value=lambda t: t.double()), "torch.float64"),
+    "a weight not a tensor": (_set("model", W, value=[1.0, 2.0]), "is a list, not a tensor"),
+    "NaN weights": (_set("model", W, value=_poison(math.nan)), "holds NaN or infinite"),
+    "infinite weights": (_set("model", W, value=_poison(math.inf)), "holds NaN or infinite"),
+    "optimizer state missing": (_drop("optimizer", "state", 0), "optimizer state has the wrong"),
+    "optimizer moment NaN": (
+        _set("optimizer", "state", 0, "exp_avg", value=_poison(math.nan)),
+        "exp_avg'] holds NaN",
+    ),
+    "optimizer step count": (
+        _set("optimizer", "state", 1, "step", value=lambda t: t + 5),
+        "but 1 steps were made",
+    ),
+    "optimizer step a vector": (
+        _set("optimizer", "state", 1, "step", value=numtorch.ones(3)),
+        "not a step count",
+    ),
+    "optimizer betas": (
+        _set("optimizer", "param_groups", 0, "betas", value=(0.5, 0.5)),
+        "optimizer betas (0.5, 0.5) differs",
+    ),
+    "optimizer lr above the peak": (
+        _set("optimizer", "param_groups", 0, "lr", value=1.0),
+        "optimizer lr 1.0 is outside",
+    ),
+    "optimizer two groups": (
+        _set("optimizer", "param_groups", value=lambda g: g * 2),
+        "param_groups must be a list of 1",
+    ),
+    "scheduler behind": (_set("scheduler", "last_epoch", value=0), "scheduler last_epoch 0"),
+    "scheduler T_max": (_set("scheduler", "T_max", value=7), "scheduler T_max 7"),
+    "history too short": (_set("history", value=[]), "one row per finished epoch (1)"),
+    "history not a list": (_set("history", value="x"), "one row per finished epoch"),
+    "history accuracy": (_set("history", 0, "test_acc", value=1.5), "test_acc 1.5"),
+    "history lr infinite": (_set("history", 0, "lr", value=math.inf), "lr inf is not"),
+    "history loss a str": (_set("history", 0, "train_loss", value="1"), "train_loss '1'"),
+    "history epoch": (_set("history", 0, "epoch", value=4), "history row 1 says epoch 4"),
+    "history row short": (_drop("history", 0, "lr"), "history row 1 has the wrong keys"),
+    "rng state shape": (_set("rng_state", value=numtorch.zeros(3)), "rng_state is not"),
+    "shuffle state dtype": (
+        _set("shuffle_rng_state", value=lambda t: t.float()),
+        "shuffle_rng_state is not",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_inconsistent_checkpoint_is_refused_in_one_line(
+    name: str, good, tmp_path: Path, capsys
+) -> None:
+    state, other = copy.deepcopy(good[0]), good[1]
+    change, message = BAD[name]
+    if change is None:
+        state["model"] = other
+    else:
+        change(state)
+    path = _save(tmp_path, state)
+    with pytest.raises(SystemExit) as exc:
+        sys.exit(main(["train", "--resume", str(path)]))
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"checkpoint {str(path)!r} is inconsistent" in err and message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.safetensors"]  # no writes
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(BAD) >= 20
+
+
+def test_a_consistent_checkpoint_passes_every_check(good) -> None:
+    """The checks refuse the damage, not the format: the untouched file resumes."""
+    state = copy.deepcopy(good[0])
+    checkpoint.check_state(state)
+    dataset = data.load("digits", None)
+    checkpoint.check_fits(state, loop._Run(CFG, dataset), "x")
+
+
+def test_not_a_dict_is_not_a_checkpoint(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "list.safetensors"
+    numtorch.save([1, 2], path)
+    assert main(["train", "--resume", str(path)]) == 2
+    assert "is not a numtorch train checkpoint" in capsys.readouterr().err
