@@ -218,7 +218,7 @@ class AdaptiveMaxPool2d(Function):
         n, c, h, w = ctx.shape
         _, idx = ctx.saved_tensors
         plane = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)
-        where = (plane + idx.reshape(n * c, -1)).ravel()
+        where = (plane + idx.reshape(n * c, idx.shape[2] * idx.shape[3])).ravel()  # n*c may be 0
         gx = np.bincount(where, weights=g.ravel(), minlength=n * c * h * w)
         return gx.astype(g.dtype).reshape(ctx.shape), None, None
 

@@ -425,3 +425,7 @@ def test_pool_modules_return_indices():
         theirs = getattr(torch.nn, cls)(*args, return_indices=True)(torch.tensor(x))
         np.testing.assert_array_equal(ours[1].numpy(), theirs[1].numpy())
         assert ours[1].dtype == numtorch.int64
+
+
+def test_adaptive_max_pool2d_backward_with_an_empty_batch_matches_torch() -> None:
+    check_op(lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, 2), (0, 3, 4, 4))
