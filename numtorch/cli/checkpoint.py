@@ -10,6 +10,7 @@ loaded data (keys, shapes, dtypes, finite values, hyperparameters, step counts).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import fields
 from pathlib import Path
@@ -18,7 +19,15 @@ from typing import Any
 import numpy as np
 
 import numtorch as torch
-from numtorch.cli.config import DATASETS, MAX_SEED, MODELS, OPTIMIZERS, Config, UsageError
+from numtorch.cli.config import (
+    DATASETS,
+    MAX_SEED,
+    MODELS,
+    OPTIMIZERS,
+    Config,
+    UsageError,
+    is_model_spec,
+)
 from numtorch.cli.loop import build_optimizer
 
 KEYS = (
@@ -30,7 +39,11 @@ KEYS = (
     "rng_state",
     "shuffle_rng_state",
     "history",
+    "data_stats",
 )
+# keys that checkpoints written before ``--model FILE.py:CLASS`` and ``--data`` lack
+OPTIONAL_KEYS = ("data_stats",)
+OPTIONAL_CONFIG = ("data", "model_args")
 HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
 # what a check may still meet in a hostile file (e.g. a tensor where a number belongs)
 _DAMAGE = (TypeError, ValueError, RuntimeError, AttributeError, KeyError, IndexError)
@@ -40,10 +53,11 @@ class Bad(Exception):
     """One inconsistency in a checkpoint (turned into a UsageError naming the file)."""
 
 
-def load(path: str) -> dict:
-    """Read ``path`` and check everything in it that does not depend on the data."""
+def load(path: str, flag: str = "--resume checkpoint") -> dict:
+    """Read ``path`` and check everything in it that does not depend on the data; ``flag``
+    names it in the error."""
     if not Path(path).is_file():
-        raise UsageError(f"--resume checkpoint {path!r} does not exist")
+        raise UsageError(f"{flag} {path!r} does not exist")
     try:
         state = torch.load(path)
     except (OSError, ValueError, RuntimeError) as err:
@@ -70,10 +84,10 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _keys(mapping: Any, expected: tuple | set | list, what: str) -> None:
+def _keys(mapping: Any, expected: tuple | set | list, what: str, optional: tuple = ()) -> None:
     if not isinstance(mapping, dict):
         raise Bad(f"{what} must be a dict, but is {type(mapping).__name__}")
-    missing = [k for k in expected if k not in mapping]
+    missing = [k for k in expected if k not in mapping and k not in optional]
     extra = [k for k in mapping if k not in expected]
     if missing or extra:
         parts = [f"missing {_short(missing)}"] * bool(missing)
@@ -94,11 +108,14 @@ def _int_at_least(cfg: dict, name: str, low: int, high: float = math.inf) -> Non
 
 def check_config(cfg: Any) -> Config:
     """The saved config as a Config, if every field has the right type and range."""
-    _keys(cfg, [f.name for f in fields(Config)], "config")
-    for name, choices in (("dataset", DATASETS), ("model", MODELS), ("optimizer", OPTIMIZERS)):
+    _keys(cfg, [f.name for f in fields(Config)], "config", OPTIONAL_CONFIG)
+    cfg = {**{k: getattr(Config(), k) for k in OPTIONAL_CONFIG}, **cfg}
+    for name, choices in (("dataset", DATASETS), ("optimizer", OPTIMIZERS)):
         _choice(cfg, name, choices)
-    if cfg["data_dir"] is not None and not isinstance(cfg["data_dir"], str):
-        raise Bad(f"config data_dir must be a path or None, but is {_short(cfg['data_dir'])}")
+    _check_model_spec(cfg)
+    for name in ("data_dir", "data"):
+        if cfg[name] is not None and not isinstance(cfg[name], str):
+            raise Bad(f"config {name} must be a path or None, but is {_short(cfg[name])}")
     _int_at_least(cfg, "epochs", 1)
     _int_at_least(cfg, "batch_size", 1)
     _int_at_least(cfg, "seed", 0, MAX_SEED)
@@ -109,6 +126,25 @@ def check_config(cfg: Any) -> Config:
     if not _is_real(lr) or not (lr > 0 and math.isfinite(lr)):
         raise Bad(f"config lr must be a positive number, but is {_short(lr)}")
     return Config(**cfg)
+
+
+def _check_model_spec(cfg: dict) -> None:
+    """A built-in model name, or a user model's ``FILE.py:CLASS`` / ``module:CLASS`` with its
+    keyword arguments as a JSON object (built-in models take none)."""
+    model, args = cfg["model"], cfg["model_args"]
+    if not isinstance(model, str) or not (model in MODELS or is_model_spec(model)):
+        raise Bad(
+            f"config model {_short(model)} is not one of {', '.join(MODELS)} "
+            "or FILE.py:CLASS / package.module:CLASS"
+        )
+    try:
+        ok = isinstance(args, str) and isinstance(json.loads(args), dict)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise Bad(f"config model_args must be a JSON object's text, but is {_short(args)}")
+    if model in MODELS and json.loads(args):
+        raise Bad(f"config model_args {_short(args)} given for the built-in {model}")
 
 
 def _check_history(history: Any, epoch: int) -> None:
@@ -145,7 +181,7 @@ def _check_generator(state: Any, name: str, like: torch.Tensor) -> None:
 
 def check_state(state: dict) -> None:
     """Everything a checkpoint holds that needs no data: keys, config, epoch, history, RNG."""
-    _keys(state, KEYS, "the checkpoint")
+    _keys(state, KEYS, "the checkpoint", OPTIONAL_KEYS)
     cfg = check_config(state["config"])
     epoch = state["epoch"]
     if not _is_int(epoch) or not 0 <= epoch <= cfg.epochs:
@@ -153,6 +189,41 @@ def check_state(state: dict) -> None:
     _check_history(state["history"], epoch)
     _check_generator(state["rng_state"], "rng_state", torch.get_rng_state())
     _check_generator(state["shuffle_rng_state"], "shuffle_rng_state", torch.Generator().get_state())
+    if "data_stats" in state:
+        check_stats(state["data_stats"])
+
+
+def check_stats(stats: Any) -> None:
+    """The normalisation statistics: float32 vectors of one size, finite, std positive, and a
+    class count of at least 1."""
+    _keys(stats, ("mean", "std", "num_classes"), "data_stats")
+    mean, std = stats["mean"], stats["std"]
+    for name, value in (("mean", mean), ("std", std)):
+        if not isinstance(value, torch.Tensor) or value.dtype != torch.float32 or value.dim() != 1:
+            raise Bad(f"data_stats {name} must be a float32 vector, but is {_short(value)}")
+        if not np.isfinite(value.numpy()).all():
+            raise Bad(f"data_stats {name} holds NaN or infinite values")
+    if tuple(mean.shape) != tuple(std.shape):
+        raise Bad(f"data_stats mean {list(mean.shape)} and std {list(std.shape)} differ in size")
+    if not (std.numpy() > 0).all():
+        raise Bad("data_stats std must be positive")
+    if not _is_int(stats["num_classes"]) or stats["num_classes"] < 1:
+        raise Bad(
+            f"data_stats num_classes must be a positive integer, not {_short(stats['num_classes'])}"
+        )
+
+
+def _check_stats_fit(saved: Any, fresh: dict) -> None:
+    """The saved statistics are those of the data the run is resumed on."""
+    for name in ("mean", "std"):
+        a, b = saved[name].numpy(), fresh[name].numpy()
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6):
+            raise Bad(f"data_stats {name} is not that of the training data (was it changed?)")
+    if saved["num_classes"] != fresh["num_classes"]:
+        raise Bad(
+            f"data_stats num_classes {saved['num_classes']} differs from the data's "
+            f"{fresh['num_classes']}"
+        )
 
 
 def _check_tensor(value: Any, like: torch.Tensor, what: str) -> None:
@@ -177,6 +248,14 @@ def _check_model(saved: Any, model: torch.nn.Module, cfg: Config) -> None:
         ) from None
     for key, like in fresh.items():
         _check_tensor(saved[key], like, f"model[{key!r}]")
+
+
+def check_model(state: dict, model: torch.nn.Module, cfg: Config, path: str) -> None:
+    """The checkpoint's weights fit ``model`` (keys, shapes, dtypes, finite values)."""
+    try:
+        _check_model(state["model"], model, cfg)
+    except (Bad, *_DAMAGE) as err:
+        raise UsageError(f"checkpoint {path!r} is inconsistent: {err}") from None
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -253,6 +332,8 @@ def check_fits(state: dict, run: Any, path: str) -> None:
     built from the checkpoint's config on the loaded data)."""
     epoch = state["epoch"]
     try:
+        if "data_stats" in state:
+            _check_stats_fit(state["data_stats"], run.stats)
         _check_model(state["model"], run.model, run.cfg)
         _check_optimizer(state["optimizer"], run, epoch * len(run.loader))
         lr = state["optimizer"]["param_groups"][0]["lr"]

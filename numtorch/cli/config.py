@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "MAX_SEED", "MODELS", "OPTIMIZERS", "Config", "RunFailed", "UsageError"]
+__all__ = [
+    "DATASETS",
+    "MAX_SEED",
+    "MODELS",
+    "OPTIMIZERS",
+    "Config",
+    "RunFailed",
+    "UsageError",
+    "is_model_spec",
+]
 
 DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
 MODELS = ("classifier", "resnet")
@@ -41,3 +50,11 @@ class Config:
     lr: float = 2e-3
     optimizer: str = "adam"
     seed: int = 0
+    data: str | None = None  # an .npz file (x_train, y_train[, x_test, y_test]); None: dataset
+    model_args: str = "{}"  # JSON keyword arguments for a user model (canonical form)
+
+
+def is_model_spec(text: str) -> bool:
+    """Whether ``text`` names a user model: ``FILE.py:CLASS`` or ``package.module:CLASS``."""
+    where, sep, name = text.rpartition(":")
+    return bool(sep and where and name.isidentifier())

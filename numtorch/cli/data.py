@@ -1,9 +1,11 @@
-"""The trainer's data: a held-out split of the bundled digits, or train/test files on disk,
-standardised with the training set's per-channel mean and standard deviation."""
+"""The trainer's data: a held-out split of the bundled digits, train/test files on disk, or your
+own ``--data FILE.npz``, standardised with the training set's per-channel mean and standard
+deviation (axis 1 is the channel or feature axis)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -36,46 +38,143 @@ class Data:
     def size(self) -> int:
         return int(self.x_train.shape[2])
 
+    @property
+    def is_images(self) -> bool:
+        """Whether the inputs are (N, C, H, W) images (what the built-in models take)."""
+        return self.x_train.dim() == 4
+
     def describe(self) -> str:
-        c, h, w = self.x_train.shape[1:]
+        shape = "x".join(str(n) for n in self.x_train.shape[1:])
         return (
-            f"{self.name}, {len(self.y_train)} train / {len(self.y_test)} test images of "
-            f"{c}x{h}x{w}, {self.num_classes} classes"
+            f"{self.name}, {len(self.y_train)} train / {len(self.y_test)} test samples of "
+            f"{shape}, {self.num_classes} classes"
         )
 
     def raw_test_image(self, i: int) -> np.ndarray:
-        """Test image ``i`` as it was before standardisation, (C, H, W)."""
-        return self.x_test[i].numpy() * self.std[:, None, None] + self.mean[:, None, None]
+        """Test sample ``i`` as it was before standardisation."""
+        x = self.x_test[i : i + 1].numpy()
+        return (x * _along_axis1(self.std, x.ndim) + _along_axis1(self.mean, x.ndim))[0]
+
+
+def _along_axis1(stat: np.ndarray, ndim: int) -> np.ndarray:
+    """A per-channel statistic (C,) shaped to broadcast against an (N, C, ...) batch."""
+    return stat.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def statistics(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and standard deviation (+1e-6) over every axis but axis 1."""
+    xt = np.asarray(x_train, dtype=np.float32)
+    axes = tuple(i for i in range(xt.ndim) if i != 1)
+    return xt.mean(axis=axes), xt.std(axis=axes) + 1e-6
+
+
+def normalise(x, mean: np.ndarray, std: np.ndarray) -> torch.Tensor:
+    """Standardise the batch ``x`` (N, C, ...) with per-channel statistics."""
+    x = np.asarray(x, dtype=np.float32)
+    out = (x - _along_axis1(mean, x.ndim)) / _along_axis1(std, x.ndim)
+    return torch.from_numpy(out.astype(np.float32))
 
 
 def _standardise(name: str, x_train, y_train, x_test, y_test, num_classes: int) -> Data:
-    xt = np.asarray(x_train, dtype=np.float32)
-    mean = xt.mean(axis=(0, 2, 3))
-    std = xt.std(axis=(0, 2, 3)) + 1e-6
-
-    def norm(x) -> torch.Tensor:
-        x = np.asarray(x, dtype=np.float32)
-        return torch.from_numpy(((x - mean[:, None, None]) / std[:, None, None]).astype(np.float32))
+    mean, std = statistics(x_train)
 
     def labels(y) -> torch.Tensor:
         return torch.from_numpy(np.asarray(y, dtype=np.int64))
 
     return Data(
-        name, norm(x_train), labels(y_train), norm(x_test), labels(y_test), mean, std, num_classes
+        name,
+        normalise(x_train, mean, std),
+        labels(y_train),
+        normalise(x_test, mean, std),
+        labels(y_test),
+        mean,
+        std,
+        num_classes,
     )
+
+
+def _split(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed (seed ``SPLIT_SEED``) held-out test split of ``n`` samples: (train, test)."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(SPLIT_SEED)).numpy()
+    n_test = int(round(n * DIGITS_TEST_FRACTION))
+    return order[n_test:], order[:n_test]
 
 
 def _digits() -> Data:
     images, labels = datasets.load_digits()
     x, y = images.numpy(), labels.numpy()
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(SPLIT_SEED)).numpy()
-    n_test = int(round(len(y) * DIGITS_TEST_FRACTION))
-    test, train = order[:n_test], order[n_test:]
+    train, test = _split(len(y))
     return _standardise("UCI digits (bundled)", x[train], y[train], x[test], y[test], 10)
 
 
-def load(name: str, data_dir: str | None) -> Data:
-    """Load a dataset by its ``--dataset`` name; file problems become one-line UsageErrors."""
+def read_npz(path: str, flag: str = "--data") -> dict[str, np.ndarray]:
+    """The arrays of an .npz file (no pickled objects); problems are one-line UsageErrors."""
+    if not Path(path).is_file():
+        raise UsageError(f"{flag} file {path!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UsageError(f"cannot read {flag} {path!r} as .npz: {reason}") from None
+
+
+def check_inputs(x: np.ndarray, name: str, where: str) -> np.ndarray:
+    """``x`` as float32 (N, C, ...) inputs: real numbers, finite, at least 2-D, not empty."""
+    if x.dtype.kind not in "fiub" or x.ndim < 2 or len(x) == 0:
+        raise UsageError(
+            f"{where}: {name} must be a non-empty numeric array of shape (N, features...), "
+            f"but is {x.dtype} {list(x.shape)}"
+        )
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise UsageError(f"{where}: {name} holds NaN or infinite values")
+    return x
+
+
+def check_labels(y: np.ndarray, name: str, n: int, where: str) -> np.ndarray:
+    """``y`` as int64 class labels: one non-negative integer per input."""
+    if y.dtype.kind not in "iu" or y.ndim != 1:
+        raise UsageError(
+            f"{where}: {name} must be 1-D integer class labels, but is {y.dtype} {list(y.shape)}"
+        )
+    if len(y) != n:
+        raise UsageError(f"{where}: {name} has {len(y)} labels for {n} inputs")
+    if len(y) and y.min() < 0:
+        raise UsageError(f"{where}: {name} holds a negative label ({int(y.min())})")
+    return y.astype(np.int64)
+
+
+def _npz(path: str) -> Data:
+    arrays, where = read_npz(path), f"--data {path!r}"
+    for key in ("x_train", "y_train"):
+        if key not in arrays:
+            raise UsageError(f"{where} has no {key!r} array (it has {sorted(arrays)})")
+    if ("x_test" in arrays) != ("y_test" in arrays):
+        raise UsageError(f"{where} needs both x_test and y_test, or neither")
+    x = check_inputs(arrays["x_train"], "x_train", where)
+    y = check_labels(arrays["y_train"], "y_train", len(x), where)
+    if "x_test" in arrays:
+        xt = check_inputs(arrays["x_test"], "x_test", where)
+        if xt.shape[1:] != x.shape[1:]:
+            raise UsageError(
+                f"{where}: x_test samples are {list(xt.shape[1:])}, x_train's {list(x.shape[1:])}"
+            )
+        yt = check_labels(arrays["y_test"], "y_test", len(xt), where)
+    else:
+        train, test = _split(len(y))
+        if len(test) == 0 or len(train) == 0:
+            raise UsageError(f"{where}: too few samples ({len(y)}) to hold out a test split")
+        x, y, xt, yt = x[train], y[train], x[test], y[test]
+    classes = int(max(y.max(), yt.max())) + 1
+    return _standardise(Path(path).name, x, y, xt, yt, classes)
+
+
+def load(name: str, data_dir: str | None, npz: str | None = None) -> Data:
+    """Load ``--data FILE.npz`` if given, else a dataset by its ``--dataset`` name; file
+    problems become one-line UsageErrors."""
+    if npz is not None:
+        return _npz(npz)
     if name == "digits":
         return _digits()
     loader = {

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numtorch as torch
 from numtorch import nn
-from numtorch.cli import runfolder
-from numtorch.cli.config import Config, RunFailed, UsageError
+from numtorch.cli import runfolder, user_model
+from numtorch.cli.config import MODELS, Config, RunFailed, UsageError
 from numtorch.cli.data import Data
 from numtorch.cli.progress import Progress
 from numtorch.cli.report import read_metrics, write_metrics
@@ -34,6 +34,17 @@ class RunResult:
 
 
 def build_model(cfg: Config, dataset: Data) -> nn.Module:
+    """The configured model: a built-in one sized for the images, or the user's class (checked
+    on a batch of two training samples)."""
+    if cfg.model not in MODELS:
+        sample = dataset.x_train[:2]
+        return user_model.build(cfg.model, cfg.model_args, sample, dataset.num_classes)
+    if not dataset.is_images:
+        shape = list(dataset.x_train.shape[1:])
+        raise UsageError(
+            f"--model {cfg.model} takes (C, H, W) images, but the samples are {shape}: "
+            "give your own --model FILE.py:CLASS"
+        )
     if cfg.model == "resnet":
         return ResNet(dataset.channels, dataset.num_classes, dropout2d=cfg.dropout2d)
     return ImageClassifier(
@@ -89,6 +100,16 @@ def train_epoch(model, loader, optimizer, progress: Progress) -> tuple[float, fl
     return total_loss / seen, correct / seen
 
 
+def data_stats(dataset: Data) -> dict:
+    """What ``predict`` needs to prepare new inputs as the training data was: the training
+    split's per-channel statistics and the number of classes."""
+    return {
+        "mean": torch.from_numpy(dataset.mean.astype("float32")),
+        "std": torch.from_numpy(dataset.std.astype("float32")),
+        "num_classes": dataset.num_classes,
+    }
+
+
 class _Run:
     """The live state of one run: what a checkpoint saves and restores."""
 
@@ -107,6 +128,7 @@ class _Run:
             shuffle=True,
             generator=self.shuffle,
         )
+        self.stats = data_stats(dataset)
         self.epoch, self.history = 0, []
 
     def state(self) -> dict:
@@ -120,6 +142,7 @@ class _Run:
             "shuffle_rng_state": self.shuffle.get_state(),
             # wall-clock timings stay out: the same seed must give byte-identical checkpoints
             "history": [{k: v for k, v in row.items() if k != "seconds"} for row in self.history],
+            "data_stats": self.stats,
         }
 
     def restore(self, state: dict) -> None:
@@ -218,7 +241,8 @@ def train(cfg: Config, dataset: Data, run_dir: Path, resume_state: dict | None) 
 
 def _one_epoch(run: _Run, dataset: Data) -> None:
     t0 = time.perf_counter()
-    label = f"p={run.cfg.dropout2d:g} epoch {run.epoch + 1}/{run.cfg.epochs}"
+    prefix = f"p={run.cfg.dropout2d:g} " if run.cfg.model in MODELS else ""
+    label = f"{prefix}epoch {run.epoch + 1}/{run.cfg.epochs}"
     progress = Progress(len(dataset.y_train), label)
     train_loss, train_acc = train_epoch(run.model, run.loader, run.optimizer, progress)
     progress.close()

@@ -97,3 +97,21 @@ def plot_dropped_maps(
     )
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_confusion(matrix: np.ndarray, accuracy: float, path: Path) -> None:
+    """The confusion matrix (rows: true class, columns: predicted), counts in each cell."""
+    plt = _pyplot()
+    k = matrix.shape[0]
+    size = max(4.0, 0.45 * k + 2.0)
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="Blues")
+    high = matrix.max() / 2 if matrix.size else 0
+    for (i, j), count in np.ndenumerate(matrix):
+        colour = "white" if count > high else "black"
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=8, color=colour)
+    ax.set(xlabel="predicted class", ylabel="true class", xticks=range(k), yticks=range(k))
+    ax.set_title(f"Confusion matrix (accuracy {accuracy:.4f})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

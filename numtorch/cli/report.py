@@ -11,6 +11,7 @@ import numpy as np
 
 import numtorch as torch
 from numtorch.cli import plot, runfolder
+from numtorch.cli.config import MODELS
 
 COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
 
@@ -93,7 +94,7 @@ def write(out: Path, histories: dict[str, list[dict]], runs: list, dataset) -> N
 
 def _dropped_figure(out: Path, runs: list, dataset) -> list[str]:
     cfg, _, result = max(runs, key=lambda r: r[0].dropout2d)
-    if cfg.dropout2d == 0:
+    if cfg.dropout2d == 0 or not dataset.is_images:
         return []
     captured = capture_dropped_maps(result.model, dataset.x_test[0])
     if captured is None:
@@ -103,6 +104,8 @@ def _dropped_figure(out: Path, runs: list, dataset) -> list[str]:
         )
         return []
     before, keep, p = captured
+    if before.ndim != 3:  # a user model's Dropout2d on other than (C, H, W) maps
+        return []
     plot.plot_dropped_maps(dataset.raw_test_image(0), before, keep, p, out / "dropped_maps.png")
     return ["dropped_maps.png"]
 
@@ -121,6 +124,11 @@ def _total_time(history: list[dict]) -> str:
     )
 
 
+def _p_column(cfg) -> str:
+    """The Dropout2d p a built-in model trained with; a user model has its own layers."""
+    return f"{cfg.dropout2d:g}" if cfg.model in MODELS else "(your model's)"
+
+
 def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
     lines = [
         "# numtorch train report",
@@ -136,7 +144,7 @@ def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
         rel = run_dir.relative_to(out)
         prefix = "" if str(rel) == "." else f"{rel}/"
         lines.append(
-            f"| {cfg.dropout2d:g} | {last['epoch']} | {last['train_acc']:.4f} | "
+            f"| {_p_column(cfg)} | {last['epoch']} | {last['train_acc']:.4f} | "
             f"{last['test_acc']:.4f} | {last['train_acc'] - last['test_acc']:+.4f} | {best:.4f} | "
             f"{_total_time(result.history)} | "
             f"[{prefix}checkpoint.safetensors]({prefix}checkpoint.safetensors) | "

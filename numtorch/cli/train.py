@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from numtorch.cli import checkpoint, data, loop, report, runfolder
+from numtorch.cli import checkpoint, data, loop, report, runfolder, user_model
 from numtorch.cli.config import (
     DATASETS,
     MAX_SEED,
@@ -18,6 +18,7 @@ from numtorch.cli.config import (
     Config,
     RunFailed,
     UsageError,
+    is_model_spec,
 )
 
 
@@ -26,7 +27,18 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--dataset", choices=DATASETS, help=f"training data (default: {d.dataset}, bundled)")
     add("--data-dir", help="directory holding the dataset's files (IDX or CIFAR-10 batches)")
-    add("--model", choices=MODELS, help=f"architecture (default: {d.model})")
+    add(
+        "--data",
+        metavar="FILE.npz",
+        help="your data: x_train, y_train and optionally x_test, y_test (else 20%% held out)",
+    )
+    add(
+        "--model",
+        metavar="MODEL",
+        help=f"{' or '.join(MODELS)} (default: {d.model}), or your own nn.Module: "
+        "FILE.py:CLASS or package.module:CLASS",
+    )
+    add("--model-args", metavar="JSON", help="keyword arguments for your model's class")
     add(
         "--dropout2d",
         type=float,
@@ -38,7 +50,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add("--lr", type=float, help=f"peak learning rate (default: {d.lr})")
     add("--optimizer", choices=OPTIMIZERS, help=f"optimizer (default: {d.optimizer})")
     add("--seed", type=int, help=f"random seed (default: {d.seed})")
-    add("--out", help="report directory (default: runs/<timestamp>)")
+    add("--out", help="report directory (default: a new runs/<timestamp>)")
+    add(
+        "--overwrite",
+        action="store_true",
+        help="write into an --out that already holds files",
+    )
     add("--resume", metavar="CHECKPOINT", help="continue a run from its checkpoint")
     add(
         "--compare",
@@ -62,8 +79,30 @@ def _check_probability(p: float, what: str) -> float:
     return p
 
 
+def canonicalise(args: argparse.Namespace) -> None:
+    """Put ``--model``, ``--model-args`` and ``--data`` in the form a checkpoint records: an
+    absolute model file and data path, and sorted JSON; refuse an unknown model name."""
+    if args.model is not None:
+        if args.model not in MODELS and not is_model_spec(args.model):
+            raise UsageError(
+                f"--model {args.model!r} is not one of {', '.join(MODELS)}, FILE.py:CLASS or "
+                "package.module:CLASS"
+            )
+        args.model = user_model.canonical_spec(args.model)
+    if args.model_args is not None:
+        args.model_args = user_model.canonical_args(args.model_args)
+    if args.data is not None:
+        if args.dataset is not None or args.data_dir is not None:
+            raise UsageError(
+                "--data FILE.npz replaces --dataset and --data-dir: give one or the other"
+            )
+        args.data = str(Path(args.data).resolve())
+
+
 def validate(cfg: Config) -> Config:
     """Refuse nonsensical numbers before any work starts."""
+    if cfg.model in MODELS and cfg.model_args != "{}":
+        raise UsageError("--model-args is for your own --model FILE.py:CLASS or module:CLASS")
     if cfg.epochs < 1:
         raise UsageError(f"--epochs must be at least 1, but got {cfg.epochs}")
     if cfg.batch_size < 1:
@@ -96,10 +135,37 @@ def parse_compare(text: str | None) -> list[float] | None:
     return ps
 
 
+def _new_run_folder(parent: Path) -> Path:
+    """A run folder no other run shares: ``<timestamp>``, or ``<timestamp>-2``, ``-3``... when
+    runs start in the same second (``mkdir`` without ``exist_ok`` claims it atomically)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        path = parent / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise UsageError(f"cannot find a free run folder in {str(parent)!r}")
+
+
+def check_empty(out: Path) -> None:
+    """Refuse an ``--out`` that already holds files (besides the lock): ``--overwrite`` allows."""
+    entries = sorted(p.name for p in out.iterdir() if p.name != runfolder.LOCK_NAME)
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise UsageError(
+            f"--out {str(out)!r} is not empty ({shown}): choose another folder, pass "
+            "--overwrite, or continue its run with --resume"
+        )
+
+
 def prepare_out(out: str | None) -> Path:
     """Create the report directory, proving it is writable before training starts."""
-    path = Path(out) if out else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    path = Path(out) if out else Path("runs")
     try:
+        path = path if out else _new_run_folder(path)
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
         probe.write_text("ok")
@@ -125,20 +191,28 @@ def run_train(args: argparse.Namespace) -> int:
     """Check everything, lock the run folder, train each run and write the report."""
     resume_state = None
     base = Config()
+    canonicalise(args)
     if args.resume:
         if args.compare:
             raise UsageError("--resume continues one run; it cannot be combined with --compare")
         resume_state = checkpoint.load(args.resume)
         base = Config(**resume_state["config"])
+        user_model.require_named(base.model, args.model, "numtorch train --resume")
         _check_same_plan(args, base)
     cfg = validate(_config_from(args, base))
+    if args.compare and cfg.model not in MODELS:
+        raise UsageError("--compare varies the built-in models' Dropout2d; not your own --model")
     ps = parse_compare(args.compare) or [cfg.dropout2d]
-    dataset = data.load(cfg.dataset, cfg.data_dir)
+    dataset = data.load(cfg.dataset, cfg.data_dir, cfg.data)
     if resume_state is not None:
         checkpoint.check_fits(resume_state, loop._Run(cfg, dataset), args.resume)
+    else:  # a model that cannot be built (or run on the data) fails before any folder is made
+        loop.build_model(cfg, dataset)
     out = prepare_out(args.out or (str(Path(args.resume).parent) if args.resume else None))
     with runfolder.locked(out):
         runfolder.remove_stale_temps(out)
+        if not (args.resume or args.overwrite):
+            check_empty(out)
         print(f"numtorch train: {dataset.describe()}; model {cfg.model}; report in {out}{os.sep}")
         try:
             return _train_all(cfg, ps, dataset, out, resume_state)
@@ -157,7 +231,8 @@ def _train_all(cfg: Config, ps: list[float], dataset, out: Path, resume_state) -
         result = loop.train(run_cfg, dataset, run_dir, resume_state)
         if result.interrupted:
             return 130
-        histories[f"Dropout2d p={p:g}"] = result.history
+        own = cfg.model not in MODELS  # a user model: --dropout2d does not reach it
+        histories["your model" if own else f"Dropout2d p={p:g}"] = result.history
         runs.append((run_cfg, run_dir, result))
     try:
         report.write(out, histories, runs, dataset)

@@ -131,6 +131,30 @@ BAD = {
     "history loss a str": (_set("history", 0, "train_loss", value="1"), "train_loss '1'"),
     "history epoch": (_set("history", 0, "epoch", value=4), "history row 1 says epoch 4"),
     "history row short": (_drop("history", 0, "lr"), "history row 1 has the wrong keys"),
+    "model_args for a built-in": (
+        _set("config", "model_args", value='{"a": 1}'),
+        "given for the built-in classifier",
+    ),
+    "model_args not JSON": (_set("config", "model_args", value="{"), "config model_args must"),
+    "model spec without a class": (_set("config", "model", value="m.py:"), "model 'm.py:'"),
+    "data a number": (_set("config", "data", value=5), "config data must be a path or None"),
+    "data_stats key missing": (_drop("data_stats", "std"), "data_stats has the wrong keys"),
+    "data_stats mean NaN": (
+        _set("data_stats", "mean", value=_poison(math.nan)),
+        "data_stats mean holds NaN",
+    ),
+    "data_stats std zero": (
+        _set("data_stats", "std", value=lambda t: t * 0),
+        "data_stats std must be positive",
+    ),
+    "data_stats of other data": (
+        _set("data_stats", "mean", value=lambda t: t + 1),
+        "data_stats mean is not that of the training data",
+    ),
+    "data_stats classes": (
+        _set("data_stats", "num_classes", value=7),
+        "data_stats num_classes 7 differs from the data's 10",
+    ),
     "rng state shape": (_set("rng_state", value=numtorch.zeros(3)), "rng_state is not"),
     "shuffle state dtype": (
         _set("shuffle_rng_state", value=lambda t: t.float()),
@@ -170,6 +194,14 @@ def test_a_consistent_checkpoint_passes_every_check(good) -> None:
     checkpoint.check_state(state)
     dataset = data.load("digits", None)
     checkpoint.check_fits(state, loop._Run(CFG, dataset), "x")
+
+
+def test_a_checkpoint_from_before_data_stats_and_model_args_passes(good) -> None:
+    """Checkpoints written before ``--model FILE.py:CLASS`` and ``--data`` still resume."""
+    state = copy.deepcopy(good[0])
+    del state["data_stats"], state["config"]["data"], state["config"]["model_args"]
+    checkpoint.check_state(state)
+    checkpoint.check_fits(state, loop._Run(CFG, data.load("digits", None)), "x")
 
 
 def test_not_a_dict_is_not_a_checkpoint(tmp_path: Path, capsys) -> None:
