@@ -169,3 +169,16 @@ def test_numba_scan_is_fast():  # ~10 MB in well under a second (measured: hundr
         start = time.perf_counter()
         _outcome(_numba_scan, blob, 64)
         assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("index", [b"-1", b" 1", b"1_0", b"+2"])
+def test_a_text_memo_index_no_pickler_writes_is_refused_at_once(index):
+    """``int`` accepts these, pickle never writes them: refusing them keeps a hostile file from
+    sending the scan to its slow path (one such opcode after megabytes of list items)."""
+    data = b"(lp0\n" + b"I1\na" * 200_000 + b"g" + index + b"\n."
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="bad memo index"):
+        _pickle_scan.scan(data, ValueError, 64)
+    assert time.perf_counter() - start < 5.0
+    assert pickle.loads(b"(lp0\nI1\nag0\n.") == [1]  # the digits-only form stays accepted
+    _pickle_scan.scan(b"(lp0\nI1\nag0\n.", ValueError, 64)

@@ -77,8 +77,10 @@ def scan_from(
     ``stack`` (depths, ``| _GLOBAL`` for globals, ``_MARK`` for marks) and ``memo`` so far."""
     stream = io.BytesIO(data)
     stream.seek(pos)
-    for op, arg, _ in pickletools.genops(stream):
+    for op, arg, at in pickletools.genops(stream):
         name = op.name
+        if name in ("PUT", "GET"):
+            _check_text_index(data, at, refused)
         if name in _MEMO_GET:
             if arg not in memo:
                 raise refused(f"memo index {arg} was never stored")
@@ -94,6 +96,16 @@ def scan_from(
             if name == "GLOBAL" and on_global is not None:
                 on_global(*arg.split(" ", 1))
             _apply(name, stack, refused, max_depth)
+
+
+def _check_text_index(data: bytes, at: int, refused: type[Exception]) -> None:
+    """A text ``PUT``/``GET`` index is plain decimal digits, as every pickler writes it: a sign,
+    space or underscore (which ``int`` would accept) is refused, so no file can push the fast
+    scan back onto this path."""
+    end = data.find(b"\n", at + 1)
+    text = data[at + 1 : end if end >= 0 else len(data)]
+    if not text.isdigit():
+        raise refused(f"bad memo index {text[:20]!r}: not plain decimal digits")
 
 
 def _apply(name: str, stack: list[int], refused, max_depth: int) -> None:
