@@ -640,7 +640,8 @@ def test_factory_keyword_errors_match_torch(name: str) -> None:
 _LIKES = {
     "zeros_like": lambda lib, x, **kw: lib.zeros_like(x, **kw),
     "ones_like": lambda lib, x, **kw: lib.ones_like(x, **kw),
-    "empty_like": lambda lib, x, **kw: lib.empty_like(x, **kw) * 0 + 1,
+    # uninitialised memory may hold NaN or inf, which "* 0" would keep
+    "empty_like": lambda lib, x, **kw: lib.empty_like(x, **kw).nan_to_num(0.0) * 0 + 1,
     "full_like": lambda lib, x, **kw: lib.full_like(x, 2.5, **kw),
     "randint_like": lambda lib, x, **kw: lib.randint_like(x, 1, 2, **kw),
 }
