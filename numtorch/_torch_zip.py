@@ -607,7 +607,6 @@ class _Pickler(pickle._Pickler):
     def __init__(self, file: BinaryIO) -> None:
         super().__init__(file, protocol=2)
         self.storages: list[_StorageRef] = []
-        self._storage_of: dict[int, _StorageRef] = {}
 
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, _StorageRef):
@@ -650,37 +649,26 @@ class _Pickler(pickle._Pickler):
         return NotImplemented
 
     def _reduce_tensor(self, t: Tensor) -> tuple:
+        """A tensor as PyTorch pickles it: a rebuild call on a new storage of its elements (a
+        tensor referenced again is a memo reference: the pickler reduces each object once). A
+        Parameter is ``_rebuild_parameter`` of its data as a plain tensor."""
+        if isinstance(t, Parameter):
+            data = Tensor._make(t._data)
+            return _Global("torch._utils", "_rebuild_parameter"), (
+                data,
+                t.requires_grad,
+                OrderedDict(),
+            )
         array = t._data
-        storage = self._storage_of.get(id(t))
-        if storage is None:  # made contiguous only when written, one storage at a time
-            name = _dtype.from_numpy_dtype(array.dtype).name
-            storage = _StorageRef(str(len(self.storages)), name, array)
-            self.storages.append(storage)
-            self._storage_of[id(t)] = storage
+        name = _dtype.from_numpy_dtype(array.dtype).name
+        storage = _StorageRef(str(len(self.storages)), name, array)  # made contiguous when written
+        self.storages.append(storage)
         shape = tuple(int(n) for n in array.shape)
         stride = tuple(int(np.prod(shape[i + 1 :], dtype=np.int64)) for i in range(len(shape)))
-        hooks = OrderedDict()
+        args = (storage, 0, shape, stride, t.requires_grad, OrderedDict())
         if storage.dtype_name not in _STORAGE_OF:
-            args = (storage, 0, shape, stride, t.requires_grad, hooks,
-                    _Global("torch", storage.dtype_name))  # fmt: skip
-            rebuilt = (_Global("torch._utils", "_rebuild_tensor_v3"), args)
-        else:
-            rebuilt = (_Global("torch._utils", "_rebuild_tensor_v2"),
-                       (storage, 0, shape, stride, t.requires_grad, hooks))  # fmt: skip
-        if isinstance(t, Parameter):
-            inner = _TensorData(t)
-            return _Global("torch._utils", "_rebuild_parameter"), (inner, t.requires_grad, hooks)
-        return rebuilt
-
-
-class _TensorData(Tensor):
-    """A parameter's data, pickled as a plain tensor inside ``_rebuild_parameter``."""
-
-    def __new__(cls, parameter: Parameter) -> _TensorData:
-        made = Tensor._make(parameter._data)
-        made.__class__ = cls
-        made._requires_grad = False
-        return made
+            return _Global("torch._utils", "_rebuild_tensor_v3"), (*args, _Global("torch", name))
+        return _Global("torch._utils", "_rebuild_tensor_v2"), args
 
 
 def _write_chunks(out: BinaryIO, data: memoryview) -> None:

@@ -260,3 +260,14 @@ def test_a_whole_torch_module_loads_with_weights_only_false(tmp_path):
     assert repr(nm) == repr(tm)
     out = nm.eval()(numtorch.tensor(x.numpy())).detach()
     assert_close(out, tm(x).detach(), 1e-5, 1e-5, "whole module output")
+
+
+def test_each_tensor_and_parameter_is_written_once(tmp_path):
+    """A tensor or parameter referenced twice is one storage (and one object on load)."""
+    p, t = numtorch.nn.Parameter(numtorch.ones(3)), numtorch.arange(4.0)
+    save({"p": p, "again": p, "t": t, "t_again": t}, tmp_path / "shared.pt")
+    names = zipfile.ZipFile(tmp_path / "shared.pt").namelist()
+    assert sorted(n for n in names if "/data/" in n) == ["shared/data/0", "shared/data/1"]
+    got = torch.load(tmp_path / "shared.pt", weights_only=True)
+    assert isinstance(got["p"], torch.nn.Parameter) and got["p"] is got["again"]
+    assert got["t"] is got["t_again"]
