@@ -243,7 +243,8 @@ class RNNBase(Module):
         """The shared forward: unpack or reshape ``input``, check, run, shape the results."""
         lstm = self.mode == "LSTM"
         h_size = self.proj_size or self.hidden_size
-        if isinstance(input, PackedSequence):
+        packed = isinstance(input, PackedSequence)
+        if packed:
             data, sizes_t, sorted_indices, unsorted_indices = input
             batch_sizes = tuple(int(n) for n in sizes_t._data)
             batch, batched = batch_sizes[0], True
@@ -263,13 +264,11 @@ class RNNBase(Module):
             sorted_indices = unsorted_indices = None
             batch = input.shape[batch_dim]
         if hx is None:
-            hx = self._zeros(
-                batch, h_size, input if not isinstance(input, PackedSequence) else data
-            )
+            like = data if packed else input
+            hx = self._zeros(batch, h_size, like)
             if lstm:
-                like = input if not isinstance(input, PackedSequence) else data
                 hx = (hx, self._zeros(batch, self.hidden_size, like))
-        if isinstance(input, PackedSequence):
+        if packed:
             self.check_forward_args(data, hx, sizes_t._data)
             out, h_n, c_n = self._run(data, batch_sizes, *(hx if lstm else (hx, None)))
             packed = PackedSequence(out, sizes_t, sorted_indices, unsorted_indices)
