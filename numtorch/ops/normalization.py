@@ -104,25 +104,32 @@ def _update(running: tuple, mean: np.ndarray, var: np.ndarray, momentum: float) 
         r += (momentum * stat).astype(r.dtype)
 
 
+def _count(x: np.ndarray, axes: tuple) -> int:
+    """How many elements each mean over ``axes`` averages; 1 when there are none, so the means
+    of an empty input are sums of nothing (0), without NumPy's empty-slice warning."""
+    return max(int(np.prod([x.shape[a] for a in axes])), 1)
+
+
 def _normalized_grad(
     dxhat: np.ndarray, xhat: np.ndarray, rstd: np.ndarray, axes: tuple
 ) -> np.ndarray:
     """The input gradient of ``xhat = (x - mean(x)) * rstd`` over ``axes`` (M elements):
     ``rstd / M * (M * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat))``."""
-    m = int(np.prod([xhat.shape[a] for a in axes])) if axes else 1
-    mean_d = dxhat.mean(axis=axes, keepdims=True)
-    mean_dx = (dxhat * xhat).mean(axis=axes, keepdims=True)
-    return (dxhat - mean_d - xhat * mean_dx) * rstd if m else dxhat * 0
+    m = _count(xhat, axes)
+    mean_d = dxhat.sum(axis=axes, keepdims=True) / m
+    mean_dx = (dxhat * xhat).sum(axis=axes, keepdims=True) / m
+    return (dxhat - mean_d - xhat * mean_dx) * rstd
 
 
 def _moments(x: np.ndarray, axes: tuple, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """Mean and ``1 / sqrt(biased var + eps)`` over ``axes``, kept as size-1 dimensions."""
+    m = _count(x, axes)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = x.mean(axis=axes, keepdims=True)
+        mean = x.sum(axis=axes, keepdims=True) / m
         centred = x - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
+        var = (centred * centred).sum(axis=axes, keepdims=True) / m
         rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
-    return mean, rstd
+    return mean.astype(x.dtype, copy=False), rstd
 
 
 class LayerNorm(Function):

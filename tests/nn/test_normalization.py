@@ -182,3 +182,10 @@ def test_rms_norm_default_eps_is_the_dtypes_epsilon() -> None:
         x = np.full((2, 3), 1e-9, dtype)
         out = [lib.nn.functional.rms_norm(lib.tensor(x), (3,)) for lib in (torch, numtorch)]
         assert_close(out[1], out[0].detach(), 1e-6, 0, str(dtype))
+
+
+def test_empty_inputs_match_torch_without_warnings() -> None:
+    """(PyTorch gives group_norm's weight a NaN gradient when the groups are empty; numtorch's
+    sums of nothing give 0, so only the input is compared there.)"""
+    check_op(lambda lib, x, w: lib.nn.functional.layer_norm(x, (4,), w), (0, 4), (4,))
+    check_op(lambda lib, x: lib.nn.functional.group_norm(x, 2), (2, 4, 0))
