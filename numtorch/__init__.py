@@ -123,7 +123,7 @@ newaxis = None
 
 __version__ = "0.1.0"
 
-from numtorch import linalg, multiprocessing, nn, optim, special, testing, utils  # noqa: E402
+from numtorch import distributed, linalg, multiprocessing, nn, optim, special, testing, utils  # noqa: E402
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
 from numtorch import _lowrank, _nn_forms  # noqa: E402

@@ -5,3 +5,4 @@ from numtorch.utils.data._collate import *
 from numtorch.utils.data.dataloader import *
 from numtorch.utils.data.dataset import *
 from numtorch.utils.data.sampler import *
+from numtorch.utils.data.distributed import *

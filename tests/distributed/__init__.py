@@ -1,0 +1,1 @@
+"""numtorch.distributed's tests: pytest cases that launch worker scripts under mpiexec."""
