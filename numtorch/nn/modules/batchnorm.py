@@ -16,6 +16,7 @@ from numtorch._namespace import creation as _creation
 from numtorch.autograd.grad_mode import no_grad
 from numtorch.nn import init
 from numtorch.nn.functional.normalization import batch_norm
+from numtorch.nn.modules import _sync_batchnorm
 from numtorch.nn.modules.lazy import LazyModuleMixin
 from numtorch.nn.modules.module import Module
 from numtorch.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter
@@ -282,13 +283,19 @@ class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch normalisation over any (N, C, ...) input whose statistics PyTorch gathers over all
-    processes of a distributed group.
+    """Batch normalisation over any (N, C, ...) input, with the batch statistics gathered over
+    all processes of a distributed group.
 
-    numtorch has no ``numtorch.distributed`` yet, so there is never an initialised process
-    group: the layer is exactly ``BatchNorm``'s maths on the local batch (what PyTorch's does
-    in a single process), with PyTorch's arguments, state_dict and repr. ``process_group`` is
-    kept for when multi-process training arrives.
+    In training, when ``numtorch.distributed`` has an initialised process group of more than
+    one process, the mean and variance are those of the global batch -- the concatenation of
+    every rank's input, which may differ in size -- and the input gradient uses the global
+    sums (see ``numtorch.nn.modules._sync_batchnorm``); ``weight`` and ``bias`` gradients are
+    local, for ``DistributedDataParallel`` to average. Otherwise (one process, or eval mode)
+    the layer is ``BatchNorm``'s maths on the local batch, as PyTorch's is. Unlike PyTorch,
+    which requires GPU inputs for the synchronised path, CPU tensors are synchronised over MPI.
+
+    Args:
+        process_group: the group to synchronise over (None: the default group).
 
     Example:
         >>> import numtorch as torch
@@ -323,7 +330,10 @@ class SyncBatchNorm(_BatchNorm):
         self._check_input_dim(input)
         if input.size(1) == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
-        return super().forward(input)
+        sync = _sync_batchnorm.sync_group(self.process_group, self.training)
+        if sync is None:
+            return super().forward(input)
+        return _sync_batchnorm.sync_batch_norm(self, input, *sync)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
