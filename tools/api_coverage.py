@@ -48,6 +48,13 @@ NAMESPACES = [
     ),
     ("torch.autograd", "torch.autograd", "numtorch.autograd", "functions and classes"),
     ("torch.utils.data", "torch.utils.data", "numtorch.utils.data", "datasets, samplers, loader"),
+    (
+        "torch.distributed",
+        "torch.distributed",
+        "numtorch.distributed",
+        "process groups, collectives, point-to-point",
+    ),
+    ("torch.nn.parallel", "torch.nn.parallel", "numtorch.nn.parallel", "data-parallel wrappers"),
 ]
 
 # Reasons, referenced by the rules.
@@ -58,7 +65,11 @@ LOWP = "exotic low-precision dtypes (float8, sub-byte ints) with no NumPy dtype"
 DEVICE = (
     "accelerator or vendor backends (CUDA/cuDNN/MIOpen/oneDNN/MPS/XPU...); numtorch is CPU-only"
 )
-DIST = "distributed / multi-device training"
+DIST = "distributed tensors (DTensor)"
+DIST_BACKENDS = "C++ process-group option structs and other backends (numtorch runs on MPI)"
+DIST_STORES = "rendezvous stores (numtorch's ranks meet through mpiexec)"
+DIST_MESH = "device meshes and group surgery for tensor/pipeline parallelism"
+DIST_INTERNALS = "c10d/DDP internals, debug plumbing, type aliases and deprecated names"
 AMP = "mixed precision (autocast, grad scaling) needs reduced-precision accelerator kernels"
 JIT = "TorchScript / JIT / compiler and dispatcher internals"
 SYM = "symbolic shapes and control-flow ops for torch.compile/export"
@@ -119,7 +130,28 @@ RULES = [
         r"AcceleratorError|OutOfMemoryError|set_flush_denormal",
         DEVICE,
     ),
-    Rule(r"is_distributed|DataParallel|SyncBatchNorm|DistributedSampler", DIST),
+    Rule(r"is_distributed", DIST),
+    Rule(
+        r".*Options|BackendConfig|get_backend_config|get_default_backend_for_device|"
+        r"ProcessGroupGloo|supports_complex",
+        DIST_BACKENDS,
+        ("torch.distributed",),
+    ),
+    Rule(r".*Store|rendezvous|register_rendezvous_handler", DIST_STORES, ("torch.distributed",)),
+    Rule(
+        r"DeviceMesh|init_device_mesh|shrink_group|split_group", DIST_MESH, ("torch.distributed",)
+    ),
+    Rule(
+        r"Reducer|GradBucket|BuiltinCommHookType|Logger|DebugLevel|(get|set)_debug_level.*|"
+        r"record_comm|log|breakpoint|RankType|GroupName|reduce_op|all_(gather|reduce)_coalesced",
+        DIST_INTERNALS,
+        ("torch.distributed",),
+    ),
+    Rule(
+        r"DistributedDataParallelCPU|data_parallel|gather|scatter|replicate|parallel_apply",
+        DEVICE,
+        ("torch.nn.parallel",),
+    ),
     Rule(r"scaled_mm|scaled_grouped_mm|grouped_mm", LOWPGEMM),
     # --- compiler, dispatcher and engine internals exposed at torch.* ---
     Rule(
@@ -209,7 +241,16 @@ RULES = [
 ]
 
 # PyTorch re-exports these stdlib/typing names from its modules; they are not its API.
-_FOREIGN_MODULES = ("typing", "collections", "bisect", "functools", "weakref", "math", "abc")
+_FOREIGN_MODULES = (
+    "typing",
+    "collections",
+    "bisect",
+    "functools",
+    "weakref",
+    "math",
+    "abc",
+    "datetime",
+)
 
 
 @dataclass
