@@ -187,8 +187,10 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating-point dtype (float16, float32 or float64; PyTorch's bfloat16
-    has no NumPy type, so numtorch refuses it), as ``torch.set_default_dtype``."""
+    """Set the default floating-point dtype.
+
+    float16, float32 or float64, as ``torch.set_default_dtype``; PyTorch's bfloat16 has no
+    NumPy type, so numtorch refuses it."""
     global _default_float
     if not isinstance(d, dtype):
         raise TypeError(
@@ -296,8 +298,10 @@ def _operand_dtype(x: object) -> tuple[int, dtype]:
 
 
 def can_cast(from_: dtype, to: dtype) -> bool:
-    """Whether PyTorch's casting rules allow ``from_`` to ``to``: never to a lower category
-    (float to integer, integer to bool); any width within a category."""
+    """Whether PyTorch's casting rules allow casting dtype ``from_`` to ``to``.
+
+    Never to a lower category (float to integer, integer to bool); any width within a
+    category."""
     for i, (name, d) in enumerate((("from_", from_), ("to", to)), 1):
         if not isinstance(d, dtype):
             raise TypeError(
@@ -347,9 +351,10 @@ _NO_NUMPY_INFO = {
 
 
 class finfo(_info):  # noqa: N801 - PyTorch's name
-    """Machine limits of a floating-point dtype (the default dtype when none is given):
-    ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution`` and
-    ``dtype`` (the name, as in PyTorch)."""
+    """Machine limits of a floating-point dtype.
+
+    The default dtype when none is given. Fields: ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (=
+    ``smallest_normal``), ``resolution`` and ``dtype`` (the name, as in PyTorch)."""
 
     _FIELDS = ("resolution", "min", "max", "eps", "smallest_normal", "tiny")
 
@@ -418,16 +423,20 @@ class _Named:
 
 
 class layout(_Named):  # noqa: N801 - PyTorch's name
-    """A tensor's memory layout. numtorch has one, ``torch.strided`` (dense, with strides):
+    """A tensor's memory layout (``torch.strided``, the sparse layouts).
+
+    A tensor's memory layout. numtorch has one, ``torch.strided`` (dense, with strides):
     every tensor's ``layout`` is it; the sparse layouts exist only to be named."""
 
     __slots__ = ()
 
 
 class memory_format(_Named):  # noqa: N801 - PyTorch's name
-    """A requested order of a dense tensor's elements in memory (``to(memory_format=)``,
-    ``empty_like(memory_format=)``...). numtorch accepts PyTorch's formats everywhere; ``to``,
-    ``clone`` and the dtype conversions keep row-major order (the values are the same)."""
+    """A requested order of a dense tensor's elements in memory.
+
+    As in ``to(memory_format=)``, ``empty_like(memory_format=)``... numtorch accepts PyTorch's
+    formats everywhere; ``to``, ``clone`` and the dtype conversions keep row-major order (the values
+    are the same)."""
 
     __slots__ = ()
 

@@ -55,7 +55,9 @@ def svd_lowrank(
 def pca_lowrank(
     A: Tensor, q: int | None = None, center: bool = True, niter: int = 2
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """``(U, S, V)`` of the principal components of ``A`` (rows are samples), centred on the
+    """Principal component analysis of a low-rank matrix ``A``: ``(U, S, V)``.
+
+    ``(U, S, V)`` of the principal components of ``A`` (rows are samples), centred on the
     column means unless ``center=False``; ``q`` defaults to ``min(6, m, n)``."""
     rows, cols = A.shape[-2:]
     if q is None:

@@ -59,6 +59,7 @@ class Size(tuple):
     __rmul__ = __mul__
 
     def numel(self) -> int:
+        """The number of elements."""
         n = 1
         for s in self:
             n *= s
@@ -282,32 +283,40 @@ class Tensor:
         return True
 
     def size(self, dim: int | None = None) -> Size | int:
+        """The shape as a ``torch.Size``, or the size of dimension ``dim``."""
         return (
             self.shape if dim is None else self._data.shape[_checks.normalize_dim(dim, self.ndim)]
         )
 
     def dim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     nelement = numel
 
     def element_size(self) -> int:
+        """The size of one element in bytes."""
         return self._data.itemsize
 
     def stride(self, dim: int | None = None) -> tuple | int:
+        """The strides in elements, or the stride of dimension ``dim``."""
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_checks.normalize_dim(dim, self.ndim)]
 
     def is_contiguous(self) -> bool:
+        """Whether the elements are contiguous in memory, in row-major order."""
         return bool(self._data.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
+        """Whether the tensor's dtype is a floating-point type."""
         return self.dtype.is_floating_point
 
     def item(self) -> int | float | bool:
+        """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
@@ -315,6 +324,7 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
+        """The values as nested Python lists (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -456,6 +466,7 @@ class Tensor:
         return out
 
     def detach_(self) -> Tensor:
+        """Detach this tensor from the graph that created it, in place."""
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -473,27 +484,35 @@ class Tensor:
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
+        """This tensor cast to ``other``'s dtype."""
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
+        """``self.to(torch.float32)``."""
         return self.to(_dtype.float32)
 
     def double(self) -> Tensor:
+        """``self.to(torch.float64)``."""
         return self.to(_dtype.float64)
 
     def half(self) -> Tensor:
+        """``self.to(torch.float16)``."""
         return self.to(_dtype.float16)
 
     def long(self) -> Tensor:
+        """``self.to(torch.int64)``."""
         return self.to(_dtype.int64)
 
     def int(self) -> Tensor:
+        """``self.to(torch.int32)``."""
         return self.to(_dtype.int32)
 
     def bool(self) -> Tensor:
+        """``self.to(torch.bool)``."""
         return self.to(_dtype.bool)
 
     def cpu(self) -> Tensor:
+        """This tensor on the CPU: ``self`` itself (numtorch has only the CPU)."""
         return self
 
     def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
@@ -750,7 +769,10 @@ class _LegacyTensor(metaclass=_LegacyType):
 
 
 def _legacy(name: str, dtype: _dtype.dtype) -> _LegacyType:
-    return _LegacyType(name, (_LegacyTensor,), {"dtype": dtype, "__module__": "numtorch"})
+    doc = f"PyTorch's legacy constructor of {dtype} tensors (prefer ``torch.tensor(data)``)."
+    return _LegacyType(
+        name, (_LegacyTensor,), {"dtype": dtype, "__module__": "numtorch", "__doc__": doc}
+    )
 
 
 FloatTensor = _legacy("FloatTensor", _dtype.float32)

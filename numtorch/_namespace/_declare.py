@@ -22,11 +22,19 @@ is imported) puts the methods on ``Tensor``:
 ``method=`` may also be a function (a method whose arguments differ from the function's, as
 ``Tensor.where(condition, other)`` does); ``function=False`` declares a method-only op
 (``Tensor.view``).
+
+Docstrings follow the same rule: the op's docstring is written once, at its declaration; a
+method that is the function shares it, and the derived variants get generated ones ("Alias for
+:func:`numtorch.acos`.", "In-place version of :func:`numtorch.abs`.") with the base's
+``__signature__``, ``__annotations__`` and ``__wrapped__``, so ``inspect.signature`` and type
+checkers see the real arguments.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +46,7 @@ __all__ = [
     "namespace_functions",
     "inplace_functions",
     "attach",
+    "describe",
 ]
 
 
@@ -118,8 +127,9 @@ def namespace_functions(write_out: Callable) -> dict[str, Callable]:
     for d in DECLARATIONS.values():
         if d.function:
             fn = _with_out(d.fn, write_out) if d.out else d.fn
-            for name in (d.name, *d.aliases):
-                found[name] = fn
+            found[d.name] = fn
+            for alias in d.aliases:
+                found[alias] = _alias(fn, alias, d.name)
     return found
 
 
@@ -152,9 +162,43 @@ def _inplace_method(name: str, fn: Callable, inplace: Callable) -> Callable:
     def method(self, *args, **kwargs):
         return inplace(self, fn, *args, **kwargs)
 
+    return describe(method, name, fn, f"In-place version of :func:`numtorch.{fn.__name__}`.")
+
+
+def describe(method: Callable, name: str, fn: Callable, doc: str) -> Callable:
+    """Name ``method`` (a generated in-place method of ``fn``) and give it ``doc`` and ``fn``'s
+    signature and hints, with ``self`` for ``fn``'s first argument."""
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"In-place version of :func:`numtorch.{fn.__name__}`."
+    method.__doc__ = doc
+    method.__wrapped__ = fn
+    annotations = dict(getattr(fn, "__annotations__", {}))
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - every declared op has a signature
+        return method
+    params = list(signature.parameters.values())
+    if params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        if params[0].name in annotations:
+            annotations["self"] = annotations.pop(params[0].name)
+        params[0] = params[0].replace(name="self")
+    method.__signature__ = signature.replace(parameters=params)
+    method.__annotations__ = annotations
     return method
+
+
+def _alias(fn: Callable, name: str, of: str) -> Callable:
+    """``fn`` under the name ``name``: a copy of the function object (the same code, so no call
+    in between) whose docstring says which op it is. It is ``numtorch.<name>`` to ``pickle``."""
+    alias = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    alias.__dict__.update(fn.__dict__)
+    alias.__kwdefaults__ = fn.__kwdefaults__
+    alias.__qualname__ = name
+    alias.__module__ = "numtorch"
+    alias.__annotations__ = dict(fn.__annotations__)
+    alias.__signature__ = inspect.signature(fn)
+    alias.__wrapped__ = fn
+    alias.__doc__ = f"Alias for :func:`numtorch.{of}`."
+    return alias
 
 
 def _with_out(fn: Callable, write_out: Callable) -> Callable:
@@ -163,4 +207,17 @@ def _with_out(fn: Callable, write_out: Callable) -> Callable:
         result = fn(*args, **kwargs)
         return result if out is None else write_out(out, result, fn.__name__)
 
+    with_out.__signature__ = _add_out(inspect.signature(fn))
+    with_out.__annotations__ = {**fn.__annotations__, "out": "Tensor | None"}
     return with_out
+
+
+def _add_out(signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` with PyTorch's keyword-only ``out: Tensor | None = None``."""
+    params = list(signature.parameters.values())
+    if any(p.name == "out" for p in params):
+        return signature
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    out = inspect.Parameter("out", keyword, default=None, annotation="Tensor | None")
+    at = len(params) - (bool(params) and params[-1].kind is inspect.Parameter.VAR_KEYWORD)
+    return signature.replace(parameters=[*params[:at], out, *params[at:]])

@@ -9,7 +9,7 @@ import numpy as np
 
 from numtorch import _dtype
 from numtorch._checks import check_tensor
-from numtorch._namespace._declare import op
+from numtorch._namespace._declare import describe, op
 from numtorch._namespace._operands import broadcast_shapes, named
 from numtorch._namespace.inplace import inplace, replace_with
 from numtorch.autograd.grad_mode import is_grad_enabled
@@ -33,31 +33,37 @@ def _compare(np_op, input: object, other: object) -> Tensor:
 
 @op(method=True, out=True)
 def eq(input, other) -> Tensor:
+    """Element-wise ``input == other``, as a bool tensor."""
     return _compare(np.equal, input, other)
 
 
 @op(method=True, out=True, aliases=("not_equal",))
 def ne(input, other) -> Tensor:
+    """Element-wise ``input != other``, as a bool tensor."""
     return _compare(np.not_equal, input, other)
 
 
 @op(method=True, out=True, aliases=("less",))
 def lt(input, other) -> Tensor:
+    """Element-wise ``input < other``, as a bool tensor."""
     return _compare(np.less, input, other)
 
 
 @op(method=True, out=True, aliases=("less_equal",))
 def le(input, other) -> Tensor:
+    """Element-wise ``input <= other``, as a bool tensor."""
     return _compare(np.less_equal, input, other)
 
 
 @op(method=True, out=True, aliases=("greater",))
 def gt(input, other) -> Tensor:
+    """Element-wise ``input > other``, as a bool tensor."""
     return _compare(np.greater, input, other)
 
 
 @op(method=True, out=True, aliases=("greater_equal",))
 def ge(input, other) -> Tensor:
+    """Element-wise ``input >= other``, as a bool tensor."""
     return _compare(np.greater_equal, input, other)
 
 
@@ -82,9 +88,9 @@ def _compare_inplace(name: str, fn: Callable, node: str) -> Callable:
         suffix = "1" if isinstance(other, Tensor) else "0"
         return inplace(self, _compared_into, fn, other, node + suffix)
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"In-place :func:`numtorch.{fn.__name__}`: 1 where true, else 0."
-    return method
+    return describe(
+        method, name, fn, f"In-place :func:`numtorch.{fn.__name__}`: 1 where true, else 0."
+    )
 
 
 _COMPARISONS = {
@@ -118,6 +124,7 @@ def allclose(
     atol: float = 1e-8,
     equal_nan: bool = False,
 ) -> bool:
+    """Whether ``input`` and ``other`` are element-wise close (see :func:`isclose`)."""
     return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
@@ -129,6 +136,7 @@ def isclose(
     atol: float = 1e-8,
     equal_nan: bool = False,
 ) -> Tensor:
+    """Element-wise ``|input - other| <= atol + rtol * |other|``, as a bool tensor."""
     broadcast_shapes(input.shape, getattr(other, "shape", ()))
     return Tensor._make(
         np.isclose(
@@ -143,26 +151,31 @@ def isclose(
 
 @op(method=True)
 def isnan(input: Tensor) -> Tensor:
+    """Element-wise test for NaN."""
     return Tensor._make(np.isnan(input._data))
 
 
 @op(method=True)
 def isinf(input: Tensor) -> Tensor:
+    """Element-wise test for positive or negative infinity."""
     return Tensor._make(np.isinf(input._data))
 
 
 @op(method=True)
 def isfinite(input: Tensor) -> Tensor:
+    """Element-wise test for finite values (not NaN or infinite)."""
     return Tensor._make(np.isfinite(input._data))
 
 
 @op(method=True, out=True)
 def isposinf(input: Tensor) -> Tensor:
+    """Element-wise test for positive infinity."""
     return Tensor._make(np.isposinf(check_tensor(input, "isposinf")._data))
 
 
 @op(method=True, out=True)
 def isneginf(input: Tensor) -> Tensor:
+    """Element-wise test for negative infinity."""
     return Tensor._make(np.isneginf(check_tensor(input, "isneginf")._data))
 
 
@@ -196,7 +209,9 @@ def isin(
     assume_unique: bool = False,
     invert: bool = False,
 ) -> Tensor:
-    """Whether each of ``elements`` is in ``test_elements`` (either may be a number), compared
+    """Element-wise test of whether each of ``elements`` is in ``test_elements``.
+
+    Whether each of ``elements`` is in ``test_elements`` (either may be a number), compared
     in their promoted dtype; ``invert`` negates. ``assume_unique`` is accepted (a speed hint)."""
     given = (elements, test_elements)
     if not any(isinstance(x, Tensor) for x in given) or not all(_is_operand(x) for x in given):
@@ -226,6 +241,7 @@ def is_nonzero(input: Tensor) -> bool:
 
 @op(method=True)
 def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
     check_tensor(input, "is_same_size")
     check_tensor(other, "is_same_size", "other", 2)
     return input.shape == other.shape
@@ -239,21 +255,25 @@ def is_signed(input: Tensor) -> bool:
 
 @op(method=True, out=True, inplace=True)
 def logical_not(input: Tensor) -> Tensor:
+    """Element-wise logical NOT (non-zero is True), as a bool tensor."""
     return Tensor._make(np.logical_not(check_tensor(input, "logical_not")._data))
 
 
 @op(method=True, out=True, inplace=True)
 def logical_and(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise logical AND (non-zero is True), as a bool tensor."""
     return _logical(np.logical_and, input, other, "logical_and")
 
 
 @op(method=True, out=True, inplace=True)
 def logical_or(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise logical OR (non-zero is True), as a bool tensor."""
     return _logical(np.logical_or, input, other, "logical_or")
 
 
 @op(method=True, out=True, inplace=True)
 def logical_xor(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise logical XOR (non-zero is True), as a bool tensor."""
     return _logical(np.logical_xor, input, other, "logical_xor")
 
 
@@ -283,6 +303,7 @@ def _bitwise(np_op, input: object, other: object, kernel: str) -> Tensor:
 
 @op(method=True, out=True)
 def bitwise_not(input: Tensor) -> Tensor:
+    """Element-wise bitwise NOT of an integer or bool tensor."""
     check_tensor(input, "bitwise_not")
     if input.dtype.is_floating_point:
         raise NotImplementedError(
@@ -293,29 +314,36 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 @op(method=True, out=True)
 def bitwise_and(input: Tensor, other: object) -> Tensor:
+    """Element-wise bitwise AND of integer or bool tensors."""
     return _bitwise(np.bitwise_and, input, other, "bitwise_and")
 
 
 @op(method=True, out=True)
 def bitwise_or(input: Tensor, other: object) -> Tensor:
+    """Element-wise bitwise OR of integer or bool tensors."""
     return _bitwise(np.bitwise_or, input, other, "bitwise_or")
 
 
 @op(method=True, out=True)
 def bitwise_xor(input: Tensor, other: object) -> Tensor:
+    """Element-wise bitwise XOR of integer or bool tensors."""
     return _bitwise(np.bitwise_xor, input, other, "bitwise_xor")
 
 
 @op(method=True, out=True)
 def bitwise_left_shift(input: Tensor, other: object) -> Tensor:
-    """``input * 2**other``, wrapping; a shift by a negative count or by the type's width or
+    """Element-wise left shift of ``input`` by ``other`` bits.
+
+    ``input * 2**other``, wrapping; a shift by a negative count or by the type's width or
     more gives 0, as in PyTorch (C leaves those undefined)."""
     return _bitwise(_shift_left, input, other, "lshift")
 
 
 @op(method=True, out=True)
 def bitwise_right_shift(input: Tensor, other: object) -> Tensor:
-    """Arithmetic shift right; a negative count or one of the type's width or more gives the
+    """Element-wise arithmetic right shift of ``input`` by ``other`` bits.
+
+    Arithmetic shift right; a negative count or one of the type's width or more gives the
     sign (0 or -1), as in PyTorch."""
     return _bitwise(_shift_right, input, other, "rshift")
 
@@ -350,9 +378,7 @@ def _bitwise_inplace(name: str, fn: Callable) -> Callable:
             )
         return inplace(self, fn, other)
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"In-place :func:`numtorch.{fn.__name__}`."
-    return method
+    return describe(method, name, fn, f"In-place version of :func:`numtorch.{fn.__name__}`.")
 
 
 def _reflected(fn: Callable) -> Callable:

@@ -19,7 +19,9 @@ _LETTERS = set(string.ascii_letters)
 
 @op()
 def einsum(*args: object) -> Tensor:
-    """Sums of products of the operands' elements along the dimensions an Einstein-summation
+    """Sum products of the operands' elements along Einstein-summation dimensions.
+
+    Sums of products of the operands' elements along the dimensions an Einstein-summation
     equation names: ``einsum("ij,jk->ik", a, b)``, the operands also as one list, or the
     sublist format ``einsum(a, [0, 1], b, [1, 2], [0, 2])``."""
     if len(args) < 2:

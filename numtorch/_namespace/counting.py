@@ -70,7 +70,9 @@ def unique(
     return_counts: bool = False,
     dim: int | None = None,
 ):
-    """The distinct elements (or slices along ``dim``), sorted; NaNs are all distinct. PyTorch's
+    """The unique elements of ``input`` (optionally inverse indices and counts).
+
+    The distinct elements (or slices along ``dim``), sorted; NaNs are all distinct. PyTorch's
     CPU kernel sorts whatever ``sorted`` says, and so does this."""
     check_tensor(input, "unique")
     arr = input._data
@@ -128,7 +130,9 @@ def unique_consecutive(
 
 @op(method=True)
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
-    """How often each non-negative integer occurs (the sum of its ``weights``, when given:
+    """Count the occurrences of each non-negative integer in a 1-D int tensor.
+
+    How often each non-negative integer occurs (the sum of its ``weights``, when given:
     float32 weights sum as float32, any others as float64)."""
     check_tensor(input, "bincount")
     if not _is_integral(input.dtype):
@@ -207,7 +211,9 @@ def _accumulate(pos: np.ndarray, weight, n_bins: int, dt: np.dtype) -> np.ndarra
 
 @op(method=True, out=True)
 def histc(input: Tensor, bins: int = 100, min: Number = 0, max: Number = 0) -> Tensor:
-    """Counts in ``bins`` equal bins over ``[min, max]`` (the data's range when they are equal);
+    """Histogram of ``input`` in ``bins`` equal bins between ``min`` and ``max``.
+
+    Counts in ``bins`` equal bins over ``[min, max]`` (the data's range when they are equal);
     elements outside are ignored."""
     check_tensor(input, "histc")
     _check_histogram_input(input, bins, "histogram_cpu")
@@ -234,7 +240,9 @@ def histogram(
     weight: Tensor | None = None,
     density: bool = False,
 ):
-    """``(hist, bin_edges)``: counts (or summed ``weight``) in ``bins`` equal bins over
+    """Histogram of ``input``: ``(hist, bin_edges)``.
+
+    ``(hist, bin_edges)``: counts (or summed ``weight``) in ``bins`` equal bins over
     ``range`` (the data's by default), or between the given increasing edges."""
     check_tensor(input, "histogram")
     _check_histogram_input(input, bins, "histogramdd")
@@ -260,7 +268,9 @@ def histogramdd(
     weight: Tensor | None = None,
     density: bool = False,
 ):
-    """``(hist, bin_edges)`` of the points in ``input``'s rows (its last dimension holds each
+    """Multi-dimensional histogram of the points in ``input``'s rows.
+
+    ``(hist, bin_edges)`` of the points in ``input``'s rows (its last dimension holds each
     point's coordinates): ``histogram`` in several dimensions at once."""
     check_tensor(input, "histogramdd")
     if input.ndim == 0:
@@ -410,7 +420,9 @@ def searchsorted(
     side: str | None = None,
     sorter: Tensor | None = None,
 ) -> Tensor:
-    """Where each value would go in ``sorted_sequence`` (1-D, or one row per leading index of
+    """Indices at which to insert values to keep ``sorted_sequence`` sorted.
+
+    Where each value would go in ``sorted_sequence`` (1-D, or one row per leading index of
     ``input``) to keep it sorted: before equal values, or after them with ``right``."""
     check_tensor(sorted_sequence, "searchsorted", "sorted_sequence")
     values = _values(input, "searchsorted")

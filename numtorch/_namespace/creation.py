@@ -202,7 +202,9 @@ def empty(
     memory_format: Any = None,
     **kwargs: Any,
 ) -> Tensor:
-    """An uninitialised tensor (numtorch zero-fills it: reading it is never undefined).
+    """A tensor of the given size, uninitialised (numtorch zero-fills it).
+
+    An uninitialised tensor (numtorch zero-fills it: reading it is never undefined).
     ``memory_format=channels_last`` orders a 4-D tensor's memory as PyTorch does (NHWC)."""
     options = FactoryOptions("empty", dtype, layout, device, pin_memory, out=out)
     t = _filled(options, size, kwargs, 0)
@@ -349,7 +351,9 @@ def range_(
     pin_memory: bool = False,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Deprecated, as in PyTorch: ``start, start + step, ...`` up to ``end`` *inclusive*, in
+    """Deprecated: values from ``start`` to ``end`` inclusive, ``step`` apart.
+
+    Deprecated, as in PyTorch: ``start, start + step, ...`` up to ``end`` *inclusive*, in
     the default float dtype unless ``dtype`` is given. Prefer ``arange``."""
     warnings.warn(
         "torch.range is deprecated and will be removed in a future release because its behavior "

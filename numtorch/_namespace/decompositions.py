@@ -151,7 +151,9 @@ def qr(input: Tensor, some: bool = True) -> tuple:
 
 @op(method=True)
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
-    """``(U, S, V)`` with ``input = U diag(S) V^T`` (``V``, not ``Vh``); ``compute_uv=False``
+    """Singular value decomposition ``(U, S, V)`` of a matrix or a batch of them.
+
+    ``(U, S, V)`` with ``input = U diag(S) V^T`` (``V``, not ``Vh``); ``compute_uv=False``
     gives zero-filled ``U`` and ``V`` of shapes ``(m, m)`` and ``(n, n)``."""
     check_tensor(input, "svd", "input", 1)
     if input.ndim < 2:
@@ -171,7 +173,9 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
 
 @op(method=True)
 def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:
-    """Deprecated ``torch.linalg.lu_factor`` (``get_infos``: ``lu_factor_ex``'s ``info`` too);
+    """Deprecated LU factorisation (``torch.linalg.lu_factor``) of ``A``.
+
+    Deprecated ``torch.linalg.lu_factor`` (``get_infos``: ``lu_factor_ex``'s ``info`` too);
     a plain tuple, as in PyTorch."""
     _deprecated("lu")
     lu_, piv, info = _spectral.lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
@@ -188,7 +192,9 @@ def lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
 def lu_unpack(
     LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True
 ) -> tuple:
-    """``(P, L, U)`` from ``lu_factor``'s packed ``LU`` and pivots (``L`` and ``U``
+    """Unpack ``lu_factor``'s packed ``LU`` and pivots into ``(P, L, U)``.
+
+    ``(P, L, U)`` from ``lu_factor``'s packed ``LU`` and pivots (``L`` and ``U``
     differentiable); an unrequested part is an empty tensor."""
     check_matrix(LU_data, "torch.lu_unpack", "LU_data")
     m, n = LU_data.shape[-2:]
@@ -209,7 +215,9 @@ def triangular_solve(
     input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
     unitriangular: bool = False,
 ) -> tuple:  # fmt: skip
-    """Deprecated ``(solution, cloned_coefficient)`` of ``A X = input`` (``transpose``: of
+    """Deprecated: solve ``A X = input`` for a triangular matrix ``A``.
+
+    Deprecated ``(solution, cloned_coefficient)`` of ``A X = input`` (``transpose``: of
     ``A^T X = input``) for triangular ``A``."""
     _deprecated("triangular_solve")
     check_tensor(input, "triangular_solve", "input", 1)
@@ -229,7 +237,9 @@ def _swap(x: Tensor) -> Tensor:
 
 @op()
 def nuclear_norm(input: Tensor, dim: Sequence[int] | bool | None = None, keepdim: bool = False):
-    """Deprecated ``torch.linalg.matrix_norm(input, 'nuc', dim, keepdim)``; ``dim`` may be
+    """Deprecated nuclear norm (sum of singular values) of a matrix.
+
+    Deprecated ``torch.linalg.matrix_norm(input, 'nuc', dim, keepdim)``; ``dim`` may be
     left out (``nuclear_norm(input, keepdim)``)."""
     _deprecated("nuclear_norm")
     if isinstance(dim, bool):
@@ -257,7 +267,9 @@ def orgqr(input: Tensor, input2: Tensor) -> Tensor:
 
 @op(method=True)
 def geqrf(input: Tensor) -> tuple:
-    """LAPACK's ``geqrf``: ``(a, tau)``, ``R`` on and above ``a``'s diagonal and the
+    """The QR decomposition in LAPACK's ``geqrf`` form: ``(a, tau)``.
+
+    LAPACK's ``geqrf``: ``(a, tau)``, ``R`` on and above ``a``'s diagonal and the
     Householder reflectors below it (not differentiable, as in PyTorch)."""
     check_tensor(input, "geqrf", "input", 1)
     if input.ndim < 2:
@@ -271,7 +283,9 @@ def geqrf(input: Tensor) -> tuple:
 def ormqr(
     input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False
 ) -> Tensor:
-    """``Q @ other`` (``transpose``: ``Q^T``; ``left=False``: ``other @ Q``) for the ``Q`` of
+    """Multiply ``other`` by the ``Q`` of a ``geqrf`` QR decomposition.
+
+    ``Q @ other`` (``transpose``: ``Q^T``; ``left=False``: ``other @ Q``) for the ``Q`` of
     ``geqrf``'s reflectors ``(input, input2)``, with ``other = input3``."""
     fn = "torch.ormqr"
     for i, t in enumerate((input, input2, input3)):

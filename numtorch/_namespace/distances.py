@@ -30,7 +30,9 @@ def cdist(
     p: float = 2.0,
     compute_mode: str = "use_mm_for_euclid_dist_if_necessary",
 ) -> Tensor:
-    """The ``p``-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
+    """The ``p``-norm distance between each pair of rows of ``x1`` and ``x2``.
+
+    The ``p``-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
     (..., R, M): (..., P, R), batch dimensions broadcast. For ``p`` = 2 the distances expand
     through a matrix product when ``compute_mode`` asks, or (its default) when P or R
     exceeds 25, as in PyTorch."""
@@ -83,7 +85,9 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
 
 @op()
 def pdist(input: Tensor, p: float = 2) -> Tensor:
-    """The ``p``-norm distance between every pair of rows ``i < j`` of the matrix ``input``,
+    """The ``p``-norm distance between every pair of rows of a matrix.
+
+    The ``p``-norm distance between every pair of rows ``i < j`` of the matrix ``input``,
     flattened in row-major order of the upper triangle."""
     check_tensor(input, "pdist")
     if input.ndim != 2:
@@ -97,7 +101,9 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
 
 @op()
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast), each
+    """Cosine similarity of ``x1`` and ``x2`` along ``dim``.
+
+    The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast), each
     divided by its norm clamped to at least ``eps`` (the clamp outside autograd, as in
     PyTorch, so the norm's gradient is the unclamped one)."""
     check_tensor(x1, "cosine_similarity", "x1")

@@ -65,7 +65,9 @@ def empty_strided(
     pin_memory: bool = False,
     requires_grad: bool = False,
 ) -> Tensor:
-    """An uninitialised (zero-filled) tensor of ``size`` whose elements lie ``stride`` apart
+    """An uninitialised tensor with the given size and strides.
+
+    An uninitialised (zero-filled) tensor of ``size`` whose elements lie ``stride`` apart
     in memory (``stride()`` returns it), as PyTorch lays it out."""
     opts = check_factory("empty_strided", dtype, layout, device, pin_memory, requires_grad)
     d = opts.np_dtype()
@@ -107,7 +109,9 @@ def empty_permuted(
     pin_memory: bool = False,
     requires_grad: bool = False,
 ) -> Tensor:
-    """An uninitialised (zero-filled) tensor of ``size`` whose memory holds its dimensions in
+    """An uninitialised tensor whose memory holds the dimensions in a given order.
+
+    An uninitialised (zero-filled) tensor of ``size`` whose memory holds its dimensions in
     the order ``physical_layout`` (outermost first): ``(0, 2, 3, 1)`` is channels-last."""
     dtype = check_factory("empty_permuted", dtype, layout, device, pin_memory).dtype
     shape = parse_size((size,), "empty_permuted") if len(size) else ()
@@ -143,7 +147,9 @@ def from_file(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
-    """A 1-D tensor of ``size`` elements backed by a memory map of ``filename``: with
+    """A 1-D tensor backed by a memory map of a file.
+
+    A 1-D tensor of ``size`` elements backed by a memory map of ``filename``: with
     ``shared`` its writes reach the file (created or extended as needed), without it they stay
     private (copy-on-write) and the file must hold ``size`` elements."""
     if pin_memory:
@@ -185,7 +191,9 @@ def frombuffer(
     offset: int = 0,
     requires_grad: bool = False,
 ) -> Tensor:
-    """A 1-D tensor over the bytes of ``buffer`` (any object with Python's buffer protocol),
+    """A 1-D tensor over the bytes of an object with the buffer protocol.
+
+    A 1-D tensor over the bytes of ``buffer`` (any object with Python's buffer protocol),
     sharing its memory: ``count`` elements (-1: all) from byte ``offset``."""
     try:
         view = memoryview(buffer)
@@ -247,7 +255,9 @@ def asarray(
     copy: bool | None = None,
     requires_grad: bool | None = None,
 ) -> Tensor:
-    """``obj`` (a tensor, an ndarray, a buffer, a number or nested sequences) as a tensor,
+    """Convert ``obj`` to a tensor, sharing its memory where possible.
+
+    ``obj`` (a tensor, an ndarray, a buffer, a number or nested sequences) as a tensor,
     sharing its memory unless ``copy=True`` or the dtype differs; ``copy=False`` refuses to
     copy. A tensor ``obj`` comes back itself when nothing changes."""
     check_cpu(device)
@@ -314,7 +324,9 @@ def _asarray_tensor(
 
 @op()
 def from_dlpack(ext_tensor: Any) -> Tensor:
-    """A tensor sharing the memory of any object with the DLPack protocol (an ndarray, a
+    """A tensor sharing the memory of a DLPack-capable object or capsule.
+
+    A tensor sharing the memory of any object with the DLPack protocol (an ndarray, a
     PyTorch tensor on the CPU, ...) or of a DLPack capsule (``to_dlpack``'s)."""
     if type(ext_tensor).__name__ == "PyCapsule":
         ext_tensor = _Capsule(ext_tensor)
@@ -507,7 +519,9 @@ def new_empty_strided(
 
 @op(function=False, method=True)
 def new(self: Tensor, *args: Any, device: Any = None) -> Tensor:
-    """PyTorch's legacy constructor in this tensor's dtype: ``x.new(2, 3)`` or
+    """PyTorch's legacy constructor: a new tensor in this tensor's dtype.
+
+    PyTorch's legacy constructor in this tensor's dtype: ``x.new(2, 3)`` or
     ``x.new(torch.Size)`` is uninitialised (zero-filled) of that size, ``x.new(data)`` converts
     a sequence or array, ``x.new(t)`` aliases a tensor of the same dtype, ``x.new()`` is empty."""
     check_cpu(device)

@@ -246,7 +246,9 @@ def _masked(input: Tensor, mask: Tensor, v: np.ndarray) -> Tensor:
 
 @op(method=True)
 def index_put_(input: Tensor, indices: tuple, values: object, accumulate: bool = False) -> Tensor:
-    """``input[indices] = values`` in place; with ``accumulate``, ``+=`` where repeated
+    """Write ``values`` into ``input`` at ``indices``, in place.
+
+    ``input[indices] = values`` in place; with ``accumulate``, ``+=`` where repeated
     indices add up. numtorch does not differentiate an accumulated ``values`` (it raises
     NotImplementedError if asked to); the gradient to ``input`` flows as in PyTorch."""
     if not isinstance(indices, (tuple, list)):
@@ -345,7 +347,9 @@ def take(input: Tensor, index: Tensor) -> Tensor:
 
 @op(method=True, out=True)
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
-    """``gather`` along ``dim`` with ``input`` and ``indices`` broadcast in the other
+    """Select values along ``dim`` at ``indices`` (broadcast against ``input``).
+
+    ``gather`` along ``dim`` with ``input`` and ``indices`` broadcast in the other
     dimensions; with ``dim=None``, along the flattened ``input`` (as NumPy's
     ``take_along_axis``)."""
     check_tensor(input, "take_along_dim")
@@ -390,7 +394,9 @@ def _nonzero_array(input: Tensor) -> np.ndarray:
 
 @op(method=True, out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple:
-    """The indices of ``input``'s non-zero elements: a ``(count, ndim)`` tensor, or with
+    """The indices of the non-zero elements of ``input``.
+
+    The indices of ``input``'s non-zero elements: a ``(count, ndim)`` tensor, or with
     ``as_tuple`` one 1-d tensor per dimension (a 0-d input counts as 1-d there)."""
     check_tensor(input, "nonzero")
     found = _nonzero_array(input)
@@ -412,7 +418,9 @@ def argwhere(input: Tensor) -> Tensor:
 def nonzero_static(
     input: Tensor, *, size: int, fill_value: int = -1, out: Tensor | None = None
 ) -> Tensor:
-    """``nonzero(input)`` cut or padded (with ``fill_value``) to exactly ``size`` rows.
+    """The indices of the non-zero elements, padded or cut to ``size`` rows.
+
+    ``nonzero(input)`` cut or padded (with ``fill_value``) to exactly ``size`` rows.
     (``out=`` is written here: its required keyword ``size`` keeps it out of the generated
     ``out=`` tests, which pass positional arguments only.)"""
     check_tensor(input, "nonzero_static")

@@ -264,7 +264,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 @op(method=True, out=True)
 def inner(input: Tensor, other: Tensor) -> Tensor:
-    """Sums of products over the last dimension of both operands (a scalar operand
+    """The inner product over the last dimension of two tensors.
+
+    Sums of products over the last dimension of both operands (a scalar operand
     multiplies)."""
     check_tensor(input, "inner")
     check_tensor(other, "inner", "other", 2)
@@ -286,7 +288,9 @@ _DIMS_TYPE = (
 
 @op(out=True)
 def tensordot(a: Tensor, b: Tensor, dims: int | Sequence | Tensor = 2) -> Tensor:
-    """Sums of products over ``dims``: the last ``dims`` dimensions of ``a`` with the first
+    """Sum products of ``a`` and ``b`` over the given dimensions.
+
+    Sums of products over ``dims``: the last ``dims`` dimensions of ``a`` with the first
     of ``b``, or the two lists of dimensions ``dims`` pairs. A contracted size-1 dimension
     broadcasts against the other (it is summed first), as in PyTorch."""
     for x in (a, b):
@@ -353,7 +357,9 @@ def _tensordot_dims(a: Tensor, b: Tensor, dims: object) -> tuple:
 
 @op(method=True, out=True)
 def kron(input: Tensor, other: Tensor) -> Tensor:
-    """The Kronecker product: every element of ``input`` times the whole of ``other``, laid
+    """The Kronecker product of ``input`` and ``other``.
+
+    The Kronecker product: every element of ``input`` times the whole of ``other``, laid
     out blockwise (the shorter shape padded with leading ones)."""
     check_tensor(input, "kron")
     check_tensor(other, "kron", "other", 2)
@@ -385,8 +391,10 @@ _CROSS_WARNING = (
 
 @op(method=True, out=True)
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
-    """The cross product of 3-vectors along ``dim``; without ``dim`` (deprecated, with
-    PyTorch's warning) the first dimension of ``input`` of size 3."""
+    """The cross product of 3-vectors along a dimension.
+
+    Along ``dim``; without ``dim`` (deprecated, with PyTorch's warning) along the first
+    dimension of ``input`` of size 3."""
     check_tensor(input, "cross")
     check_tensor(other, "cross", "other", 2)
     if dim is None:
@@ -439,7 +447,9 @@ _CHAIN_WARNING = (
 
 @op(out=True)
 def chain_matmul(*matrices: Tensor) -> Tensor:
-    """The product of the 2-D ``matrices`` in the cheapest order (deprecated, with PyTorch's
+    """Deprecated: the matrix product of several 2-D tensors.
+
+    The product of the 2-D ``matrices`` in the cheapest order (deprecated, with PyTorch's
     warning: ``linalg.multi_dot`` is its replacement)."""
     _warn_once("chain_matmul", _CHAIN_WARNING)
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):

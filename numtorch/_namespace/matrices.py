@@ -21,7 +21,9 @@ from numtorch.tensor import Tensor
 
 @op(method=True)
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
-    """A tensor whose diagonal ``offset`` over ``dim1`` and ``dim2`` holds ``input``'s last
+    """A tensor whose given diagonals hold ``input``'s last dimension.
+
+    A tensor whose diagonal ``offset`` over ``dim1`` and ``dim2`` holds ``input``'s last
     dimension (zeros elsewhere): the inverse of ``diagonal``."""
     check_tensor(input, "diag_embed")
     offset = int_arg(offset, "diag_embed", "offset", 2)
@@ -32,7 +34,9 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 @op(method=True, out=True)
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
-    """A 1-D ``input`` on the diagonal ``diagonal`` of a square matrix, or the diagonal
+    """Build a diagonal matrix from a 1-D tensor, or take a 2-D tensor's diagonal.
+
+    A 1-D ``input`` on the diagonal ``diagonal`` of a square matrix, or the diagonal
     ``diagonal`` of a 2-D ``input`` (a copy)."""
     check_tensor(input, "diag")
     offset = int_arg(diagonal, "diag", "diagonal", 2)
@@ -90,7 +94,9 @@ def _triangle_indices(
 def tril_indices(
     row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None
 ) -> Tensor:
-    """The (row, column) indices of a ``row`` x ``col`` matrix's lower triangle (on and below
+    """The indices of the lower triangle of a ``row`` x ``col`` matrix.
+
+    The (row, column) indices of a ``row`` x ``col`` matrix's lower triangle (on and below
     the diagonal ``offset``), row by row, as a 2 x N tensor."""
     return _triangle_indices(row, col, offset, dtype, device, upper=False)
 
@@ -99,14 +105,18 @@ def tril_indices(
 def triu_indices(
     row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None
 ) -> Tensor:
-    """The (row, column) indices of a ``row`` x ``col`` matrix's upper triangle (on and above
+    """The indices of the upper triangle of a ``row`` x ``col`` matrix.
+
+    The (row, column) indices of a ``row`` x ``col`` matrix's upper triangle (on and above
     the diagonal ``offset``), row by row, as a 2 x N tensor."""
     return _triangle_indices(row, col, offset, dtype, device, upper=True)
 
 
 @op()
 def block_diag(*tensors: Tensor) -> Tensor:
-    """The tensors (each 0-, 1- or 2-D, taken as a matrix) down the diagonal of a zero matrix,
+    """A block-diagonal matrix made from the given tensors.
+
+    The tensors (each 0-, 1- or 2-D, taken as a matrix) down the diagonal of a zero matrix,
     in their common dtype."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -128,7 +138,9 @@ def block_diag(*tensors: Tensor) -> Tensor:
 
 @op()
 def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
-    """The Vandermonde matrix of the 1-D ``x``: column ``j`` is ``x ** j`` (reversed unless
+    """The Vandermonde matrix of a 1-D tensor.
+
+    The Vandermonde matrix of the 1-D ``x``: column ``j`` is ``x ** j`` (reversed unless
     ``increasing``), computed as PyTorch does (a running product written into a ones matrix),
     so gradients and node names match. Integer and bool ``x`` give int64."""
     check_tensor(x, "vander", "x")
@@ -152,7 +164,9 @@ def _check_vector(t: Tensor) -> None:
 
 @op()
 def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
-    """Every length-``r`` combination of ``input``'s elements, one per row (Python's
+    """The length-``r`` combinations of the elements of a 1-D tensor.
+
+    Every length-``r`` combination of ``input``'s elements, one per row (Python's
     ``itertools.combinations``, or ``combinations_with_replacement``)."""
     check_tensor(input, "combinations")
     _check_vector(input)
@@ -168,7 +182,9 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
 
 @op()
 def cartesian_prod(*tensors: Tensor) -> Tensor:
-    """Every tuple of one element from each 1-D tensor, one per row (``itertools.product``);
+    """The Cartesian product of the given 1-D tensors.
+
+    Every tuple of one element from each 1-D tensor, one per row (``itertools.product``);
     one tensor comes back as it is."""
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
@@ -188,7 +204,9 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
 
 @op()
 def unravel_index(indices: Tensor, shape: int | Sequence[int]) -> tuple:
-    """The coordinates, in a tensor of ``shape``, of the flat ``indices`` (one int64 tensor per
+    """Convert flat indices into coordinates in a tensor of ``shape``.
+
+    The coordinates, in a tensor of ``shape``, of the flat ``indices`` (one int64 tensor per
     dimension, each shaped like ``indices``); out-of-range indices wrap, as in PyTorch."""
     check_tensor(indices, "unravel_index", "indices")
     if indices.dtype.is_floating_point or indices.dtype is _dtype.bool:

@@ -118,7 +118,9 @@ def mul(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 def div(
     input: Tensor | Number, other: Tensor | Number, *, rounding_mode: str | None = None
 ) -> Tensor:
-    """True division (integers give floats), or ``'trunc'``/``'floor'`` rounding (whose
+    """Element-wise division of ``input`` by ``other``.
+
+    True division (integers give floats), or ``'trunc'``/``'floor'`` rounding (whose
     gradient is zero, as in PyTorch)."""
     if rounding_mode is None:
         return elementwise(ew.Div, input, other, dt=float_type(input, other))
@@ -143,7 +145,9 @@ def rsub(input: Tensor, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
 
 @op(method=True, inplace="function", out=True)
 def reciprocal(input: Tensor) -> Tensor:
-    """``1 / input``; integers give floats. Its gradient reads the result, so PyTorch's
+    """Element-wise reciprocal, ``1 / input``.
+
+    ``1 / input``; integers give floats. Its gradient reads the result, so PyTorch's
     ``number / tensor`` (``reciprocal(tensor) * number``) survives a later change to the
     tensor."""
     return unary_float(ew.Reciprocal, input, "reciprocal")
@@ -151,6 +155,7 @@ def reciprocal(input: Tensor) -> Tensor:
 
 @op(method=True, inplace=True, out=True)
 def true_divide(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """Element-wise true division: :func:`div` with ``rounding_mode=None``."""
     return div(input, other)
 
 
@@ -193,26 +198,31 @@ def erf(input: Tensor) -> Tensor:
 
 @op(method=True, inplace="function", out=True)
 def exp(input: Tensor) -> Tensor:
+    """Element-wise exponential, ``e ** input``."""
     return unary_float(ew.Exp, input, "exp")
 
 
 @op(method=True, inplace="function", out=True)
 def log(input: Tensor) -> Tensor:
+    """Element-wise natural logarithm."""
     return unary_float(ew.Log, input, "log")
 
 
 @op(method=True, inplace="function", out=True)
 def sqrt(input: Tensor) -> Tensor:
+    """Element-wise square root."""
     return unary_float(ew.Sqrt, input, "sqrt")
 
 
 @op(method=True, inplace="function", out=True)
 def rsqrt(input: Tensor) -> Tensor:
+    """Element-wise reciprocal square root, ``1 / sqrt(input)``."""
     return unary_float(ew.Rsqrt, input, "rsqrt")
 
 
 @op(method=True, inplace=True, out=True, aliases=("absolute",))
 def abs(input: Tensor) -> Tensor:
+    """Element-wise absolute value."""
     return ew.Abs.apply(check_tensor(input, "abs"))
 
 
@@ -224,11 +234,13 @@ def abs_(input: Tensor) -> Tensor:
 
 @op(method=True, inplace="function", out=True)
 def sigmoid(input: Tensor) -> Tensor:
+    """Element-wise logistic sigmoid, ``1 / (1 + exp(-input))``."""
     return unary_float(ew.Sigmoid, input, "sigmoid")
 
 
 @op(method=True, inplace="function", out=True)
 def tanh(input: Tensor) -> Tensor:
+    """Element-wise hyperbolic tangent."""
     return unary_float(ew.Tanh, input, "tanh")
 
 
@@ -274,6 +286,7 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 @op(method=True, out=True)
 def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise minimum of ``input`` and ``other`` (NaN propagates)."""
     check_tensor(input, "minimum")
     check_tensor(other, "minimum", "other", 2)
     return elementwise(ew.Minimum, input, other)
@@ -373,46 +386,55 @@ def remainder(input: Tensor | Number, other: Tensor | Number) -> Tensor:
 
 @op(method=True, inplace="function", out=True)
 def sin(input: Tensor) -> Tensor:
+    """Element-wise sine."""
     return unary_float(em.Sin, input, "sin")
 
 
 @op(method=True, inplace="function", out=True)
 def cos(input: Tensor) -> Tensor:
+    """Element-wise cosine."""
     return unary_float(em.Cos, input, "cos")
 
 
 @op(method=True, inplace="function", out=True)
 def tan(input: Tensor) -> Tensor:
+    """Element-wise tangent."""
     return unary_float(em.Tan, input, "tan")
 
 
 @op(method=True, inplace="function", out=True, aliases=("arcsin",))
 def asin(input: Tensor) -> Tensor:
+    """Element-wise inverse sine."""
     return unary_float(em.Asin, input, "asin")
 
 
 @op(method=True, inplace="function", out=True, aliases=("arccos",))
 def acos(input: Tensor) -> Tensor:
+    """Element-wise inverse cosine."""
     return unary_float(em.Acos, input, "acos")
 
 
 @op(method=True, inplace="function", out=True, aliases=("arctan",))
 def atan(input: Tensor) -> Tensor:
+    """Element-wise inverse tangent."""
     return unary_float(em.Atan, input, "atan")
 
 
 @op(method=True, inplace="function", out=True)
 def sinh(input: Tensor) -> Tensor:
+    """Element-wise hyperbolic sine."""
     return unary_float(em.Sinh, input, "sinh")
 
 
 @op(method=True, inplace="function", out=True)
 def cosh(input: Tensor) -> Tensor:
+    """Element-wise hyperbolic cosine."""
     return unary_float(em.Cosh, input, "cosh")
 
 
 @op(method=True, out=True, aliases=("arcsinh",))
 def asinh(input: Tensor) -> Tensor:
+    """Element-wise inverse hyperbolic sine."""
     return unary_float(em.Asinh, input, "asinh")
 
 
@@ -424,6 +446,7 @@ def _asinh_(input: Tensor) -> Tensor:
 
 @op(method=True, out=True, aliases=("arccosh",))
 def acosh(input: Tensor) -> Tensor:
+    """Element-wise inverse hyperbolic cosine."""
     return unary_float(em.Acosh, input, "acosh")
 
 
@@ -435,6 +458,7 @@ def _acosh_(input: Tensor) -> Tensor:
 
 @op(method=True, out=True, aliases=("arctanh",))
 def atanh(input: Tensor) -> Tensor:
+    """Element-wise inverse hyperbolic tangent."""
     return unary_float(em.Atanh, input, "atanh")
 
 
@@ -458,16 +482,19 @@ def log1p(input: Tensor) -> Tensor:
 
 @op(method=True, inplace="function", out=True)
 def log2(input: Tensor) -> Tensor:
+    """Element-wise base-2 logarithm."""
     return unary_float(em.Log2, input, "log2")
 
 
 @op(method=True, inplace="function", out=True)
 def log10(input: Tensor) -> Tensor:
+    """Element-wise base-10 logarithm."""
     return unary_float(em.Log10, input, "log10")
 
 
 @op(method=True, inplace="function", out=True)
 def exp2(input: Tensor) -> Tensor:
+    """Element-wise base-2 exponential, ``2 ** input``."""
     return unary_float(em.Exp2, input, "exp2")
 
 
@@ -485,7 +512,9 @@ def erfinv(input: Tensor) -> Tensor:
 
 @op(method=True, inplace=True, out=True)
 def sgn(input: Tensor) -> Tensor:
-    """``sign`` for real tensors (PyTorch's ``sgn`` extends it to complex ones); bools stay
+    """Element-wise sign (PyTorch's ``sgn``, extended to complex numbers there).
+
+    ``sign`` for real tensors (PyTorch's ``sgn`` extends it to complex ones); bools stay
     bools and integers integers; a zero gradient."""
     check_tensor(input, "sgn")
     if not input.dtype.is_floating_point:
@@ -515,7 +544,9 @@ def nan_to_num(
     posinf: float | None = None,
     neginf: float | None = None,
 ) -> Tensor:
-    """nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    """Replace NaN, positive and negative infinity with finite numbers.
+
+    nan, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
     dtype's largest and lowest finite values); integers and bools come back unchanged."""
     check_tensor(input, "nan_to_num")
     if not input.dtype.is_floating_point:

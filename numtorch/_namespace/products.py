@@ -196,7 +196,9 @@ _ADDCDIV_INT = (
 
 @op(method=True, inplace=True, out=True)
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
-    """``input + value * tensor1 / tensor2``, element-wise with broadcasting (integer
+    """Element-wise ``input + value * tensor1 / tensor2``.
+
+    ``input + value * tensor1 / tensor2``, element-wise with broadcasting (integer
     ``tensor1`` and ``tensor2`` are refused, as in PyTorch)."""
     check_tensor(input, "addcdiv")
     check_tensor(tensor1, "addcdiv", "tensor1", 2)

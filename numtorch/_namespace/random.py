@@ -100,7 +100,9 @@ def randint(
     pin_memory: bool = False,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``,
+    """A tensor of random integers drawn uniformly from ``[low, high)``.
+
+    Integers from ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``,
     each argument positional or by keyword."""
     opts = check_factory("randint", dtype, layout, device, pin_memory, requires_grad, out)
     low, high, size = _randint_args(list(args), low, high, size)
@@ -206,7 +208,9 @@ def randint_like(
     requires_grad: bool = False,
     memory_format: Any = None,
 ) -> Tensor:
-    """Integers from ``[low, high)`` (``randint_like(input, high)``: from 0) in ``input``'s
+    """Random integers from ``[low, high)`` in ``input``'s shape and dtype.
+
+    Integers from ``[low, high)`` (``randint_like(input, high)``: from 0) in ``input``'s
     shape and dtype."""
     if high is None:
         low, high = 0, low
@@ -246,7 +250,9 @@ def _not_floating(message: str, d: _dtype.dtype) -> Exception:
 def uniform_(
     input: Tensor, from_: float = 0.0, to: float = 1.0, *, generator=None, **kwargs: Any
 ) -> Tensor:
-    """Fill with samples from U(from, to), drawn from ``generator`` (the default one when
+    """Fill with samples from the uniform distribution on ``[from, to)``, in place.
+
+    Fill with samples from U(from, to), drawn from ``generator`` (the default one when
     None). PyTorch's keywords are ``from`` and ``to`` (``uniform_(**{"from": 2, "to": 3})``)."""
     from_ = _from_keyword(kwargs, from_, "uniform_")
     if from_ > to:
@@ -284,7 +290,9 @@ def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=Non
 
 @op(function=False, method=True)
 def bernoulli_(input: Tensor, p: Any = 0.5, *, generator=None) -> Tensor:
-    """Fill with 0/1 samples that are 1 with probability ``p`` (a number, or a tensor of
+    """Fill with 0/1 samples from Bernoulli distributions, in place.
+
+    Fill with 0/1 samples that are 1 with probability ``p`` (a number, or a tensor of
     probabilities that broadcasts to ``input``)."""
     if isinstance(p, Tensor):
         probs = check_probabilities(p)
@@ -346,7 +354,9 @@ _MISSING = object()
 def random_(
     input: Tensor, from_: Any = None, to: Any = _MISSING, *, generator=None, **kwargs: Any
 ) -> Tensor:
-    """Fill with integers drawn uniformly from ``[from, to)``: ``random_()`` covers the
+    """Fill with integers drawn uniformly from ``[from, to)``, in place.
+
+    ``random_()`` covers the
     integers the dtype holds exactly (``[0, 2**24]`` for float32), ``random_(to)`` is
     ``[0, to)`` and ``random_(from, None)`` runs up to the dtype's largest."""
     from_ = _from_keyword(kwargs, from_, "random_")
@@ -533,7 +543,9 @@ def normal(
     pin_memory: bool = False,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Samples from N(mean, std^2): ``mean`` and ``std`` tensors (broadcast together) or
+    """Draw samples from normal distributions.
+
+    Samples from N(mean, std^2): ``mean`` and ``std`` tensors (broadcast together) or
     numbers, or both numbers and a ``size``. The gradient of a sample with respect to a tensor
     ``mean`` or ``std`` is zero, as in PyTorch."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
@@ -594,7 +606,9 @@ def bernoulli(
     generator: Generator | None = None,
     out: Tensor | None = None,
 ) -> Tensor:
-    """0/1 samples, 1 with probability ``input`` (a tensor of probabilities), or with
+    """Draw 0/1 samples from Bernoulli distributions.
+
+    0/1 samples, 1 with probability ``input`` (a tensor of probabilities), or with
     probability ``p`` in ``input``'s shape and dtype."""
     if p is not None:
         if out is not None:
@@ -620,7 +634,9 @@ def multinomial(
     generator: Generator | None = None,
     out: Tensor | None = None,
 ) -> Tensor:
-    """Category indices (int64) drawn from the rows of ``input`` (unnormalised, non-negative
+    """Draw category indices from the rows of ``input``, taken as weights.
+
+    Category indices (int64) drawn from the rows of ``input`` (unnormalised, non-negative
     weights; 1-D or 2-D): with ``replacement``, independently; without, each at most once."""
     _check_multinomial(input, num_samples, replacement, out)
     probs = np.atleast_2d(input._data.astype(np.float64))
@@ -708,7 +724,9 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
 
 @op()
 def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
-    """Samples from binomial distributions of ``count`` trials with success probability
+    """Draw samples from binomial distributions.
+
+    Samples from binomial distributions of ``count`` trials with success probability
     ``prob`` (broadcast together; both of one floating dtype)."""
     for name, x in (("count", count), ("prob", prob)):
         if not x.dtype.is_floating_point:

@@ -244,6 +244,7 @@ def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 @op(method=True, out=True)
 @_numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The indices of the minimum values (along ``dim``, or of the flattened input)."""
     return _arg_extreme(input, dim, keepdim, True)
 
 
@@ -294,6 +295,7 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
 @op(method=True, out=True)
 @_numpy_names
 def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether any element (along ``dim``, if given) is non-zero."""
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._make(np.asarray(np.any(input._data, axis=axis, keepdims=keepdim)))
 
@@ -301,6 +303,7 @@ def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 @op(method=True, out=True)
 @_numpy_names
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Whether all elements (along ``dim``, if given) are non-zero."""
     axis = None if dim is None else normalize_dim(dim, input.ndim)
     return Tensor._make(np.asarray(np.all(input._data, axis=axis, keepdims=keepdim)))
 

@@ -33,7 +33,9 @@ def repeat_interleave(
     *,
     output_size: int | None = None,
 ) -> Tensor:
-    """Repeat each element (each slice along ``dim``; without ``dim``, of the flattened input)
+    """Repeat each element (or slice along ``dim``) of ``input``.
+
+    Repeat each element (each slice along ``dim``; without ``dim``, of the flattened input)
     ``repeats`` times, or ``repeats[i]`` times for the i-th. ``torch.repeat_interleave(r)``
     with only a 1-D integer tensor repeats each index ``i`` ``r[i]`` times."""
     if repeats is None:
@@ -111,8 +113,10 @@ def _repeat_indices(repeats: Tensor, output_size: int | None) -> Tensor:
 
 @op(method=True)
 def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
-    """Rotate by ``k`` quarter turns in the plane ``dims``, from ``dims[0]`` towards
-    ``dims[1]`` (a copy; odd ``k`` gives PyTorch's transposed layout)."""
+    """Rotate by ``k`` quarter turns in the plane of ``dims``.
+
+    From ``dims[0]`` towards ``dims[1]``; a copy (odd ``k`` gives PyTorch's transposed
+    layout)."""
     k = int_arg(k, "rot90", "k", 2)
     dims = list(dims)
     if len(dims) != 2:
@@ -145,7 +149,9 @@ def flipud(input: Tensor) -> Tensor:
 
 @op(function=False, method=True)
 def sum_to_size(input: Tensor, *size: int) -> Tensor:
-    """Sum ``input`` down to ``size``, which must broadcast to ``input``'s shape (the
+    """Sum ``input`` down to ``size`` (the reverse of broadcasting).
+
+    Sum ``input`` down to ``size``, which must broadcast to ``input``'s shape (the
     gradient of ``expand``); ``input`` itself when it already has that shape."""
     size = parse_shape(size, "size", "sum_to_size")
     lead = input.ndim - len(size)

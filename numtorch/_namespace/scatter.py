@@ -124,7 +124,9 @@ def scatter(
     *,
     reduce: str | None = None,
 ) -> Tensor:
-    """``out = input`` with ``src[i][j]`` written at ``out[index[i][j]][j]`` (for ``dim=0``);
+    """Write ``src``'s values into ``input`` at ``index`` along ``dim``.
+
+    ``out = input`` with ``src[i][j]`` written at ``out[index[i][j]][j]`` (for ``dim=0``);
     ``src`` may be a number (``value``). Repeated indices: the last write wins, as on
     PyTorch's CPU. ``reduce="add" | "multiply"`` is PyTorch's legacy form (no gradient)."""
     check_tensor(input, "scatter")
@@ -168,7 +170,9 @@ def _scatter_legacy(
 
 @op(method=True, inplace=True, out=True)
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """``out = input`` with ``src[i][j]`` added into ``out[index[i][j]][j]`` (for ``dim=0``);
+    """Add ``src``'s values into ``input`` at ``index`` along ``dim``.
+
+    ``out = input`` with ``src[i][j]`` added into ``out[index[i][j]][j]`` (for ``dim=0``);
     repeated indices add up."""
     check_tensor(input, "scatter_add")
     check_tensor(index, "scatter_add", "index", 3)
@@ -183,7 +187,9 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 def scatter_reduce(
     input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
 ) -> Tensor:
-    """``src`` reduced (``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``) into
+    """Reduce ``src``'s values into ``input`` at ``index`` along ``dim``.
+
+    ``src`` reduced (``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``) into
     ``input`` at ``index`` along ``dim``; ``include_self=False`` leaves ``input``'s values out
     of the slots that receive any. Gradients as PyTorch's (ties of amax/amin share evenly)."""
     check_tensor(input, "scatter_reduce")
@@ -264,7 +270,9 @@ def _size(input: Tensor, axis: int) -> int:
 def index_add(
     input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: float = 1
 ) -> Tensor:
-    """``input`` with ``alpha * source``'s slices added at ``index`` along ``dim``
+    """Add ``alpha * source``'s slices into ``input`` at ``index`` along ``dim``.
+
+    ``input`` with ``alpha * source``'s slices added at ``index`` along ``dim``
     (repeated indices add up)."""
     check_tensor(input, "index_add")
     check_tensor(index, "index_add", "index", 3)
@@ -297,7 +305,9 @@ def index_reduce(
     *,
     include_self: bool = True,
 ) -> Tensor:
-    """``source``'s slices reduced (``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``) into
+    """Reduce ``source``'s slices into ``input`` at ``index`` along ``dim``.
+
+    ``source``'s slices reduced (``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``) into
     ``input``'s slices ``index`` along ``dim``: ``scatter_reduce`` with the index spread over
     the slices, and PyTorch's gradients."""
     check_tensor(input, "index_reduce")
@@ -381,7 +391,9 @@ def _check_copy_slices(input: Tensor, axis: int, source: Tensor) -> None:
 
 @op(method=True, inplace=True)
 def index_fill(input: Tensor, dim: int, index: Tensor, value: object) -> Tensor:
-    """``input`` with its slices ``index`` along ``dim`` set to ``value`` (a number or a 0-d
+    """Fill ``input``'s slices at ``index`` along ``dim`` with ``value``.
+
+    ``input`` with its slices ``index`` along ``dim`` set to ``value`` (a number or a 0-d
     tensor, which then gets the filled slots' gradient)."""
     check_tensor(input, "index_fill")
     check_tensor(index, "index_fill", "index", 3)
@@ -431,7 +443,9 @@ def check_flat_bounds(index: Tensor, numel: int) -> None:
 
 @op(method=True, inplace=True)
 def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
-    """``input`` (as if flat) with ``source``'s elements written at ``index``; with
+    """Write ``source``'s elements into ``input`` (taken as flat) at ``index``.
+
+    ``input`` (as if flat) with ``source``'s elements written at ``index``; with
     ``accumulate``, added (repeated indices add up)."""
     check_tensor(input, "put")
     check_tensor(index, "put", "index", 2)
@@ -454,7 +468,9 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
 
 @op(method=True, inplace=True)
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-    """``input`` with ``source``'s leading elements written, in order, where ``mask`` is
+    """Copy ``source``'s elements into ``input`` where ``mask`` is True.
+
+    ``input`` with ``source``'s leading elements written, in order, where ``mask`` is
     True (``input`` and ``mask`` broadcast together)."""
     check_tensor(input, "masked_scatter")
     check_tensor(mask, "masked_scatter", "mask", 2)
@@ -544,9 +560,11 @@ def diagonal_scatter(
 
 @op(function=False, method=True)
 def fill_diagonal_(input: Tensor, fill_value: object, wrap: bool = False) -> Tensor:
-    """Fill the main diagonal (all indices equal) with ``fill_value``, in place; ``wrap``
-    continues it below a tall matrix every ``width + 1`` rows, as PyTorch and NumPy do. As in
-    PyTorch, the write goes through a strided view (``CopySlices`` on the tensor)."""
+    """Fill the main diagonal with ``fill_value``, in place.
+
+    The main diagonal is where all indices are equal; ``wrap`` continues it below a tall matrix
+    every ``width + 1`` rows, as PyTorch and NumPy do. As in PyTorch, the write goes through a
+    strided view (``CopySlices`` on the tensor)."""
     if input.ndim < 2:
         raise RuntimeError("dimensions must larger than 1")
     if input.ndim > 2 and len(set(input.shape)) != 1:

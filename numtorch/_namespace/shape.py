@@ -77,7 +77,9 @@ def reshape(input: Tensor, *shape: int) -> Tensor:
 
 @op(function=False, method=True)
 def view(input: Tensor, *shape: int, size: Sequence[int] | None = None, dtype=None) -> Tensor:
-    """Like ``reshape`` but never copies: a layout that needs a copy raises PyTorch's error.
+    """A view of ``input``'s data with another shape or dtype (never a copy).
+
+    Like ``reshape`` but never copies: a layout that needs a copy raises PyTorch's error.
     ``view(dtype)`` reads the same memory as another dtype. ``size=``/``dtype=`` are the
     keyword spellings PyTorch also accepts."""
     if not shape and (size is not None or dtype is not None):
@@ -140,6 +142,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 @op(method=True)
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Expand dimension ``dim`` into the shape ``sizes``."""
     axis = normalize_dim(dim, input.ndim)
     inner = infer_shape(tuple(sizes), input.shape[axis])
     return reshape(input, input.shape[:axis] + inner + input.shape[axis + 1 :])
@@ -291,14 +294,16 @@ def expand(input: Tensor, *sizes: int) -> Tensor:
 
 @op(method=True)
 def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    """Broadcast ``input`` to ``size`` (a view, as ``expand``)."""
     return expand(input, tuple(size))
 
 
 @op(function=False, method=True)
 def contiguous(input: Tensor, memory_format: object = None) -> Tensor:
-    """A tensor with the same values laid out in ``memory_format``: row-major (the default,
-    ``input`` itself when it already is), or channels-last (NHWC / NDHWC memory, PyTorch's
-    strides) for ``channels_last`` / ``channels_last_3d``."""
+    """A tensor with the same values laid out in ``memory_format``.
+
+    Row-major (the default, ``input`` itself when it already is), or channels-last (NHWC / NDHWC
+    memory, PyTorch's strides) for ``channels_last`` / ``channels_last_3d``."""
     _dtype.check_memory_format(memory_format, input.ndim, "contiguous")
     if getattr(memory_format, "name", None) in ("channels_last", "channels_last_3d"):
         return _channels_last(input)
@@ -351,7 +356,9 @@ def _check_same_dtype_list(tensors: Sequence, name: str) -> list[Tensor]:
 
 @op(out=True, aliases=("concat", "concatenate"))
 def cat(tensors: Sequence[Tensor], dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """Join tensors along an existing dimension (``dim``, default 0; ``axis=`` is NumPy's
+    """Concatenate tensors along an existing dimension.
+
+    Join tensors along an existing dimension (``dim``, default 0; ``axis=`` is NumPy's
     spelling, which PyTorch also accepts)."""
     if axis is not None:
         if dim is not None:
@@ -398,6 +405,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 @op(method=True)
 def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Split ``input`` into chunks along ``dim``."""
     axis = normalize_dim(dim, input.ndim)
     sizes = split_sizes(input, split_size_or_sections, axis)
     name = (
@@ -473,6 +481,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 @op(method=True)
 def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """Remove dimension ``dim``: a tuple of the slices along it."""
     axis = normalize_dim(dim, input.ndim)
     pieces = [
         named(input[(slice(None),) * axis + (i,)], "UnbindBackward0")
@@ -512,8 +521,9 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
 
 @op(method=True, aliases=("moveaxis",))
 def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
-    """Move the dimensions ``source`` to the positions ``destination`` (a view); the others
-    keep their order."""
+    """Move dimensions ``source`` to positions ``destination`` (a view).
+
+    The other dimensions keep their order."""
     src = [source] if isinstance(source, (int, np.integer)) else list(source)
     dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
     if len(src) != len(dst):
@@ -536,8 +546,9 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
 
 @op(function=False, method=True)
 def repeat(input: Tensor, *sizes: int) -> Tensor:
-    """Tile ``input`` ``sizes[i]`` times along each dimension (a copy); extra leading sizes add
-    dimensions, as in PyTorch."""
+    """Tile ``input`` ``sizes[i]`` times along each dimension.
+
+    The result is a copy; extra leading sizes add dimensions, as in PyTorch."""
     reps = parse_shape(sizes, "repeats", "repeat")
     if len(reps) < input.ndim:
         raise RuntimeError(
@@ -593,8 +604,10 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 
 @op(method=True)
 def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None):
-    """Shift elements along ``dims`` by ``shifts``, wrapping around (a copy); without ``dims``
-    the flattened tensor is rolled and the shape restored."""
+    """Shift elements along ``dims`` by ``shifts``, wrapping around.
+
+    The result is a copy; without ``dims`` the flattened tensor is rolled and the shape
+    restored."""
     shifts = [shifts] if isinstance(shifts, (int, np.integer)) else list(shifts)
     if dims is None:
         if len(shifts) != 1:
@@ -620,7 +633,9 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
 
 @op()
 def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str | None = None) -> tuple:
-    """Coordinate grids from 1-D tensors (views, as PyTorch's): ``indexing="ij"`` (the default,
+    """Coordinate grids from 1-D tensors.
+
+    The grids are views, as PyTorch's: ``indexing="ij"`` (the default,
     with PyTorch's warning when not given) or ``"xy"`` (the first two dimensions swapped)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])

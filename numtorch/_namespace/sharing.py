@@ -70,8 +70,10 @@ def _segment_of(array: np.ndarray) -> SharedSegment | None:
 
 @op(function=False, method=True)
 def share_memory_(input: Tensor) -> Tensor:
-    """Move ``input``'s values into shared memory (a no-op if they already are there), so that
-    processes started afterwards, or that receive ``input`` through a queue, share them."""
+    """Move ``input``'s values into shared memory (for other processes).
+
+    A no-op if they already are there; processes started afterwards, or that receive ``input``
+    through a queue, share them."""
     if _segment_of(input._data) is None:
         array = shared_array(input._data.shape, input._data.dtype)
         array[...] = input._data

@@ -70,7 +70,9 @@ def polygamma_(input: Tensor, n: int) -> Tensor:
 
 @op(method=True, inplace=True, out=True)
 def mvlgamma(input: Tensor, p: int) -> Tensor:
-    """The multivariate log-gamma of dimension ``p``: ``sum_i lgamma(input - i / 2)`` plus
+    """The multivariate log-gamma function of dimension ``p``.
+
+    The multivariate log-gamma of dimension ``p``: ``sum_i lgamma(input - i / 2)`` plus
     ``p (p - 1) / 4 log(pi)``."""
     check_tensor(input, "mvlgamma")
     if p < 1:
@@ -96,7 +98,9 @@ def _incomplete_gamma(kind: type, name: str, input: Tensor, other: Tensor) -> Te
 
 @op(method=True, out=True)
 def igamma(input: Tensor, other: Tensor) -> Tensor:
-    """The regularised lower incomplete gamma ``P(input, other)``; only ``other`` has a
+    """The regularised lower incomplete gamma function ``P(input, other)``.
+
+    The regularised lower incomplete gamma ``P(input, other)``; only ``other`` has a
     gradient (PyTorch's node raises for ``input``'s)."""
     return _incomplete_gamma(sp.Igamma, "igamma", input, other)
 
@@ -177,7 +181,9 @@ def _real_property(input: Tensor) -> Tensor:
 
 @op(method=True)
 def frexp(input: Tensor, *, out: tuple | None = None) -> tuple:
-    """``(mantissa, exponent)`` with ``input = mantissa * 2**exponent``, ``|mantissa|`` in
+    """Decompose ``input`` into mantissas and exponents of 2.
+
+    ``(mantissa, exponent)`` with ``input = mantissa * 2**exponent``, ``|mantissa|`` in
     ``[0.5, 1)``; the exponent is int32. ``out=(mantissa, exponent)`` writes into two tensors."""
     check_tensor(input, "frexp")
     if not input.dtype.is_floating_point:
@@ -331,7 +337,9 @@ def lcm_(input: Tensor, other: Tensor) -> Tensor:
 
 @op(method=True, out=True)
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
-    """The step function: 0 below zero, 1 above, ``values`` at zero; no derivative (PyTorch's
+    """The Heaviside step function, with ``values`` at zero.
+
+    The step function: 0 below zero, 1 above, ``values`` at zero; no derivative (PyTorch's
     node raises in backward)."""
     _tensors("heaviside", input, values, "values")
     if input.dtype is not values.dtype:

@@ -79,8 +79,9 @@ def atleast_2d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple:
 
 @op()
 def atleast_3d(*tensors: Tensor | Sequence[Tensor]) -> Tensor | tuple:
-    """Each tensor with at least three dimensions (NumPy's rule: ``(n,)`` becomes
-    ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``)."""
+    """Each tensor with at least three dimensions.
+
+    NumPy's rule: ``(n,)`` becomes ``(1, n, 1)`` and ``(m, n)`` becomes ``(m, n, 1)``."""
     return _atleast(tensors, "atleast_3d", _at_least_3d)
 
 
@@ -117,7 +118,9 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 
 @op()
 def broadcast_tensors(*tensors: Tensor) -> tuple:
-    """The tensors expanded to their common broadcast shape (views; a tensor already of that
+    """Broadcast the given tensors to their common shape.
+
+    The tensors expanded to their common broadcast shape (views; a tensor already of that
     shape comes back as it is)."""
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
@@ -179,7 +182,9 @@ def tensor_split(
     indices: Sequence[int] | None = None,
     tensor_indices_or_sections: Tensor | None = None,
 ) -> tuple:
-    """Split along ``dim`` into ``sections`` near-equal views, or at the given indices
+    """Split ``input`` along ``dim`` into sections or at the given indices (views).
+
+    Split along ``dim`` into ``sections`` near-equal views, or at the given indices
     (NumPy's ``array_split``). The keywords are PyTorch's overloads' spellings."""
     check_tensor(input, "tensor_split")
     if indices_or_sections is None:

@@ -110,7 +110,9 @@ def _quantile_checks(input: Tensor, q: Tensor) -> None:
 
 @op(method=True)
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False):
-    """The most frequent value along ``dim`` (the smallest of equally frequent ones) and an
+    """The most frequent values along ``dim`` and their indices.
+
+    The most frequent value along ``dim`` (the smallest of equally frequent ones) and an
     index of it, chosen as PyTorch's CPU kernel does (the last of its run after a
     ``std::sort`` of the row)."""
     x, axis = _scan_input(input, dim, "mode")
@@ -194,8 +196,10 @@ def cov(
     fweights: Tensor | None = None,
     aweights: Tensor | None = None,
 ) -> Tensor:
-    """The covariance matrix of the variables in ``input``'s rows (observations in columns),
-    with frequency and importance weights, as PyTorch computes it."""
+    """The covariance matrix of the variables in ``input``'s rows.
+
+    Observations are in columns; frequency and importance weights apply as PyTorch computes
+    them."""
     check_tensor(input, "cov")
     if input.ndim > 2:
         raise RuntimeError(
@@ -314,8 +318,9 @@ def diff(
     prepend: Tensor | None = None,
     append: Tensor | None = None,
 ) -> Tensor:
-    """The ``n``-th forward difference along ``dim`` (``xor`` for bools), after joining
-    ``prepend`` and ``append``."""
+    """The ``n``-th forward difference along ``dim``.
+
+    ``xor`` for bools; ``prepend`` and ``append`` are joined first."""
     check_tensor(input, "diff")
     if input.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
@@ -446,7 +451,9 @@ def gradient(
     dim: int | Sequence[int] | None = None,
     edge_order: int = 1,
 ) -> tuple:
-    """The derivative estimated by central differences in the interior and one-sided ones
+    """Estimate the gradient of a function sampled in ``input``.
+
+    The derivative estimated by central differences in the interior and one-sided ones
     (first or second order) at the edges, along each of ``dim``: samples spaced ``spacing``
     apart, or at the coordinates given as 1-D tensors."""
     check_tensor(input, "gradient")

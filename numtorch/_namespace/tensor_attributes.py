@@ -80,7 +80,9 @@ def _root(array: np.ndarray) -> np.ndarray:
 
 @op(function=False, method=True)
 def storage_offset(input: Tensor) -> int:
-    """Elements between the start of the storage and the first element (a view's offset into
+    """The offset of ``input``'s first element in its storage, in elements.
+
+    Elements between the start of the storage and the first element (a view's offset into
     its base). The storage is the NumPy array that owns the memory: for a tensor made by
     ``from_numpy`` of a slice, that is the sliced array's base (PyTorch counts from the slice)."""
     start = _root(input._data).__array_interface__["data"][0]
@@ -104,7 +106,9 @@ def ndimension(input: Tensor) -> int:
 
 @op(function=False, method=True)
 def dim_order(input: Tensor, *, ambiguity_check: bool | list = False) -> tuple[int, ...]:
-    """The dimensions from the outermost in memory to the innermost (PyTorch's ordering of the
+    """The dimensions in memory order, from the outermost to the innermost.
+
+    The dimensions from the outermost in memory to the innermost (PyTorch's ordering of the
     strides, ties broken by size); ``ambiguity_check=True`` raises when that order is not
     unique (a size-1 dimension or two equal strides)."""
     if not isinstance(ambiguity_check, bool):
@@ -151,7 +155,9 @@ def _should_swap(shape: tuple, strides: tuple, a: int, b: int) -> int:
 
 @op(function=False, method=True)
 def as_subclass(input: Tensor, cls: type) -> Tensor:
-    """``input``'s data as an instance of ``cls`` (a ``Tensor`` subclass), sharing memory and
+    """``input``'s data as an instance of the ``Tensor`` subclass ``cls``.
+
+    ``input``'s data as an instance of ``cls`` (a ``Tensor`` subclass), sharing memory and
     attached to the graph through an alias (``AliasBackward0``), as in PyTorch."""
     if not (isinstance(cls, type) and issubclass(cls, Tensor)):
         raise TypeError(
@@ -197,7 +203,9 @@ def _write_each(input: Tensor, fn: Callable, *others: np.ndarray) -> Tensor:
 
 @op(function=False, method=True)
 def apply_(input: Tensor, callable: Callable) -> Tensor:  # noqa: A002 - PyTorch's name
-    """Replace each element ``v`` with ``callable(v)`` (a Python function, so slow); refused
+    """Apply a Python callable to each element, in place.
+
+    Replace each element ``v`` with ``callable(v)`` (a Python function, so slow); refused
     on a tensor that requires grad, as in PyTorch."""
     _check_no_grad("apply_", input)
     return _write_each(input, callable)
@@ -205,7 +213,9 @@ def apply_(input: Tensor, callable: Callable) -> Tensor:  # noqa: A002 - PyTorch
 
 @op(function=False, method=True)
 def map_(input: Tensor, tensor: Tensor, callable: Callable) -> Tensor:  # noqa: A002
-    """Replace each element ``v`` with ``callable(v, t)``, ``t`` the element of ``tensor``
+    """Apply a Python callable to each element and ``tensor``'s, in place.
+
+    Replace each element ``v`` with ``callable(v, t)``, ``t`` the element of ``tensor``
     (broadcast to ``input``'s shape, same dtype) at the same place."""
     other = _broadcast_operand(input, tensor, "map_", "other", 1)
     _check_no_grad("map_", input, tensor)
@@ -236,8 +246,10 @@ def _detach_(input: Tensor) -> Tensor:
 
 @op()
 def fill(input: Tensor, value: object) -> Tensor:
-    """A tensor like ``input`` with every element ``value`` (a number or a 0-d tensor, which
-    gets the gradient's sum); ``input`` gets a zero gradient."""
+    """A tensor like ``input`` with every element ``value``.
+
+    ``value`` is a number or a 0-d tensor, which gets the gradient's sum; ``input`` gets a
+    zero gradient."""
     check_tensor(input, "fill")
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(
@@ -290,8 +302,10 @@ for _kind in (
 
 @op(method=True)
 def is_inference(input: Tensor) -> bool:
-    """Whether ``input`` is an inference tensor: made inside ``inference_mode()`` (by any op
-    or factory), or a view of one. A view made there of a normal tensor is normal."""
+    """Whether ``input`` is an inference tensor.
+
+    That is, made inside ``inference_mode()`` (by any op or factory), or a view of one. A view made
+    there of a normal tensor is normal."""
     return type(check_tensor(input, "is_inference")._version) is InferenceVersion
 
 

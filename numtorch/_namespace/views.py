@@ -59,7 +59,9 @@ def diagonal_dims(ndim: int, dim1: int, dim2: int) -> tuple[int, int]:
 
 @op(method=True)
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal ``offset`` over ``dim1`` and ``dim2``, as a view appended as the last
+    """A view of the diagonal over ``dim1`` and ``dim2``.
+
+    The diagonal ``offset`` over ``dim1`` and ``dim2``, as a view appended as the last
     dimension (above the main diagonal for ``offset > 0``, below it for ``offset < 0``)."""
     check_tensor(input, "diagonal")
     offset = int_arg(offset, "diagonal", "offset", 2)
@@ -69,7 +71,9 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 @op(function=False, method=True)
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
-    """Every window of ``size`` elements, ``step`` apart, along ``dimension``: a view with that
+    """A view of every ``size``-element window along ``dimension``, ``step`` apart.
+
+    Every window of ``size`` elements, ``step`` apart, along ``dimension``: a view with that
     dimension counting windows and a new last dimension of ``size`` (windows may overlap)."""
     size = int_arg(size, "unfold", "size", 2)
     step = int_arg(step, "unfold", "step", 3)
@@ -154,7 +158,9 @@ def _strided_view(
 def as_strided(
     input: Tensor, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None
 ) -> Tensor:
-    """A view of ``input``'s storage with the given ``size``, ``stride`` and
+    """A view of ``input``'s storage with the given size, stride and offset.
+
+    A view of ``input``'s storage with the given ``size``, ``stride`` and
     ``storage_offset`` (in elements; default: ``input``'s own offset). Elements may repeat;
     their gradients then add up."""
     return named(_strided_view(input, size, stride, storage_offset), "AsStridedBackward0")
@@ -232,7 +238,9 @@ def as_strided_scatter(
     stride: Sequence[int],
     storage_offset: int | None = None,
 ) -> Tensor:
-    """A copy of ``input`` (of its whole storage) with ``src`` written at the layout
+    """A copy of ``input`` with ``src`` written where ``as_strided`` would read.
+
+    A copy of ``input`` (of its whole storage) with ``src`` written at the layout
     ``input.as_strided(size, stride, storage_offset)`` would read; ``input``'s dtype.
 
     Gradients: ``src`` gets the output's gradient at that layout, ``input`` the gradient of
@@ -275,8 +283,9 @@ def ravel(input: Tensor) -> Tensor:
 
 @op(method=True)
 def adjoint(input: Tensor) -> Tensor:
-    """The conjugate transpose of the last two dimensions: numtorch's tensors are real, so the
-    transpose (a view)."""
+    """The conjugate transpose of the last two dimensions (a view).
+
+    numtorch's tensors are real, so this is the transpose."""
     if input.ndim < 2:
         raise RuntimeError(
             "tensor.adjoint() is only supported on matrices or batches of matrices. Got "
