@@ -1,4 +1,10 @@
-"""numtorch vs PyTorch, side by side in one process: ``python -m benchmarks [--quick]``.
+"""numtorch vs PyTorch, side by side in one process: ``python -m benchmarks [--quick]
+[--threads N]``; ``python -m benchmarks --many-core-check`` for a many-core machine.
+
+Modules: ``cases`` (the timed units, written once for both libraries), ``harness`` (interleaved
+timing, machine load, step-time spread), ``overhead`` (per-op cost), ``fashion_mnist`` (a real
+training run), ``probe`` (fresh-process measurements: cold start, first step, peak memory),
+``many_core`` (the prepared many-core run), ``accuracy``.
 
 Importing this package applies numtorch's thread-pool defaults (``numtorch/_threads.py``) to
 the environment before anything loads NumPy or PyTorch, exactly as ``import numtorch`` does when

@@ -186,3 +186,23 @@ def training_step(lib, model_name: str, n: int, size: int) -> Callable:
         opt.step()
 
     return step
+
+
+def training_losses(lib, model_name: str, n: int, size: int, steps: int = 3) -> list[str]:
+    """The loss of each of ``steps`` training steps from a fixed seed and fixed data, as exact
+    hex strings (``float.hex``): equal lists mean bit-identical training."""
+    lib.manual_seed(0)
+    net = model(lib, model_name, size)
+    size = size if model_name == "classifier" else 32
+    opt = lib.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = lib.from_numpy(rng.standard_normal((n, 3, size, size), dtype=np.float32))
+    y = lib.from_numpy(rng.integers(0, 10, n))
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = lib.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
+        out.append(float(loss.item()).hex())
+    return out

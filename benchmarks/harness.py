@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +83,48 @@ def compare(
     return Result(name, times, target)
 
 
+def spread(
+    contenders: dict[str, Callable[[], object]], steps: int = 10, warmup: int = 2
+) -> dict[str, dict]:
+    """Max / median of ``steps`` step times per contender, interleaved step by step: how much
+    a step stalls (a pool spinning or waiting on a busy core), not how fast it is."""
+    for _ in range(warmup):
+        for fn in contenders.values():
+            fn()
+    times: dict[str, list[float]] = {who: [] for who in contenders}
+    for _ in range(steps):
+        for who, fn in contenders.items():
+            times[who].append(_time_once(fn))
+    return {
+        who: {
+            "median_ms": 1e3 * statistics.median(t),
+            "max_ms": 1e3 * max(t),
+            "max_over_median": max(t) / statistics.median(t),
+        }
+        for who, t in times.items()
+    }
+
+
+class busy_load:  # noqa: N801 - used as a context manager, like a function
+    """``processes`` busy-looping Python processes while the block runs (a loaded machine);
+    each is ended by its own pid afterwards."""
+
+    def __init__(self, processes: int = 1) -> None:
+        self.processes = processes
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> busy_load:
+        code = "while True: pass"
+        self.procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(self.processes)]
+        time.sleep(0.2)  # let them get scheduled
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for p in self.procs:
+            p.kill()
+            p.wait()
+
+
 def _cpu_ticks() -> tuple[int, int] | None:
     """(busy, total) jiffies of all CPUs, from /proc/stat (None elsewhere)."""
     try:
@@ -93,7 +137,8 @@ def _cpu_ticks() -> tuple[int, int] | None:
 
 
 class machine_load:  # noqa: N801 - used as a context manager, like a function
-    """Share of the machine's CPU time spent by *other* processes while the block ran."""
+    """Share of the machine's CPU time spent by *other* processes (not this one nor its
+    children) while the block ran."""
 
     def __enter__(self) -> machine_load:
         self.ticks, self.own = _cpu_ticks(), os.times()
@@ -108,7 +153,8 @@ class machine_load:  # noqa: N801 - used as a context manager, like a function
         hz = os.sysconf("SC_CLK_TCK")
         busy = ticks[0] - self.ticks[0]
         total = max(ticks[1] - self.ticks[1], 1)
-        mine = (own.user + own.system - self.own.user - self.own.system) * hz
+        used = [a - b for a, b in zip(own[:4], self.own[:4], strict=True)]
+        mine = sum(used) * hz  # this process and its children (the probes, the added load)
         self.other = max(0.0, (busy - mine) / total)
 
 

@@ -3,6 +3,7 @@ cache load, PyTorch's one-off set-up) and the peak memory of a training step.
 
     python -m benchmarks.probe LIB MODEL SIZE [--memory]
     python -m benchmarks.probe both MODEL SIZE
+    python -m benchmarks.probe cold [MODEL SIZE]
 
 LIB is ``numtorch`` or ``torch``; prints one JSON object. ``both`` times the training step of
 both libraries interleaved (the way ``python -m benchmarks`` does) in a fresh process: with
@@ -130,12 +131,45 @@ def run(lib_name: str, model: str, size: int, memory: bool = False, env: dict | 
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
         return {"error": (proc.stderr or proc.stdout).strip()[-500:]}
-    return json.loads(lines[-1])
+    out = json.loads(lines[-1])
+    out["compile_notice"] = COMPILE_NOTICE in proc.stderr
+    return out
+
+
+COMPILE_NOTICE = "compiling kernels, first run only"
+COLD_TARGETS = {"cold_total_s": 3.0, "warm_first_step_extra_ms": 300.0, "import_s": 0.5}
+
+
+def cold_start(model: str = "classifier", size: int = 32) -> dict:
+    """``import numtorch`` + the first training step in a fresh interpreter, first with an
+    empty numba cache (``NUMBA_CACHE_DIR`` a new folder), then again with that cache warm;
+    whether the one-line compile notice was printed each time, and the issue's targets."""
+    import shutil
+    import tempfile
+
+    cache = tempfile.mkdtemp(prefix="numtorch-cold-cache-")
+    try:
+        cold = run("numtorch", model, size, env={"NUMBA_CACHE_DIR": cache})
+        warm = run("numtorch", model, size, env={"NUMBA_CACHE_DIR": cache})
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    out: dict = {"model": f"{model} {size}x{size}", "cold": cold, "warm": warm}
+    if "error" not in cold and "error" not in warm:
+        out["cold_total_s"] = cold["import_s"] + cold["first_step_ms"] / 1e3
+        out["warm_total_s"] = warm["import_s"] + warm["first_step_ms"] / 1e3
+        out["warm_first_step_extra_ms"] = warm["first_step_extra_ms"]
+        out["import_s"] = warm["import_s"]
+    out["targets"] = COLD_TARGETS
+    return out
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if args[0] == "both":
+    if args[0] == "cold":
+        print(
+            json.dumps(cold_start(*(args[1:2] or ["classifier"]), *map(int, args[2:3])), indent=1)
+        )
+    elif args[0] == "both":
         print(json.dumps(_interleaved(args[1], int(args[2]))))
     else:
         print(json.dumps(_measure(args[0], args[1], int(args[2]), "--memory" in sys.argv)))

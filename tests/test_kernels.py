@@ -89,6 +89,34 @@ def test_import_numtorch_does_not_import_numba():
     assert out.stdout.strip() == "False"
 
 
+_DROPOUT_ONCE = (
+    "import numtorch\n"
+    "x = numtorch.ones(2, 3, 4, 4)\n"
+    "for _ in range(3):\n"
+    "    numtorch.nn.functional.dropout2d(x, 0.5, training=True)\n"
+)
+
+
+@needs_numba
+@pytest.mark.slow  # two interpreters, one of which compiles a kernel
+def test_a_cold_kernel_cache_prints_the_compile_notice_once_and_a_warm_one_nothing(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), NUMTORCH_KERNELS="numba")
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _DROPOUT_ONCE], capture_output=True, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert runs[0].stderr.count(_kernels.COMPILE_NOTICE) == 1
+    assert _kernels.COMPILE_NOTICE not in runs[1].stderr
+    assert any(p.suffix == ".nbi" for p in tmp_path.rglob("*"))
+
+
 # ------------------------------------------------------------------ conv: im2col / col2im
 
 CONV_GEOS = [
@@ -444,6 +472,32 @@ def test_num_threads_follows_the_environment(monkeypatch):
         kpar._state.pop("threads", None)
         if saved is not None:
             kpar._state["threads"] = saved
+
+
+@pytest.mark.parametrize("shape", [(512, 256, 256), (1000, 300, 70), (6, 300, 2000), (3, 5, 7)])
+def test_gemm_equals_a_single_threaded_matmul_bit_for_bit(shape, monkeypatch):
+    m, k, n = shape
+    a, b = _rng_array((m, k)), _rng_array((k, n), seed=1)
+    expected = a @ b  # OpenBLAS at one thread: numtorch's default
+    for threads in (1, 2, 3):
+        monkeypatch.setitem(kpar._state, "threads", threads)
+        got = kpar.gemm(a, b)
+        assert got.shape == (m, n) and got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_set_num_threads_reuses_the_pool_of_each_size():
+    saved = kpar.num_threads()
+    try:
+        kpar.set_num_threads(3)
+        first = kpar._pool(2)
+        kpar.set_num_threads(1)
+        kpar.set_num_threads(3)
+        assert kpar._pool(2) is first
+        kpar.set_num_threads(2)
+        assert kpar._pool(1) is not first
+    finally:
+        kpar.set_num_threads(saved)
 
 
 def test_scratch_buffers_are_reused_per_thread():

@@ -14,7 +14,10 @@ a busy core better than numba's static ``prange``). Families: ``conv`` (im2col /
 numba itself is imported only when a kernel first runs, so ``import numtorch`` stays fast, and
 each kernel compiles lazily per dtype (cached on disk by ``cache=True``, so only the very first
 run on a machine pays the compile). Dtypes numba does not handle (float16, bool) always take
-the NumPy path.
+the NumPy path. When a kernel family loads and none of its kernels is in numba's on-disk cache
+(a fresh install, or an empty ``NUMBA_CACHE_DIR``), one line goes to stderr, once per process
+(:data:`COMPILE_NOTICE`): the first step then takes a few seconds more, and the reader should
+know why. A warm cache prints nothing. (stderr, not a warning: warnings are errors in tests.)
 
 Example:
     >>> from numtorch._kernels import kernel_path
@@ -27,17 +30,22 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import sys
+import threading
 import warnings
 from types import ModuleType
 
 import numpy as np
 
-__all__ = ["kernel_path", "ENV_VAR"]
+__all__ = ["kernel_path", "ENV_VAR", "COMPILE_NOTICE"]
 
 ENV_VAR = "NUMTORCH_KERNELS"
 _CHOICES = ("auto", "numba", "numpy")
 _state: dict[str, object] = {}
 _NUMBA_KINDS = frozenset("fiu")  # floats and integers (float16 is excluded by its size)
+COMPILE_NOTICE = "numtorch: compiling kernels, first run only (cached on disk afterwards)"
+_announced: list[bool] = []  # not in _state: _reset() must not make it print twice
+_announce_lock = threading.Lock()  # pool threads may load a family at the same time
 
 
 def kernel_path() -> str:
@@ -87,4 +95,29 @@ def numba_module(family: str, *dtypes: np.dtype) -> ModuleType | None:
             _state["path"] = "numpy"
             return None
         _state[key] = module
+        _announce_cold_cache(module)
     return module  # type: ignore[return-value]
+
+
+def _cache_index_paths(module: ModuleType) -> list[str]:
+    """The on-disk cache index file of each numba kernel in ``module`` (numba's private
+    attributes: [] if they change, and then nothing is announced)."""
+    paths = []
+    for obj in vars(module).values():
+        try:
+            paths.append(obj._cache._cache_file._index_path)
+        except AttributeError:
+            continue
+    return paths
+
+
+def _announce_cold_cache(module: ModuleType) -> None:
+    """Print :data:`COMPILE_NOTICE` to stderr, once per process, when none of ``module``'s
+    kernels is cached on disk (numba is about to compile them)."""
+    with _announce_lock:
+        if _announced:
+            return
+        paths = _cache_index_paths(module)
+        if paths and not any(os.path.exists(p) for p in paths):
+            _announced.append(True)
+            print(COMPILE_NOTICE, file=sys.stderr, flush=True)

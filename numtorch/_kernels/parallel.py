@@ -12,7 +12,8 @@ that is busy with something else simply processes fewer chunks. NumPy and the nu
 OpenBLAS is switched to one thread for the duration (through ``threadpoolctl`` when it is
 installed, and restored after); without ``threadpoolctl`` the chunks run on the calling thread
 and OpenBLAS keeps its own threads. ``NUMTORCH_NUM_THREADS`` sets the number of threads
-(default: the CPUs this process may run on).
+(default: the CPUs this process may run on) and bounds OpenBLAS's pool too, as
+:func:`set_num_threads` does (``numtorch/_threads.py``: one setting governs every pool).
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["num_threads", "set_num_threads", "map_chunks", "for_planes", "scratch"]
+from numtorch import _threads
+
+__all__ = ["num_threads", "set_num_threads", "map_chunks", "for_planes", "gemm", "scratch"]
 
 # A plane-wise kernel call is split into chunks of about this many bytes (and one chunk, run
 # on the calling thread, below it: waking a thread costs more than it saves).
 _PLANE_CHUNK_BYTES = 2**20
 # Work units per thread in map_chunks: enough for a busy core to hand its share to the others.
 _UNITS_PER_THREAD = 4
+# gemm: below this many multiply-adds per chunk the product runs on the calling thread.
+_GEMM_CHUNK_MACS = 2**22
 _state: dict[str, object] = {}
 _lock = threading.Lock()
 _local = threading.local()
@@ -41,21 +46,23 @@ def num_threads() -> int:
     """Threads that :func:`map_chunks` uses (``NUMTORCH_NUM_THREADS``, else the usable CPUs)."""
     n = _state.get("threads")
     if n is None:
-        env = os.environ.get("NUMTORCH_NUM_THREADS", "").strip()
-        if env:
-            n = max(1, int(env))
-        elif hasattr(os, "sched_getaffinity"):
-            n = len(os.sched_getaffinity(0))
-        else:  # pragma: no cover - macOS, Windows
-            n = os.cpu_count() or 1
-        _state["threads"] = n
+        n = _state["threads"] = _threads.requested_threads() or _usable_cpus()
     return n  # type: ignore[return-value]
 
 
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
+
+
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads from now on; the pool is rebuilt at that size (the old one's idle
-    threads exit once it is collected)."""
-    _state.update(threads=n, pool=None)
+    """Use ``n`` threads from now on, in numtorch's pool and (bounded) in OpenBLAS's. A pool is
+    kept per size, so switching back and forth (the benchmarks' interleaved thread-scaling
+    runs) starts no new threads."""
+    pools = _state.setdefault("pools", {})
+    _state.update(threads=n, pool=pools.get(n - 1))  # type: ignore[union-attr]
+    _threads.set_blas_threads(n)
 
 
 def _blas() -> list:
@@ -100,7 +107,11 @@ class _SingleThreadedBlas:
 def _pool(workers: int) -> ThreadPoolExecutor:
     pool = _state.get("pool")
     if pool is None:
-        pool = _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="numtorch")
+        pools = _state.setdefault("pools", {})
+        pool = pools.get(workers)  # type: ignore[union-attr]
+        if pool is None:
+            pool = pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="numtorch")  # type: ignore[index]
+        _state["pool"] = pool
     return pool  # type: ignore[return-value]
 
 
@@ -183,6 +194,32 @@ def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: i
     step = max(1, -(-planes // max(count, 1)))
     chunks = [(i, min(i + step, planes)) for i in range(0, planes, step)]
     map_chunks(lambda p0, p1, acc: fn(p0, p1), chunks)
+
+
+def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 2-D arrays, split by rows over :func:`map_chunks`' threads, each chunk a
+    single-threaded BLAS call of at least ``_GEMM_CHUNK_MACS`` multiply-adds; smaller products
+    run on the calling thread. numtorch keeps OpenBLAS at one thread (``numtorch/_threads.py``):
+    this is how a large matmul still uses every core, pulling chunks dynamically, so a core
+    busy with other work holds no one up. The result equals the unsplit product bit for bit
+    (chunks this large take OpenBLAS's general kernel, whose sums over the inner dimension do
+    not depend on the row count; splitting columns would change them), whatever the threads."""
+    m, k = a.shape
+    out = np.empty((m, b.shape[1]), np.result_type(a, b))
+    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, m)
+    if chunks < 2:
+        np.matmul(a, b, out=out)
+        return out
+    step = -(-m // chunks)
+
+    def rows(r0: int, r1: int, acc: object) -> None:
+        np.matmul(a[r0:r1], b, out=out[r0:r1])
+
+    map_chunks(rows, [(i, min(i + step, m)) for i in range(0, m, step)])
+    return out
+
+
+_threads.bound_blas()  # NUMTORCH_NUM_THREADS bounds OpenBLAS before numtorch's first BLAS call
 
 
 def scratch(size: int, dtype: np.dtype, slot: str = "cols") -> np.ndarray:

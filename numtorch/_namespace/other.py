@@ -9,11 +9,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-try:  # optional, as in numtorch._kernels.parallel: without it OpenBLAS keeps its own count
-    import threadpoolctl
-except ImportError:  # pragma: no cover
-    threadpoolctl = None
-
 from numtorch import _dtype
 from numtorch._checks import check_tensor
 from numtorch._dtype import check_memory_format
@@ -27,22 +22,27 @@ from numtorch.tensor import Tensor, check_cpu, device
 
 @op()
 def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
     return input.numel()
 
 
 @op()
 def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a numtorch Tensor (a Parameter counts)."""
     return isinstance(obj, Tensor)
 
 
 @op()
 def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input``'s dtype is a floating-point type."""
     return input.dtype.is_floating_point
 
 
 @op(method=True)
 def clone(input: Tensor, *, memory_format: _dtype.memory_format | None = None) -> Tensor:
-    """A copy with its own storage; gradients flow back to ``input``. ``memory_format`` is
+    """Return a copy of ``input`` with its own storage.
+
+    A copy with its own storage; gradients flow back to ``input``. ``memory_format`` is
     checked as PyTorch does; the copy is row-major whatever it asks (see ``memory_format``)."""
     check_materialise(check_tensor(input, "clone"))
     check_memory_format(memory_format, input.ndim, "clone")
@@ -86,7 +86,9 @@ def to(input: Tensor, *args: object, **kwargs: object) -> Tensor:
 
 
 def typename(obj: object, /) -> str:
-    """The qualified name of ``obj``'s type: a tensor's ``type()`` (``'torch.FloatTensor'``),
+    """Return the type name of ``obj``, PyTorch-style.
+
+    The qualified name of ``obj``'s type: a tensor's ``type()`` (``'torch.FloatTensor'``),
     else ``module.QualName`` of a class or function, or of an object's class."""
     if isinstance(obj, Tensor):
         return obj.type()
@@ -113,25 +115,31 @@ _settings: dict[str, object] = {
 
 
 def set_num_threads(int: int) -> None:  # noqa: A002 - PyTorch's parameter name
-    """Threads numtorch's data-parallel kernels use (``numtorch._kernels.parallel``; the
-    convolution and pooling kernels) and OpenBLAS's own pool (a matmul outside them)."""
+    """Set the number of threads numtorch's kernels and BLAS use.
+
+    Threads numtorch's data-parallel kernels use (``numtorch._kernels.parallel``; the
+    convolution and pooling kernels) and the bound of OpenBLAS's own pool: one setting for
+    every pool, like ``NUMTORCH_NUM_THREADS`` at import. OpenBLAS itself stays at one thread
+    unless the user's ``OPENBLAS_NUM_THREADS`` allows more (``numtorch/_threads.py``)."""
     if isinstance(int, bool) or not isinstance(int, (builtins.int, np.integer)):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(int).__name__}")
     if int <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     parallel.set_num_threads(builtins.int(int))
-    if threadpoolctl is not None:
-        threadpoolctl.threadpool_limits(builtins.int(int), user_api="blas")
 
 
 def get_num_threads() -> int:
-    """Threads numtorch's data-parallel kernels use (``set_num_threads``, else
+    """Return the number of threads numtorch's kernels use.
+
+    Threads numtorch's data-parallel kernels use (``set_num_threads``, else
     ``NUMTORCH_NUM_THREADS``, else the CPUs this process may run on)."""
     return parallel.num_threads()
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """Accepted and recorded: numtorch's kernels are already deterministic (chunked sums add
+    """Make ops use deterministic algorithms (numtorch's always are).
+
+    Accepted and recorded: numtorch's kernels are already deterministic (chunked sums add
     in a fixed order, whatever the thread count)."""
     if not isinstance(mode, bool):
         raise TypeError(
@@ -142,10 +150,12 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """The mode last given to ``use_deterministic_algorithms`` (False by default)."""
     return bool(_settings["deterministic"])
 
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """The ``warn_only`` last given to ``use_deterministic_algorithms`` (False by default)."""
     return bool(_settings["deterministic_warn_only"])
 
 
@@ -153,7 +163,9 @@ _DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
 
 
 def set_deterministic_debug_mode(debug_mode: builtins.int | str) -> None:
-    """``use_deterministic_algorithms`` by level: ``"default"``/0 off, ``"warn"``/1 on with
+    """Set the deterministic-algorithms debug level.
+
+    ``use_deterministic_algorithms`` by level: ``"default"``/0 off, ``"warn"``/1 on with
     ``warn_only``, ``"error"``/2 on."""
     if not isinstance(debug_mode, (builtins.int, str)):
         raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
@@ -179,7 +191,9 @@ def get_deterministic_debug_mode() -> builtins.int:
 
 
 def set_warn_always(b: bool, /) -> None:
-    """Recorded for ``is_warn_always_enabled``: numtorch's warnings follow Python's
+    """Make PyTorch-style warnings show every time, not once.
+
+    Recorded for ``is_warn_always_enabled``: numtorch's warnings follow Python's
     ``warnings`` filters, which already show a warning once per place by default."""
     if not isinstance(b, bool):
         raise RuntimeError(f"setWarnOnlyOnce expects a bool, but got {type(b).__name__}")
@@ -187,11 +201,14 @@ def set_warn_always(b: bool, /) -> None:
 
 
 def is_warn_always_enabled() -> bool:
+    """The flag last given to ``set_warn_always`` (False by default)."""
     return bool(_settings["warn_always"])
 
 
 def set_num_interop_threads(int: int) -> None:  # noqa: A002 - PyTorch's parameter name
-    """Recorded for ``get_num_interop_threads``: numtorch runs no inter-op thread pool (ops
+    """Set the number of inter-op threads.
+
+    Recorded for ``get_num_interop_threads``: numtorch runs no inter-op thread pool (ops
     run one after another; ``set_num_threads`` sizes the intra-op pool)."""
     if isinstance(int, bool) or not isinstance(int, (builtins.int, np.integer)):
         raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(int).__name__}")
@@ -201,14 +218,18 @@ def set_num_interop_threads(int: int) -> None:  # noqa: A002 - PyTorch's paramet
 
 
 def get_num_interop_threads() -> builtins.int:
-    """The value ``set_num_interop_threads`` recorded, else ``get_num_threads()`` (PyTorch's
+    """Return the number of inter-op threads.
+
+    The value ``set_num_interop_threads`` recorded, else ``get_num_threads()`` (PyTorch's
     default inter-op pool size is the number of CPU threads too)."""
     found = _settings["interop_threads"]
     return get_num_threads() if found is None else builtins.int(found)
 
 
 def init_num_threads() -> None:
-    """Nothing to do: numtorch's thread pool is set up when first used (PyTorch calls this to
+    """Initialise the thread pools (a no-op in numtorch).
+
+    Nothing to do: numtorch's thread pool is set up when first used (PyTorch calls this to
     initialise OpenMP/MKL in a new thread)."""
 
 
@@ -223,13 +244,17 @@ def get_default_device() -> device:
 
 
 def set_default_device(device: object) -> None:  # noqa: A002 - PyTorch's parameter name
-    """Accepts the CPU (or None, the default); another device raises PyTorch's CPU build's
+    """Set the device new tensors are made on (only the CPU).
+
+    Accepts the CPU (or None, the default); another device raises PyTorch's CPU build's
     error at once (PyTorch raises it at the next tensor made there)."""
     check_cpu(device)
 
 
 def set_flush_denormal(mode: bool) -> bool:
-    """False: NumPy gives no control of the CPU's denormal mode, so numtorch can't set it
+    """Flush denormal floats to zero where supported (never, in numtorch).
+
+    False: NumPy gives no control of the CPU's denormal mode, so numtorch can't set it
     (PyTorch returns whether it could)."""
     return False
 
@@ -243,7 +268,9 @@ _LEGACY_FLOAT_TYPES = {
 
 
 def set_default_tensor_type(t: type | str, /) -> None:
-    """Deprecated in PyTorch: ``set_default_dtype`` of a float tensor type (``torch.DoubleTensor``
+    """Set the default floating-point tensor type (deprecated).
+
+    Deprecated in PyTorch: ``set_default_dtype`` of a float tensor type (``torch.DoubleTensor``
     or its name). PyTorch's deprecation warning comes once (each time after
     ``set_warn_always(True)``)."""
     if not _settings.get("warned_tensor_type") or _settings["warn_always"]:
@@ -267,7 +294,9 @@ def set_default_tensor_type(t: type | str, /) -> None:
 
 
 def set_float32_matmul_precision(precision: str) -> None:
-    """Accepted and recorded: numtorch's float32 matmul always runs in float32 (``'highest'``);
+    """Set the internal precision of float32 matrix products.
+
+    Accepted and recorded: numtorch's float32 matmul always runs in float32 (``'highest'``);
     an unknown name warns and changes nothing, as in PyTorch."""
     if precision not in ("highest", "high", "medium"):
         warnings.warn(
@@ -281,11 +310,14 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The precision last set by ``set_float32_matmul_precision`` (``"highest"`` by default)."""
     return str(_settings["matmul_precision"])
 
 
 def compile(model: Callable | None = None, **options: object) -> Callable:  # noqa: A001
-    """numtorch has no compiler: returns ``model`` (a module or function) unchanged, so
+    """Return ``model`` unchanged: numtorch has no compiler.
+
+    numtorch has no compiler: returns ``model`` (a module or function) unchanged, so
     ``model = torch.compile(model)`` runs as before. Without a model, a decorator that does the
     same (``@torch.compile(mode="max-autotune")``)."""
     if model is None:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.autograd.function import Function
 
 _KINDS = {(1, 1): "Dot", (2, 1): "Mv", (2, 2): "Mm", (3, 3): "Bmm"}
@@ -22,7 +23,7 @@ class Matmul(Function):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.kind = _KINDS.get((a.ndim, b.ndim), "Matmul")
-        return np.asarray(np.matmul(a, b))
+        return np.asarray(_mm(a, b))
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
@@ -32,8 +33,8 @@ class Matmul(Function):
             return (g * b if need_a else None), (g * a if need_b else None)
         if ctx.kind == "Mv":
             return (np.outer(g, b) if need_a else None), (g @ a if need_b else None)
-        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if need_a else None
-        gb = np.matmul(np.swapaxes(a, -1, -2), g) if need_b else None
+        ga = _mm(g, np.swapaxes(b, -1, -2)) if need_a else None
+        gb = _mm(np.swapaxes(a, -1, -2), g) if need_b else None
         return ga, gb
 
     def name(self) -> str:
@@ -50,7 +51,7 @@ class Linear(Function):
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
         ctx.ndim, ctx.bias, ctx.flat = x.ndim, b is not None, x.flags.c_contiguous
         # one GEMM over all rows (a batched matmul would run one small GEMM per leading index)
-        out = _rows(x) @ np.ascontiguousarray(w.T) if x.ndim > 2 else np.matmul(x, w.T)
+        out = _mm(_rows(x), np.ascontiguousarray(w.T)) if x.ndim > 2 else _mm(x, w.T)
         if b is not None:
             out += b
         return out.reshape(*x.shape[:-1], w.shape[0]) if x.ndim > 2 else out
@@ -60,11 +61,11 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
-            gx = (_rows(g) @ w).reshape(*g.shape[:-1], w.shape[1]) if g.ndim > 2 else g @ w
+            gx = _mm(_rows(g), w).reshape(*g.shape[:-1], w.shape[1]) if g.ndim > 2 else _mm(g, w)
         gw = gb = None
         g2 = _rows(g)
         if ctx.needs_input_grad[1]:
-            gw = np.matmul(g2.T, _rows(x))
+            gw = _mm(g2.T, _rows(x))
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb
@@ -79,6 +80,15 @@ class Linear(Function):
         if self.bias:
             return "ViewBackward0" if self.flat else "AddBackward0"
         return "SqueezeBackward4" if self.ndim == 1 else "UnsafeViewBackward0"
+
+
+def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``; a product of two matrices goes through :func:`parallel.gemm`, which splits a
+    large one by rows over numtorch's threads (OpenBLAS itself runs on one thread, see
+    ``numtorch/_threads.py``), bit for bit the unsplit product whatever the thread count."""
+    if a.ndim == 2 and b.ndim == 2:
+        return parallel.gemm(a, b)
+    return np.matmul(a, b)
 
 
 def _rows(a: np.ndarray) -> np.ndarray:
