@@ -12,7 +12,12 @@ MB/s, or with ``pickletools.genops``: ``numtorch._kernels.pickle_scan``):
   the memo's size), and every ``GET`` must name a stored index;
 * no value may nest deeper than ``max_depth``;
 * ``BUILD`` (which sets an object's state) may not target a global, so a pickle can't rebind
-  the attributes of an allow-listed class, function or constant for later loads.
+  the attributes of an allow-listed class, function or constant for later loads;
+* the memory the unpickler will allocate, *estimated* per opcode (an int or float ~40 bytes
+  with its stack slot, a str 64 + up to 4 per byte, a container ~72, a memo entry 16, a call
+  building a tensor 768, ...: ``numtorch._kernels.pickle_scan._COSTS``), may not pass
+  ``max_bytes``. A pickle's opcodes are a few bytes each while the objects they make are tens,
+  so without it a valid 20 MB pickle of floats or memo references costs 8-11x its size.
 
 The allow-listed callables that copy data draw on a per-load ``budget`` (``spend``): a memo
 reference costs two bytes, so without it a small pickle could build gigabytes out of one
@@ -27,9 +32,11 @@ from collections.abc import Callable, Iterator
 
 from numtorch._kernels import pickle_scan as _kernel
 
-__all__ = ["MAX_DEPTH", "budget", "scan", "scan_reference", "spend"]
+__all__ = ["MAX_DEPTH", "NO_LIMIT", "PY_MAX_OPS", "budget", "scan", "scan_reference", "spend"]
 
 MAX_DEPTH = 64
+PY_MAX_OPS = _kernel.PY_MAX_OPS
+NO_LIMIT = _kernel.NO_LIMIT
 
 
 def scan(
@@ -37,15 +44,20 @@ def scan(
     refused: type[Exception],
     max_depth: int = MAX_DEPTH,
     on_global: Callable[[str, str], object] | None = None,
-) -> None:
+    max_bytes: int = NO_LIMIT,
+) -> int:
     """Walk ``data``'s opcodes without building anything; raise ``refused`` (or the
     ``ValueError`` genops raises for damaged bytes) on anything the C unpickler must not see.
     ``on_global(module, name)`` vets each ``GLOBAL`` opcode as it comes (so a refused global is
-    reported as such even when damaged bytes follow it, as the unpickler would).
+    reported as such even when damaged bytes follow it, as the unpickler would). Returns the
+    estimate of the memory unpickling allocates, refusing the pickle once it passes
+    ``max_bytes``.
 
     Runs on numtorch's kernel path (``NUMTORCH_KERNELS``): a numba walker over the bytes, or
-    ``scan_reference``; both give the same verdicts and messages."""
-    _kernel.scan(data, refused, max_depth, on_global)
+    ``scan_reference``; both give the same verdicts and messages, except that without numba a
+    pickle of more than ``PY_MAX_OPS`` (2M) opcodes is refused: the Python walk scans about a
+    million opcodes a second, so that bound keeps its work to a few seconds."""
+    return _kernel.scan(data, refused, max_depth, on_global, max_bytes)
 
 
 def scan_reference(
@@ -53,9 +65,10 @@ def scan_reference(
     refused: type[Exception],
     max_depth: int = MAX_DEPTH,
     on_global: Callable[[str, str], object] | None = None,
-) -> None:
+    max_bytes: int = NO_LIMIT,
+) -> int:
     """``scan`` by ``pickletools.genops`` alone (the pure-Python path, and the reference)."""
-    _kernel.scan_reference(data, refused, max_depth, on_global)
+    return _kernel.scan_reference(data, refused, max_depth, on_global, None, max_bytes)
 
 
 _LEFT = threading.local()  # what the allow-listed callables may still copy in this thread's load

@@ -14,42 +14,49 @@ names, ``..`` or absolute paths, more than one record prefix, entries that overl
 archive or expand beyond ``_MAX_RATIO`` -- zip bombs -- and more than ``_MAX_ENTRIES`` entries;
 nothing is ever extracted to disk), and ``data.pkl``'s opcodes are scanned by
 ``numtorch._pickle_scan`` (lengths against the bytes present, small sequential memo indices,
-bounded nesting, no ``BUILD`` on a global); the allow-listed callables that copy data draw on a
-budget of a few times the pickle's size. Storages are read straight into their arrays (their
-CRC-32 checked), so a load needs no memory beyond the tensors it returns.
+bounded nesting, no ``BUILD`` on a global, an estimate of the memory unpickling allocates of
+at most ``memory_budget``: twice the file + 64 MiB); the allow-listed callables that copy data
+draw on a budget of a few times the pickle's size. A ``BUILD`` (set an object's state) on a
+tensor the load made is refused, and one on a Parameter accepts only PyTorch's ``(requires_grad, _,
+hooks)`` form, so no file can replace a tensor's data or shadow its methods; a Parameter is
+only ever built around a tensor (``REDUCE`` or ``NEWOBJ``, as PyTorch's loader allows).
+Storages are read straight into their arrays (their CRC-32 checked), so a load needs no memory
+beyond the tensors it returns.
 ``weights_only=False`` is full unpickling -- arbitrary code from the file
 runs -- for trusted files only (e.g. a whole module saved with ``torch.save(model)``);
 ``torch.*`` classes are looked up at the same path in ``numtorch``.
 
 **Writing** produces the same layout, so ``torch.load(path, weights_only=True)`` reads what
 ``numtorch.save`` wrote, byte-for-byte deterministic for equal objects; ``write_zip`` streams
-each storage's bytes to the file (copying only a non-contiguous tensor, one at a time).
+each storage's bytes to the file (copying only a non-contiguous tensor, one at a time); it lives
+in ``numtorch._torch_zip_write``.
 """
 
 from __future__ import annotations
 
 import _compat_pickle
 import codecs
-import hashlib
+import contextlib
 import importlib
 import io
 import pickle
 import struct
+import threading
 import zipfile
 import zlib
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from numtorch import _dtype, _pickle_scan
+from numtorch._torch_zip_write import save_zip, write_zip  # the writer, in its own module
 from numtorch.nn.parameter import Parameter
 from numtorch.tensor import Size, Tensor, device
 
 __all__ = ["is_zip", "load_zip", "save_zip", "write_zip", "add_safe_globals", "get_safe_globals"]
 
-_ALIGN = 64
 _CHUNK = 1 << 24
 _MAX_RATIO = 100  # a compressed entry may expand at most this much (PyTorch stores them all)
 _MAX_SMALL = 1 << 10  # byteorder, version: a few bytes
@@ -70,7 +77,6 @@ _STORAGES = {
     "ByteStorage": "uint8",
     "BoolStorage": "bool",
 }
-_STORAGE_OF = {dtype: name for name, dtype in _STORAGES.items()}
 _USER_SAFE: dict[str, Any] = {}
 
 
@@ -165,12 +171,10 @@ def _tensor_from(storage: _Storage, offset: int, size: Any, stride: Any, dtype: 
             f"a tensor of size {list(shape)} at offset {offset} reaches element {last} of a "
             f"storage of {count}"
         )
-    view = np.lib.stride_tricks.as_strided(
-        elements[offset:],
-        shape,
-        tuple(s * np_dtype.itemsize for s in strides),
-        writeable=elements.flags.writeable,
-    )
+    # ``np.ndarray`` over the buffer, not ``as_strided`` (whose interface dict and dummy base,
+    # ~0.75 KB, a tensor would keep alive): the bounds were checked above
+    size = np_dtype.itemsize
+    view = np.ndarray(shape, np_dtype, elements, offset * size, tuple(s * size for s in strides))
     return Tensor._make(view)
 
 
@@ -182,8 +186,63 @@ def _dims(value: Any) -> tuple[int, ...]:
     return tuple(value)
 
 
+# ------------------------------------------------------------------ no state set on a tensor
+_BUILT = threading.local()  # the tensors this thread's weights-only load has made so far
+
+
+def _refuse_state(state: Any) -> None:
+    raise _Refused("refusing to set state on a tensor (BUILD on a Tensor)")
+
+
+def _parameter_setstate(param: Parameter) -> Callable[[Any], None]:
+    """A Parameter's ``BUILD``, as PyTorch's ``Parameter.__setstate__`` takes it: only the
+    ``(requires_grad, _, hooks)`` form (hooks empty) is accepted; anything else is refused."""
+
+    def setstate(state: Any) -> None:
+        if not (isinstance(state, tuple) and len(state) == 3 and isinstance(state[0], bool)
+                and not state[2]):  # fmt: skip
+            raise _Refused("refusing to set state on a Parameter (BUILD on a Parameter)")
+        _set_requires_grad(param, state[0])
+
+    return setstate
+
+
+def _set_requires_grad(param: Parameter, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _Refused(f"a parameter's requires_grad is of type {type(value).__name__}")
+    param.requires_grad_(value)
+
+
+def _guarded(tensor: Tensor) -> Tensor:
+    """``tensor``, shielded from the pickle's ``BUILD`` until the load ends. The C unpickler
+    sets a ``BUILD``'s state through the instance's ``__setstate__`` if it has one, else
+    straight into its ``__dict__`` and slots -- which would let a file replace ``_data`` or
+    shadow a method. An instance entry answers first, so each tensor made during a
+    weights-only load carries a refusing ``__setstate__`` there, removed by ``_guarding``."""
+    built = getattr(_BUILT, "tensors", None)
+    if built is not None:
+        refuse = _parameter_setstate(tensor) if isinstance(tensor, Parameter) else _refuse_state
+        tensor.__dict__["__setstate__"] = refuse
+        built.append(tensor)
+    return tensor
+
+
+@contextlib.contextmanager
+def _guarding() -> Iterator[None]:
+    """Guard the tensors made inside the block (``_guarded``); unguard them on the way out."""
+    before = getattr(_BUILT, "tensors", None)
+    _BUILT.tensors = built = []
+    try:
+        yield
+    finally:
+        _BUILT.tensors = before
+        for tensor in built:
+            tensor.__dict__.pop("__setstate__", None)
+
+
 def _rebuild_tensor(storage, storage_offset, size, stride) -> Tensor:
-    return _tensor_from(storage, storage_offset, size, stride, storage.dtype_name or "uint8")
+    name = getattr(storage, "dtype_name", None) or "uint8"
+    return _guarded(_tensor_from(storage, storage_offset, size, stride, name))
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hooks, metadata=None):
@@ -193,16 +252,34 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hoo
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, hooks, dtype, metadata=None):  # fmt: skip
     name = dtype.name if isinstance(dtype, _dtype.dtype) else str(dtype)
-    tensor = _tensor_from(storage, storage_offset, size, stride, name)
+    tensor = _guarded(_tensor_from(storage, storage_offset, size, stride, name))
     return tensor.requires_grad_(True) if requires_grad else tensor
 
 
 def _rebuild_parameter(data, requires_grad, hooks) -> Parameter:
-    return _parameter(data, bool(requires_grad))
+    return _parameter(data, requires_grad)
 
 
 def _rebuild_parameter_with_state(data, requires_grad, hooks, state) -> Parameter:
-    return _parameter(data, bool(requires_grad))
+    """A Parameter with attributes of its own (``state``: a dict, or a ``(dict, slots)``
+    pair, as PyTorch's ``_get_obj_state`` writes): set as PyTorch's ``_set_obj_state`` does,
+    except that a name ``Parameter`` itself defines (``data``, ``_data``, a method) is
+    refused, so the state can only add attributes, never replace what makes the tensor."""
+    param = _parameter(data, requires_grad)
+    parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
+    for part in parts:
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            raise _Refused(f"a parameter's state is of type {type(part).__name__}, not a dict")
+        for key, value in part.items():
+            if key == "requires_grad":
+                _set_requires_grad(param, value)
+            elif not isinstance(key, str) or not key.isidentifier() or hasattr(Parameter, key):
+                raise _Refused(f"a parameter's state sets {str(key)[:40]!r}, which it may not")
+            else:
+                param.__dict__[key] = value
+    return param
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
@@ -246,9 +323,24 @@ def _get_layout(name: Any) -> str:
 
 
 def _parameter(data: Any = None, requires_grad: Any = True) -> Parameter:
-    if not isinstance(data, Tensor) or not isinstance(requires_grad, bool):
-        raise _Refused("a parameter's data is not a tensor")
-    return Parameter(data, requires_grad)
+    """``Parameter(data, requires_grad)`` of a tensor made by this load (None: an empty one, as
+    ``Parameter()``), else refused -- never a Parameter around anything but a tensor."""
+    if data is None:
+        data = Tensor._make(np.zeros(0, np.float32))
+    if not isinstance(data, Tensor) or not isinstance(data._data, np.ndarray):
+        raise _Refused(f"a parameter's data is of type {type(data).__name__}, not a tensor")
+    if not isinstance(requires_grad, bool):
+        raise _Refused(f"a parameter's requires_grad is of type {type(requires_grad).__name__}")
+    return _guarded(Parameter(data, requires_grad))
+
+
+class _ParameterClass:
+    """What ``torch.nn.parameter.Parameter`` resolves to: calling it (``REDUCE``) or making a
+    new one (``NEWOBJ``, which calls ``__new__`` alone) both give ``_parameter``'s checked
+    Parameter, as PyTorch's weights-only loader builds ``Parameter(*args)`` for both."""
+
+    def __new__(cls, *args: Any) -> Parameter:  # type: ignore[misc]
+        return _parameter(*args)
 
 
 def _safe_globals() -> dict[str, Any]:
@@ -256,7 +348,7 @@ def _safe_globals() -> dict[str, Any]:
     found: dict[str, Any] = {
         "collections.OrderedDict": _spending(OrderedDict),
         "collections.Counter": _spending(Counter),
-        "torch.nn.parameter.Parameter": _parameter,
+        "torch.nn.parameter.Parameter": _ParameterClass,
         "torch.Size": _spending(Size),
         "torch.device": device,
         "_codecs.encode": _bytes,
@@ -566,163 +658,35 @@ def load_zip(
         try:
             unpickler = _Unpickler(data, storages, trusted=not weights_only)
             units = 4 * len(data) + (1 << 20) if weights_only else 1 << 62  # trusted: no limit
-            with _pickle_scan.budget(units):
+            with _pickle_scan.budget(units), _guarding() if weights_only else _nothing():
                 if weights_only:
-                    _pickle_scan.scan(data, _Refused, on_global=unpickler.find_class)
+                    _pickle_scan.scan(data, _Refused, on_global=unpickler.find_class,
+                                      max_bytes=memory_budget(_file_size(source)))  # fmt: skip
                 return unpickler.load()
-        except _Refused:
-            raise
+        except _Refused as err:
+            raise _Refused(f"{name}: {err}") from None
         except _DAMAGE as err:  # RecursionError and NotImplementedError are RuntimeErrors too
             raise pickle.UnpicklingError(f"{name}: damaged data.pkl ({str(err)[:200]})") from None
 
 
-# ------------------------------------------------------------------------ writing
-class _Global:
-    """A reference to a PyTorch global by name (pickled as ``GLOBAL module name``)."""
+_nothing = contextlib.nullcontext
 
-    _made: dict[tuple[str, str], _Global] = {}
-
-    def __call__(self, *args: Any) -> Any:  # pickle requires a callable reducer
-        raise TypeError(f"{self.module}.{self.name} is a name for PyTorch, not a function")
-
-    def __new__(cls, module: str, name: str) -> _Global:
-        key = (module, name)
-        if key not in cls._made:
-            made = super().__new__(cls)
-            made.module, made.name = module, name
-            cls._made[key] = made
-        return cls._made[key]
+# Issue 15's bound on what a pickle may build (tensor storages, bounded by the file, apart):
+# twice the file, plus slack for small real checkpoints whose pickle holds many keys -- a
+# 10,000-tensor state_dict with Adam state, 10.9 MB, is estimated at 73 MB of its 89 MB.
+_BUDGET_FACTOR, _BUDGET_SLACK = 2, 64 << 20
 
 
-class _StorageRef:
-    """A storage to write: its key and the bytes of its elements."""
-
-    def __init__(self, key: str, dtype_name: str, array: np.ndarray) -> None:
-        self.key, self.dtype_name, self.array = key, dtype_name, array
-
-
-class _Pickler(pickle._Pickler):
-    """Protocol 2 with tensors, dtypes and sizes written as PyTorch writes them."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        super().__init__(file, protocol=2)
-        self.storages: list[_StorageRef] = []
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, _StorageRef):
-            kind = _STORAGE_OF.get(obj.dtype_name)
-            if kind is None:
-                return ("storage", _Global("torch.storage", "UntypedStorage"), obj.key, "cpu",
-                        obj.array.nbytes)  # fmt: skip
-            return ("storage", _Global("torch", kind), obj.key, "cpu", obj.array.size)
-        return None
-
-    def save(self, obj: Any, save_persistent_id: bool = True) -> None:
-        if isinstance(obj, _Global):
-            self._save_global(obj)
-            return
-        if isinstance(obj, _dtype.dtype):  # torch.float32 is pickled by name, as PyTorch's
-            self._save_global(_Global("torch", obj.name))
-            return
-        super().save(obj, save_persistent_id)
-
-    def _save_global(self, obj: _Global) -> None:
-        if id(obj) in self.memo:
-            self.write(self.get(self.memo[id(obj)][0]))
-            return
-        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
-        self.memoize(obj)
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, Tensor):
-            return self._reduce_tensor(obj)
-        if isinstance(obj, Size):
-            return _Global("torch", "Size"), (tuple(int(n) for n in obj),)
-        if isinstance(obj, device):
-            return _Global("torch", "device"), (str(obj),)
-        if isinstance(obj, np.ndarray):
-            raise TypeError(
-                "numtorch.save in PyTorch's format stores tensors, not NumPy arrays (torch.load "
-                "would refuse them): convert with numtorch.from_numpy, or save to a "
-                ".safetensors path"
-            )
-        return NotImplemented
-
-    def _reduce_tensor(self, t: Tensor) -> tuple:
-        """A tensor as PyTorch pickles it: a rebuild call on a new storage of its elements (a
-        tensor referenced again is a memo reference: the pickler reduces each object once). A
-        Parameter is ``_rebuild_parameter`` of its data as a plain tensor."""
-        if isinstance(t, Parameter):
-            data = Tensor._make(t._data)
-            return _Global("torch._utils", "_rebuild_parameter"), (
-                data,
-                t.requires_grad,
-                OrderedDict(),
-            )
-        array = t._data
-        name = _dtype.from_numpy_dtype(array.dtype).name
-        storage = _StorageRef(str(len(self.storages)), name, array)  # made contiguous when written
-        self.storages.append(storage)
-        shape = tuple(int(n) for n in array.shape)
-        stride = tuple(int(np.prod(shape[i + 1 :], dtype=np.int64)) for i in range(len(shape)))
-        args = (storage, 0, shape, stride, t.requires_grad, OrderedDict())
-        if storage.dtype_name not in _STORAGE_OF:
-            return _Global("torch._utils", "_rebuild_tensor_v3"), (*args, _Global("torch", name))
-        return _Global("torch._utils", "_rebuild_tensor_v2"), args
+def memory_budget(file_size: int) -> int:
+    """The most memory (bytes, as the scan estimates it) a checkpoint of ``file_size`` bytes
+    may have its pickle build: ``2 * file_size + 64 MiB``."""
+    return _BUDGET_FACTOR * file_size + _BUDGET_SLACK
 
 
-def _write_chunks(out: BinaryIO, data: memoryview) -> None:
-    for start in range(0, len(data), _CHUNK):
-        out.write(data[start : start + _CHUNK])
-
-
-def save_zip(obj: Any, record: str = "archive") -> bytes:
-    """The bytes of a PyTorch zip checkpoint holding ``obj`` (entries under ``record/``)."""
-    out = io.BytesIO()
-    write_zip(obj, out, record)
-    return out.getvalue()
-
-
-def write_zip(
-    obj: Any, out: BinaryIO, record: str = "archive", write: Callable = _write_chunks
-) -> None:
-    """Write a PyTorch zip checkpoint holding ``obj`` to ``out``, streaming each storage's
-    bytes (``write(dest, memoryview)``) so that no more than one tensor is ever copied."""
-    pkl = io.BytesIO()
-    pickler = _Pickler(pkl)
-    pickler.dispatch_table = {}
-    pickler.dump(obj)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
-        _add(zf, f"{record}/data.pkl", pkl.getvalue())
-        _add(zf, f"{record}/.format_version", b"1")
-        _add(zf, f"{record}/.storage_alignment", str(_ALIGN).encode())
-        _add(zf, f"{record}/byteorder", b"little")
-        digest = hashlib.sha1(pkl.getvalue())
-        for storage in pickler.storages:
-            array = storage.array
-            data = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).reshape(-1)
-            raw = memoryview(data.view(np.uint8))
-            digest.update(raw)
-            _add(zf, f"{record}/data/{storage.key}", raw, write)
-            del data, raw  # a non-contiguous tensor's copy goes before the next is made
-        _add(zf, f"{record}/version", b"3\n")
-        serial = str(int(digest.hexdigest(), 16))[:40].rjust(40, "0")
-        _add(zf, f"{record}/.data/serialization_id", serial.encode())
-
-
-def _add(
-    zf: zipfile.ZipFile, name: str, data: bytes | memoryview, write: Callable = _write_chunks
-) -> None:
-    """One stored entry, its data aligned to 64 bytes by padding the local header's extra field
-    (as PyTorch does, so ``mmap=True`` loads map aligned arrays); a fixed timestamp keeps the
-    bytes deterministic."""
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    info.create_system = 0
-    start = zf.fp.tell() + 30 + len(name.encode())
-    pad = (-(start + 4)) % _ALIGN
-    info.extra = struct.pack("<HH", 0x4246, pad) + b"Z" * pad  # "FB" padding, as PyTorch
-    data = memoryview(data)
-    info.file_size = len(data)  # as writestr does: it decides on ZIP64 before the data
-    with zf.open(info, "w") as dest:
-        write(dest, data)
+def _file_size(source: BinaryIO) -> int:
+    """The size of the seekable file ``source`` (its position kept)."""
+    at = source.tell()
+    try:
+        return source.seek(0, io.SEEK_END)
+    finally:
+        source.seek(at)

@@ -329,7 +329,9 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
-    """Save ``obj`` to ``f``: PyTorch's zip format (what ``torch.save`` writes, so
+    """Save an object to a file PyTorch can read.
+
+    Save ``obj`` to ``f``: PyTorch's zip format (what ``torch.save`` writes, so
     ``torch.load(f, weights_only=True)`` reads it), or safetensors when ``f`` is a path ending
     in ``.safetensors`` (see the module docstring for what each holds).
 
@@ -471,17 +473,23 @@ def _open(f: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str, bool]:
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"f must be a path or a binary file object, but got {type(f).__name__}")
     name = os.fspath(f)
+    _check_mode(os.stat(name).st_mode, name)  # before opening: a socket cannot be opened
     fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
-        if not stat.S_ISREG(mode):
-            raise RuntimeError(_NOT_REGULAR.format(name=name))
+        _check_mode(os.fstat(fd).st_mode, name)  # what was opened (the path may have changed)
         return os.fdopen(fd, "rb"), name, True
     except BaseException:
         os.close(fd)
         raise
+
+
+def _check_mode(mode: int, name: str) -> None:
+    """A directory is an ``IsADirectoryError`` (as ``open`` raises); any other file that is not
+    a regular file -- a device, FIFO or socket -- is refused with one line."""
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+    if not stat.S_ISREG(mode):
+        raise RuntimeError(_NOT_REGULAR.format(name=name))
 
 
 _NOT_REGULAR = (
@@ -517,7 +525,9 @@ def load(
     mmap: bool = False,
     verify: bool = True,
 ) -> Any:
-    """Load an object written by ``save`` or ``torch.save`` (or any safetensors file, as a
+    """Load an object saved with ``save`` or ``torch.save``.
+
+    Load an object written by ``save`` or ``torch.save`` (or any safetensors file, as a
     dict of tensors).
 
     The file is untrusted input. A PyTorch zip file is unpickled with only the globals

@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
+import socket
 import subprocess
 import sys
 import threading
@@ -190,6 +192,22 @@ def test_fifo_is_refused_without_blocking(tmp_path):
     assert result and "is not a regular file" in str(result[0])
 
 
+@pytest.mark.parametrize("device", ["/dev/urandom", "/dev/null"])
+def test_other_devices_are_refused_at_once(device):
+    with pytest.raises(RuntimeError, match=f"^{device} is not a regular file"):
+        load(device)
+
+
+def test_a_socket_is_refused_with_one_line(tmp_path):
+    """A socket cannot even be opened (``open`` fails with ENXIO): its type is read first."""
+    path = tmp_path / "sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        with pytest.raises(RuntimeError, match="sock is not a regular file") as err:
+            load(path)
+    assert "\n" not in str(err.value)
+
+
 def test_a_directory_is_still_is_a_directory_error(tmp_path):
     with pytest.raises(IsADirectoryError):
         load(tmp_path)
@@ -305,3 +323,43 @@ def test_checksums_cost_little(tmp_path):
             load(path, verify=verify)
         timings[verify] = (time.perf_counter() - start) / 3
     assert timings[True] - timings[False] < 0.3  # 32 MB: even 1 s/100 MB would be 0.32
+
+
+# ------------------------------------------------------------------ pickles: the memory budget
+def _pickle_families() -> dict:
+    from benchmarks.hostile_files import _zip_of, scan_families
+
+    return {name: lambda b=build: _zip_of(b()) for name, build in scan_families(300_000).items()}
+
+
+@pytest.mark.parametrize("case", list(_pickle_families()))
+def test_hostile_pickles_are_refused_or_cost_at_most_twice_their_file(case, tmp_path, monkeypatch):
+    """Issue 15's bound on the pickle families (``benchmarks.hostile_files``), without the
+    budget's 64 MiB slack for small files: each is refused, or loads within twice its size
+    (traced; 1 MiB for the load's fixed costs). The ones whose objects cost 4-11x their
+    opcodes (memo churn, floats, strings, deep lists) must be refused by the memory estimate."""
+    from numtorch import _pickle_scan, _torch_zip
+
+    monkeypatch.setattr(_torch_zip, "_BUDGET_SLACK", 0)
+    path = tmp_path / "hostile.pt"
+    path.write_bytes(_pickle_families()[case]())
+    size = path.stat().st_size
+    _pickle_scan.scan(b"\x80\x02]q\x00(K\x01e.", ValueError)  # numba's code loaded first
+    outcome, peak, _ = _measured(lambda: load(path))
+    if case in ("memo churn", "escaped strings", "raw-unicode escapes", "infinite floats",
+                "long decimal ints", "nesting 60 deep, repeated"):  # fmt: skip
+        assert "would build more than" in str(outcome), repr(outcome)
+    if isinstance(outcome, Exception):
+        assert isinstance(outcome, (RuntimeError, pickle.UnpicklingError)), repr(outcome)
+        assert str(path) in str(outcome)
+    assert peak <= 2 * size + MB, (peak, size)
+
+
+def test_the_budget_slack_lets_a_small_pickle_build_more_than_twice_its_size(tmp_path):
+    """With the 64 MiB slack, a small pickle of many objects (a 0.3 MB list of floats, ~9x its
+    size in Python) still loads: the slack is for small real checkpoints of many keys."""
+    from benchmarks.hostile_files import _zip_of
+
+    path = tmp_path / "floats.pt"
+    path.write_bytes(_zip_of(pickle.dumps([float(i) for i in range(30_000)], protocol=2)))
+    assert load(path)[-1] == 29_999.0

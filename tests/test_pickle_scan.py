@@ -5,9 +5,11 @@ globals vetted; the arrays it grows; and its speed on large pickles (a loose bou
 
 from __future__ import annotations
 
+import functools
 import pickle
 import time
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -73,6 +75,10 @@ _SNIPPETS = [
     b"S'abc'\n", b'S"q"\n', b"S'a\\n'\n", b"S'\\q'\n", b"S'\\x4'\n", b"S'\\x41\\101\\0\\t'\n", b"S'\\x80'\n", b"S'\\200'\n", b"S'\\400'\n", b"S'a\\'\n", b"S'\xc3'\n", b"Sabc\n", b"S'a\n",
     b"Vabc\n", b"V\xe9\n", b"V\\u00e9\n", b"V\\u00\n", b"Pid\n", b"P\xff\n", b"\x80\x02", b"\x80\x05",
     b"ctorch\nSize\n", b"cbuiltins\nset\n", b"cos\nsystem\n", b"cevil\nthing\n",
+    b"I" + b"9" * 640 + b"\n", b"I" + b"9" * 641 + b"\n", b"L-" + b"7" * 700 + b"L\n",
+    b"F+1.5\n", b"Finf\n", b"F-Infinity\n", b"FNaN\n", b"F+nan\n", b"Finfx\n", b"Fin\n", b"F1_0\n",
+    b"V\\U0010ffff\n", b"V\\U00110000\n", b"V\\ud800\n", b"V\\x41\n", b"V\\\\u00\n", b"Va\\\n",
+    b"V\\u00e9\\u\n", b"V\\U0001F600x\n",
     b"cmod\xff\nx\n", b"cmod\\x41\nx\n", b"cmod\\x\nx\n", b"cmod\\q\nx\n", b"cmod\n", b"ia\nb\n", b"i\xff\nb\n",
 ]  # fmt: skip
 
@@ -82,7 +88,7 @@ _SNIPPETS = [
 @given(
     st.lists(st.sampled_from(_SNIPPETS), max_size=40),
     st.sampled_from([b"", b".", b".junk"]),
-    st.integers(0, 6) | st.just(_pickle_scan.MAX_DEPTH),
+    st.integers(0, 6) | st.sampled_from([_pickle_scan.MAX_DEPTH, 126, 127]),
 )
 def test_random_opcode_strings_agree(snippets, end, max_depth):
     _agree(b"".join(snippets) + end, max_depth)
@@ -120,7 +126,7 @@ def _mutated(draw) -> bytes:
 
 @needs_numba
 @fuzz_settings(600)
-@given(_mutated(), st.integers(1, 5) | st.just(_pickle_scan.MAX_DEPTH))
+@given(_mutated(), st.integers(1, 5) | st.sampled_from([_pickle_scan.MAX_DEPTH, 126, 127]))
 def test_mutated_pickles_agree(data, max_depth):
     _agree(data, max_depth)
 
@@ -132,21 +138,58 @@ def test_random_bytes_agree(data):
     _agree(data)
 
 
+# pickles of ``count`` items that fill the walker's arrays (stack, memo, deferred queue) several
+# times, one builder per family (``benchmarks/hostile_files.py`` builds them at 100 MB)
+BIG = {
+    "legitimate list": lambda count: pickle.dumps([(i, str(i), b"x") for i in range(count)], protocol=4),
+    "protocol 0": lambda count: pickle.dumps([(i, str(i), 1.5) for i in range(count)], protocol=0),
+    "many marks": lambda count: b"\x80\x02" + b"(" * count + b".",
+    "deep lists": lambda count: b"\x80\x02" + b"]" * count + b"a" * (count - 1) + b".",
+    "memo churn": lambda count: b"\x80\x02N" + b"\x94" * count + b"h\x00" * count + b".",
+    "escaped strings": lambda count: b"\x80\x02(" + b"S'\\n'\n" * count + b"l.",
+    "deferred strings": lambda count: b"\x80\x02(" + b"S'\xe9'\n" * count + b"l.",
+    "many globals": lambda count: b"\x80\x02(" + b"".join(b"cm\nn%d\n" % (i % 40) for i in range(count))
+    + b"l.",
+    "stack of globals": lambda count: b"\x80\x02" + b"ctorch\nSize\n" * count + b".",
+    "bad utf-8 late": lambda count: b"\x80\x02(" + b"X\x01\x00\x00\x00a" * count + b"X\x01\x00\x00\x00\xff",
+    "raw-unicode escapes": lambda count: b"\x80\x02(" + b"V\\u00e9\\U0001f600\n" * count + b"l.",
+    "long decimal ints": lambda count: b"\x80\x02(" + (b"I" + b"9" * 40 + b"\n") * count + b"l.",
+    "infinite floats": lambda count: b"\x80\x02(" + b"F-inf\nFnan\n" * count + b"l.",
+    "500 distinct globals": lambda count: b"\x80\x02(" + b"".join(b"cm\nn%d\n" % (i % 500) for i in range(count))
+    + b"l.",
+}  # fmt: skip
+
+
 def _big(count: int) -> dict[str, bytes]:
-    """Pickles that fill the walker's arrays (stack, memo, deferred queue) several times."""
-    return {
-        "legitimate list": pickle.dumps([(i, str(i), b"x") for i in range(count)], protocol=4),
-        "protocol 0": pickle.dumps([(i, str(i), 1.5) for i in range(count)], protocol=0),
-        "many marks": b"\x80\x02" + b"(" * count + b".",
-        "deep lists": b"\x80\x02" + b"]" * count + b"a" * (count - 1) + b".",
-        "memo churn": b"\x80\x02N" + b"\x94" * count + b"h\x00" * count + b".",
-        "escaped strings": b"\x80\x02(" + b"S'\\n'\n" * count + b"l.",
-        "deferred strings": b"\x80\x02(" + b"S'\xe9'\n" * count + b"l.",
-        "many globals": b"\x80\x02(" + b"".join(b"cm\nn%d\n" % (i % 40) for i in range(count))
-        + b"l.",
-        "stack of globals": b"\x80\x02" + b"ctorch\nSize\n" * count + b".",
-        "bad utf-8 late": b"\x80\x02(" + b"X\x01\x00\x00\x00a" * count + b"X\x01\x00\x00\x00\xff",
-    }  # fmt: skip
+    """Every ``BIG`` family at ``count`` items."""
+    return {name: build(count) for name, build in BIG.items()}
+
+
+_VALID_FORMS = ["legitimate list", "protocol 0", "escaped strings", "many globals",
+                "raw-unicode escapes", "long decimal ints", "infinite floats", "500 distinct globals"]  # fmt: skip
+
+
+@needs_numba
+@pytest.mark.parametrize("case", _VALID_FORMS)
+def test_valid_arguments_are_not_deferred_to_python(case):
+    """The walk vouches for every valid argument form itself (Python reads only the first
+    sight of each distinct global), so no pickle of valid items costs Python work per item --
+    a bound on work, not on time."""
+    data = _big(20_000)[case]
+    state = np.zeros(6, np.int64)
+    deferred = np.empty(len(data) + 1, np.int64)
+    arrays = [np.empty(len(data) + 2, np.uint8) for _ in range(2)]
+    nb.walk(
+        np.frombuffer(data, np.uint8),
+        kernel.tables(),
+        *arrays,
+        deferred,
+        state,
+        64,
+        kernel.NO_LIMIT,
+    )
+    assert state[kernel.STATUS] == kernel.DONE
+    assert state[kernel.NDEF] <= 500
 
 
 @needs_numba
@@ -182,3 +225,123 @@ def test_a_text_memo_index_no_pickler_writes_is_refused_at_once(index):
     assert time.perf_counter() - start < 5.0
     assert pickle.loads(b"(lp0\nI1\nag0\n.") == [1]  # the digits-only form stays accepted
     _pickle_scan.scan(b"(lp0\nI1\nag0\n.", ValueError, 64)
+
+
+def test_the_python_path_bounds_its_work(monkeypatch):
+    """Without numba, a pickle of more than ``PY_MAX_OPS`` opcodes is refused once the walk has
+    read that many (a bound on work: the Python walk costs ~1.5 us an opcode); fewer pass."""
+    monkeypatch.setattr(kernel, "numba_module", lambda name: None)
+    monkeypatch.setattr(kernel, "PY_MAX_OPS", 1000)
+    kernel.scan(b"\x80\x02(" + b"K\x01" * 996 + b"l.", ValueError, 64)  # 1000 opcodes
+    read = []
+    with pytest.raises(ValueError, match="more than 1000 opcodes, more than numtorch scans"):
+        kernel.scan(
+            b"\x80\x02(" + b"K\x01" * 998 + b"cm\nn\nl.",
+            ValueError,
+            64,
+            lambda *name: read.append(name),
+        )
+    assert read == []  # stopped at the bound: the global after it was never reached
+    if nb is not None:  # numba's walk has no such bound
+        monkeypatch.setattr(kernel, "numba_module", lambda name: nb)
+        kernel.scan(b"\x80\x02(" + b"K\x01" * 5000 + b"l.", ValueError, 64)
+
+
+@needs_numba
+@pytest.mark.parametrize("max_depth", [125, 126, 127])
+def test_depths_at_the_walks_one_byte_limit_agree(max_depth):
+    """The walk keeps a depth in 7 bits (126 at most, 255 is a MARK); deeper bounds go to the
+    reference, with the same verdicts either side of the limit."""
+    for depth in (max_depth - 1, max_depth, max_depth + 1, 130):
+        nested = b"\x80\x02" + b"]" * depth + b"a" * (depth - 1)
+        _agree(nested + b".", max_depth)
+        _agree(b"\x80\x02(" + nested[2:] + b"ctorch\nSize\nb.", max_depth)
+        _agree(nested + b"(\x85.", max_depth)
+
+
+# ------------------------------------------------------------------ the memory estimate
+def _estimates(data: bytes) -> tuple[int, int]:
+    """The reference's and the numba walk's memory estimates of ``data`` (a valid pickle)."""
+    ref = kernel.scan_reference(data, Refused, 64)
+    return ref, (kernel._scan_numba(nb, data, Refused, 64, None) if nb is not None else ref)
+
+
+@pytest.mark.parametrize("case", list(_big(10)))
+def test_the_walk_and_the_reference_agree_on_the_estimate(case):
+    data = _big(5_000)[case]
+    try:
+        ref, walk = _estimates(data)
+    except (Refused, ValueError):  # a family the scan refuses: compared by test_large_pickles_agree
+        return
+    assert ref == walk > 0
+
+
+def _peak(data: bytes) -> int:
+    """The tracemalloc peak of ``pickle.loads(data)``, the result included."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        value = pickle.loads(data)
+        del value
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+_LOADABLE = ["legitimate list", "protocol 0", "memo churn", "escaped strings",
+             "raw-unicode escapes", "long decimal ints", "infinite floats"]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _LOADABLE)
+def test_the_estimate_is_not_far_below_what_unpickling_allocates(case):
+    """The estimate bounds the memory meaningfully: at least half the real peak (and, for these
+    shapes, at most six times it: the model is generous, not absurd)."""
+    data = _big(50_000)[case]
+    estimate, peak = _pickle_scan.scan(data, Refused), _peak(data)
+    assert 0.5 * peak <= estimate <= 6 * peak, (estimate, peak)
+
+
+def _python_path(data, refused, max_depth, on_global, max_bytes):
+    return kernel.scan_reference(data, refused, max_depth, on_global, kernel.PY_MAX_OPS, max_bytes)
+
+
+def _numba_path(data, refused, max_depth, on_global, max_bytes):
+    return kernel._scan_numba(nb, data, refused, max_depth, on_global, max_bytes)
+
+
+@pytest.mark.parametrize("path", ["numba", "numpy"])
+@pytest.mark.parametrize("case", ["memo churn", "escaped strings", "raw-unicode escapes",
+                                  "infinite floats", "nesting 60 deep, repeated"])  # fmt: skip
+def test_a_pickle_over_its_memory_budget_is_refused(case, path):
+    """Past ``max_bytes`` the scan refuses, on both paths (``NUMTORCH_KERNELS``), with the
+    same one-line message, at the same opcode."""
+    from benchmarks.hostile_files import scan_families
+
+    if path == "numba" and nb is None:
+        pytest.skip("numba is not installed")
+    scan = _numba_path if path == "numba" else _python_path
+    data = scan_families(200_000)[case]()
+    estimate = kernel.scan_reference(data, Refused, 64)
+    assert estimate > 2 * len(data)  # these families build far more than their size
+    with pytest.raises(Refused, match=r"^the pickle would build more than 0 MiB of Python"):
+        scan(data, Refused, 64, None, 2 * len(data))
+    assert scan(data, Refused, 64, None, estimate) == estimate  # just enough
+    with pytest.raises(Refused, match="would build more than"):
+        scan(data, Refused, 64, None, estimate - 1)
+
+
+@needs_numba
+@pytest.mark.parametrize("case", list(_big(10)))
+def test_the_walk_and_the_reference_refuse_alike_over_a_budget(case):
+    """Over a budget, the walk refuses at the reference's opcode with its message (or the
+    earlier refusal the reference finds there first)."""
+    data = _big(5_000)[case]
+    try:
+        full = kernel.scan_reference(data, Refused, 64)
+    except (Refused, ValueError):
+        full = 10_000
+    for max_bytes in (0, 100, full // 3, full - 1, full):
+        expected = _outcome(functools.partial(_python_path, max_bytes=max_bytes), data, 64)
+        ours = _outcome(functools.partial(_numba_path, max_bytes=max_bytes), data, 64)
+        assert ours == expected, max_bytes

@@ -271,3 +271,62 @@ def test_each_tensor_and_parameter_is_written_once(tmp_path):
     got = torch.load(tmp_path / "shared.pt", weights_only=True)
     assert isinstance(got["p"], torch.nn.Parameter) and got["p"] is got["again"]
     assert got["t"] is got["t_again"]
+
+
+# ------------------------------------------------------------------ the memory budget
+def _load_peak(path) -> int:
+    """The tracemalloc peak of ``numtorch.load(path)`` (the result included)."""
+    import tracemalloc
+
+    load(path)  # imports and caches warmed up
+    tracemalloc.start()
+    try:
+        value = load(path)
+        del value
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _estimate_and_budget(path) -> tuple[int, int]:
+    """The scan's memory estimate for ``path``'s data.pkl, and the budget its size allows."""
+    from numtorch import _pickle_scan, _torch_zip
+
+    with zipfile.ZipFile(path) as zf:
+        pkl = zf.read(next(n for n in zf.namelist() if n.endswith("/data.pkl")))
+    return _pickle_scan.scan(pkl, ValueError), _torch_zip.memory_budget(path.stat().st_size)
+
+
+def _check_estimate(path, empty) -> tuple[int, int, int]:
+    """Assert the estimate is within the budget and at least half the real peak (over the
+    fixed ~64 KB an empty checkpoint's load costs); returns the three."""
+    estimate, budget = _estimate_and_budget(path)
+    peak = _load_peak(path) - _load_peak(empty)
+    assert 0.5 * peak <= estimate <= budget, (estimate, peak, budget)
+    return estimate, peak, budget
+
+
+def test_a_small_models_estimate_is_within_its_budget_and_meaningful(tmp_path):
+    torch.save({}, tmp_path / "empty.pt")
+    torch.save(_trained(torch)[0].state_dict(), tmp_path / "m.pt")
+    _check_estimate(tmp_path / "m.pt", tmp_path / "empty.pt")
+
+
+@pytest.mark.slow
+def test_10000_tensors_with_adam_state_load_within_the_budget(tmp_path):
+    """The budget's calibration case (``numtorch._kernels.pickle_scan._COSTS``): 10,000 tensors
+    and their Adam state, 3.4 MB of opcodes in a 10.9 MB file, are estimated at 73 MB of a
+    budget of 89 MB, over a real peak of 76 MB."""
+    torch.manual_seed(0)
+    params = [torch.nn.Parameter(torch.randn(4)) for _ in range(10_000)]
+    opt = torch.optim.Adam(params)
+    sum(p.sum() for p in params).backward()
+    opt.step()
+    sd = {f"layer{i}.weight": p.detach() for i, p in enumerate(params)}
+    torch.save({"model": sd, "optimizer": opt.state_dict()}, tmp_path / "big.pt")
+    torch.save({}, tmp_path / "empty.pt")
+    estimate, peak, budget = _check_estimate(tmp_path / "big.pt", tmp_path / "empty.pt")
+    assert estimate <= 0.9 * budget  # room to spare
+    loaded = load(tmp_path / "big.pt")
+    assert np.array_equal(loaded["model"]["layer7.weight"].numpy(), params[7].detach().numpy())
+    assert len(loaded["optimizer"]["state"]) == 10_000

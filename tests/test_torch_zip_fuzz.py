@@ -22,6 +22,7 @@ import warnings
 import zipfile
 import zlib
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -411,3 +412,86 @@ def test_random_archives_load_or_raise_documented_errors(entries):
 
 def test_crc32_is_what_zip_uses():  # the streaming reader's check matches zipfile's
     assert zlib.crc32(b"abc") == zipfile.crc32(b"abc")
+
+
+# ------------------------------------------------------------------ crafted Parameters
+_T = _tensor_pkl(b"K\x00", b"K\x04\x85", b"K\x01\x85")[2:-1]  # a float tensor of 4 zeros
+_P = b"ctorch.nn.parameter\nParameter\n"
+_RP = b"ctorch._utils\n_rebuild_parameter\n("
+_RPS = b"ctorch._utils\n_rebuild_parameter_with_state\n("
+_OD = b"ccollections\nOrderedDict\n)R"
+
+
+def _state(key: bytes, value: bytes = b"K\x01") -> bytes:
+    return b"}X" + struct.pack("<I", len(key)) + key + value + b"s"
+
+
+# what PyTorch's weights-only loader makes of each: None where it loads a Parameter (numtorch
+# loads the same one), else the refusal numtorch gives (PyTorch fails too, in its own words)
+CRAFTED_PARAMETERS = {
+    "NEWOBJ Parameter()": (_P + b")\x81", None),
+    "NEWOBJ Parameter(t)": (_P + _T + b"\x85\x81", None),
+    "NEWOBJ Parameter(t, False)": (_P + _T + b"\x89\x86\x81", None),
+    "NEWOBJ Parameter(1)": (_P + b"K\x01\x85\x81", "data is of type int, not a tensor"),
+    "NEWOBJ Parameter(t) + BUILD of a dict": (_P + _T + b"\x85\x81" + _state(b"foo") + b"b",
+                                              "set state on a Parameter"),
+    "NEWOBJ Parameter(t) + BUILD of slots": (_P + _T + b"\x85\x81N" + _state(b"_data") + b"\x86b",
+                                             "set state on a Parameter"),
+    "REDUCE Parameter()": (_P + b")R", None),
+    "REDUCE Parameter(t) + BUILD (False, None, None)": (_P + _T + b"\x85R(\x89NNtb", None),
+    "REDUCE Parameter(t) + BUILD (1, None, None)": (_P + _T + b"\x85R(K\x01NNtb",
+                                                    "set state on a Parameter"),
+    "REDUCE Parameter(t, 1)": (_P + _T + b"K\x01\x86R", "requires_grad is of type int"),
+    "_rebuild_parameter(None)": (_RP + b"N\x88" + _OD + b"tR", None),
+    "_rebuild_parameter(t) + BUILD": (_RP + _T + b"\x88" + _OD + b"tR" + _state(b"foo") + b"b",
+                                      "set state on a Parameter"),
+    "_rebuild_parameter of a Parameter": (_RP + _RP + _T + b"\x88" + _OD + b"tR\x88" + _OD + b"tR",
+                                          None),
+    "with state {foo: 1}": (_RPS + _T + b"\x88" + _OD + _state(b"foo") + b"tR", None),
+    "with state (None, {requires_grad: False})": (
+        _RPS + _T + b"\x88" + _OD + b"N" + _state(b"requires_grad", b"\x89") + b"\x86tR", None),
+    "with state {data: 1}": (_RPS + _T + b"\x88" + _OD + _state(b"data") + b"tR",
+                             "state sets 'data', which it may not"),
+    "with state {_data: 1}": (_RPS + _T + b"\x88" + _OD + _state(b"_data") + b"tR",
+                              "state sets '_data', which it may not"),
+    "with state 5": (_RPS + _T + b"\x88" + _OD + b"K\x05tR", "state is of type int"),
+    "tensor + BUILD of slots": (_T + b"N" + _state(b"_data") + b"\x86b", "set state on a tensor"),
+    "tensor + BUILD of a dict": (_T + _state(b"add") + b"b", "set state on a tensor"),
+}  # fmt: skip
+
+
+# PyTorch's Parameter has no ``_data``: there the state adds a harmless attribute; numtorch's
+# array lives in that slot, so the state would replace the tensor's data
+_PYTORCH_LOADS = {"with state {_data: 1}"}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_PARAMETERS))
+def test_crafted_parameters_load_valid_or_are_refused_as_pytorch_does(case):
+    import torch
+
+    body, refusal = CRAFTED_PARAMETERS[case]
+    blob = _with_pkl(b"\x80\x02" + body + b".")
+    try:
+        theirs = torch.load(io.BytesIO(blob), weights_only=True)
+    except Exception as err:  # noqa: BLE001 - PyTorch's own words differ
+        theirs = err
+    ours = _outcome(blob)
+    if refusal is not None:
+        assert isinstance(theirs, Exception) != (case in _PYTORCH_LOADS), theirs
+        assert isinstance(ours, pickle.UnpicklingError), ours
+        assert NAME in str(ours) and refusal in str(ours)
+        return
+    assert isinstance(theirs, torch.nn.Parameter), theirs
+    assert type(ours) is numtorch.nn.Parameter
+    assert type(ours._data) is np.ndarray and ours._data.tolist() == theirs.tolist()
+    assert ours.requires_grad == theirs.requires_grad
+    assert vars(ours) == vars(theirs)  # the guard is gone; only the state's own attributes
+
+
+def test_the_build_guard_is_gone_after_a_load():
+    buf = io.BytesIO()
+    save({"p": numtorch.nn.Parameter(numtorch.ones(2)), "t": numtorch.zeros(3)}, buf)
+    loaded = load(Named(buf.getvalue()))
+    assert vars(loaded["p"]) == {} and vars(loaded["t"]) == {}
+    with pytest.raises(pickle.UnpicklingError, match="set state on a tensor"):
+        load(Named(_with_pkl(b"\x80\x02" + _T + b"}b.")))

@@ -1,12 +1,14 @@
 """numba pickle-scan walker: the opcodes of a uint8 array, table-driven (see
 ``numtorch._kernels.pickle_scan`` for the tables, the statuses and what Python does with them).
 
-``walk`` resumes from ``state`` (position, stack size, memo size, deferred count) and returns
+``walk`` resumes from ``state`` (position, stack size, memo size, deferred count, and in
+``state[5]`` the memory estimate so far, refused past ``max_bytes``) and returns
 with ``state[4]``: 0 done (STOP reached, all checks passed), 1 stopped at ``state[0]`` (an error
 found there: the reference scan raises it, from the stack and memo as they were before that
 opcode), 2 paused at ``state[0]`` (an array is full: Python grows or drains it and calls
 again), 3 handed over at ``state[0]`` (a form it does not model: the reference scan walks the
-rest). The arrays never change below the stack/memo sizes an opcode finds it at
+rest), 4 over budget at ``state[0]`` (that opcode passed every other check, but the estimate
+with it passes ``max_bytes``). The arrays never change below the stack/memo sizes an opcode finds it at
 until that opcode has passed every check."""
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from numba import njit
 
 __all__ = ["walk"]
 
-_MARK = -1
-_GLOBAL = 1 << 20
+# a stack or memo item is one byte (so the walk's arrays cost at most a byte per opcode): the
+# value's nesting depth (at most 126) | _GLOBAL; 255 is a MARK (``pickle_scan`` translates)
+_MARK = 255
+_GLOBAL = 128
 _DEPTH = _GLOBAL - 1
-_CACHE = 16  # distinct GLOBAL arguments remembered per call (each is vetted once)
+_CACHE = 1024  # slots of the hash set of GLOBAL arguments already vetted (per call)
 
 
 @njit(cache=True, inline="always")
@@ -80,10 +84,40 @@ def _digits(data, s, e):
     return value
 
 
+@njit(cache=True, inline="always")
+def _all_digits(data, s, e):
+    """Whether ``data[s:e]`` is 1..640 decimal digits (``int`` reads that many under any
+    ``sys.set_int_max_str_digits`` limit: its smallest is 640)."""
+    if e - s < 1 or e - s > 640:
+        return False
+    for i in range(s, e):
+        if data[i] < 48 or data[i] > 57:
+            return False
+    return True
+
+
 @njit(cache=True)
+def _word(data, s, e, word):
+    """Whether ``data[s:e]`` is ``word`` (lowercase ASCII codes) in any case."""
+    if e - s != len(word):
+        return False
+    for i in range(e - s):
+        if data[s + i] | 32 != word[i]:
+            return False
+    return True
+
+
+_INF, _NAN = (105, 110, 102), (110, 97, 110)
+_INFINITY = (105, 110, 102, 105, 110, 105, 116, 121)
+
+
+@njit(cache=True, inline="always")
 def _float(data, s, e):
-    """Whether ``data[s:e]`` is a plain decimal float: [-]d*[.d*][(e|E)[+-]d+], a digit."""
-    i = s + 1 if s < e and data[s] == 45 else s
+    """Whether ``data[s:e]`` is a float ``float`` reads: [+-]d*[.d*][(e|E)[+-]d+] with a digit,
+    or [+-]inf, infinity or nan in any case (what protocol 0 writes for them)."""
+    i = s + 1 if s < e and (data[s] == 45 or data[s] == 43) else s
+    if i < e and data[i] | 32 >= 97:  # a letter
+        return _word(data, i, e, _INF) or _word(data, i, e, _INFINITY) or _word(data, i, e, _NAN)
     mantissa = 0
     while i < e and 48 <= data[i] <= 57:
         i, mantissa = i + 1, mantissa + 1
@@ -157,7 +191,7 @@ def _escaped_ascii(data, s, e):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _text_ok(data, check, s, e):
     """Whether the walk can vouch for a text or string argument ``data[s:e]`` itself."""
     if check == 1:  # V_UTF8
@@ -176,28 +210,58 @@ def _text_ok(data, check, s, e):
             e -= 1
         if e > s and data[s] == 45:
             s += 1
-        return _digits(data, s, e) >= 0
+        return _all_digits(data, s, e)
     if check == 6:
         return _float(data, s, e)
-    if check == 7:  # V_RAW: no escapes (any other byte is Latin-1)
-        return _no_backslash(data, s, e)
-    return True
-
-
-@njit(cache=True, inline="always")
-def _no_backslash(data, s, e):
-    """No backslash in ``data[s:e]``."""
-    for i in range(s, e):
-        if data[i] == 92:
-            return False
+    if check == 7:  # V_RAW: raw-unicode-escape (any other byte is Latin-1)
+        return _raw_escapes(data, s, e)
     return True
 
 
 @njit(cache=True)
-def _seen(data, s, e, cache, ncache):
-    """Whether ``data[s:e]`` equals one of the cached (start, end) spans."""
-    for k in range(ncache):
+def _raw_escapes(data, s, e):
+    """Whether ``data[s:e]`` decodes as 'raw-unicode-escape': each backslash before ``u`` or
+    ``U`` starts four or eight hex digits (at most U+10FFFF); any other backslash pair is
+    literal. A trailing backslash is left to the reference."""
+    i = s
+    while i < e:
+        if data[i] != 92:
+            i += 1
+            continue
+        if i + 1 >= e:
+            return False
+        c = data[i + 1]
+        count = 4 if c == 117 else (8 if c == 85 else 0)
+        if count == 0:
+            i += 2
+            continue
+        if i + 2 + count > e:
+            return False
+        value = 0
+        for k in range(i + 2, i + 2 + count):
+            digit = _hex(data[k])
+            if digit < 0:
+                return False
+            value = value * 16 + digit
+        if value > 0x10FFFF:
+            return False
+        i += 2 + count
+    return True
+
+
+@njit(cache=True)
+def _slot(data, s, e, cache):
+    """The slot of ``data[s:e]`` in the open-addressing hash set ``cache`` of (start, end)
+    spans: where it is stored, else the empty slot where it would go (-1: the set is full)."""
+    h = np.uint64(14695981039346656037)
+    for i in range(s, e):  # FNV-1a
+        h = (h ^ np.uint64(data[i])) * np.uint64(1099511628211)
+    size = len(cache)
+    k = np.int64(h % np.uint64(size))
+    for _ in range(size):
         cs, ce = cache[k, 0], cache[k, 1]
+        if cs < 0:
+            return k
         if ce - cs == e - s:
             same = True
             for i in range(e - s):
@@ -205,8 +269,9 @@ def _seen(data, s, e, cache, ncache):
                     same = False
                     break
             if same:
-                return True
-    return False
+                return k
+        k = (k + 1) % size
+    return -1
 
 
 @njit(cache=True, inline="always")
@@ -241,12 +306,13 @@ def _arg(data, tables, code, p):
 
 
 @njit(cache=True, nogil=True)
-def walk(data, tables, stack, memo, deferred, state, max_depth):  # pragma: no cover
+def walk(data, tables, stack, memo, deferred, state, max_depth, max_bytes):  # pragma: no cover
     """Walk opcodes from ``state[0]`` until STOP, a refusal or a full array (module doc)."""
     n = len(data)
-    pos, sp, nmemo, ndef = state[0], state[1], state[2], state[3]
-    cache = np.zeros((_CACHE, 2), np.int64)
+    pos, sp, nmemo, ndef, spent = state[0], state[1], state[2], state[3], state[5]
+    cache = np.full((_CACHE, 2), -1, np.int64)
     ncache = 0
+    slot = -1
     status = 1
     while True:
         if sp + 2 > len(stack) or nmemo + 1 > len(memo) or ndef + 1 > len(deferred):
@@ -268,13 +334,18 @@ def walk(data, tables, stack, memo, deferred, state, max_depth):  # pragma: no c
             if nxt < 0:
                 break
         check, sem = tables[2, code], tables[3, code]
+        cost = tables[9, code] + tables[10, code] * (nxt - pos - 1)  # the memory model
         if check == 8:  # GLOBAL: vetted by Python once per distinct name
-            defer = not _seen(data, s, e, cache, ncache)
+            slot = _slot(data, s, e, cache)
+            defer = slot < 0 or cache[slot, 0] < 0
         elif check == 1 and _ascii(data, s, e):
             defer = False
         else:
             defer = check != 0 and not _text_ok(data, check, s, e)
         if sem == 1:  # MARK
+            if spent + cost > max_bytes:
+                status = 4
+                break
             stack[sp] = _MARK
             sp += 1
         elif sem == 2 or sem == 3 or sem == 4:  # GET, PUT, MEMOIZE
@@ -290,10 +361,16 @@ def walk(data, tables, stack, memo, deferred, state, max_depth):  # pragma: no c
             if sem == 2:
                 if index >= nmemo:
                     break
+                if spent + cost > max_bytes:
+                    status = 4
+                    break
                 stack[sp] = memo[index]
                 sp += 1
             else:
                 if index > nmemo or sp == 0 or stack[sp - 1] == _MARK:
+                    break
+                if spent + cost > max_bytes:
+                    status = 4
                     break
                 memo[index] = stack[sp - 1]
                 nmemo = max(nmemo, index + 1)
@@ -319,17 +396,23 @@ def walk(data, tables, stack, memo, deferred, state, max_depth):  # pragma: no c
             depth += 1 - inner
             if depth > max_depth:
                 break
+            cost += tables[11, code] * (top - above)
+            if spent + cost > max_bytes:  # every other check passed: Python says so
+                status = 4
+                break
             for k in range(pushed):
                 stack[lo + k] = depth | flag
             sp = lo + pushed
         if defer:  # only once the opcode has passed: a refused one is the reference's
             deferred[ndef] = pos
             ndef += 1
-            if check == 8 and ncache < _CACHE:
-                cache[ncache, 0], cache[ncache, 1] = s, e
+            if check == 8 and slot >= 0 and ncache < _CACHE // 2:  # kept sparse: short probes
+                cache[slot, 0], cache[slot, 1] = s, e
                 ncache += 1
+        spent += cost
         pos = nxt
         if sem == 6:  # STOP
             status = 0
             break
     state[0], state[1], state[2], state[3], state[4] = pos, sp, nmemo, ndef, status
+    state[5] = spent

@@ -8,7 +8,10 @@ validates, its stack effect), at a few hundred MB/s. It never formats a message 
 
 * where the walk finds anything wrong (or a form it does not model: a text ``PUT``/``GET``
   index that is not plain digits), it stops at that opcode and hands the rest of the pickle,
-  with its stack and memo, to ``scan_from``, which raises exactly what the reference would;
+  with its stack and memo, to ``scan_from``, which raises exactly what the reference would --
+  except where the opcode passes every check but the memory estimate: then Python reads that
+  opcode's argument (as the reference would, first) and refuses at once, without copying a
+  stack that may hold millions of items;
 * arguments whose text or UTF-8 it cannot prove valid, and each distinct ``GLOBAL`` (for the
   ``on_global`` vetting), are *deferred*: their positions are queued, and Python reads them
   with ``pickletools`` in order (raising the reference's error, or calling ``on_global``)
@@ -36,9 +39,15 @@ _MARK = -1
 _GLOBAL = 1 << 20  # flag bit on a stack item: the value is a global (class, function, constant)
 _DEPTH = _GLOBAL - 1
 
+# The pure-Python path's work bound: genops and the simulation cost ~1.5 us per opcode, so a
+# hostile pickle of one-byte opcodes scans at under 1 MB/s there. Real checkpoints stay far
+# below this many opcodes (PyTorch's data.pkl for 10,000 tensors and their Adam state: 1.2M);
+# beyond it the Python path refuses, rather than work for minutes (numba's walk has no limit).
+PY_MAX_OPS = 2_000_000
+
 # numba walk statuses (``state[4]``) and the slots of ``state``
-DONE, STOPPED, PAUSED, HANDED_OVER = 0, 1, 2, 3
-POS, SP, NMEMO, NDEF, STATUS = range(5)
+DONE, STOPPED, PAUSED, HANDED_OVER, OVER_BUDGET = 0, 1, 2, 3, 4
+POS, SP, NMEMO, NDEF, STATUS, SPENT = range(6)
 
 
 def _table() -> dict[str, tuple[int, bool, int, bool, bool]]:
@@ -56,12 +65,115 @@ def _table() -> dict[str, tuple[int, bool, int, bool, bool]]:
 
 _TABLE = _table()
 
+# The memory model (bytes the unpickler allocates per opcode; never freed, so an upper bound
+# for a pickle that drops what it builds): (fixed, per argument byte, per item through a MARK).
+# Calibrated with ``sys.getsizeof`` and ``tracemalloc`` on CPython 3.11: a stack or memo slot
+# is 8 bytes (16 for the memo, which doubles), an int or float 32 + its slot, a str 49 + up to 4
+# bytes per UTF-8 byte (one ASCII byte beside an astral character becomes a UCS-4 one), a list
+# or dict 56-64 + the GC header, a list slot 8 (+ its stack slot), a dict entry ~40 per key and
+# per value with the table's growth, a tuple 48 + 8 an item. A call (``REDUCE``) builds one
+# allow-listed object -- in numtorch mostly a tensor: a ``Tensor`` and its NumPy view, ~0.5 KB
+# -- but PyTorch writes an empty ``OrderedDict()`` call (~0.1 KB) beside each tensor: 384 a
+# call; a persistent id makes a storage (~0.1 KB); a global is an existing object (its slot).
+# A pickle of 10,000 tensors and their Adam state (torch.save: 3.4 MB of opcodes, a 10.9 MB
+# file) is estimated at 73 MB, against a budget of 89 MB (2x + 64 MiB) and a real tracemalloc
+# peak of 76 MB for ``numtorch.load`` (``tests/test_torch_checkpoints.py`` checks all three).
+_SLOT, _NUMBER, _STR, _CONTAINER, _CALL, _PERSISTENT = 8, 40, 64, 72, 384, 128
+_COSTS = {
+    **dict.fromkeys(["INT", "LONG", "LONG1", "LONG4"], (_NUMBER, 1, 0)),
+    **dict.fromkeys(["BININT", "BININT1", "BININT2", "FLOAT", "BINFLOAT"], (_NUMBER, 0, 0)),
+    **dict.fromkeys(
+        [
+            "STRING",
+            "BINSTRING",
+            "SHORT_BINSTRING",
+            "BINBYTES",
+            "SHORT_BINBYTES",
+            "BINBYTES8",
+            "BYTEARRAY8",
+        ],
+        (_STR, 1, 0),
+    ),
+    **dict.fromkeys(["UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"], (_STR, 4, 0)),
+    **dict.fromkeys(
+        [
+            "NONE",
+            "NEWTRUE",
+            "NEWFALSE",
+            "EMPTY_TUPLE",
+            "DUP",
+            "MARK",
+            "GET",
+            "BINGET",
+            "LONG_BINGET",
+            "NEXT_BUFFER",
+            "READONLY_BUFFER",
+        ],
+        (_SLOT, 0, 0),
+    ),
+    **dict.fromkeys(["PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"], (2 * _SLOT, 0, 0)),
+    **dict.fromkeys(["EMPTY_LIST", "EMPTY_DICT"], (_CONTAINER, 0, 0)),
+    "LIST": (_CONTAINER, 0, 2 * _SLOT),
+    "APPEND": (2 * _SLOT, 0, 0),
+    "APPENDS": (0, 0, 2 * _SLOT),
+    "DICT": (_CONTAINER, 0, 40),
+    "SETITEM": (80, 0, 0),
+    "SETITEMS": (0, 0, 40),
+    "EMPTY_SET": (216, 0, 0),
+    "ADDITEMS": (0, 0, 40),
+    "FROZENSET": (216, 0, 40),
+    "TUPLE": (64, 0, _SLOT),
+    "TUPLE1": (72, 0, 0),
+    "TUPLE2": (80, 0, 0),
+    "TUPLE3": (88, 0, 0),
+    **dict.fromkeys(["GLOBAL", "STACK_GLOBAL", "EXT1", "EXT2", "EXT4"], (_SLOT, 0, 0)),
+    **dict.fromkeys(["REDUCE", "NEWOBJ", "NEWOBJ_EX"], (_CALL, 0, 0)),
+    **dict.fromkeys(["OBJ", "INST"], (_CALL, 0, _SLOT)),
+    **dict.fromkeys(["PERSID", "BINPERSID"], (_PERSISTENT, 0, 0)),
+    "BUILD": (_SLOT, 0, 0),
+}  # fmt: skip  (the other opcodes -- POP, POP_MARK, PROTO, FRAME, STOP -- cost nothing)
+NO_LIMIT = 1 << 62
+
+
+def _cost(name: str, arg_bytes: int, items: int) -> int:
+    """The estimated bytes opcode ``name`` allocates, given its argument's encoded size and
+    the items it takes through a MARK."""
+    fixed, per_byte, per_item = _COSTS.get(name, (0, 0, 0))
+    return fixed + per_byte * arg_bytes + per_item * items
+
+
+def _over_budget(spent: int, max_bytes: int, refused: type[Exception]) -> None:
+    """Raise ``refused`` once the estimate ``spent`` passes ``max_bytes``."""
+    if spent > max_bytes:
+        raise refused(
+            f"the pickle would build more than {max_bytes >> 20} MiB of Python objects "
+            "(estimated from its opcodes; the bound allowed for this file)"
+        )
+
 
 # ------------------------------------------------------------------ the reference (Python path)
 def scan_reference(data: bytes, refused: type[Exception], max_depth: int,
-                   on_global: Callable[[str, str], object] | None = None) -> None:  # fmt: skip
-    """The genops-based scan of the whole pickle (see ``numtorch._pickle_scan.scan``)."""
-    scan_from(data, 0, [], {}, refused, max_depth, on_global)
+                   on_global: Callable[[str, str], object] | None = None,
+                   max_ops: int | None = None, max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
+    """The genops-based scan of the whole pickle (see ``numtorch._pickle_scan.scan``), refusing
+    one of more than ``max_ops`` opcodes (None: no bound) or whose memory estimate passes
+    ``max_bytes``; returns the estimate."""
+    memo = _ListMemo()
+    return scan_from(data, 0, [], memo, refused, max_depth, on_global, max_ops, 0, max_bytes)
+
+
+class _ListMemo(list):
+    """The reference's memo as a list: its keys are always ``0 .. n-1`` (a ``PUT`` may name at
+    most the next one), so 8-byte slots hold it rather than a dict's ~100 bytes an entry."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, int) and 0 <= key < len(self)
+
+    def __setitem__(self, key: int, value: int) -> None:  # type: ignore[override]
+        if key == len(self):
+            self.append(value)
+        else:
+            super().__setitem__(key, value)
 
 
 def scan_from(
@@ -72,13 +184,23 @@ def scan_from(
     refused: type[Exception],
     max_depth: int,
     on_global: Callable[[str, str], object] | None,
-) -> None:
+    max_ops: int | None = None,
+    spent: int = 0,
+    max_bytes: int = NO_LIMIT,
+) -> int:
     """The reference walk from opcode position ``pos``, with the unpickler's simulated
-    ``stack`` (depths, ``| _GLOBAL`` for globals, ``_MARK`` for marks) and ``memo`` so far."""
+    ``stack`` (depths, ``| _GLOBAL`` for globals, ``_MARK`` for marks), ``memo`` and memory
+    estimate ``spent`` so far; returns the whole pickle's estimate."""
     stream = io.BytesIO(data)
     stream.seek(pos)
-    for op, arg, at in pickletools.genops(stream):
-        name = op.name
+    vetted: set[str] = set()  # each distinct GLOBAL is vetted once, as the numba walk does
+    for count, (op, arg, at) in enumerate(pickletools.genops(stream)):
+        if max_ops is not None and count >= max_ops:
+            raise refused(
+                f"the pickle holds more than {max_ops} opcodes, more than numtorch scans without "
+                "numba (install numba, or leave NUMTORCH_KERNELS unset)"
+            )
+        name, items = op.name, 0
         if name in ("PUT", "GET"):
             _check_text_index(data, at, refused)
         if name in _MEMO_GET:
@@ -93,9 +215,13 @@ def scan_from(
         elif name == "MARK":
             stack.append(_MARK)
         else:
-            if name == "GLOBAL" and on_global is not None:
+            if name == "GLOBAL" and on_global is not None and arg not in vetted:
                 on_global(*arg.split(" ", 1))
-            _apply(name, stack, refused, max_depth)
+                vetted.add(arg)
+            items = _apply(name, stack, refused, max_depth)
+        spent += _cost(name, stream.tell() - at - 1, items)
+        _over_budget(spent, max_bytes, refused)
+    return spent
 
 
 def _check_text_index(data: bytes, at: int, refused: type[Exception]) -> None:
@@ -108,8 +234,9 @@ def _check_text_index(data: bytes, at: int, refused: type[Exception]) -> None:
         raise refused(f"bad memo index {text[:20]!r}: not plain decimal digits")
 
 
-def _apply(name: str, stack: list[int], refused, max_depth: int) -> None:
-    """Pop what opcode ``name`` consumes and push what it produces, checking depth and BUILD."""
+def _apply(name: str, stack: list[int], refused, max_depth: int) -> int:
+    """Pop what opcode ``name`` consumes and push what it produces, checking depth and BUILD;
+    returns how many items it took through a MARK."""
     count, marked, pushed, in_place, is_global = _TABLE[name]
     children = _pop(name, stack, count, marked, refused)
     if name == "BUILD" and children[0] & _GLOBAL:
@@ -124,10 +251,17 @@ def _apply(name: str, stack: list[int], refused, max_depth: int) -> None:
         flag = _GLOBAL if is_global else 0
     if depth > max_depth:
         raise refused(f"values nested more than {max_depth} levels deep")
+    item = depth | flag
+    if flag:  # one int object per flagged depth (ints above 256 are not shared by CPython)
+        item = _FLAGGED.setdefault(item, item)
     if pushed == 1:
-        stack.append(depth | flag)
+        stack.append(item)
     elif pushed:  # DUP
-        stack.extend([depth | flag] * pushed)
+        stack.extend([item] * pushed)
+    return len(children) - count if marked else 0
+
+
+_FLAGGED: dict[int, int] = {}
 
 
 def _pop(name: str, stack: list[int], count: int, marked: bool, refused) -> list[int]:
@@ -174,9 +308,10 @@ _SEMANTICS = {"MARK": S_MARK, "MEMOIZE": S_MEMOIZE, "BUILD": S_BUILD, "STOP": S_
 
 
 def tables() -> np.ndarray:
-    """A (9, 256) int64 table indexed by opcode byte: layout (-1: unknown opcode), fixed size,
-    check, semantics, items popped, pops through a MARK, items pushed, in place, global."""
-    out = np.zeros((9, 256), np.int64)
+    """A (12, 256) int64 table indexed by opcode byte: layout (-1: unknown opcode), fixed size,
+    check, semantics, items popped, pops through a MARK, items pushed, in place, global, and
+    the memory model's fixed cost, cost per argument byte and per item through a MARK."""
+    out = np.zeros((12, 256), np.int64)
     out[0] = -1
     for op in pickletools.opcodes:
         code = ord(op.code)
@@ -187,7 +322,8 @@ def tables() -> np.ndarray:
         sem = _SEMANTICS.get(op.name, S_GET if op.name in _MEMO_GET else S_PLAIN)
         sem = S_PUT if op.name in _MEMO_PUT - {"MEMOIZE"} else sem
         count, marked, pushed, in_place, is_global = _TABLE[op.name]
-        out[:, code] = (layout, size, check, sem, count, marked, pushed, in_place, is_global)
+        out[:9, code] = (layout, size, check, sem, count, marked, pushed, in_place, is_global)
+        out[9:, code] = _COSTS.get(op.name, (0, 0, 0))
     assert out[4].max() <= 3  # _reference_from copies three items below the topmost MARK
     return out
 
@@ -197,51 +333,83 @@ _TABLES = tables()
 
 # ------------------------------------------------------------------ dispatcher
 def scan(data: bytes, refused: type[Exception], max_depth: int,
-         on_global: Callable[[str, str], object] | None = None) -> None:  # fmt: skip
-    """The safety scan on the active kernel path (same verdicts and messages on both)."""
+         on_global: Callable[[str, str], object] | None = None,
+         max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
+    """The safety scan on the active kernel path (same verdicts, messages and memory estimate
+    on both, except that the Python path refuses a pickle of more than ``PY_MAX_OPS``
+    opcodes); returns the estimate."""
     nb = numba_module("pickle_scan")
-    if nb is None or not 0 <= max_depth < _DEPTH:  # the walk's int32 items hold depth | flag
-        scan_reference(data, refused, max_depth, on_global)
-    else:
-        _scan_numba(nb, data, refused, max_depth, on_global)
+    if nb is None:
+        return scan_reference(data, refused, max_depth, on_global, PY_MAX_OPS, max_bytes)
+    return _scan_numba(nb, data, refused, max_depth, on_global, max_bytes)
 
 
-def _scan_numba(nb, data: bytes, refused, max_depth: int, on_global) -> None:
+def _scan_numba(nb, data: bytes, refused, max_depth: int, on_global,
+                max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
     """Run the numba walk, reading the deferred opcodes (and growing an array, should one
-    fill up) between calls; refusals and unmodelled forms go to the reference."""
+    fill up) between calls; refusals and unmodelled forms go to the reference (and so does a
+    ``max_depth`` beyond what the walk's one-byte items hold)."""
+    if not 0 <= max_depth <= _WALK_MAX_DEPTH:
+        return scan_reference(data, refused, max_depth, on_global, None, max_bytes)
     buf = np.frombuffer(data, np.uint8)
     # each opcode is a byte or more and adds at most one item to the stack or the memo, so these
-    # never fill up; np.empty's pages are only touched (resident) as the walk reaches them
-    stack, memo = np.empty(len(data) + 2, np.int32), np.empty(len(data) + 2, np.int32)
+    # never fill up, and the two together hold at most a byte per byte of the pickle: np.empty's
+    # pages are only touched (resident) as the walk reaches them
+    stack, memo = np.empty(len(data) + 2, np.uint8), np.empty(len(data) + 2, np.uint8)
     deferred = np.empty(4096, np.int64)
-    state = np.zeros(5, np.int64)
+    state = np.zeros(6, np.int64)
     stream = io.BytesIO(data)
     while True:
-        nb.walk(buf, _TABLES, stack, memo, deferred, state, max_depth)
+        nb.walk(buf, _TABLES, stack, memo, deferred, state, max_depth, max_bytes)
         _run_deferred(stream, deferred[: state[NDEF]], on_global)
         state[NDEF] = 0
         if state[STATUS] == DONE:
-            return
+            return int(state[SPENT])
+        if state[STATUS] == OVER_BUDGET:  # the reference's refusal there, without its stack
+            _run_deferred(stream, state[POS : POS + 1], on_global)
+            _over_budget(max_bytes + 1, max_bytes, refused)
         if state[STATUS] in (STOPPED, HANDED_OVER):
-            args = (data, int(state[POS]), refused, max_depth, on_global)
-            _reference_from(*args, stack, int(state[SP]), memo, int(state[NMEMO]), state)
-            return
+            args = (data, int(state[POS]), refused, max_depth, on_global, max_bytes)
+            return _reference_from(*args, stack, int(state[SP]), memo, int(state[NMEMO]), state)
         stack = _room(stack, int(state[SP]) + 2)
         memo = _room(memo, int(state[NMEMO]) + 1)
 
 
-def _reference_from(data, pos, refused, max_depth, on_global, stack, sp, memo, nmemo, state):
+def _reference_from(data, pos, refused, max_depth, on_global, max_bytes, stack, sp, memo, nmemo,
+                    state) -> int:  # fmt: skip
     """``scan_from`` at ``pos`` with the walk's stack and memo (the memo stays an array). Where
     the walk found a refusal there, only the top of the stack matters (the items down to the
     topmost MARK and three more: no opcode pops more), so only that is copied; should that not
     raise after all, the whole reference scan runs again from the start."""
-    memo_view = _ArrayMemo(memo, nmemo)
+    memo_view, spent = _ArrayMemo(memo, nmemo), int(state[SPENT])
+    budget = (None, spent, max_bytes)
     if state[STATUS] == HANDED_OVER:
-        scan_from(data, pos, stack[:sp].tolist(), memo_view, refused, max_depth, on_global)
-        return
+        items = _items(stack[:sp])
+        return scan_from(data, pos, items, memo_view, refused, max_depth, on_global, *budget)
     start = max(0, _top_mark(stack, sp) - 3)
-    scan_from(data, pos, stack[start:sp].tolist(), memo_view, refused, max_depth, on_global)
-    scan_reference(data, refused, max_depth, on_global)  # not reached while the two agree
+    items = _items(stack[start:sp])
+    scan_from(data, pos, items, memo_view, refused, max_depth, on_global, *budget)
+    # not reached while the two agree
+    return scan_reference(data, refused, max_depth, on_global, None, max_bytes)
+
+
+_WALK_MARK, _WALK_GLOBAL = 255, 128  # the walk's one-byte items: depth | 128 for a global
+_WALK_MAX_DEPTH = 126  # so that no item but a MARK is 255
+
+
+def _items(walk_items: np.ndarray) -> list[int]:
+    """The walk's one-byte stack items as the reference's (``_MARK``, depth | ``_GLOBAL``)."""
+    values = walk_items.astype(np.int64)
+    out = (values & (_WALK_GLOBAL - 1)) | np.where(values & _WALK_GLOBAL, _GLOBAL, 0)
+    out[walk_items == _WALK_MARK] = _MARK
+    return out.tolist()
+
+
+def _walk_item(item: int) -> int:
+    """A reference stack item as the walk's one byte."""
+    if item == _MARK:
+        return _WALK_MARK
+    return (item & _DEPTH) | (_WALK_GLOBAL if item & _GLOBAL else 0)
 
 
 def _top_mark(stack: np.ndarray, sp: int) -> int:
@@ -249,7 +417,7 @@ def _top_mark(stack: np.ndarray, sp: int) -> int:
     end = sp
     while end > 0:
         lo = max(0, end - (1 << 16))
-        hits = np.flatnonzero(stack[lo:end] == _MARK)
+        hits = np.flatnonzero(stack[lo:end] == _WALK_MARK)
         if len(hits):
             return lo + int(hits[-1])
         end = lo
@@ -257,8 +425,9 @@ def _top_mark(stack: np.ndarray, sp: int) -> int:
 
 
 class _ArrayMemo:
-    """The walk's memo (keys ``0 .. n-1`` in an array with room to spare) as the dict the
-    reference scan uses: ``in``, ``len``, get and set; other keys go to a side dict."""
+    """The walk's memo (keys ``0 .. n-1`` in an array of one-byte items with room to spare) as
+    the dict the reference scan uses: ``in``, ``len``, get and set (items translated); other
+    keys go to a side dict."""
 
     def __init__(self, values: np.ndarray, n: int) -> None:
         self.values, self.n, self.other = values, n, {}
@@ -270,13 +439,13 @@ class _ArrayMemo:
         return 0 <= key < self.n or key in self.other
 
     def __getitem__(self, key: int) -> int:
-        return int(self.values[key]) if 0 <= key < self.n else self.other[key]
+        return _items(self.values[key : key + 1])[0] if 0 <= key < self.n else self.other[key]
 
     def __setitem__(self, key: int, value: int) -> None:
         if 0 <= key < self.n:
-            self.values[key] = value
+            self.values[key] = _walk_item(value)
         elif key == self.n and not self.other and key < len(self.values):
-            self.values[key] = value
+            self.values[key] = _walk_item(value)
             self.n += 1
         else:
             self.other[key] = value

@@ -186,5 +186,6 @@ def loads(data: bytes) -> Any:
     # a protocol-0 string with a bad escape ("\\ ") warns; damage must not become a warning
     with warnings.catch_warnings(), _pickle_scan.budget(4 * len(data) + (1 << 20)):
         warnings.simplefilter("ignore", DeprecationWarning)
-        _pickle_scan.scan(data, Refused, MAX_DEPTH)
+        # what unpickling may allocate: twice the batch file plus slack, as numtorch.load allows
+        _pickle_scan.scan(data, Refused, MAX_DEPTH, max_bytes=2 * len(data) + (64 << 20))
         return _Unpickler(io.BytesIO(data), encoding="latin1").load()
