@@ -5,7 +5,12 @@ never silently accepted.
 Two stages: :func:`load` reads the file and checks what needs no data (the keys, the config's
 types and ranges, the epoch, the metric history, the generators' states); :func:`check_fits`
 checks the model, optimizer and scheduler states against a run built from that config on the
-loaded data (keys, shapes, dtypes, finite values, hyperparameters, step counts).
+loaded data (keys, shapes, dtypes, finite values, hyperparameters, step counts, the validation
+split, the best epoch's weights).
+
+``load`` also reads a run's ``best.safetensors`` (the best epoch's weights, config, history and
+data statistics: what ``predict`` needs) and checkpoints written before the validation split;
+``train`` refuses to resume either.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from numtorch.cli.config import (
     UsageError,
     is_model_spec,
 )
-from numtorch.cli.loop import build_optimizer
+from numtorch.cli.loop import build_optimizer, steps_done
 
 KEYS = (
     "config",
@@ -40,11 +45,21 @@ KEYS = (
     "shuffle_rng_state",
     "history",
     "data_stats",
+    "val_indices",
+    "best_epoch",
+    "bad_epochs",
+    "best_model",
 )
 # keys that checkpoints written before ``--model FILE.py:CLASS`` and ``--data`` lack
 OPTIONAL_KEYS = ("data_stats",)
-OPTIONAL_CONFIG = ("data", "model_args")
-HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
+OPTIONAL_CONFIG = ("data", "model_args", "val_fraction", "patience", "max_steps")
+# what checkpoints written before the validation split lack: they scored the test set each
+# epoch; ``predict`` still reads them, ``--resume`` refuses them (train.py)
+VALIDATION_KEYS = ("val_indices", "best_epoch", "bad_epochs", "best_model")
+HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr")
+LEGACY_HISTORY_KEYS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr")
+# best.safetensors: the best epoch's weights and what predict needs, not a resumable state
+BEST_KEYS = ("config", "model", "epoch", "history", "data_stats")
 # what a check may still meet in a hostile file (e.g. a tensor where a number belongs)
 _DAMAGE = (TypeError, ValueError, RuntimeError, AttributeError, KeyError, IndexError)
 
@@ -125,6 +140,12 @@ def check_config(cfg: Any) -> Config:
     lr = cfg["lr"]
     if not _is_real(lr) or not (lr > 0 and math.isfinite(lr)):
         raise Bad(f"config lr must be a positive number, but is {_short(lr)}")
+    f = cfg["val_fraction"]
+    if not _is_real(f) or not 0.0 <= f < 1.0:
+        raise Bad(f"config val_fraction must be a fraction in [0, 1), but is {_short(f)}")
+    for name in ("patience", "max_steps"):
+        if cfg[name] is not None:
+            _int_at_least(cfg, name, 1)
     return Config(**cfg)
 
 
@@ -147,15 +168,33 @@ def _check_model_spec(cfg: dict) -> None:
         raise Bad(f"config model_args {_short(args)} given for the built-in {model}")
 
 
-def _check_history(history: Any, epoch: int) -> None:
+def is_legacy(state: dict) -> bool:
+    """Whether ``state`` was written before the validation split (its config lacks it)."""
+    return isinstance(state.get("config"), dict) and "val_fraction" not in state["config"]
+
+
+def is_weights_file(state: dict) -> bool:
+    """Whether ``state`` is a best.safetensors (weights for predict), not a checkpoint."""
+    return "optimizer" not in state and "best_epoch" not in state
+
+
+def _history_keys(cfg: Config, legacy: bool) -> tuple[str, ...]:
+    if legacy:
+        return LEGACY_HISTORY_KEYS
+    return (
+        HISTORY_KEYS if cfg.val_fraction > 0 else tuple(k for k in HISTORY_KEYS if "val" not in k)
+    )
+
+
+def _check_history(history: Any, epoch: int, keys: tuple[str, ...] = HISTORY_KEYS) -> None:
     if not isinstance(history, list) or len(history) != epoch:
         n = len(history) if isinstance(history, list) else type(history).__name__
         raise Bad(f"history must list one row per finished epoch ({epoch}), but has {n}")
     for i, row in enumerate(history, 1):
-        _keys(row, HISTORY_KEYS, f"history row {i}")
+        _keys(row, keys, f"history row {i}")
         if not _is_int(row["epoch"]) or row["epoch"] != i:
             raise Bad(f"history row {i} says epoch {_short(row['epoch'])}")
-        for name in HISTORY_KEYS[1:]:
+        for name in keys[1:]:
             value = row[name]
             if not _is_real(value) or value < 0 or not _in_range(name, value):
                 raise Bad(f"history row {i} {name} {_short(value)} is not a valid value")
@@ -180,23 +219,66 @@ def _check_generator(state: Any, name: str, like: torch.Tensor) -> None:
 
 
 def check_state(state: dict) -> None:
-    """Everything a checkpoint holds that needs no data: keys, config, epoch, history, RNG."""
-    _keys(state, KEYS, "the checkpoint", OPTIONAL_KEYS)
+    """Everything a checkpoint (or a best.safetensors) holds that needs no data: keys, config,
+    epoch, history, RNG, the best epoch and the patience count."""
+    if is_weights_file(state):
+        _check_weights_file(state)
+        return
+    legacy = is_legacy(state)
+    _keys(state, KEYS, "the checkpoint", OPTIONAL_KEYS + VALIDATION_KEYS * legacy)
     cfg = check_config(state["config"])
     epoch = state["epoch"]
     if not _is_int(epoch) or not 0 <= epoch <= cfg.epochs:
         raise Bad(f"epoch must be an integer in [0, {cfg.epochs}], but is {_short(epoch)}")
-    _check_history(state["history"], epoch)
+    _check_history(state["history"], epoch, _history_keys(cfg, legacy))
     _check_generator(state["rng_state"], "rng_state", torch.get_rng_state())
     _check_generator(state["shuffle_rng_state"], "shuffle_rng_state", torch.Generator().get_state())
     if "data_stats" in state:
         check_stats(state["data_stats"])
+    if not legacy:
+        _check_best(state, epoch)
+
+
+def _check_weights_file(state: dict) -> None:
+    _keys(state, BEST_KEYS, "the best-weights file", OPTIONAL_KEYS)
+    cfg = check_config(state["config"])
+    epoch = state["epoch"]
+    if not _is_int(epoch) or not 1 <= epoch <= cfg.epochs:
+        raise Bad(f"epoch must be an integer in [1, {cfg.epochs}], but is {_short(epoch)}")
+    _check_history(state["history"], epoch, _history_keys(cfg, is_legacy(state)))
+    if "data_stats" in state:
+        check_stats(state["data_stats"])
+
+
+def best_epoch(history: list[dict]) -> int:
+    """The epoch the trainer keeps: the highest val_acc, the earliest on ties; without
+    validation the last (0 before any epoch)."""
+    if not history or "val_acc" not in history[0]:
+        return len(history)
+    return max(range(len(history)), key=lambda i: (history[i]["val_acc"], -i)) + 1
+
+
+def _check_best(state: dict, epoch: int) -> None:
+    """best_epoch and bad_epochs (the patience count) are those the history gives."""
+    want = best_epoch(state["history"])
+    if not _is_int(state["best_epoch"]) or state["best_epoch"] != want:
+        raise Bad(f"best_epoch {_short(state['best_epoch'])} is not the history's best ({want})")
+    if not _is_int(state["bad_epochs"]) or state["bad_epochs"] != epoch - want:
+        raise Bad(
+            f"bad_epochs {_short(state['bad_epochs'])} should be {epoch - want} (the epochs "
+            "since the best)"
+        )
+    index = state["val_indices"]
+    if not isinstance(index, torch.Tensor) or index.dtype != torch.int64 or index.dim() != 1:
+        raise Bad(f"val_indices must be an int64 vector, but is {_short(index)}")
 
 
 def check_stats(stats: Any) -> None:
-    """The normalisation statistics: float32 vectors of one size, finite, std positive, and a
-    class count of at least 1."""
-    _keys(stats, ("mean", "std", "num_classes"), "data_stats")
+    """The normalisation statistics: float32 vectors of one size, finite, std positive, a
+    class count of at least 1, a sample's input shape, and (an image folder's) one name per
+    class. ``input_shape`` and ``classes`` are optional: older checkpoints lack them."""
+    optional = ("classes", "input_shape")
+    _keys(stats, ("mean", "std", "num_classes", *optional), "data_stats", optional)
     mean, std = stats["mean"], stats["std"]
     for name, value in (("mean", mean), ("std", std)):
         if not isinstance(value, torch.Tensor) or value.dtype != torch.float32 or value.dim() != 1:
@@ -211,6 +293,14 @@ def check_stats(stats: Any) -> None:
         raise Bad(
             f"data_stats num_classes must be a positive integer, not {_short(stats['num_classes'])}"
         )
+    names = stats.get("classes", [""] * stats["num_classes"])
+    if not (isinstance(names, list) and len(names) == stats["num_classes"]) or not all(
+        isinstance(n, str) for n in names
+    ):
+        raise Bad(f"data_stats classes must name each of the {stats['num_classes']} classes")
+    shape = stats.get("input_shape", [1])
+    if not (isinstance(shape, list) and shape and all(_is_int(n) and n > 0 for n in shape)):
+        raise Bad(f"data_stats input_shape must be a list of positive sizes, not {_short(shape)}")
 
 
 def _check_stats_fit(saved: Any, fresh: dict) -> None:
@@ -219,6 +309,13 @@ def _check_stats_fit(saved: Any, fresh: dict) -> None:
         a, b = saved[name].numpy(), fresh[name].numpy()
         if a.shape != b.shape or not np.allclose(a, b, rtol=1e-5, atol=1e-6):
             raise Bad(f"data_stats {name} is not that of the training data (was it changed?)")
+    if saved.get("classes") != fresh.get("classes"):
+        raise Bad("data_stats classes are not the training data's class names")
+    if saved.get("input_shape", fresh["input_shape"]) != fresh["input_shape"]:
+        raise Bad(
+            f"data_stats input_shape {saved['input_shape']} is not the training data's "
+            f"{fresh['input_shape']}"
+        )
     if saved["num_classes"] != fresh["num_classes"]:
         raise Bad(
             f"data_stats num_classes {saved['num_classes']} differs from the data's "
@@ -238,16 +335,16 @@ def _check_tensor(value: Any, like: torch.Tensor, what: str) -> None:
         raise Bad(f"{what} holds NaN or infinite values")
 
 
-def _check_model(saved: Any, model: torch.nn.Module, cfg: Config) -> None:
+def _check_model(saved: Any, model: torch.nn.Module, cfg: Config, what: str = "model") -> None:
     fresh = model.state_dict()
     try:
-        _keys(saved, list(fresh), "model")
+        _keys(saved, list(fresh), what)
     except Bad as err:
         raise Bad(
             f"the weights are not those of the {cfg.model} the config builds: {err}"
         ) from None
     for key, like in fresh.items():
-        _check_tensor(saved[key], like, f"model[{key!r}]")
+        _check_tensor(saved[key], like, f"{what}[{key!r}]")
 
 
 def check_model(state: dict, model: torch.nn.Module, cfg: Config, path: str) -> None:
@@ -335,7 +432,15 @@ def check_fits(state: dict, run: Any, path: str) -> None:
         if "data_stats" in state:
             _check_stats_fit(state["data_stats"], run.stats)
         _check_model(state["model"], run.model, run.cfg)
-        _check_optimizer(state["optimizer"], run, epoch * len(run.loader))
+        _check_model(state["best_model"], run.model, run.cfg, "best_model")
+        split = state["val_indices"].numpy()
+        if not np.array_equal(split, run.val_indices):
+            raise Bad(
+                "val_indices is not the validation split the seed and the training data give "
+                "(was the data changed?)"
+            )
+        steps = steps_done(epoch, len(run.loader), run.cfg.max_steps)
+        _check_optimizer(state["optimizer"], run, steps)
         lr = state["optimizer"]["param_groups"][0]["lr"]
         _check_scheduler(state["scheduler"], run, epoch, lr)
     except (Bad, *_DAMAGE) as err:

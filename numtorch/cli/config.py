@@ -52,6 +52,9 @@ class Config:
     seed: int = 0
     data: str | None = None  # an .npz file (x_train, y_train[, x_test, y_test]); None: dataset
     model_args: str = "{}"  # JSON keyword arguments for a user model (canonical form)
+    val_fraction: float = 0.1  # of the training data, held out to pick the best epoch
+    patience: int | None = None  # stop after this many epochs without a better val_acc
+    max_steps: int | None = None  # stop after this many optimizer steps in all
 
 
 def is_model_spec(text: str) -> bool:

@@ -1,6 +1,7 @@
-"""The trainer's data: a held-out split of the bundled digits, train/test files on disk, or your
-own ``--data FILE.npz``, standardised with the training set's per-channel mean and standard
-deviation (axis 1 is the channel or feature axis)."""
+"""The trainer's data: a held-out split of the bundled digits, train/test files on disk, your
+own ``--data FILE.npz``, or an image folder ``--data DIR`` (see :mod:`numtorch.cli.image_folder`),
+standardised with the training set's per-channel mean and standard deviation (axis 1 is the
+channel or feature axis)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 import numtorch as torch
 from numtorch import datasets
+from numtorch.cli import image_folder
 from numtorch.cli.config import UsageError
 
 DIGITS_TEST_FRACTION = 0.2
@@ -29,6 +31,7 @@ class Data:
     mean: np.ndarray
     std: np.ndarray
     num_classes: int
+    classes: list[str] | None = None  # class names (an image folder's), index k is class k
 
     @property
     def channels(self) -> int:
@@ -68,14 +71,28 @@ def statistics(x_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xt.mean(axis=axes), xt.std(axis=axes) + 1e-6
 
 
-def normalise(x, mean: np.ndarray, std: np.ndarray) -> torch.Tensor:
-    """Standardise the batch ``x`` (N, C, ...) with per-channel statistics."""
+def normalise(x, mean: np.ndarray, std: np.ndarray, in_place: bool = False) -> torch.Tensor:
+    """Standardise the batch ``x`` (N, C, ...) with per-channel statistics; ``in_place``
+    overwrites a float32 ``x`` instead of allocating a second array of its size."""
     x = np.asarray(x, dtype=np.float32)
-    out = (x - _along_axis1(mean, x.ndim)) / _along_axis1(std, x.ndim)
-    return torch.from_numpy(out.astype(np.float32))
+    out = x if in_place else np.empty_like(x)
+    np.subtract(x, _along_axis1(mean, x.ndim), out=out)
+    np.divide(out, _along_axis1(std, x.ndim), out=out)
+    return torch.from_numpy(out)
 
 
-def _standardise(name: str, x_train, y_train, x_test, y_test, num_classes: int) -> Data:
+def _standardise(
+    name: str,
+    x_train,
+    y_train,
+    x_test,
+    y_test,
+    num_classes: int,
+    classes: list[str] | None = None,
+    owned: bool = False,
+) -> Data:
+    """Normalise both splits with the training split's statistics; ``owned`` float32 arrays
+    (copies nothing else holds) are overwritten in place, saving a copy of the data."""
     mean, std = statistics(x_train)
 
     def labels(y) -> torch.Tensor:
@@ -83,13 +100,14 @@ def _standardise(name: str, x_train, y_train, x_test, y_test, num_classes: int) 
 
     return Data(
         name,
-        normalise(x_train, mean, std),
+        normalise(x_train, mean, std, in_place=owned),
         labels(y_train),
-        normalise(x_test, mean, std),
+        normalise(x_test, mean, std, in_place=owned),
         labels(y_test),
         mean,
         std,
         num_classes,
+        classes,
     )
 
 
@@ -162,19 +180,39 @@ def _npz(path: str) -> Data:
             )
         yt = check_labels(arrays["y_test"], "y_test", len(xt), where)
     else:
-        train, test = _split(len(y))
-        if len(test) == 0 or len(train) == 0:
-            raise UsageError(f"{where}: too few samples ({len(y)}) to hold out a test split")
+        train, test = _held_out(len(y), where)
         x, y, xt, yt = x[train], y[train], x[test], y[test]
     classes = int(max(y.max(), yt.max())) + 1
-    return _standardise(Path(path).name, x, y, xt, yt, classes)
+    return _standardise(Path(path).name, x, y, xt, yt, classes, owned=True)
+
+
+def _held_out(n: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed train/test split of ``n`` samples, refusing one with an empty side."""
+    train, test = _split(n)
+    if len(test) == 0 or len(train) == 0:
+        raise UsageError(f"{where}: too few samples ({n}) to hold out a test split")
+    return train, test
+
+
+def _image_folder(path: str) -> Data:
+    """An image folder (``train/`` + ``test/``, or one folder with 20% held out as an .npz's
+    is), each split decoded straight into its own array (nothing is copied out afterwards)."""
+    train, test = image_folder.list_folder(path)
+    if test is None:
+        train_idx, test_idx = _held_out(len(train.files), f"--data {path!r}")
+        train, test = train.take(train_idx), train.take(test_idx)
+    x, xt = image_folder.decode([train, test])
+    classes = train.classes
+    return _standardise(
+        Path(path).name, x.x, train.targets, xt.x, test.targets, len(classes), classes, owned=True
+    )
 
 
 def load(name: str, data_dir: str | None, npz: str | None = None) -> Data:
-    """Load ``--data FILE.npz`` if given, else a dataset by its ``--dataset`` name; file
-    problems become one-line UsageErrors."""
+    """Load ``--data FILE.npz`` or ``--data DIR`` (an image folder) if given, else a dataset by
+    its ``--dataset`` name; file problems become one-line UsageErrors."""
     if npz is not None:
-        return _npz(npz)
+        return _image_folder(npz) if Path(npz).is_dir() else _npz(npz)
     if name == "digits":
         return _digits()
     loader = {

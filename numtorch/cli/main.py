@@ -61,15 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a classifier and write a report",
         description="Train the spec's ImageClassifier, a small ResNet or your own nn.Module "
-        "(--model FILE.py:CLASS) on bundled, downloaded or your own (--data FILE.npz) data, and "
-        "write metrics, learning curves, a dropped-maps figure and a checkpoint.",
+        "(--model FILE.py:CLASS) on bundled, downloaded or your own (--data FILE.npz or DIR) "
+        "data; pick the best epoch on a held-out validation split (best.safetensors), score the "
+        "test set once with it, and write metrics, learning curves, a dropped-maps figure and "
+        "the last checkpoint (to --resume).",
     )
     add_train_arguments(train)
     predict = sub.add_parser(
         "predict",
         help="predict with a trained checkpoint",
-        description="Predict the classes of the inputs in an .npz file with a numtorch train "
-        "checkpoint: predictions.csv, and with labels the accuracy and a confusion matrix.",
+        description="Predict the classes of the inputs in an .npz file or an image folder "
+        "(--data FILE.npz or DIR) with a numtorch train checkpoint (or its best.safetensors): "
+        "predictions.csv, and with labels the accuracy and a confusion matrix.",
     )
     add_predict_arguments(predict)
     return parser

@@ -13,26 +13,34 @@ import numtorch as torch
 from numtorch.cli import plot, runfolder
 from numtorch.cli.config import MODELS
 
-COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "seconds")
+COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
 
 
-def write_metrics(run_dir: Path, history: list[dict], epoch: int | None = None) -> None:
-    """Write metrics.csv and metrics.json, each atomically (a kill or a full disk leaves the
-    old file or the new one, never a torn one); ``epoch`` names the writes for the crash seam."""
+def write_metrics(
+    run_dir: Path, history: list[dict], epoch: int | None = None, summary: dict | None = None
+) -> None:
+    """Write metrics.csv (one row per epoch; no val columns without validation) and
+    metrics.json (``summary``'s fields -- best epoch, why it stopped, the test score once the
+    run ended -- and the history), each atomically (a kill or a full disk leaves the old file
+    or the new one, never a torn one); ``epoch`` names the writes for the crash seam."""
+    columns = [c for c in COLUMNS if not history or c in history[0]]
     text = io.StringIO(newline="")
-    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer = csv.DictWriter(text, fieldnames=columns)
     writer.writeheader()
     writer.writerows(history)
     runfolder.write_text(run_dir / "metrics.csv", text.getvalue(), epoch)
-    runfolder.write_text(run_dir / "metrics.json", json.dumps(history, indent=2) + "\n", epoch)
+    document = {**(summary or {}), "history": history}
+    runfolder.write_text(run_dir / "metrics.json", json.dumps(document, indent=2) + "\n", epoch)
 
 
 def read_metrics(run_dir: Path) -> list:
-    """The rows of ``run_dir``'s metrics.json, or [] if it is missing or not a JSON list."""
+    """The history rows of ``run_dir``'s metrics.json (or of an older one that was a bare
+    list), or [] if it is missing or not in either form."""
     try:
-        rows = json.loads((run_dir / "metrics.json").read_text())
+        document = json.loads((run_dir / "metrics.json").read_text())
     except (OSError, ValueError, RecursionError):
         return []
+    rows = document.get("history") if isinstance(document, dict) else document
     return rows if isinstance(rows, list) else []
 
 
@@ -129,28 +137,60 @@ def _p_column(cfg) -> str:
     return f"{cfg.dropout2d:g}" if cfg.model in MODELS else "(your model's)"
 
 
+def _link(prefix: str, name: str) -> str:
+    return f"[{prefix}{name}]({prefix}{name})"
+
+
+def _row(out: Path, cfg, run_dir: Path, result) -> str:
+    """One run's line: its best epoch's train and validation accuracy and the test accuracy of
+    that epoch's weights (scored once, at the end)."""
+    best = result.history[result.best_epoch - 1]
+    val = f"{best['val_acc']:.4f}" if "val_acc" in best else "(none)"
+    test = result.test[1]
+    rel = run_dir.relative_to(out)
+    prefix = "" if str(rel) == "." else f"{rel}/"
+    epochs = len(result.history)
+    return (
+        f"| {_p_column(cfg)} | {epochs} | {result.best_epoch} | {best['train_acc']:.4f} | {val} | "
+        f"{test:.4f} | {best['train_acc'] - test:+.4f} | {_total_time(result.history)} | "
+        f"{_link(prefix, 'best.safetensors')} | {_link(prefix, 'checkpoint.safetensors')} | "
+        f"{_link(prefix, 'metrics.csv')} |"
+    )
+
+
+def _verdict(cfg, run_dir: Path, result) -> str:
+    """One sentence per run: which epoch was kept and what its weights scored on the test set."""
+    who = f"p={cfg.dropout2d:g}: " if cfg.model in MODELS else ""
+    row = result.history[result.best_epoch - 1]
+    why = f"best (val acc {row['val_acc']:.4f})" if "val_acc" in row else "kept (the last)"
+    stop = f" Ended after {len(result.history)} epochs: {result.stopped}." if result.stopped else ""
+    return (
+        f"- {who}epoch {result.best_epoch} was {why}; its weights score test accuracy "
+        f"{result.test[1]:.4f} (loss {result.test[0]:.4f}).{stop}"
+    )
+
+
 def _summary(out: Path, runs: list, figures: list[str], dataset) -> str:
+    cfg = runs[0][0]
+    chosen = (
+        "The best epoch is the one with the highest validation accuracy (the earliest on ties) "
+        f"on {cfg.val_fraction:.0%} of the training data, held out"
+        if cfg.val_fraction
+        else "Without validation (--val-fraction 0) the best epoch is the last"
+    )
     lines = [
         "# numtorch train report",
         "",
         f"Data: {dataset.describe()}.",
         "",
-        "| Dropout2d p | epochs | final train acc | final test acc | gap (train - test) | best test acc | time (s) | checkpoint | metrics |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"{chosen}; the test set was scored once, at the end, with its weights (best.safetensors).",
+        "",
+        "| Dropout2d p | epochs | best epoch | train acc | val acc | test acc | gap (train - test) "
+        "| time (s) | best weights | last checkpoint | metrics |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for cfg, run_dir, result in runs:
-        last = result.history[-1]
-        best = max(r["test_acc"] for r in result.history)
-        rel = run_dir.relative_to(out)
-        prefix = "" if str(rel) == "." else f"{rel}/"
-        lines.append(
-            f"| {_p_column(cfg)} | {last['epoch']} | {last['train_acc']:.4f} | "
-            f"{last['test_acc']:.4f} | {last['train_acc'] - last['test_acc']:+.4f} | {best:.4f} | "
-            f"{_total_time(result.history)} | "
-            f"[{prefix}checkpoint.safetensors]({prefix}checkpoint.safetensors) | "
-            f"[{prefix}metrics.csv]({prefix}metrics.csv) |"
-        )
-    cfg = runs[0][0]
+    lines += [_row(out, *run) for run in runs]
+    lines += ["", *(_verdict(*run) for run in runs)]
     lines += [
         "",
         f"Model: {cfg.model}; optimizer {cfg.optimizer}, lr {cfg.lr:g}, batch size "

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numtorch
 from numtorch import serialization
-from numtorch.cli.config import UsageError
+from numtorch.cli.config import RunFailed, UsageError
 
 try:  # POSIX
     import fcntl
@@ -39,6 +39,8 @@ except ImportError:
 
 LOCK_NAME = ".numtorch-train.lock"
 CRASH_ENV = "NUMTORCH_TRAIN_CRASH_AT"
+CRASH_RANK_ENV = "NUMTORCH_TRAIN_CRASH_RANK"  # under --distributed: only this rank crashes
+_rank = 0  # this process's rank (set by --distributed), for CRASH_RANK_ENV
 _TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$")  # _atomic_write: token_hex(4)
 
 
@@ -175,9 +177,19 @@ def _kill_self() -> None:
     os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
+def set_rank(rank: int) -> None:
+    """Record this process's rank in the ``--distributed`` job, for ``CRASH_RANK_ENV``."""
+    global _rank
+    _rank = rank
+
+
 def crash_requested(point: str) -> bool:
     """Whether the test seam ``NUMTORCH_TRAIN_CRASH_AT`` names ``point`` (e.g. ``epoch:2``,
-    ``write:metrics.json@2``, ``write:checkpoint.safetensors@3``, ``report``)."""
+    ``write:metrics.json@2``, ``write:checkpoint.safetensors@3``, ``report``) on this rank
+    (``NUMTORCH_TRAIN_CRASH_RANK``, when set, names the one rank that crashes)."""
+    only = os.environ.get(CRASH_RANK_ENV)
+    if only is not None and only.strip() != str(_rank):
+        return False
     return os.environ.get(CRASH_ENV, "") == point
 
 
@@ -210,6 +222,10 @@ def crash_point(point: str, whole_writes: int = 0) -> Iterator[None]:
 
 
 def maybe_crash(point: str) -> None:
-    """Kill the process here if ``NUMTORCH_TRAIN_CRASH_AT`` names ``point``."""
+    """Kill the process here if ``NUMTORCH_TRAIN_CRASH_AT`` names ``point``; raise the
+    trainer's one-line ``RunFailed`` if it names ``fail:<point>`` (a failure the trainer
+    reports itself, as a full disk would be)."""
     if crash_requested(point):
         _kill_self()
+    if crash_requested(f"fail:{point}"):
+        raise RunFailed(f"injected failure at {point} ({CRASH_ENV})")

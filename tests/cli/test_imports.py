@@ -10,7 +10,15 @@ import numtorch.cli
 
 CLI = Path(numtorch.cli.__file__).parent
 IMPORTS = (ast.Import, ast.ImportFrom)
-OPTIONAL = {"matplotlib", "matplotlib.pyplot", "tqdm"}
+OPTIONAL = {
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "matplotlib.colors",
+    "tqdm",
+    "PIL",
+}
 
 
 def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:

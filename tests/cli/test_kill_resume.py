@@ -30,6 +30,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 ARGS = ["--epochs", "3", "--batch-size", "256"]
 CKPT = "checkpoint.safetensors"
+BEST = "best.safetensors"
 ENV = {"MPLBACKEND": "Agg", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
 ENV |= {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -62,7 +63,7 @@ def reference(tmp_path_factory) -> Path:
 
 
 def _rows(folder: Path) -> list[dict]:
-    rows = json.loads((folder / "metrics.json").read_text())
+    rows = json.loads((folder / "metrics.json").read_text())["history"]
     return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
 
 
@@ -70,8 +71,10 @@ def _everything_left_loads(out: Path) -> int | None:
     """Check each file the killed run left is whole; returns the checkpoint's epoch."""
     epoch = numtorch.load(out / CKPT)["epoch"] if (out / CKPT).exists() else None
     if (out / "metrics.json").exists():
-        rows = json.loads((out / "metrics.json").read_text())
+        rows = json.loads((out / "metrics.json").read_text())["history"]
         assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
+    if (out / BEST).exists():
+        assert numtorch.load(out / BEST)["epoch"] <= (epoch or 0)
     if (out / "metrics.csv").exists():
         with open(out / "metrics.csv", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -85,8 +88,11 @@ def _temps(out: Path) -> list[str]:
 
 def _check_resumed_run_equals(out: Path, reference: Path) -> None:
     assert (out / CKPT).read_bytes() == (reference / CKPT).read_bytes()
+    assert (out / BEST).read_bytes() == (reference / BEST).read_bytes()
     assert _rows(out) == _rows(reference)
-    seconds = [r["seconds"] for r in json.loads((out / "metrics.json").read_text())]
+    metrics, done = (json.loads((f / "metrics.json").read_text()) for f in (out, reference))
+    assert metrics["test_acc"] == done["test_acc"] and metrics["best_epoch"] == done["best_epoch"]
+    seconds = [r["seconds"] for r in metrics["history"]]
     assert all(isinstance(s, float) and s > 0 for s in seconds), seconds
     with open(out / "metrics.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 3
@@ -105,6 +111,7 @@ POINTS = {
     "write:checkpoint.safetensors@2": (1, True),
     "write:metrics.json@3": (2, True),
     "write:checkpoint.safetensors@3": (2, True),
+    "write:best.safetensors@2": (2, True),
     "report": (3, False),
     "write:summary.md": (3, True),
 }

@@ -28,7 +28,7 @@ def good(tmp_path_factory) -> tuple[dict, dict]:
     """A real epoch-1 checkpoint of a 2-epoch run, and a resnet model's state_dict."""
     dataset = data.load("digits", None)
     run = loop._Run(CFG, dataset)
-    loop._one_epoch(run, dataset)
+    loop._one_epoch(run)
     other = loop.build_model(Config(model="resnet"), dataset).state_dict()
     return numtorch.load(_save(tmp_path_factory.mktemp("good"), run.state())), other
 
@@ -126,7 +126,25 @@ BAD = {
     "scheduler T_max": (_set("scheduler", "T_max", value=7), "scheduler T_max 7"),
     "history too short": (_set("history", value=[]), "one row per finished epoch (1)"),
     "history not a list": (_set("history", value="x"), "one row per finished epoch"),
-    "history accuracy": (_set("history", 0, "test_acc", value=1.5), "test_acc 1.5"),
+    "history accuracy": (_set("history", 0, "val_acc", value=1.5), "val_acc 1.5"),
+    "history without val": (_drop("history", 0, "val_acc"), "history row 1 has the wrong keys"),
+    "best epoch not the best": (_set("best_epoch", value=0), "best_epoch 0 is not the history's"),
+    "best epoch a float": (_set("best_epoch", value=1.0), "best_epoch 1.0"),
+    "patience count": (_set("bad_epochs", value=2), "bad_epochs 2 should be 0"),
+    "best weights NaN": (
+        _set("best_model", W, value=_poison(math.nan)),
+        "best_model['conv1.weight'] holds NaN",
+    ),
+    "best weights missing": (_drop("best_model", W), "best_model has the wrong keys"),
+    "val split of other data": (
+        _set("val_indices", value=lambda t: t + 1),
+        "val_indices is not the validation split",
+    ),
+    "val split a float": (_set("val_indices", value=lambda t: t.float()), "int64 vector"),
+    "val fraction one": (_set("config", "val_fraction", value=1.0), "config val_fraction"),
+    "patience zero": (_set("config", "patience", value=0), "config patience must be"),
+    "max_steps a str": (_set("config", "max_steps", value="5"), "config max_steps must be"),
+    "no best weights": (_drop("best_model"), "missing ['best_model']"),
     "history lr infinite": (_set("history", 0, "lr", value=math.inf), "lr inf is not"),
     "history loss a str": (_set("history", 0, "train_loss", value="1"), "train_loss '1'"),
     "history epoch": (_set("history", 0, "epoch", value=4), "history row 1 says epoch 4"),
@@ -154,6 +172,14 @@ BAD = {
     "data_stats classes": (
         _set("data_stats", "num_classes", value=7),
         "data_stats num_classes 7 differs from the data's 10",
+    ),
+    "data_stats input_shape malformed": (
+        _set("data_stats", "input_shape", value=[1, 0, 8]),
+        "data_stats input_shape must be a list of positive sizes",
+    ),
+    "data_stats input_shape of other data": (
+        _set("data_stats", "input_shape", value=[1, 16, 16]),
+        "data_stats input_shape [1, 16, 16] is not the training data's [1, 8, 8]",
     ),
     "rng state shape": (_set("rng_state", value=numtorch.zeros(3)), "rng_state is not"),
     "shuffle state dtype": (
@@ -202,6 +228,30 @@ def test_a_checkpoint_from_before_data_stats_and_model_args_passes(good) -> None
     del state["data_stats"], state["config"]["data"], state["config"]["model_args"]
     checkpoint.check_state(state)
     checkpoint.check_fits(state, loop._Run(CFG, data.load("digits", None)), "x")
+
+
+def test_best_weights_and_pre_validation_checkpoints_are_not_resumed(
+    good, tmp_path: Path, capsys
+) -> None:
+    """best.safetensors holds weights for predict; a checkpoint from before the validation split
+    (per-epoch test scores) loads for predict but cannot continue: each is one line, exit 2."""
+    state = copy.deepcopy(good[0])
+    weights = {k: state[k] for k in checkpoint.BEST_KEYS}
+    checkpoint.check_state(weights)
+    assert main(["train", "--resume", str(_save(tmp_path, weights))]) == 2
+    assert "holds a run's best weights" in capsys.readouterr().err
+    legacy = {k: v for k, v in state.items() if k not in checkpoint.VALIDATION_KEYS}
+    legacy["config"] = {k: v for k, v in state["config"].items() if k not in _NEW_CONFIG}
+    legacy["history"] = [
+        {**{k: v for k, v in r.items() if "val" not in k}, "test_loss": 0.5, "test_acc": 0.9}
+        for r in state["history"]
+    ]
+    checkpoint.check_state(legacy)
+    assert main(["train", "--resume", str(_save(tmp_path, legacy))]) == 2
+    assert "written before the validation split" in capsys.readouterr().err
+
+
+_NEW_CONFIG = ("val_fraction", "patience", "max_steps")
 
 
 def test_not_a_dict_is_not_a_checkpoint(tmp_path: Path, capsys) -> None:

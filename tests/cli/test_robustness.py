@@ -44,6 +44,11 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+def _history(folder: Path) -> list[dict]:
+    """The per-epoch rows of ``folder``'s metrics.json."""
+    return json.loads((folder / "metrics.json").read_text())["history"]
+
+
 def _without_seconds(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
 
@@ -80,7 +85,7 @@ def _no_temps(folder: Path) -> None:
 
 
 def test_a_failed_metrics_write_keeps_the_old_files(tmp_path: Path, monkeypatch) -> None:
-    rows = [{"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "test_loss": 1.0, "test_acc": 0.5}]
+    rows = [{"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.0, "val_acc": 0.5}]
     report.write_metrics(tmp_path, [{**rows[0], "lr": 0.1, "seconds": 1.0}])
     before = {p: (tmp_path / p).read_bytes() for p in ("metrics.csv", "metrics.json")}
     _fail_writes(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
@@ -104,8 +109,7 @@ def test_full_disk_mid_run_is_one_line_and_resume_completes(tmp_path, monkeypatc
     _no_temps(run)
     assert main(["train", "--resume", str(run / CKPT)]) == 0
     assert (run / CKPT).read_bytes() == (tmp_path / "ref" / CKPT).read_bytes()
-    ref_rows = json.loads((tmp_path / "ref" / "metrics.json").read_text())
-    rows = json.loads((run / "metrics.json").read_text())
+    ref_rows, rows = _history(tmp_path / "ref"), _history(run)
     assert _without_seconds(rows) == _without_seconds(ref_rows)
     assert all(r["seconds"] > 0 for r in rows)
 
@@ -114,7 +118,7 @@ def test_full_disk_mid_run_is_one_line_and_resume_completes(tmp_path, monkeypatc
 @pytest.mark.parametrize("damage", ["truncated", "missing", "another run's", "hostile"])
 def test_resume_at_the_last_epoch_rebuilds_metrics_and_summary(tmp_path, damage, capsys) -> None:
     assert main(_tiny(tmp_path)) == 0
-    good = json.loads((tmp_path / "metrics.json").read_text())
+    good = _history(tmp_path)
     csv_before = (tmp_path / "metrics.csv").read_text()
     if damage == "truncated":
         (tmp_path / "metrics.json").write_text((tmp_path / "metrics.json").read_text()[:50])
@@ -126,10 +130,10 @@ def test_resume_at_the_last_epoch_rebuilds_metrics_and_summary(tmp_path, damage,
         rows = [{"epoch": [1]}, {"epoch": 2, "seconds": "x"}, 7, {"epoch": 1, "seconds": -1}]
         (tmp_path / "metrics.json").write_text(json.dumps(rows))
     else:
-        other = [{**r, "test_loss": 9.0} for r in good]
-        (tmp_path / "metrics.json").write_text(json.dumps(other))
+        other = [{**r, "val_loss": 9.0} for r in good]
+        (tmp_path / "metrics.json").write_text(json.dumps({"history": other}))
     assert main(["train", "--resume", str(tmp_path / CKPT)]) == 0
-    rows = json.loads((tmp_path / "metrics.json").read_text())
+    rows = _history(tmp_path)
     assert _without_seconds(rows) == _without_seconds(good)
     assert (tmp_path / "metrics.csv").read_text().splitlines()[0].startswith("epoch,train_loss")
     assert len((tmp_path / "metrics.csv").read_text().splitlines()) == 3
@@ -153,10 +157,10 @@ def test_full_disk_while_writing_the_report_is_one_line(tmp_path, monkeypatch, c
 @pytest.mark.slow  # real training runs (one batch per epoch)
 def test_resume_at_the_last_epoch_keeps_the_timings(tmp_path: Path) -> None:
     assert main(_tiny(tmp_path)) == 0
-    rows = json.loads((tmp_path / "metrics.json").read_text())
+    before = json.loads((tmp_path / "metrics.json").read_text())
     assert main(["train", "--resume", str(tmp_path / CKPT)]) == 0
-    assert json.loads((tmp_path / "metrics.json").read_text()) == rows
-    total = sum(r["seconds"] for r in rows)
+    assert json.loads((tmp_path / "metrics.json").read_text()) == before
+    total = sum(r["seconds"] for r in before["history"])
     assert total > 0 and f"| {total:.1f} |" in (tmp_path / "summary.md").read_text()
 
 
@@ -167,10 +171,10 @@ def test_resume_trims_metrics_that_ran_ahead_of_the_checkpoint(tmp_path, monkeyp
     with monkeypatch.context() as m:
         _fail_writes(m, KeyboardInterrupt(), after=1, name=CKPT)
         assert main(_tiny(tmp_path)) == 130
-    assert len(json.loads((tmp_path / "metrics.json").read_text())) == 2
+    assert len(_history(tmp_path)) == 2
     assert numtorch.load(tmp_path / CKPT)["epoch"] == 1
     assert main(["train", "--resume", str(tmp_path / CKPT)]) == 0
-    rows = json.loads((tmp_path / "metrics.json").read_text())
+    rows = _history(tmp_path)
     assert [r["epoch"] for r in rows] == [1, 2] and all(r["seconds"] > 0 for r in rows)
 
 

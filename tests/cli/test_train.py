@@ -33,12 +33,16 @@ def test_one_epoch_end_to_end_writes_the_report(training_runs: dict[str, Path]) 
     with open(out / "metrics.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["epoch"] for r in rows] == ["1"]
-    assert 0.5 < float(rows[0]["test_acc"]) <= 1.0
-    assert json.loads((out / "metrics.json").read_text())[0]["epoch"] == 1
+    assert 0.5 < float(rows[0]["val_acc"]) <= 1.0 and "test_acc" not in rows[0]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["history"][0]["epoch"] == 1 and metrics["best_epoch"] == 1
+    assert 0.5 < metrics["test_acc"] <= 1.0
     state = numtorch.load(out / "checkpoint.safetensors")
     assert state["epoch"] == 1 and "conv1.weight" in state["model"]
+    assert numtorch.load(out / "best.safetensors")["epoch"] == 1
     summary = (out / "summary.md").read_text()
     assert "checkpoint.safetensors" in summary and "metrics.csv" in summary
+    assert f"| {metrics['test_acc']:.4f} |" in summary
     if plot.have_matplotlib():
         assert (out / "curves.png").stat().st_size > 1000
         assert (out / "dropped_maps.png").stat().st_size > 1000
@@ -72,7 +76,7 @@ def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
 ) -> None:
     assert main(["train", "--epochs", "2", "--out", str(tmp_path / "a"), *SMALL]) == 0
     with monkeypatch.context() as m:
-        _interrupt_after_batches(m, 23 + 5)  # 23 batches of 64 per epoch: stop inside epoch 2
+        _interrupt_after_batches(m, 21 + 5)  # 21 batches of 64 per epoch: stop inside epoch 2
         assert main(["train", "--epochs", "2", "--out", str(tmp_path / "b"), *SMALL]) == 130
     ckpt = tmp_path / "b" / "checkpoint.safetensors"
     assert "--resume" in capsys.readouterr().out
@@ -84,15 +88,17 @@ def test_ctrl_c_then_resume_is_bit_identical_to_an_uninterrupted_run(
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     hist_a = numtorch.load(tmp_path / "a" / "checkpoint.safetensors")["history"]
     hist_b = numtorch.load(ckpt)["history"]
-    assert [r["test_loss"] for r in hist_a] == [r["test_loss"] for r in hist_b]
+    assert [r["val_loss"] for r in hist_a] == [r["val_loss"] for r in hist_b]
 
 
 @pytest.mark.slow  # a real training run
 def test_resume_refuses_a_different_plan(tmp_path: Path, capsys) -> None:
     assert main(["train", "--epochs", "1", "--out", str(tmp_path), *SMALL]) == 0
     ckpt = tmp_path / "checkpoint.safetensors"
-    assert main(["train", "--resume", str(ckpt), "--epochs", "2"]) == 2
-    assert "--epochs 2 differs from the checkpoint's 1" in capsys.readouterr().err
+    assert main(["train", "--resume", str(ckpt), "--lr", "0.01"]) == 2
+    assert "--lr 0.01 differs from the checkpoint's 0.002" in capsys.readouterr().err
+    assert main(["train", "--resume", str(ckpt), "--val-fraction", "0.2"]) == 2
+    assert "--val-fraction 0.2 differs from the checkpoint's 0.1" in capsys.readouterr().err
 
 
 @pytest.mark.slow  # a real training run
@@ -132,6 +138,13 @@ def test_without_matplotlib_figures_are_skipped_with_a_notice(
         (["--dataset", "mnist", "--data-dir", "/nonexistent/mnist"], "/nonexistent/mnist"),
         (["--dataset", "cifar10", "--data-dir", "."], "."),
         (["--resume", "/nonexistent/ckpt.safetensors"], "does not exist"),
+        (["--val-fraction", "1"], "--val-fraction must be in [0, 1), but got 1.0"),
+        (["--val-fraction", "-0.1"], "--val-fraction must be in [0, 1), but got -0.1"),
+        (["--val-fraction", "nan"], "--val-fraction must be in [0, 1), but got nan"),
+        (["--patience", "0"], "--patience must be at least 1, but got 0"),
+        (["--patience", "2", "--val-fraction", "0"], "it needs --val-fraction > 0"),
+        (["--max-steps", "0"], "--max-steps must be at least 1, but got 0"),
+        (["--threads", "0"], "--threads must be at least 1, but got 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message, capsys) -> None:

@@ -260,7 +260,7 @@ def test_data_mistakes_are_one_line(files, name, capsys) -> None:
     [
         (["--data", "/nonexistent/d.npz"], "--data file '/nonexistent/d.npz' does not exist"),
         (["--data", "{dir}/mlp.py"], "cannot read --data"),
-        (["--data", "{dir}/data.npz", "--dataset", "digits"], "--data FILE.npz replaces"),
+        (["--data", "{dir}/data.npz", "--dataset", "digits"], "--data replaces"),
         (["--compare", "0,0.5", "--model", "{dir}/mlp.py:MLP"], "--compare varies"),
     ],
 )
