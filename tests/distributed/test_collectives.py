@@ -72,7 +72,9 @@ def test_missing_mpi4py_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_collectives_two_ranks() -> None:
     out = run_mpi(WORKERS / "collectives_all.py", 2, timeout=60)
-    assert sorted(out.stdout.split("\n"))[1:] == [f"rank {r}/2: all collectives ok" for r in (0, 1)]
+    # mpiexec forwards each rank's output as it comes: lines of two ranks may run together
+    for r in range(2):
+        assert out.stdout.count(f"rank {r}/2: all collectives ok") == 1, out.stdout
 
 
 @pytest.mark.slow
