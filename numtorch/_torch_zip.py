@@ -500,9 +500,16 @@ class _Archive:
 
 
 def _read_into(fp: BinaryIO, offset: int, out: memoryview, name: str, checksum: bool) -> int:
-    """Fill ``out`` from ``fp`` at ``offset`` in chunks, without a second copy; the CRC-32 (0
-    without ``checksum``)."""
+    """Fill ``out`` from ``fp`` at ``offset``; the CRC-32 (0 without ``checksum``)."""
     fp.seek(offset)
+    truncated = f"{name} is truncated: an entry ends past the end of the file"
+    return read_exactly(fp, out, truncated, checksum)
+
+
+def read_exactly(fp: BinaryIO, out: memoryview, truncated: str, checksum: bool) -> int:
+    """Fill ``out`` from ``fp``'s position in chunks, without a second copy, raising
+    ``RuntimeError(truncated)`` if the file ends first; the CRC-32 (0 without ``checksum``).
+    Shared by the ``.pt`` reader and ``numtorch.serialization``'s safetensors reader."""
     pos, crc = 0, 0
     while pos < len(out):
         chunk = out[pos : pos + _CHUNK]
@@ -513,7 +520,7 @@ def _read_into(fp: BinaryIO, offset: int, out: memoryview, name: str, checksum: 
             got = len(data)
             chunk[:got] = data
         if not got:
-            raise RuntimeError(f"{name} is truncated: an entry ends past the end of the file")
+            raise RuntimeError(truncated)
         if checksum:
             crc = zlib.crc32(out[pos : pos + got], crc)
         pos += got

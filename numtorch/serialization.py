@@ -640,7 +640,9 @@ def _read_tensors(fh: BinaryIO, header: dict, name: str, sums: dict | None) -> d
                 f"{name}: not enough memory for tensor {_short(key)} of shape "
                 f"{_short(info['shape'])}"
             ) from None
-        crc = _fill(fh, memoryview(array.reshape(-1).view(np.uint8)), name, sums is not None)
+        view = memoryview(array.reshape(-1).view(np.uint8))
+        truncated = f"{name} is truncated: the file ended inside a tensor"
+        crc = _torch_zip.read_exactly(fh, view, truncated, sums is not None)
         if sums is not None and crc != sums[key]:
             raise RuntimeError(f"{name} is corrupt: tensor {_short(key)} fails its checksum")
         if array.dtype == np.bool_:  # a damaged byte (not 0 or 1) must still be a plain bool
@@ -650,23 +652,3 @@ def _read_tensors(fh: BinaryIO, header: dict, name: str, sums: dict | None) -> d
             array = array.byteswap().view(array.dtype.newbyteorder("="))
         out[key] = array
     return out
-
-
-def _fill(fh: BinaryIO, view: memoryview, name: str, checksum: bool) -> int:
-    """Read exactly ``len(view)`` bytes into ``view``, in chunks; their CRC-32 (0 without
-    ``checksum``)."""
-    pos, crc = 0, 0
-    while pos < len(view):
-        chunk = view[pos : pos + _CHUNK]
-        if hasattr(fh, "readinto"):
-            got = fh.readinto(chunk)
-        else:
-            data = fh.read(len(chunk))
-            got = len(data)
-            chunk[:got] = data
-        if not got:
-            raise RuntimeError(f"{name} is truncated: the file ended inside a tensor")
-        if checksum:
-            crc = zlib.crc32(view[pos : pos + got], crc)
-        pos += got
-    return crc
