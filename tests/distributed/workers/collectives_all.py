@@ -9,6 +9,7 @@ import sys
 import warnings
 
 import numpy as np
+from _expect import expect
 
 import numtorch as torch
 import numtorch.distributed as dist
@@ -35,16 +36,6 @@ def check(got: torch.Tensor, want: np.ndarray, what: str) -> None:
     g = got.numpy()
     if g.dtype != want.dtype or g.shape != want.shape or not np.allclose(g, want, rtol=1e-6):
         raise AssertionError(f"{what}: got {g!r}, want {want!r}")
-
-
-def expect(exc: type[BaseException], text: str, fn, *args, **kwargs) -> None:
-    try:
-        fn(*args, **kwargs)
-    except exc as e:
-        if text not in str(e):
-            raise AssertionError(f"{fn.__name__}: message {str(e)!r} lacks {text!r}") from e
-        return
-    raise AssertionError(f"{fn.__name__}{args} did not raise {exc.__name__}")
 
 
 def check_init() -> tuple[int, int]:

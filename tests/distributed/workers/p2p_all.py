@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import numpy as np
+from _expect import expect
 
 import numtorch as torch
 import numtorch.distributed as dist
@@ -27,16 +28,6 @@ def check(got: torch.Tensor, want: np.ndarray, what: str) -> None:
     g = got.numpy()
     if g.dtype != want.dtype or g.shape != want.shape or not np.array_equal(g, want):
         raise AssertionError(f"{what}: got {g!r}, want {want!r}")
-
-
-def expect(exc: type[BaseException], text: str, fn, *args, **kwargs) -> None:
-    try:
-        fn(*args, **kwargs)
-    except exc as e:
-        if text not in str(e):
-            raise AssertionError(f"{fn.__name__}: message {str(e)!r} lacks {text!r}") from e
-        return
-    raise AssertionError(f"{fn.__name__}{args} did not raise {exc.__name__}")
 
 
 def check_send_recv(rank: int, k: int) -> None:
