@@ -154,6 +154,7 @@ class _GraphTask:
 
     def run(self, order: list, leaves: dict) -> None:
         grads, later, capture, retain = self.grads, self.later, self.capture, self.retain_graph
+        owned: dict[int, bool] = {}  # leaf id -> its gradient so far is the engine's own array
         checked = anomaly_mode._enabled
         for node in order:
             key = id(node)
@@ -180,12 +181,14 @@ class _GraphTask:
                     else:
                         old = grads.get(key)
                         grads[key] = g if old is None else old + g
+                        if nr < 0:
+                            owned[key] = old is not None or _fresh(node, g, grad, in_grads)
                 if nr < 0 and key in leaves:
                     left = leaves[key] - 1
                     if left:
                         leaves[key] = left
                     else:
-                        self._leaf(child, grads.pop(key, None))
+                        self._leaf(child, grads.pop(key, None), owned.pop(key, False))
 
     def _before(self, node: Node, key: int, grad: Any) -> Any:
         """The slow path: a node with several outputs, hooks, or a gradient to capture."""
@@ -206,12 +209,13 @@ class _GraphTask:
         for nr, index in self.capture[key]:
             self.captured[index] = grads[nr]
 
-    def _leaf(self, leaf: Tensor, grad: np.ndarray | None) -> None:
-        """What PyTorch's AccumulateGrad does: the leaf's hooks, then ``.grad += grad``."""
+    def _leaf(self, leaf: Tensor, grad: np.ndarray | None, owned: bool = False) -> None:
+        """What PyTorch's AccumulateGrad does: the leaf's hooks, then ``.grad += grad``
+        (``owned``: nothing else holds ``grad``, so it may become ``.grad`` as it is)."""
         if leaf.__dict__ or self.capture:  # hooks, an AccumulateGrad node, or autograd.grad
             self._hooked_leaf(leaf, grad)
         elif grad is not None:
-            _accumulate(leaf, grad)
+            _accumulate(leaf, grad, owned)
 
     def _hooked_leaf(self, leaf: Tensor, grad: np.ndarray | None) -> None:
         hooks = leaf._backward_hooks
@@ -349,16 +353,43 @@ def _checked_backward(node: Node, grad: Any, retain_graph: bool) -> tuple:
     return grads
 
 
-def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
+def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
+    """``leaf.grad += g``. A first gradient is copied unless ``owned`` (PyTorch's
+    AccumulateGrad likewise steals a gradient nobody else references): a leaf's ``.grad``
+    must never share memory with another tensor, since optimizers and users update it in
+    place."""
     data = leaf._data
     if g.dtype != data.dtype:
-        g = g.astype(data.dtype)
+        g, owned = g.astype(data.dtype), True
     if g.shape != data.shape:
-        g = np.broadcast_to(g, data.shape)
+        g, owned = np.broadcast_to(g, data.shape), False
     if leaf._grad is None:
-        leaf._grad = Tensor._make(g.copy())
+        leaf._grad = Tensor._make(g if owned else g.copy())
     else:
         leaf._grad._data = leaf._grad._data + g
+
+
+# Which node classes are numtorch's own primitives (their backward returns arrays it made);
+# a user's ``autograd.Function`` may return arrays it keeps.
+_BUILTIN: dict[type, bool] = {}
+
+
+def _fresh(node: Node, g: Any, grad: Any, in_grads: tuple) -> bool:
+    """Whether ``g``, one of ``node``'s input gradients ``in_grads``, is an array nobody else
+    holds: made by one of numtorch's own primitives, not a view, not the node's incoming
+    ``grad`` passed through (``a + b``), and given to no other input."""
+    cls = type(node)
+    builtin = _BUILTIN.get(cls)
+    if builtin is None:
+        builtin = _BUILTIN[cls] = cls.__module__.startswith("numtorch.") and cls is not _GraphRoot
+    if not builtin or not isinstance(g, np.ndarray) or g.base is not None:
+        return False
+    if not (g.flags.c_contiguous and g.flags.writeable):
+        return False
+    incoming = grad if isinstance(grad, list) else (grad,)
+    if any(g is x for x in incoming):
+        return False
+    return sum(g is x for x in in_grads) == 1
 
 
 def _retain(t: Tensor, grad: np.ndarray) -> None:
