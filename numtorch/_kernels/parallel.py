@@ -28,7 +28,7 @@ import numpy as np
 
 from numtorch import _threads
 
-__all__ = ["num_threads", "set_num_threads", "map_chunks", "for_planes", "gemm", "scratch"]
+__all__ = ["num_threads", "set_num_threads", "map_chunks", "for_planes", "gemm", "bmm", "scratch"]
 
 # A plane-wise kernel call is split into chunks of about this many bytes (and one chunk, run
 # on the calling thread, below it: waking a thread costs more than it saves).
@@ -216,6 +216,27 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         np.matmul(a[r0:r1], b, out=out[r0:r1])
 
     map_chunks(rows, [(i, min(i + step, m)) for i in range(0, m, step)])
+    return out
+
+
+def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 3-D arrays with equal batches (attention's scores and weighted values,
+    the batched products of ``bmm``/``baddbmm``), split by batch over :func:`map_chunks`'
+    threads once each chunk has at least ``_GEMM_CHUNK_MACS`` multiply-adds; smaller products
+    run on the calling thread. Each matrix of the batch is the same single-threaded BLAS call
+    whichever chunk holds it, so the result equals the unsplit product bit for bit."""
+    batch, m, k = a.shape
+    out = np.empty((batch, m, b.shape[2]), np.result_type(a, b))
+    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, batch)
+    if chunks < 2:
+        np.matmul(a, b, out=out)
+        return out
+    step = -(-batch // chunks)
+
+    def matrices(i0: int, i1: int, acc: object) -> None:
+        np.matmul(a[i0:i1], b[i0:i1], out=out[i0:i1])
+
+    map_chunks(matrices, [(i, min(i + step, batch)) for i in range(0, batch, step)])
     return out
 
 

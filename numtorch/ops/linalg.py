@@ -85,9 +85,13 @@ class Linear(Function):
 def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b``; a product of two matrices goes through :func:`parallel.gemm`, which splits a
     large one by rows over numtorch's threads (OpenBLAS itself runs on one thread, see
-    ``numtorch/_threads.py``), bit for bit the unsplit product whatever the thread count."""
+    ``numtorch/_threads.py``), and a batch of them (equal batches) through
+    :func:`parallel.bmm`, which splits the batch: bit for bit the unsplit product whatever
+    the thread count."""
     if a.ndim == 2 and b.ndim == 2:
         return parallel.gemm(a, b)
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] == b.shape[0]:
+        return parallel.bmm(a, b)
     return np.matmul(a, b)
 
 
@@ -119,7 +123,7 @@ def _product(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             if a.shape[0]
             else np.zeros((a.shape[1], b.shape[2]), np.result_type(a, b))
         )
-    return np.matmul(a, b)
+    return _mm(a, b)
 
 
 def _product_grads(
@@ -135,8 +139,8 @@ def _product_grads(
         )
     if kind == "addbmm":
         g = np.broadcast_to(g, (batch,) + g.shape)
-    ga = np.matmul(g, np.swapaxes(b, -1, -2)) if b is not None else None
-    gb = np.matmul(np.swapaxes(a, -1, -2), g) if a is not None else None
+    ga = _mm(g, np.swapaxes(b, -1, -2)) if b is not None else None
+    gb = _mm(np.swapaxes(a, -1, -2), g) if a is not None else None
     return ga, gb
 
 
