@@ -2,6 +2,7 @@
 evaluate CNNs (Conv2d, MaxPool2d, Linear, Dropout2d, ...) without PyTorch installed."""
 
 from numtorch import _threads  # noqa: F401 - thread/BLAS defaults, before NumPy loads OpenBLAS
+from numtorch import _malloc  # noqa: F401 - glibc malloc thresholds for array-sized blocks
 
 import math as _math
 
