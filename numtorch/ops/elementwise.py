@@ -442,7 +442,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
-        return g * ~(out <= 0)  # nan passes the gradient, as in PyTorch
+        # out is 0, positive or nan, so ``out != 0`` is PyTorch's ``out > 0 or nan`` in one
+        # comparison: nan passes the gradient, as in PyTorch
+        return g * (out != 0)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
