@@ -1,6 +1,10 @@
 """numtorch._kernels: path selection, and each numba kernel against its NumPy twin and against
 PyTorch (ties and NaN in max-pooling, non-contiguous inputs, float64, dropped planes).
 
+Every numba kernel and its NumPy twin must agree bit for bit (:func:`same_bits`: signed zeros,
+inf and NaN included): a run may start on the twins while numba compiles in the background
+(``tests/test_kernel_warmup.py``), and its results must not depend on when it switches.
+
 The numba tests compile each kernel once per dtype; ``cache=True`` keeps later runs fast.
 """
 
@@ -43,6 +47,28 @@ def both(path, fn):
     fast = fn()
     path("numpy")
     return fast, fn()
+
+
+def same_bits(a, b) -> None:
+    """``a`` and ``b`` hold the same bytes: same shape, dtype and values, -0.0 and NaN too."""
+    a, b = np.asarray(a), np.asarray(b)
+    assert (a.shape, a.dtype) == (b.shape, b.dtype)
+    if a.tobytes() != b.tobytes():
+        bad = np.flatnonzero(
+            a.view(np.uint8).reshape(a.size, -1) != b.view(np.uint8).reshape(b.size, -1)
+        )
+        raise AssertionError(
+            f"{len(bad)} bytes differ; first values {a.flat[bad[0] // a.itemsize]!r} vs {b.flat[bad[0] // b.itemsize]!r}"
+        )
+
+
+def _special(a):
+    """``a`` with a NaN, an inf, a -inf and a -0.0 planted (in place); returns ``a``."""
+    flat = a.reshape(-1)
+    for i, v in zip((1, 5, 7, 11), (np.nan, np.inf, -np.inf, -0.0)):
+        if i < flat.size:
+            flat[i] = v
+    return a
 
 
 def _rng_array(shape, dtype=np.float32, seed=0):
@@ -141,10 +167,10 @@ def test_im2col_and_col2im_match_numpy(path, dtype, shape, kernel, stride, pad, 
     geo = _geo(shape, kernel, stride, pad, dil)
     x = _rng_array(shape, dtype)
     fast, slow = both(path, lambda: kconv.im2col(x, 1, shape[0], geo))
-    np.testing.assert_array_equal(fast, slow)
+    same_bits(fast, slow)
     buf = np.full(fast.size + 7, np.nan, dtype)  # a reused buffer is fully overwritten
     path("numba")
-    np.testing.assert_array_equal(kconv.im2col(x, 1, shape[0], geo, buf), slow)
+    same_bits(kconv.im2col(x, 1, shape[0], geo, buf), slow)
     dcols = _rng_array(fast.shape, dtype, seed=1)
 
     def adjoint():
@@ -153,7 +179,7 @@ def test_im2col_and_col2im_match_numpy(path, dtype, shape, kernel, stride, pad, 
         return gx[1:]
 
     fast, slow = both(path, adjoint)
-    np.testing.assert_allclose(fast, slow, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    same_bits(fast, slow)  # the same additions in the same order: kernel offsets row-major
     # <im2col(x), d> == <x, col2im(d)>: col2im is im2col's adjoint
     lhs = np.vdot(kconv.im2col(x, 1, shape[0], geo), dcols)
     np.testing.assert_allclose(lhs, np.vdot(x[1:], fast), rtol=1e-4)
@@ -165,7 +191,27 @@ def test_im2col_reads_non_contiguous_input(path):
     x = base.transpose(0, 1, 3, 2)[:, ::2]
     geo = _geo(x.shape, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
     fast, slow = both(path, lambda: kconv.im2col(x, 0, 2, geo))
-    np.testing.assert_array_equal(fast, slow)
+    same_bits(fast, slow)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kernel, stride, pad, dil", CONV_GEOS)
+def test_im2col_and_col2im_twins_agree_on_nan_inf_and_signed_zeros(
+    path, dtype, shape, kernel, stride, pad, dil
+):
+    geo = _geo(shape, kernel, stride, pad, dil)
+    x = _special(_rng_array(shape, dtype))
+    fast, slow = both(path, lambda: kconv.im2col(x, 0, shape[0], geo))
+    same_bits(fast, slow)
+    dcols = _special(_rng_array(fast.shape, dtype, seed=1))
+
+    def adjoint():
+        gx = np.full(shape, np.nan, dtype)
+        kconv.col2im(dcols, gx, 0, geo)
+        return gx
+
+    same_bits(*both(path, adjoint))
 
 
 @pytest.mark.parametrize("kernels", ["numba", "numpy"])
@@ -221,14 +267,46 @@ def test_winograd_transforms_match_numpy_and_torch(path, dtype, shape, o, pad):
 
     fast, slow = both(path, passes)
     tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
+    for a, b in zip(fast, slow):
+        same_bits(a, b)
     tx, tw_ = torch.tensor(x[1:], requires_grad=True), torch.tensor(wt, requires_grad=True)
     padded = torch.nn.functional.pad(tx, (pad[2], pad[3], pad[0], pad[1]))
     ref = torch.nn.functional.conv2d(padded, tw_)
     ref.backward(torch.tensor(g[1:]))
     expected = (ref.detach().numpy(), tx.grad.numpy(), tw_.grad.numpy())
-    for a, b, e in zip(fast, slow, expected):
-        np.testing.assert_allclose(a, b, **tol)
+    for a, e in zip(fast, expected):
         np.testing.assert_allclose(a, e, **tol)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, o, pad", WINO_GEOS + [((2, 5, 3, 3), 3, (2, 2, 2, 2))])
+def test_winograd_twins_agree_bit_for_bit_on_each_transform(path, dtype, shape, o, pad):
+    """Each transform alone, on inputs with NaN, inf and -0.0, a reused buffer and a bias."""
+    n, c, h, w = shape
+    out_hw = (h + pad[0] + pad[1] - 2, w + pad[2] + pad[3] - 2)
+    th, tw = kwino.tiles(out_hw)
+    p = (n - 1) * th * tw
+    x = _special(_rng_array(shape, dtype))
+    g = _special(_rng_array((n, o) + out_hw, dtype, seed=2))
+    mm = _special(_rng_array((kwino.POINTS, p, o), dtype, seed=3))
+    dv = _special(_rng_array((kwino.POINTS, p, c), dtype, seed=4))
+    bias = _rng_array(o, dtype, seed=5)
+    buf = np.full(kwino.POINTS * p * max(c, o) + 3, np.nan, dtype)
+
+    def passes():
+        v = kwino.input_transform(x, 1, n, pad[::2], th, tw, buf).copy()
+        out = np.full((n, o) + out_hw, np.nan, dtype)
+        kwino.output_transform(mm, out, 1, n, th, tw, bias)
+        nobias = np.full((n, o) + out_hw, np.nan, dtype)
+        kwino.output_transform(mm, nobias, 1, n, th, tw)
+        dm = kwino.grad_output_transform(g, 1, n, th, tw, buf).copy()
+        gx = np.full(shape, np.nan, dtype)
+        kwino.input_adjoint(dv, gx, 1, n, pad[::2], th, tw)
+        return v, out, nobias, dm, gx
+
+    for a, b in zip(*both(path, passes)):
+        same_bits(a, b)
 
 
 # ------------------------------------------------------------------ max pooling
@@ -262,13 +340,13 @@ def test_max_pool2d_kernels_match_numpy_with_ties_and_nan(path, dtype, kernel, s
     geo = (kernel, stride, pad, dil)
     out_hw = _pool_out(x.shape, *geo)
     (out, arg), (out_np, arg_np) = both(path, lambda: kpool.max_pool2d(x, *geo, out_hw))
-    np.testing.assert_array_equal(out, out_np)
-    np.testing.assert_array_equal(arg, arg_np)
+    same_bits(out, out_np)
+    same_bits(arg, arg_np)
     assert arg.dtype == np.int8 and out.flags.c_contiguous
-    g = _rng_array(out.shape, dtype, seed=2)
+    g = _special(_rng_array(out.shape, dtype, seed=2))
+    g.reshape(-1)[::3] = -0.0  # a lone -0.0 survives only where it is not added to +0
     fast, slow = both(path, lambda: kpool.max_pool2d_backward(g, arg, x.shape, *geo))
-    tol = 1e-6 if dtype == np.float32 else 1e-14  # overlapping windows add in another order
-    np.testing.assert_allclose(fast, slow, rtol=tol, atol=tol)
+    same_bits(fast, slow)  # overlapping windows: the same additions in the same order
 
 
 @needs_numba
@@ -323,7 +401,7 @@ def _dropout_input(dtype):
 def test_scale_planes_matches_numpy_and_writes_exact_zeros(path, dtype):
     x, s = _dropout_input(dtype), SCALE.astype(dtype)
     fast, slow = both(path, lambda: kdrop.scale_planes(x, s))
-    np.testing.assert_array_equal(fast, slow)
+    same_bits(fast, slow)
     assert not fast[s == 0].any()  # zeros even where x held NaN or inf
     assert np.isnan(fast[0, 0, 1, 1])  # a kept NaN stays NaN
     kept = s != 0

@@ -9,10 +9,12 @@ vectorise). All arrays are C-contiguous and read through flat views.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
-__all__ = ["im2col", "col2im"]
+__all__ = ["warm_up", "im2col", "col2im"]
 
 _u = np.uint64
 
@@ -87,3 +89,15 @@ def col2im(dcols, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, gx):  # pragma: no
                     else:
                         for ow in range(lo, hi):
                             gf[_u(d + ow * sw)] += df[_u(s + ow)]
+
+
+def warm_up(dtype: np.dtype) -> Iterator[None]:
+    """Compile both kernels for ``dtype`` with the signatures ``numtorch._kernels.conv`` calls
+    them with (C-contiguous arrays, int64 scalars), on tiny arrays; a generator that yields
+    after each, so the background compiler can stop between kernels."""
+    x, cols = np.zeros((2, 1, 3, 3), dtype), np.zeros((1, 9, 1), dtype)
+    geo = (3, 3, 1, 1, 0, 0, 1, 1, 1, 1)  # kh, kw, sh, sw, pt, pl, dh, dw, ho, wo
+    im2col(x, 1, *geo, cols)
+    yield
+    col2im(cols, 1, *geo, x)
+    yield

@@ -7,10 +7,12 @@ indices (no wraparound tests, so the loops vectorise)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
-__all__ = ["scale_planes"]
+__all__ = ["warm_up", "scale_planes"]
 
 _u = np.uint64
 
@@ -29,3 +31,11 @@ def scale_planes(x, scale, p0, p1, out):  # pragma: no cover
         else:
             for q in range(length):
                 of[_u(base + q)] = xf[_u(base + q)] * s
+
+
+def warm_up(dtype: np.dtype) -> Iterator[None]:
+    """Compile :func:`scale_planes` for ``dtype`` with the signature
+    ``numtorch._kernels.dropout`` calls it with (a generator, as ``_numba_conv.warm_up``)."""
+    x = np.zeros((1, 1), dtype)
+    scale_planes(x, np.ones(1, dtype), 0, 1, x)
+    yield

@@ -8,10 +8,18 @@ test and the 2x2 loops vectorise)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
-__all__ = ["max_pool2d", "max_pool2d_2x2", "max_pool2d_backward", "max_pool2d_backward_2x2"]
+__all__ = [
+    "warm_up",
+    "max_pool2d",
+    "max_pool2d_2x2",
+    "max_pool2d_backward",
+    "max_pool2d_backward_2x2",
+]
 
 _u = np.uint64
 
@@ -122,3 +130,22 @@ def max_pool2d_backward_2x2(g, arg, p0, p1, gx):  # pragma: no cover
                 xf[_u(top + w + q)] = 0
         for q in range(2 * ho * w, h * w):  # an odd last row
             xf[_u(t * h * w + q)] = 0
+
+
+def warm_up(dtype: np.dtype) -> Iterator[None]:
+    """Compile the four kernels for ``dtype`` with the signatures ``numtorch._kernels.pooling``
+    calls them with (int8 offsets, and int32 for windows of over 127 elements); yields after
+    each (see ``_numba_conv.warm_up``). The unrolled 2x2 kernels first: the common case."""
+    x, out = np.zeros((1, 1, 2, 2), dtype), np.zeros((1, 1, 1, 1), dtype)
+    geo = (2, 2, 2, 2, 0, 0, 1, 1)  # kh, kw, sh, sw, ph, pw, dh, dw
+    arg = np.zeros((1, 1, 1, 1), np.int8)
+    max_pool2d_2x2(x, 0, 1, out, arg)
+    yield
+    max_pool2d_backward_2x2(out, arg, 0, 1, x)
+    yield
+    for arg_dtype in (np.int8, np.int32):
+        arg = np.zeros((1, 1, 1, 1), arg_dtype)
+        max_pool2d(x, 0, 1, *geo, out, arg)
+        yield
+        max_pool2d_backward(out, arg, 0, 1, *geo[1:], x)
+        yield

@@ -15,10 +15,18 @@ indices (numba then skips its negative-index wraparound tests).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numba import njit
 
-__all__ = ["input_transform", "output_transform", "grad_output_transform", "input_adjoint"]
+__all__ = [
+    "warm_up",
+    "input_transform",
+    "output_transform",
+    "grad_output_transform",
+    "input_adjoint",
+]
 
 _u = np.uint64
 
@@ -224,3 +232,19 @@ def _copy_out(acc, n0, nb, pt, pl, hp, wp, gx):  # pragma: no cover
                     gf[_u(dst + q)] = acc[_u(src + q * c)]
                 for q in range(cols, w):
                     gf[_u(dst + q)] = 0
+
+
+def warm_up(dtype: np.dtype) -> Iterator[None]:
+    """Compile the four transforms (and the helpers they call) for ``dtype`` with the
+    signatures ``numtorch._kernels.winograd`` calls them with, on one 2x2 output tile; yields
+    after each (see ``_numba_conv.warm_up``)."""
+    x, out, bias = np.zeros((1, 1, 2, 2), dtype), np.zeros((1, 1, 2, 2), dtype), np.zeros(1, dtype)
+    v = np.zeros((16, 1, 1), dtype)
+    input_transform(x, 0, 1, 1, 1, 1, 1, v)
+    yield
+    output_transform(v, 0, 1, 1, 1, bias, out)
+    yield
+    grad_output_transform(out, 0, 1, 1, 1, v)
+    yield
+    input_adjoint(v, 0, 1, 1, 1, 1, 1, x)
+    yield

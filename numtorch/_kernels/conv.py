@@ -6,7 +6,7 @@ pixels kernel offset ``(i, j)`` of channel ``c`` meets at every output pixel. Th
 and the weight gradient and the input-gradient columns are per-sample GEMMs too.
 
 ``geo`` is ``(kernel, stride, padding, dilation, out_hw)`` with ``padding`` as
-(top, bottom, left, right).
+(top, bottom, left, right). Both paths give the same bits (see ``numtorch._kernels``).
 """
 
 from __future__ import annotations
@@ -88,7 +88,9 @@ def _im2col_numpy(x: np.ndarray, geo: tuple) -> np.ndarray:
 
 def _col2im_numpy(dcols: np.ndarray, chw: tuple, geo: tuple) -> np.ndarray:
     """Sum the columns back into (nb, C, H, W): one strided ``+=`` per kernel offset (within
-    an offset, the output pixels hit distinct input pixels, so the ``+=`` is exact)."""
+    an offset, the output pixels hit distinct input pixels, so the ``+=`` is exact). Each input
+    pixel thus sums its terms into zeros in row-major offset order, as the numba kernel does:
+    the two paths agree bit for bit."""
     (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw), (ho, wo) = geo
     c, h, w = chw
     n = dcols.shape[0]

@@ -4,7 +4,8 @@ window helpers the NumPy pooling code shares.
 The forward returns the max and ``arg``, each window's winning offset ``i*kw + j`` (int8 when
 the window has at most 127 elements, else int32): one byte per output instead of PyTorch's
 eight, and all backward needs. Ties go to the first maximum in row-major window order and NaN
-wins, as in PyTorch's CPU kernel, so gradients and indices agree exactly on both paths.
+wins, as in PyTorch's CPU kernel, so gradients and indices agree exactly on both paths: the
+NumPy twins give the numba kernels' results bit for bit (the backward adds in the same order).
 """
 
 from __future__ import annotations
@@ -138,11 +139,19 @@ def _max_pool2d_numpy(x, kernel, stride, padding, dilation, out_hw):
 
 
 def _backward_numpy(g, arg, in_shape, kernel, stride, padding, dilation):
+    """Bit-identical to the numba kernels: those add each window's gradient in window order,
+    and the windows that share an input element reach it through decreasing offsets, so the
+    offsets run backwards here (adding zeros elsewhere changes nothing: the sums start from
+    +0). Plain 2x2 windows never share an element and the kernel assigns (keeping -0)."""
     out_hw = g.shape[2:]
     shape = padded_shape(in_shape, kernel, stride, padding, dilation, out_hw)
     gp = np.zeros(tuple(in_shape[:2]) + shape, dtype=g.dtype)
     zero = np.zeros((), dtype=g.dtype)
-    for k, _, _, view in offsets(kernel, stride, dilation, out_hw):
-        gp[view] += np.where(arg == k, g, zero)
+    assign = _plain_2x2(in_shape, kernel, stride, padding, dilation, out_hw)
+    for k, _, _, view in reversed(list(offsets(kernel, stride, dilation, out_hw))):
+        if assign:
+            gp[view] = np.where(arg == k, g, zero)
+        else:
+            gp[view] += np.where(arg == k, g, zero)
     gx = gp[:, :, padding[0] : padding[0] + in_shape[2], padding[1] : padding[1] + in_shape[3]]
     return np.ascontiguousarray(gx)

@@ -17,17 +17,24 @@ whose values the output transform (entries up to 8) amplifies. Better interpolat
 F(2x2). F(2x2)'s transforms hold only 0, +-1 and +-1/2, so its float32 error is PyTorch's, and
 its sparsity gives exact zeros wherever the exact result is structurally zero (a zero output
 gradient region, a zero input channel), where F(4x4) left rounding noise.
+
+The NumPy transforms are the numba kernels' twins bit for bit: the same additions and
+subtractions (the matrices hold 0 and +-1 only, so no multiplication), in the same order, the
+overlapping tiles of the input adjoint accumulated into zeros in the kernel's order, each term
+one whole-array operation. A run that starts on them while numba compiles in the background
+(``numtorch._kernels``) therefore computes exactly what numba would; which algorithm serves a
+convolution depends on the path (:func:`chosen`), never on whether numba is ready.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from numtorch._kernels import numba_module
+from numtorch._kernels import numba_module, numba_path
 
 __all__ = [
     "POINTS",
+    "chosen",
     "tiles",
     "weight_transform",
     "weight_adjoint",
@@ -68,6 +75,13 @@ def weight_adjoint(du: np.ndarray) -> np.ndarray:
     g = _matrix(_G, du.dtype)
     da = du.transpose(2, 1, 0).reshape(du.shape[2], du.shape[1], _A, _A)
     return np.matmul(np.matmul(g.T, da), g)
+
+
+def chosen(dtype: np.dtype) -> bool:
+    """Whether convolutions of ``dtype`` should use Winograd: on the numba path (NumPy's
+    transforms cost more than they save), compiled yet or not, so the choice, and with it every
+    result, never depends on when the background compile finishes."""
+    return dtype.kind == "f" and numba_path(dtype)
 
 
 def _numba(dtype: np.dtype):
@@ -126,49 +140,109 @@ def _view(buf: np.ndarray | None, shape: tuple, dtype) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- NumPy path
+# The numba kernels' arithmetic, written out with the same additions in the same order, one
+# whole-array operation per term instead of a loop per element: the results are bit-identical
+# (IEEE adds are deterministic and numba compiles without fastmath), so a run that starts on
+# these while numba compiles computes exactly what the numba path would. Staging is
+# channels-last like the kernels', so each stacked term lands in (16, P, C) order directly.
+
+
+def _stage_numpy(x, pad, hp, wp) -> np.ndarray:
+    """``x`` (n, C, H, W) as a zero-padded channels-last (n, hp', wp', C) array, the input at
+    ``pad`` = (top, left); at least (hp, wp), and large enough to hold all of ``x``."""
+    n, c, h, w = x.shape
+    out = np.zeros((n, max(hp, pad[0] + h), max(wp, pad[1] + w), c), x.dtype)
+    out[:, pad[0] : pad[0] + h, pad[1] : pad[1] + w] = x.transpose(0, 2, 3, 1)
+    return out
 
 
 def _input_transform_numpy(x, pad, th, tw) -> np.ndarray:
-    """All 4x4 tiles as one strided view of the padded chunk, then ``B^T d B``."""
-    n, c, h, w = x.shape
-    m, a = _M, _A
-    xp = np.zeros((n, c, m * th + 2, m * tw + 2), x.dtype)
-    rows, cols = min(h, m * th + 2 - pad[0]), min(w, m * tw + 2 - pad[1])
-    xp[:, :, pad[0] : pad[0] + rows, pad[1] : pad[1] + cols] = x[:, :, :rows, :cols]
-    s = xp.strides
-    d = as_strided(xp, (n, c, th, tw, a, a), (s[0], s[1], m * s[2], m * s[3], s[2], s[3]))
-    bt = _matrix(_BT, x.dtype)
-    v = np.matmul(np.matmul(bt, d), bt.T)  # (n, c, th, tw, a, a)
-    return np.ascontiguousarray(v.transpose(4, 5, 0, 2, 3, 1)).reshape(POINTS, -1, c)
+    """``B^T d B`` as the kernel computes it: rows ``d0 - d2, d1 + d2, d2 - d1, d1 - d3`` of
+    each tile, then the same combination of each resulting row's columns."""
+    n, c = x.shape[:2]
+    xs = _stage_numpy(x, pad, 2 * th + 2, 2 * tw + 2)[:, : 2 * th + 2, : 2 * tw + 2]
+    d = [xs[:, r : r + 2 * th : 2] for r in range(4)]  # (n, th, wp, C) each
+    v = np.empty((_A, _A, n, th, tw, c), x.dtype)
+    for i, t in enumerate(_bt_terms(*d)):
+        cols = [t[:, :, q : q + 2 * tw : 2] for q in range(4)]  # (n, th, tw, C) each
+        for j, term in enumerate(_bt_terms(*cols)):
+            v[i, j] = term
+    return v.reshape(POINTS, -1, c)
+
+
+def _bt_terms(d0, d1, d2, d3) -> tuple:
+    """``B^T``'s rows applied to four rows (or columns): the kernel's expressions."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
 
 
 def _output_transform_numpy(mm, n, th, tw, out_hw) -> np.ndarray:
-    at, m, a, o = _matrix(_AT, mm.dtype), _M, _A, mm.shape[2]
-    m6 = mm.reshape(a, a, n, th, tw, o).transpose(2, 5, 3, 4, 0, 1)  # (n, o, th, tw, a, a)
-    y = np.matmul(np.matmul(at, m6), at.T)  # (n, o, th, tw, m, m)
-    y = y.transpose(0, 1, 2, 4, 3, 5).reshape(n, o, m * th, m * tw)
+    """``A^T M A`` as the kernel computes it: ``(m0 + m1) + m2`` and ``(m1 - m2) - m3`` down
+    each tile's columns, then the same across; (n, O, Ho, Wo), a view."""
+    o = mm.shape[2]
+    m = mm.reshape(_A, _A, n, th, tw, o)
+    s = _at_terms(m[0], m[1], m[2], m[3])  # (4 columns, n, th, tw, O) each
+    y = np.empty((n, th, _M, tw, _M, o), mm.dtype)
+    for i in range(_M):
+        for j, term in enumerate(_at_terms(*s[i])):
+            y[:, :, i, :, j] = term
+    y = y.reshape(n, _M * th, _M * tw, o).transpose(0, 3, 1, 2)
     return y[:, :, : out_hw[0], : out_hw[1]]
 
 
+def _at_terms(m0, m1, m2, m3) -> tuple:
+    """``A^T``'s rows applied to four rows (or columns): the kernel's expressions."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
 def _grad_output_numpy(g, th, tw) -> np.ndarray:
-    n, o, ho, wo = g.shape
-    m = _M
-    gp = np.zeros((n, o, m * th, m * tw), g.dtype)
-    gp[:, :, :ho, :wo] = g
-    gy = gp.reshape(n, o, th, m, tw, m).transpose(0, 1, 2, 4, 3, 5)  # (n, o, th, tw, m, m)
-    at = _matrix(_AT, g.dtype)
-    dm = np.matmul(np.matmul(at.T, gy), at)  # (n, o, th, tw, a, a)
-    return np.ascontiguousarray(dm.transpose(4, 5, 0, 2, 3, 1)).reshape(POINTS, -1, o)
+    """``A gy A^T`` as the kernel computes it: ``g0, g0 + g1, g0 - g1, -g1`` down each tile's
+    rows, then across."""
+    n, o = g.shape[:2]
+    gs = _stage_numpy(g, (0, 0), _M * th, _M * tw)[:, : _M * th, : _M * tw]
+    dm = np.empty((_A, _A, n, th, tw, o), g.dtype)
+    for k, e in enumerate(_a_terms(gs[:, 0::2], gs[:, 1::2])):
+        for j, term in enumerate(_a_terms(e[:, :, 0::2], e[:, :, 1::2])):
+            dm[k, j] = term
+    return dm.reshape(POINTS, -1, o)
+
+
+def _a_terms(g0, g1) -> tuple:
+    """``A``'s rows applied to two rows (or columns): the kernel's expressions."""
+    return g0, g0 + g1, g0 - g1, -g1
 
 
 def _input_adjoint_numpy(dv, n, pad, th, tw, chw) -> np.ndarray:
+    """``B dv B^T`` summed over the overlapping tiles, as the kernel sums it: each tile row's
+    columns first, a row of tiles accumulated into zeros from left to right, then the rows of
+    tiles from top to bottom; (n, C, H, W), a view."""
     c, h, w = chw
-    bt, m, a = _matrix(_BT, dv.dtype), _M, _A
-    v6 = dv.reshape(a, a, n, th, tw, c).transpose(2, 5, 3, 4, 0, 1)  # (n, c, th, tw, a, a)
-    dd = np.matmul(np.matmul(bt.T, v6), bt)
-    shape = (n, c, max(m * th + 2, pad[0] + h), max(m * tw + 2, pad[1] + w))
-    gp = np.zeros(shape, dv.dtype)
-    for i in range(a):
-        for j in range(a):
-            gp[:, :, i : i + m * th : m, j : j + m * tw : m] += dd[..., i, j]
-    return gp[:, :, pad[0] : pad[0] + h, pad[1] : pad[1] + w]
+    v = dv.reshape(_A, _A, n, th, tw, c)
+    acc = np.zeros((n, max(2 * th + 2, pad[0] + h), max(2 * tw + 2, pad[1] + w), c), dv.dtype)
+    dt = np.zeros((_A, n, th, 2 * tw + 2, c), dv.dtype)  # v B^T per tile row, one row of tiles
+    for i in range(_A):
+        _overlap_add(dt[i], 2, tw, _b_terms(*v[i]))
+    _overlap_add(acc[:, :, : 2 * tw + 2], 1, th, _b_terms(*dt))
+    return acc[:, pad[0] : pad[0] + h, pad[1] : pad[1] + w].transpose(0, 3, 1, 2)
+
+
+def _b_terms(v0, v1, v2, v3) -> tuple:
+    """``B``'s columns applied to four rows (or columns): the kernel's expressions (the
+    fourth is subtracted by :func:`_overlap_add`)."""
+    return v0, v1 - v2 + v3, v2 + v1 - v0, v3
+
+
+def _overlap_add(acc, axis, tiles, terms) -> None:
+    """Add the four terms of each of ``tiles`` tiles (stride 2 along ``axis``) into ``acc``
+    in the kernel's order: position ``2k`` receives tile ``k-1``'s third term, then tile
+    ``k``'s first; ``2k + 1`` minus tile ``k-1``'s fourth, then tile ``k``'s second."""
+
+    def at(offset):
+        index = [slice(None)] * acc.ndim
+        index[axis] = slice(offset, offset + 2 * tiles, 2)
+        return acc[tuple(index)]
+
+    t0, t1, t2, t3 = terms
+    at(2)[...] += t2
+    at(3)[...] -= t3
+    at(0)[...] += t0
+    at(1)[...] += t1

@@ -10,7 +10,9 @@ algorithms:
 
 * **Winograd** F(2x2, 3x3) (``numtorch._kernels.winograd``) for 3x3, stride-1, undilated,
   ungrouped convolutions with at least ``_WINOGRAD_MIN_CHANNELS`` input channels on the numba
-  path: 16 GEMMs per chunk doing 2.25x fewer flops than im2col's, for all three passes, as
+  path (chosen by the path, not by whether numba has compiled yet: while it compiles, the
+  bit-identical NumPy transforms run, so the results do not depend on timing): 16 GEMMs per
+  chunk doing 2.25x fewer flops than im2col's, for all three passes, as
   accurate as PyTorch's direct convolution in float32 (F(4x4, 3x3) was faster but 20x less
   accurate: see the kernel's docstring).
 * **im2col** (``numtorch._kernels.conv``) for everything else. Columns are sample-major
@@ -119,7 +121,7 @@ def _use_winograd(x: np.ndarray, w: np.ndarray, geo: tuple, groups: int) -> bool
         and groups == 1
         and x.shape[1] >= _WINOGRAD_MIN_CHANNELS
         and x.dtype == w.dtype
-        and _k.uses_buffer(x.dtype)  # the numba path: NumPy's transforms cost more than they save
+        and _wino.chosen(x.dtype)  # the path, not whether its kernels have compiled yet
     )
 
 
