@@ -47,6 +47,14 @@ class Result:
         return out
 
 
+def _wait_for_kernels() -> None:
+    """On a cold kernel cache the warm-up runs numtorch on its NumPy twins while numba compiles
+    in the background (``numtorch/_kernels/__init__.py``): time the compiled kernels."""
+    from numtorch._kernels import wait_for_kernels
+
+    wait_for_kernels()
+
+
 def _time_once(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
@@ -72,6 +80,7 @@ def compare(
             if enter:
                 enter()
             fn()
+    _wait_for_kernels()
     gc.collect()
     times: dict[str, list[float]] = {who: [] for who in names}
     for i in range(repeats):
@@ -91,6 +100,7 @@ def spread(
     for _ in range(warmup):
         for fn in contenders.values():
             fn()
+    _wait_for_kernels()
     times: dict[str, list[float]] = {who: [] for who in contenders}
     for _ in range(steps):
         for who, fn in contenders.items():
