@@ -39,7 +39,7 @@ import torch
 import numtorch
 from benchmarks import cases, fashion_mnist, overhead, probe
 from benchmarks.harness import busy_load, compare, format_table, machine_load, spread
-from numtorch import _kernels
+from numtorch import _kernels, _malloc
 from numtorch._kernels import parallel
 
 
@@ -55,10 +55,11 @@ def environment(paths: list[str]) -> dict:
         "numtorch_threads": parallel.num_threads(),
         "kernel_paths": paths,
         "numtorch_thread_defaults": THREAD_DEFAULTS,
+        "numtorch_malloc_defaults": _malloc.report(),
         "env": {
             k: v
             for k, v in os.environ.items()
-            if k.startswith(("OMP_", "OPENBLAS_", "NUMBA_", "NUMTORCH_", "MKL_"))
+            if k.startswith(("OMP_", "OPENBLAS_", "NUMBA_", "NUMTORCH_", "MKL_", "MALLOC_"))
         },
     }
     try:
