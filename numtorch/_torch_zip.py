@@ -15,11 +15,13 @@ archive or expand beyond ``_MAX_RATIO`` -- zip bombs -- and more than ``_MAX_ENT
 nothing is ever extracted to disk), and ``data.pkl``'s opcodes are scanned by
 ``numtorch._pickle_scan`` (lengths against the bytes present, small sequential memo indices,
 bounded nesting, no ``BUILD`` on a global, an estimate of the memory unpickling allocates of
-at most ``memory_budget``: twice the file + 64 MiB); the allow-listed callables that copy data
-draw on a budget of a few times the pickle's size. A ``BUILD`` (set an object's state) on a
-tensor the load made is refused, and one on a Parameter accepts only PyTorch's ``(requires_grad, _,
-hooks)`` form, so no file can replace a tensor's data or shadow its methods; a Parameter is
-only ever built around a tensor (``REDUCE`` or ``NEWOBJ``, as PyTorch's loader allows).
+at most ``memory_budget``: twice the file, or 128 MiB for a smaller one, less what the load
+holds besides -- data.pkl's bytes, the storages, a record per entry); the allow-listed
+callables that copy data draw on what that estimate leaves of the budget. A ``BUILD`` (set an
+object's state) on a tensor the load made is refused, and one on a Parameter accepts only
+PyTorch's ``(requires_grad, _, hooks)`` form, so no file can replace a tensor's data or
+shadow its methods; a Parameter is only ever built around a tensor (``REDUCE`` or
+``NEWOBJ``, as PyTorch's loader allows).
 Storages are read straight into their arrays (their CRC-32 checked), so a load needs no memory
 beyond the tensors it returns.
 ``weights_only=False`` is full unpickling -- arbitrary code from the file
@@ -293,12 +295,13 @@ def _bytes(text: str, encoding: str = "utf-8") -> bytes:
     """``_codecs.encode`` as protocol 2 uses it for ``bytes`` (``latin1`` text)."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1", "utf-8", "utf8"):
         raise _Refused("bad bytes encoding in the checkpoint")
-    _pickle_scan.spend(len(text), _Refused)
+    _pickle_scan.spend(len(text) * (1 if encoding.startswith("latin") else 4), _Refused)
     return codecs.encode(text, encoding)
 
 
-def _spending(make: Callable) -> Callable:
-    """``make`` (a class that copies its argument) charged to the load's copy budget."""
+def _spending(make: Callable, per_item: int) -> Callable:
+    """``make`` (a class that copies its argument) charged to the load's copy budget: the bytes
+    its copy takes, ``per_item`` for each item of the argument (``bytearray(n)``: n)."""
 
     def build(*args: Any) -> Any:
         if args:
@@ -306,7 +309,7 @@ def _spending(make: Callable) -> Callable:
             if isinstance(first, int) and not isinstance(first, bool):
                 cost = first  # bytearray(n) allocates n bytes
             elif isinstance(first, (str, bytes, bytearray, tuple, list, dict, set, frozenset)):
-                cost = len(first)
+                cost = len(first) * (max(per_item, 4) if isinstance(first, str) else per_item)
             else:
                 raise _Refused(f"refusing {make.__name__} of a {type(first).__name__}")
             _pickle_scan.spend(max(cost, 0), _Refused)
@@ -346,14 +349,14 @@ class _ParameterClass:
 def _safe_globals() -> dict[str, Any]:
     """PyTorch's weights-only allow-list, resolved to numtorch's objects."""
     found: dict[str, Any] = {
-        "collections.OrderedDict": _spending(OrderedDict),
-        "collections.Counter": _spending(Counter),
+        "collections.OrderedDict": _spending(OrderedDict, 128),  # bytes an item, resizes included
+        "collections.Counter": _spending(Counter, 128),
         "torch.nn.parameter.Parameter": _ParameterClass,
-        "torch.Size": _spending(Size),
+        "torch.Size": _spending(Size, 8),
         "torch.device": device,
         "_codecs.encode": _bytes,
-        "builtins.bytearray": _spending(bytearray),
-        "builtins.set": _spending(set),
+        "builtins.bytearray": _spending(bytearray, 1),
+        "builtins.set": _spending(set, 64),
         "builtins.complex": complex,
         "torch._utils._rebuild_tensor": _rebuild_tensor,
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
@@ -462,6 +465,14 @@ class _Archive:
 
     def data_pkl(self) -> bytes:
         return self.read(self.entry("data.pkl"))
+
+    def held(self, pkl_size: int) -> int:
+        """The bytes the load holds besides what its pickle builds: data.pkl's ``pkl_size``,
+        every storage it may read (at most once each), a record per entry."""
+        infos = self.zf.infolist()
+        storages = self.prefix + "data/"
+        stored = sum(i.file_size for i in infos if i.filename.startswith(storages))
+        return pkl_size + stored + _ENTRY_COST * len(infos)
 
     def storage(self, key: str, dtype_name: str | None, numel: int, location: str) -> _Storage:
         if key in self.cache:
@@ -664,11 +675,13 @@ def load_zip(
         data = archive.data_pkl()
         try:
             unpickler = _Unpickler(data, storages, trusted=not weights_only)
-            units = 4 * len(data) + (1 << 20) if weights_only else 1 << 62  # trusted: no limit
+            units = 1 << 62  # trusted: no limit
+            if weights_only:
+                max_bytes = memory_budget(_file_size(source), archive.held(len(data)))
+                units = max_bytes - _pickle_scan.scan(
+                    data, _Refused, on_global=unpickler.find_class, max_bytes=max_bytes
+                )  # what the copies the allow-listed callables make may still take
             with _pickle_scan.budget(units), _guarding() if weights_only else _nothing():
-                if weights_only:
-                    _pickle_scan.scan(data, _Refused, on_global=unpickler.find_class,
-                                      max_bytes=memory_budget(_file_size(source)))  # fmt: skip
                 return unpickler.load()
         except _Refused as err:
             raise _Refused(f"{name}: {err}") from None
@@ -678,16 +691,21 @@ def load_zip(
 
 _nothing = contextlib.nullcontext
 
-# Issue 15's bound on what a pickle may build (tensor storages, bounded by the file, apart):
-# twice the file, plus slack for small real checkpoints whose pickle holds many keys -- a
-# 10,000-tensor state_dict with Adam state, 10.9 MB, is estimated at 73 MB of its 89 MB.
-_BUDGET_FACTOR, _BUDGET_SLACK = 2, 64 << 20
+# Issue 15's bound: a load holds at most twice the file in extra memory -- or, for a file under
+# 64 MiB, 128 MiB: small real checkpoints of many small tensors cost more than twice their size
+# (10,000 tensors with Adam state, a 10.9 MB file of 40,000 entries, are estimated at ~74 MB,
+# beside the 11 MB of data.pkl and storages and ~40 MB of zip records). What the load holds
+# besides the pickle's objects (``_Archive.held``) is taken off the pickle's share.
+_BUDGET_FACTOR, _BUDGET_FLOOR = 2, 128 << 20
+_ENTRY_COST = 1024  # zipfile's ZipInfo of an entry (~600 bytes), and the archive's own record
 
 
-def memory_budget(file_size: int) -> int:
-    """The most memory (bytes, as the scan estimates it) a checkpoint of ``file_size`` bytes
-    may have its pickle build: ``2 * file_size + 64 MiB``."""
-    return _BUDGET_FACTOR * file_size + _BUDGET_SLACK
+def memory_budget(file_size: int, held: int = 0) -> int:
+    """The most memory (bytes, as the scan estimates it) the pickle of a checkpoint of
+    ``file_size`` bytes may build, while the load holds ``held`` bytes besides (data.pkl's
+    bytes, the storages it may read, a record of each zip entry):
+    ``max(2 * file_size, 128 MiB) - held``, and never below 0."""
+    return max(0, max(_BUDGET_FACTOR * file_size, _BUDGET_FLOOR) - held)
 
 
 def _file_size(source: BinaryIO) -> int:

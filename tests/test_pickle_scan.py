@@ -214,6 +214,72 @@ def test_numba_scan_is_fast():  # ~10 MB in well under a second (measured: hundr
         assert time.perf_counter() - start < 2.0
 
 
+# ------------------------------------------------------------------ counting opcodes in bulk
+def _genops_count(data: bytes) -> tuple[int, bool]:
+    """How many opcodes ``pickletools.genops`` yields from ``data``, and whether it raised."""
+    import io
+    import pickletools
+
+    count = 0
+    try:
+        for _ in pickletools.genops(io.BytesIO(data)):
+            count += 1
+    except Exception:  # noqa: BLE001 - ValueError, or the warning a bad escape raises here
+        return count, True
+    return count, False
+
+
+def _counts_agree(data: bytes) -> None:
+    """``count_ops`` finds genops's count where genops reads the pickle through, and never
+    fewer opcodes than genops reads before it raises (it checks no argument's text)."""
+    expected, damaged = _genops_count(data)
+    counted = kernel.count_ops(data, 1 << 40)
+    assert counted >= expected if damaged else counted == expected, (counted, expected)
+    for limit in (0, 1, expected - 1, expected, expected + 1):
+        if limit >= 0:
+            assert kernel.count_ops(data, limit) == min(counted, limit + 1)
+
+
+@fuzz_settings(400)
+@given(st.lists(st.sampled_from(_SNIPPETS), max_size=40), st.sampled_from([b"", b".", b".junk"]))
+def test_count_ops_matches_genops_on_opcode_strings(snippets, end):
+    _counts_agree(b"".join(snippets) + end)
+
+
+@fuzz_settings(400)
+@given(_mutated())
+def test_count_ops_matches_genops_on_mutated_pickles(data):
+    _counts_agree(data)
+
+
+@pytest.mark.parametrize("protocol", range(6))
+def test_count_ops_matches_genops_on_real_pickles(protocol):
+    value = [(i, str(i), b"x" * (i % 300), "\xe9" * (i % 70), 1.5, 10**i) for i in range(300)]
+    _counts_agree(pickle.dumps({"v": value, "s": {1, 2}, "f": frozenset([3])}, protocol=protocol))
+    for data in _big(3_000).values():
+        _counts_agree(data)
+
+
+def test_the_python_path_refuses_a_large_pickle_by_counting_not_walking(monkeypatch):
+    """Without numba, a pickle of more than ``PY_MAX_OPS`` opcodes is refused by
+    ``count_ops`` before the genops walk starts (the walk costs ~1.5 us an opcode, the count a
+    small fraction of that): the walk is never entered, nor is a global vetted. A pickle as
+    long but of few opcodes (one large argument) goes on to the walk."""
+    monkeypatch.setattr(kernel, "numba_module", lambda name: None)
+    walked = []
+    monkeypatch.setattr(kernel, "scan_reference", lambda *args: walked.append(args) or 0)
+    vetted = []
+    for case in ("long decimal ints", "many marks", "bad utf-8 late", "stack of globals"):
+        data = BIG[case](kernel.PY_MAX_OPS + 10)
+        with pytest.raises(ValueError, match="more than 2000000 opcodes, more than numtorch"):
+            kernel.scan(data, ValueError, 64, lambda *name: vetted.append(name))
+    assert walked == [] and vetted == []
+    few = b"\x80\x03B" + (3 << 20).to_bytes(4, "little") + bytes(3 << 20) + b"."
+    assert kernel.count_ops(few, kernel.PY_MAX_OPS) == 3
+    kernel.scan(few, ValueError, 64)
+    assert len(walked) == 1
+
+
 @pytest.mark.parametrize("index", [b"-1", b" 1", b"1_0", b"+2"])
 def test_a_text_memo_index_no_pickler_writes_is_refused_at_once(index):
     """``int`` accepts these, pickle never writes them: refusing them keeps a hostile file from
@@ -276,13 +342,15 @@ def test_the_walk_and_the_reference_agree_on_the_estimate(case):
     assert ref == walk > 0
 
 
-def _peak(data: bytes) -> int:
-    """The tracemalloc peak of ``pickle.loads(data)``, the result included."""
+def _peak(data: bytes, encoding: str = "utf-8") -> int:
+    """The tracemalloc peak of unpickling ``data`` from a stream, as numtorch's loaders do (the
+    C unpickler then reads each argument into a buffer of its own), the result included."""
+    import io
     import tracemalloc
 
     tracemalloc.start()
     try:
-        value = pickle.loads(data)
+        value = pickle.Unpickler(io.BytesIO(data), encoding=encoding).load()
         del value
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -291,15 +359,43 @@ def _peak(data: bytes) -> int:
 
 _LOADABLE = ["legitimate list", "protocol 0", "memo churn", "escaped strings",
              "raw-unicode escapes", "long decimal ints", "infinite floats"]  # fmt: skip
+_ASTRAL = "\U0001f600".encode()
+_N = 2 << 20
+# one huge argument each: read into a buffer, then decoded (a str widened to UCS-4 by its last
+# character keeps its narrow copy until then), so the peak is several times the argument
+HUGE = {
+    "BINUNICODE, astral last": b"\x80\x02X" + (_N + 4).to_bytes(4, "little") + b"a" * _N + _ASTRAL + b".",
+    "BINUNICODE8, 2-byte chars": b"\x80\x04\x8d" + (_N + 4).to_bytes(8, "little") + "\xe9".encode() * (_N // 2) + _ASTRAL + b".",
+    "BINSTRING, astral last": b"\x80\x02T" + (_N + 4).to_bytes(4, "little") + b"a" * _N + _ASTRAL + b".",
+    "BINSTRING, Latin-1": b"\x80\x02T" + _N.to_bytes(4, "little") + b"\xe9" * _N + b".",
+    "SHORT_BINSTRINGs": b"\x80\x02(" + (b"U\xff" + b"a" * 251 + _ASTRAL) * (_N // 257) + b"l.",
+    "STRING": b"S'" + b"a" * _N + b"'\n.",
+    "STRING, escapes": b"S'" + b"\\x41" * (_N // 4) + b"'\n.",
+    "UNICODE, escaped astral last": b"V" + b"a" * _N + b"\\U0001f600\n.",
+    "LONG4": b"\x80\x02\x8b" + _N.to_bytes(4, "little") + b"\x7f" * _N + b".",
+    "LONG, 4300 digits each": b"(" + (b"L" + b"9" * 4300 + b"L\n") * (_N // 4303) + b"l.",
+    "BINBYTES": b"\x80\x03B" + _N.to_bytes(4, "little") + b"a" * _N + b".",
+    "BYTEARRAY8": b"\x80\x05\x96" + _N.to_bytes(8, "little") + b"a" * _N + b".",
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("case", _LOADABLE)
-def test_the_estimate_is_not_far_below_what_unpickling_allocates(case):
-    """The estimate bounds the memory meaningfully: at least half the real peak (and, for these
-    shapes, at most six times it: the model is generous, not absurd)."""
-    data = _big(50_000)[case]
-    estimate, peak = _pickle_scan.scan(data, Refused), _peak(data)
-    assert 0.5 * peak <= estimate <= 6 * peak, (estimate, peak)
+@pytest.mark.parametrize("case", _LOADABLE + list(HUGE))
+@pytest.mark.parametrize("encoding", ["utf-8", "latin1"])
+def test_the_estimate_bounds_what_unpickling_allocates(case, encoding):
+    """The estimate is an upper bound of the real peak (what issue 15's 2x rests on; beside
+    the unpickler's own ~1 KB), for the Python 2 strings under either encoding the loaders use
+    (``latin1``: the CIFAR reader) -- and not an absurd one: at most eight times it here."""
+    data = HUGE[case] if case in HUGE else _big(50_000)[case]
+    try:
+        peak = _peak(data, encoding)
+    except UnicodeDecodeError:  # Latin-1 bytes are no UTF-8: nothing to price
+        assert encoding == "utf-8"
+        return
+    estimate = _pickle_scan.scan(data, Refused, latin1=encoding == "latin1")
+    assert peak <= estimate + 4096 and estimate <= 8 * peak, (estimate, peak)
+    if nb is not None:
+        walk = kernel._scan_numba(nb, data, Refused, 64, None, latin1=encoding == "latin1")
+        assert walk == kernel.scan_reference(data, Refused, 64, latin1=encoding == "latin1")
 
 
 def _python_path(data, refused, max_depth, on_global, max_bytes):

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import io
 import pickletools
+import re
+import struct
 from collections.abc import Callable
 
 import numpy as np
@@ -68,33 +70,33 @@ _TABLE = _table()
 # The memory model (bytes the unpickler allocates per opcode; never freed, so an upper bound
 # for a pickle that drops what it builds): (fixed, per argument byte, per item through a MARK).
 # Calibrated with ``sys.getsizeof`` and ``tracemalloc`` on CPython 3.11: a stack or memo slot
-# is 8 bytes (16 for the memo, which doubles), an int or float 32 + its slot, a str 49 + up to 4
-# bytes per UTF-8 byte (one ASCII byte beside an astral character becomes a UCS-4 one), a list
-# or dict 56-64 + the GC header, a list slot 8 (+ its stack slot), a dict entry ~40 per key and
-# per value with the table's growth, a tuple 48 + 8 an item. A call (``REDUCE``) builds one
+# is 8 bytes (16 for the memo, which doubles), an int or float 32 + its slot, a list or dict
+# 56-64 + the GC header, a list slot 8 (+ its stack slot), a dict entry ~40 per key and per
+# value with the table's growth, a tuple 48 + 8 an item. A text or bytes argument is read into
+# a buffer first (the C unpickler copies it out of the stream), then decoded: a str takes up to
+# 4 bytes per UTF-8 byte (one ASCII byte beside an astral character becomes a UCS-4 one) and,
+# while the decoder widens it, the narrow copy too -- 6 bytes per byte at the peak (7 for
+# raw-unicode-escape text; 4 for a protocol-0 string, ASCII once its escapes are undone into
+# one more copy); a Python 2 string read as Latin-1 (the CIFAR reader) 2; an int from
+# LONG1/LONG4 bytes ~1.07 per byte beside the buffer. A call (``REDUCE``) builds one
 # allow-listed object -- in numtorch mostly a tensor: a ``Tensor`` and its NumPy view, ~0.5 KB
 # -- but PyTorch writes an empty ``OrderedDict()`` call (~0.1 KB) beside each tensor: 384 a
-# call; a persistent id makes a storage (~0.1 KB); a global is an existing object (its slot).
+# call; a persistent id makes a storage (~0.1 KB). A global is an existing object (its slot),
+# but looking it up is a Python call (``find_class``, ~0.4 us): 128, so that millions of
+# GLOBAL opcodes (picklers memoize each global once) cost a refusal, not seconds of lookups.
 # A pickle of 10,000 tensors and their Adam state (torch.save: 3.4 MB of opcodes, a 10.9 MB
-# file) is estimated at 73 MB, against a budget of 89 MB (2x + 64 MiB) and a real tracemalloc
-# peak of 76 MB for ``numtorch.load`` (``tests/test_torch_checkpoints.py`` checks all three).
-_SLOT, _NUMBER, _STR, _CONTAINER, _CALL, _PERSISTENT = 8, 40, 64, 72, 384, 128
+# file) is estimated at 74 MB, within ``numtorch._torch_zip.memory_budget`` for that file
+# (``tests/test_torch_checkpoints.py`` checks it against the real tracemalloc peak).
+_SLOT, _NUMBER, _STR, _CONTAINER, _CALL, _PERSISTENT, _LOOKUP = 8, 40, 64, 72, 384, 128, 128
 _COSTS = {
-    **dict.fromkeys(["INT", "LONG", "LONG1", "LONG4"], (_NUMBER, 1, 0)),
+    **dict.fromkeys(["INT", "LONG"], (_NUMBER, 1, 0)),
+    **dict.fromkeys(["LONG1", "LONG4"], (_NUMBER, 3, 0)),
     **dict.fromkeys(["BININT", "BININT1", "BININT2", "FLOAT", "BINFLOAT"], (_NUMBER, 0, 0)),
-    **dict.fromkeys(
-        [
-            "STRING",
-            "BINSTRING",
-            "SHORT_BINSTRING",
-            "BINBYTES",
-            "SHORT_BINBYTES",
-            "BINBYTES8",
-            "BYTEARRAY8",
-        ],
-        (_STR, 1, 0),
-    ),
-    **dict.fromkeys(["UNICODE", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"], (_STR, 4, 0)),
+    **dict.fromkeys(["BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"], (_STR, 1, 0)),
+    "STRING": (_STR, 4, 0),
+    **dict.fromkeys(["BINSTRING", "SHORT_BINSTRING"], (_STR, 6, 0)),
+    "UNICODE": (_STR, 7, 0),
+    **dict.fromkeys(["SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8"], (_STR, 6, 0)),
     **dict.fromkeys(
         [
             "NONE",
@@ -126,19 +128,21 @@ _COSTS = {
     "TUPLE1": (72, 0, 0),
     "TUPLE2": (80, 0, 0),
     "TUPLE3": (88, 0, 0),
-    **dict.fromkeys(["GLOBAL", "STACK_GLOBAL", "EXT1", "EXT2", "EXT4"], (_SLOT, 0, 0)),
+    **dict.fromkeys(["GLOBAL", "STACK_GLOBAL", "EXT1", "EXT2", "EXT4"], (_LOOKUP, 0, 0)),
     **dict.fromkeys(["REDUCE", "NEWOBJ", "NEWOBJ_EX"], (_CALL, 0, 0)),
     **dict.fromkeys(["OBJ", "INST"], (_CALL, 0, _SLOT)),
     **dict.fromkeys(["PERSID", "BINPERSID"], (_PERSISTENT, 0, 0)),
     "BUILD": (_SLOT, 0, 0),
 }  # fmt: skip  (the other opcodes -- POP, POP_MARK, PROTO, FRAME, STOP -- cost nothing)
+# the same where the unpickler decodes Python 2 strings as Latin-1 (a byte a character)
+_COSTS_LATIN1 = {**_COSTS, "BINSTRING": (_STR, 2, 0), "SHORT_BINSTRING": (_STR, 2, 0)}
 NO_LIMIT = 1 << 62
 
 
-def _cost(name: str, arg_bytes: int, items: int) -> int:
+def _cost(name: str, arg_bytes: int, items: int, costs: dict = _COSTS) -> int:
     """The estimated bytes opcode ``name`` allocates, given its argument's encoded size and
     the items it takes through a MARK."""
-    fixed, per_byte, per_item = _COSTS.get(name, (0, 0, 0))
+    fixed, per_byte, per_item = costs.get(name, (0, 0, 0))
     return fixed + per_byte * arg_bytes + per_item * items
 
 
@@ -154,12 +158,16 @@ def _over_budget(spent: int, max_bytes: int, refused: type[Exception]) -> None:
 # ------------------------------------------------------------------ the reference (Python path)
 def scan_reference(data: bytes, refused: type[Exception], max_depth: int,
                    on_global: Callable[[str, str], object] | None = None,
-                   max_ops: int | None = None, max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
+                   max_ops: int | None = None, max_bytes: int = NO_LIMIT,
+                   latin1: bool = False) -> int:  # fmt: skip
     """The genops-based scan of the whole pickle (see ``numtorch._pickle_scan.scan``), refusing
     one of more than ``max_ops`` opcodes (None: no bound) or whose memory estimate passes
-    ``max_bytes``; returns the estimate."""
+    ``max_bytes``; returns the estimate. ``latin1``: Python 2 strings are priced as the
+    unpickler's ``encoding="latin1"`` decodes them (else as UTF-8)."""
     memo = _ListMemo()
-    return scan_from(data, 0, [], memo, refused, max_depth, on_global, max_ops, 0, max_bytes)
+    costs = _COSTS_LATIN1 if latin1 else _COSTS
+    return scan_from(data, 0, [], memo, refused, max_depth, on_global, max_ops, 0, max_bytes,
+                     costs)  # fmt: skip
 
 
 class _ListMemo(list):
@@ -187,6 +195,7 @@ def scan_from(
     max_ops: int | None = None,
     spent: int = 0,
     max_bytes: int = NO_LIMIT,
+    costs: dict = _COSTS,
 ) -> int:
     """The reference walk from opcode position ``pos``, with the unpickler's simulated
     ``stack`` (depths, ``| _GLOBAL`` for globals, ``_MARK`` for marks), ``memo`` and memory
@@ -196,10 +205,7 @@ def scan_from(
     vetted: set[str] = set()  # each distinct GLOBAL is vetted once, as the numba walk does
     for count, (op, arg, at) in enumerate(pickletools.genops(stream)):
         if max_ops is not None and count >= max_ops:
-            raise refused(
-                f"the pickle holds more than {max_ops} opcodes, more than numtorch scans without "
-                "numba (install numba, or leave NUMTORCH_KERNELS unset)"
-            )
+            raise refused(_too_many_ops(max_ops))
         name, items = op.name, 0
         if name in ("PUT", "GET"):
             _check_text_index(data, at, refused)
@@ -219,9 +225,16 @@ def scan_from(
                 on_global(*arg.split(" ", 1))
                 vetted.add(arg)
             items = _apply(name, stack, refused, max_depth)
-        spent += _cost(name, stream.tell() - at - 1, items)
+        spent += _cost(name, stream.tell() - at - 1, items, costs)
         _over_budget(spent, max_bytes, refused)
     return spent
+
+
+def _too_many_ops(max_ops: int) -> str:
+    return (
+        f"the pickle holds more than {max_ops} opcodes, more than numtorch scans without numba "
+        "(install numba, or leave NUMTORCH_KERNELS unset)"
+    )
 
 
 def _check_text_index(data: bytes, at: int, refused: type[Exception]) -> None:
@@ -307,7 +320,7 @@ _CHECKS = {
 _SEMANTICS = {"MARK": S_MARK, "MEMOIZE": S_MEMOIZE, "BUILD": S_BUILD, "STOP": S_STOP}
 
 
-def tables() -> np.ndarray:
+def tables(costs: dict = _COSTS) -> np.ndarray:
     """A (12, 256) int64 table indexed by opcode byte: layout (-1: unknown opcode), fixed size,
     check, semantics, items popped, pops through a MARK, items pushed, in place, global, and
     the memory model's fixed cost, cost per argument byte and per item through a MARK."""
@@ -323,44 +336,120 @@ def tables() -> np.ndarray:
         sem = S_PUT if op.name in _MEMO_PUT - {"MEMOIZE"} else sem
         count, marked, pushed, in_place, is_global = _TABLE[op.name]
         out[:9, code] = (layout, size, check, sem, count, marked, pushed, in_place, is_global)
-        out[9:, code] = _COSTS.get(op.name, (0, 0, 0))
+        out[9:, code] = costs.get(op.name, (0, 0, 0))
     assert out[4].max() <= 3  # _reference_from copies three items below the topmost MARK
     return out
 
 
-_TABLES = tables()
+_TABLES, _TABLES_LATIN1 = tables(), tables(_COSTS_LATIN1)
+
+
+# ------------------------------------------------------------------ counting opcodes, in bulk
+# The Python path refuses a pickle of more than PY_MAX_OPS opcodes before its ~1.5 us-an-opcode
+# walk starts: ``count_ops`` finds how many there are by their lengths alone, at C speed where
+# the opcode byte and newlines decide the length (a regex matching up to 65,536 such opcodes at
+# a time, and another counting them), in Python for each length-prefixed one -- 0.1-0.7 s for
+# 2M opcodes, whatever their kind.
+def _opcode_regexes() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Regexes of a run of up to 65,536 opcodes whose length needs no length prefix, and of
+    one such opcode (with an empty group, so that ``findall`` lists one item per opcode)."""
+    shapes: dict[tuple[int, int], list[int]] = {}
+    for code in range(256):
+        layout = int(_TABLES[0, code])
+        if layout in (NONE, FIXED, LINE, LINES2) and _TABLES[3, code] != S_STOP:
+            shapes.setdefault((layout, int(_TABLES[1, code])), []).append(code)
+    args = {NONE: b"", LINE: b"[^\n]*+\n", LINES2: b"[^\n]*+\n[^\n]*+\n"}
+    alternatives = []
+    for (layout, size), codes in sorted(shapes.items()):
+        opcodes = b"".join(re.escape(bytes([c])) for c in codes)
+        alternatives.append(b"[" + opcodes + b"]" + args.get(layout, b".{%d}" % size))
+    one = b"(?:" + b"|".join(alternatives) + b")"
+    return re.compile(one + b"{0,65536}+", re.S), re.compile(one + b"()", re.S)
+
+
+_RUN, _ONE = _opcode_regexes()
+# per opcode byte: the size of its length prefix (0: not length-prefixed), whether it is signed
+_PREFIX = [{LEN1: 1, LEN4S: 4, LEN4U: 4, LEN8U: 8}.get(int(layout), 0) for layout in _TABLES[0]]
+_SIGNED = [int(layout) == LEN4S for layout in _TABLES[0]]
+_STOP_CODE = ord(pickletools.code2op["."].code)
+_U4, _U8 = struct.Struct("<I").unpack_from, struct.Struct("<Q").unpack_from
+
+
+def count_ops(data: bytes, limit: int) -> int:
+    """How many opcodes ``pickletools.genops`` reads from ``data`` (up to STOP, which counts),
+    by their lengths alone -- an argument's text is not checked, so a damaged one may be
+    counted where genops would raise -- or ``limit + 1`` where there are more than ``limit``.
+    Where the pickle is cut short or names an unknown opcode, the count stops there."""
+    n, pos, count = len(data), 0, 0
+    while count <= limit:
+        end = _RUN.match(data, pos).end()
+        moved = end > pos
+        if moved:
+            count += len(_ONE.findall(data, pos, end))
+            pos = end
+        while count <= limit:  # the length-prefixed opcodes that follow, read here
+            if pos >= n:
+                return count
+            code = data[pos]
+            size = _PREFIX[code]
+            if not size:
+                if code == _STOP_CODE:
+                    return count + 1
+                if moved:  # another run (or an opcode that is cut short: the run says)
+                    break
+                return count  # an unknown opcode, or one cut short
+            if pos + 1 + size > n:
+                return count
+            if size == 1:
+                length = data[pos + 1]
+            elif size == 4:
+                length = _U4(data, pos + 1)[0]
+                if _SIGNED[code] and length >= 1 << 31:  # a negative count: genops refuses
+                    return count
+            else:
+                length = _U8(data, pos + 1)[0]
+            pos += 1 + size + length
+            if pos > n:
+                return count
+            count, moved = count + 1, True
+    return limit + 1
 
 
 # ------------------------------------------------------------------ dispatcher
 def scan(data: bytes, refused: type[Exception], max_depth: int,
          on_global: Callable[[str, str], object] | None = None,
-         max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
+         max_bytes: int = NO_LIMIT, latin1: bool = False) -> int:  # fmt: skip
     """The safety scan on the active kernel path (same verdicts, messages and memory estimate
     on both, except that the Python path refuses a pickle of more than ``PY_MAX_OPS``
-    opcodes); returns the estimate."""
+    opcodes -- before anything else, counted by ``count_ops``); returns the estimate."""
     nb = numba_module("pickle_scan")
     if nb is None:
-        return scan_reference(data, refused, max_depth, on_global, PY_MAX_OPS, max_bytes)
-    return _scan_numba(nb, data, refused, max_depth, on_global, max_bytes)
+        if len(data) > PY_MAX_OPS and count_ops(data, PY_MAX_OPS) > PY_MAX_OPS:
+            raise refused(_too_many_ops(PY_MAX_OPS))
+        return scan_reference(data, refused, max_depth, on_global, PY_MAX_OPS, max_bytes, latin1)
+    return _scan_numba(nb, data, refused, max_depth, on_global, max_bytes, latin1)
 
 
 def _scan_numba(nb, data: bytes, refused, max_depth: int, on_global,
-                max_bytes: int = NO_LIMIT) -> int:  # fmt: skip
+                max_bytes: int = NO_LIMIT, latin1: bool = False) -> int:  # fmt: skip
     """Run the numba walk, reading the deferred opcodes (and growing an array, should one
     fill up) between calls; refusals and unmodelled forms go to the reference (and so does a
     ``max_depth`` beyond what the walk's one-byte items hold)."""
     if not 0 <= max_depth <= _WALK_MAX_DEPTH:
-        return scan_reference(data, refused, max_depth, on_global, None, max_bytes)
+        return scan_reference(data, refused, max_depth, on_global, None, max_bytes, latin1)
+    table = _TABLES_LATIN1 if latin1 else _TABLES
     buf = np.frombuffer(data, np.uint8)
-    # each opcode is a byte or more and adds at most one item to the stack or the memo, so these
-    # never fill up, and the two together hold at most a byte per byte of the pickle: np.empty's
-    # pages are only touched (resident) as the walk reaches them
-    stack, memo = np.empty(len(data) + 2, np.uint8), np.empty(len(data) + 2, np.uint8)
+    # a byte an item; each opcode adds at most one item to the stack or the memo, so these hold
+    # at most a byte per byte of the pickle: they start small and double as the walk fills them
+    # (it pauses), so that what is allocated -- what tracemalloc sees, not only the pages
+    # touched -- follows what the pickle uses
+    size = min(len(data) + 2, _FIRST_ROOM)
+    stack, memo = np.empty(size, np.uint8), np.empty(size, np.uint8)
     deferred = np.empty(4096, np.int64)
     state = np.zeros(6, np.int64)
     stream = io.BytesIO(data)
     while True:
-        nb.walk(buf, _TABLES, stack, memo, deferred, state, max_depth, max_bytes)
+        nb.walk(buf, table, stack, memo, deferred, state, max_depth, max_bytes)
         _run_deferred(stream, deferred[: state[NDEF]], on_global)
         state[NDEF] = 0
         if state[STATUS] == DONE:
@@ -369,20 +458,20 @@ def _scan_numba(nb, data: bytes, refused, max_depth: int, on_global,
             _run_deferred(stream, state[POS : POS + 1], on_global)
             _over_budget(max_bytes + 1, max_bytes, refused)
         if state[STATUS] in (STOPPED, HANDED_OVER):
-            args = (data, int(state[POS]), refused, max_depth, on_global, max_bytes)
+            args = (data, int(state[POS]), refused, max_depth, on_global, max_bytes, latin1)
             return _reference_from(*args, stack, int(state[SP]), memo, int(state[NMEMO]), state)
         stack = _room(stack, int(state[SP]) + 2)
         memo = _room(memo, int(state[NMEMO]) + 1)
 
 
-def _reference_from(data, pos, refused, max_depth, on_global, max_bytes, stack, sp, memo, nmemo,
-                    state) -> int:  # fmt: skip
+def _reference_from(data, pos, refused, max_depth, on_global, max_bytes, latin1, stack, sp, memo,
+                    nmemo, state) -> int:  # fmt: skip
     """``scan_from`` at ``pos`` with the walk's stack and memo (the memo stays an array). Where
     the walk found a refusal there, only the top of the stack matters (the items down to the
     topmost MARK and three more: no opcode pops more), so only that is copied; should that not
     raise after all, the whole reference scan runs again from the start."""
     memo_view, spent = _ArrayMemo(memo, nmemo), int(state[SPENT])
-    budget = (None, spent, max_bytes)
+    budget = (None, spent, max_bytes, _COSTS_LATIN1 if latin1 else _COSTS)
     if state[STATUS] == HANDED_OVER:
         items = _items(stack[:sp])
         return scan_from(data, pos, items, memo_view, refused, max_depth, on_global, *budget)
@@ -390,9 +479,10 @@ def _reference_from(data, pos, refused, max_depth, on_global, max_bytes, stack, 
     items = _items(stack[start:sp])
     scan_from(data, pos, items, memo_view, refused, max_depth, on_global, *budget)
     # not reached while the two agree
-    return scan_reference(data, refused, max_depth, on_global, None, max_bytes)
+    return scan_reference(data, refused, max_depth, on_global, None, max_bytes, latin1)
 
 
+_FIRST_ROOM = 1 << 16
 _WALK_MARK, _WALK_GLOBAL = 255, 128  # the walk's one-byte items: depth | 128 for a global
 _WALK_MAX_DEPTH = 126  # so that no item but a MARK is 255
 

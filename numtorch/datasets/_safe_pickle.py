@@ -187,5 +187,6 @@ def loads(data: bytes) -> Any:
     with warnings.catch_warnings(), _pickle_scan.budget(4 * len(data) + (1 << 20)):
         warnings.simplefilter("ignore", DeprecationWarning)
         # what unpickling may allocate: twice the batch file plus slack, as numtorch.load allows
-        _pickle_scan.scan(data, Refused, MAX_DEPTH, max_bytes=2 * len(data) + (64 << 20))
+        _pickle_scan.scan(data, Refused, MAX_DEPTH, max_bytes=2 * len(data) + (64 << 20),
+                          latin1=True)  # fmt: skip
         return _Unpickler(io.BytesIO(data), encoding="latin1").load()
