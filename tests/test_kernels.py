@@ -280,7 +280,9 @@ def test_winograd_transforms_match_numpy_and_torch(path, dtype, shape, o, pad):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape, o, pad", WINO_GEOS + [((2, 5, 3, 3), 3, (2, 2, 2, 2))])
+@pytest.mark.parametrize(
+    "shape, o, pad", WINO_GEOS + [((2, 5, 3, 3), 3, (2, 2, 2, 2)), ((3, 2, 4, 5), 2, (3, 0, 1, 1))]
+)
 def test_winograd_twins_agree_bit_for_bit_on_each_transform(path, dtype, shape, o, pad):
     """Each transform alone, on inputs with NaN, inf and -0.0, a reused buffer and a bias."""
     n, c, h, w = shape
@@ -307,6 +309,39 @@ def test_winograd_twins_agree_bit_for_bit_on_each_transform(path, dtype, shape, 
 
     for a, b in zip(*both(path, passes)):
         same_bits(a, b)
+
+
+@pytest.mark.parametrize(
+    "shape, o",
+    [((12, 16, 32, 32), 16), ((40, 3, 32, 32), 8)],  # Winograd and im2col, 3 chunks each
+    ids=["winograd", "im2col"],
+)
+def test_conv_gradients_are_bit_identical_on_one_two_and_three_threads(shape, o):
+    """Each chunk's weight and bias gradients start from the first product (no zeros to add
+    into) on several threads, and run through one accumulator on one: the summed gradients
+    must not differ in a single bit, signed zeros included (a zero output-gradient region)."""
+    x = _rng_array(shape, seed=1)
+    w, b = _rng_array((o, shape[1], 3, 3), seed=2), _rng_array(o, seed=3)
+    g = _rng_array((shape[0], o) + shape[2:], seed=4)
+    g[:, :, :6] = 0.0
+    g[::2, :, :2] = -0.0
+
+    def grads():
+        ours = [numtorch.tensor(a, requires_grad=True) for a in (x, w, b)]
+        numtorch.nn.functional.conv2d(*ours, padding=1).backward(numtorch.tensor(g))
+        return [a.grad.numpy().copy() for a in ours]
+
+    saved = kpar.num_threads()
+    try:
+        runs = []
+        for n in (1, 2, 3, 1):
+            kpar.set_num_threads(n)
+            runs.append(grads())
+    finally:
+        kpar.set_num_threads(saved)
+    for run in runs[1:]:
+        for a, r in zip(run, runs[0]):
+            same_bits(a, r)
 
 
 # ------------------------------------------------------------------ max pooling

@@ -65,16 +65,23 @@ def tiles(out_hw: tuple) -> tuple[int, int]:
 
 def weight_transform(w: np.ndarray) -> np.ndarray:
     """``G g G^T`` of every (O, C, 3, 3) filter, as (16, C, O)."""
-    g = _matrix(_G, w.dtype)
-    u = np.matmul(np.matmul(g, w), g.T)  # (O, C, 4, 4)
+    u = _sandwich(w.reshape(-1, 3, 3), _matrix(_G, w.dtype))  # (O*C, 4, 4)
     return np.ascontiguousarray(u.reshape(w.shape[0], w.shape[1], -1).transpose(2, 1, 0))
 
 
 def weight_adjoint(du: np.ndarray) -> np.ndarray:
     """``G^T du G`` for (16, C, O) ``du``: the (O, C, 3, 3) weight gradient."""
-    g = _matrix(_G, du.dtype)
-    da = du.transpose(2, 1, 0).reshape(du.shape[2], du.shape[1], _A, _A)
-    return np.matmul(np.matmul(g.T, da), g)
+    da = du.transpose(2, 1, 0).reshape(-1, _A, _A)
+    return _sandwich(da, _matrix(_G, du.dtype).T).reshape(du.shape[2], du.shape[1], 3, 3)
+
+
+def _sandwich(x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``a @ x[b] @ a.T`` for every matrix of ``x`` (B, p, p), as two 2-D products of all B
+    at once: a batched matmul of B tiny matrices cost 4-6x more (0.1 ms per 32x32 layer)."""
+    b, p, q = x.shape[0], x.shape[1], a.shape[0]
+    t = np.matmul(x.transpose(0, 2, 1).reshape(-1, p), a.T)  # rows (b, l): (a x[b])[:, l]
+    t = t.reshape(b, p, q).transpose(0, 2, 1).reshape(-1, p)  # rows (b, i): (a x[b])[i, :]
+    return np.matmul(t, a.T).reshape(b, q, q)
 
 
 def chosen(dtype: np.dtype) -> bool:
