@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.autograd import anomaly_mode, grad_mode
 from numtorch.autograd.function import Node
 from numtorch.tensor import Tensor
@@ -177,10 +178,10 @@ class _GraphTask:
                 if g is not None:
                     if nr > 0:
                         old = later.get((key, nr))
-                        later[key, nr] = g if old is None else old + g
+                        later[key, nr] = g if old is None else _sum(old, g)
                     else:
                         old = grads.get(key)
-                        grads[key] = g if old is None else old + g
+                        grads[key] = g if old is None else _sum(old, g)
                         if nr < 0:
                             owned[key] = old is not None or _fresh(node, g, grad, in_grads)
                 if nr < 0 and key in leaves:
@@ -351,6 +352,11 @@ def _checked_backward(node: Node, grad: Any, retain_graph: bool) -> tuple:
         anomaly_mode._annotate(err, node)
         raise
     return grads
+
+
+def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two contributions to one gradient, activation-sized ones on numtorch's threads."""
+    return parallel.pointwise(np.add, a, b) if parallel.splits(a, b) else a + b
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:

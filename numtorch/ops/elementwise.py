@@ -13,13 +13,14 @@ import math
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.autograd.function import Function
 
 
 class Add(Function):
     @staticmethod
     def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+        return parallel.pointwise(np.add, a, b) if parallel.splits(a, b) else a + b
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
@@ -430,12 +431,17 @@ class Where(Function):
 
 class Relu(Function):
     """``max(x, 0)``. Backward reads the result (PyTorch's ``ReluBackward0`` keeps it), so no
-    mask is made in forward: the result is kept alive by the next layer anyway."""
+    mask is made in forward: the result is kept alive by the next layer anyway. Activation-
+    sized arrays are split over numtorch's threads (``parallel.pointwise``)."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        out = np.maximum(x, 0, dtype=x.dtype) if x.dtype.kind == "f" else np.maximum(x, 0)
-        out = np.asarray(out)
+        if x.dtype.kind != "f":
+            out = np.asarray(np.maximum(x, 0))
+        elif parallel.splits(x):
+            out = parallel.pointwise(_relu, x)
+        else:
+            out = np.asarray(np.maximum(x, 0, dtype=x.dtype))
         ctx.save_for_backward(out)
         return out
 
@@ -444,7 +450,19 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # out is 0, positive or nan, so ``out != 0`` is PyTorch's ``out > 0 or nan`` in one
         # comparison: nan passes the gradient, as in PyTorch
+        if parallel.splits(g, out):
+            return parallel.pointwise(_relu_grad, g, out)
         return g * (out != 0)
+
+
+def _relu(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``max(x, 0)`` into ``out``."""
+    return np.maximum(x, 0, out=out)
+
+
+def _relu_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Relu's gradient from its ``result`` into ``out``."""
+    return np.multiply(g, result != 0, out=out)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
