@@ -249,19 +249,8 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     busy with other work holds no one up. The result equals the unsplit product bit for bit
     (chunks this large take OpenBLAS's general kernel, whose sums over the inner dimension do
     not depend on the row count; splitting columns would change them), whatever the threads."""
-    m, k = a.shape
-    out = np.empty((m, b.shape[1]), np.result_type(a, b))
-    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, m)
-    if chunks < 2:
-        np.matmul(a, b, out=out)
-        return out
-    step = -(-m // chunks)
-
-    def rows(r0: int, r1: int, acc: object) -> None:
-        np.matmul(a[r0:r1], b, out=out[r0:r1])
-
-    map_chunks(rows, [(i, min(i + step, m)) for i in range(0, m, step)])
-    return out
+    out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    return _split_product(a, b, out, batched=False)
 
 
 def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -270,18 +259,25 @@ def bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     threads once each chunk has at least ``_GEMM_CHUNK_MACS`` multiply-adds; smaller products
     run on the calling thread. Each matrix of the batch is the same single-threaded BLAS call
     whichever chunk holds it, so the result equals the unsplit product bit for bit."""
-    batch, m, k = a.shape
-    out = np.empty((batch, m, b.shape[2]), np.result_type(a, b))
-    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, batch)
+    out = np.empty((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
+    return _split_product(a, b, out, batched=True)
+
+
+def _split_product(a: np.ndarray, b: np.ndarray, out: np.ndarray, batched: bool) -> np.ndarray:
+    """``np.matmul(a, b, out=out)`` split along the first axis of ``a`` and ``out`` (rows of a
+    matrix, or matrices of a batch, which also splits ``b``), in chunks of at least
+    ``_GEMM_CHUNK_MACS`` multiply-adds; one call on this thread when there are not two."""
+    n, k = out.shape[0], a.shape[-1]
+    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, n)
     if chunks < 2:
         np.matmul(a, b, out=out)
         return out
-    step = -(-batch // chunks)
+    step = -(-n // chunks)
 
-    def matrices(i0: int, i1: int, acc: object) -> None:
-        np.matmul(a[i0:i1], b[i0:i1], out=out[i0:i1])
+    def part(i0: int, i1: int, acc: object) -> None:
+        np.matmul(a[i0:i1], b[i0:i1] if batched else b, out=out[i0:i1])
 
-    map_chunks(matrices, [(i, min(i + step, batch)) for i in range(0, batch, step)])
+    map_chunks(part, [(i, min(i + step, n)) for i in range(0, n, step)])
     return out
 
 
