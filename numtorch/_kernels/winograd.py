@@ -44,11 +44,11 @@ __all__ = [
     "input_adjoint",
 ]
 
-# Lavin & Gray's matrices (interpolation points 0, +-1 and infinity) and the tile sizes: m x m
-# outputs from an a x a input tile.
+# Lavin & Gray's weight matrix (interpolation points 0, +-1 and infinity) and the tile sizes:
+# m x m outputs from an a x a input tile. B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0],
+# [0, 1, 0, -1]] and A^T = [[1, 1, 1, 0], [0, 1, -1, -1]] hold only 0 and +-1, so they are
+# written out as additions (``_bt_terms``, ``_at_terms``, ``_a_terms``, ``_b_terms``).
 _G = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]
-_BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-_AT = [[1, 1, 1, 0], [0, 1, -1, -1]]
 _M, _A = 2, 4
 # Points of the transformed domain per tile: the GEMMs per chunk.
 POINTS = _A * _A
