@@ -186,6 +186,28 @@ def test_im2col_and_col2im_match_numpy(path, dtype, shape, kernel, stride, pad, 
 
 
 @needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, kernel, stride, pad, dil", CONV_GEOS)
+def test_im2col_with_a_ones_row_appends_it_to_each_sample_on_both_paths(
+    path, dtype, shape, kernel, stride, pad, dil
+):
+    """The bias row: every sample's columns, then one row of ones (what the GEMMs fold the
+    bias into), the same bits on both paths, also in a reused buffer."""
+    geo = _geo(shape, kernel, stride, pad, dil)
+    x = _special(_rng_array(shape, dtype))
+    fast, slow = both(path, lambda: kconv.im2col(x, 1, shape[0], geo, ones_row=True))
+    same_bits(fast, slow)
+    path("numpy")
+    plain = kconv.im2col(x, 1, shape[0], geo)
+    same_bits(fast[:, :-1], plain)
+    assert fast.shape == (shape[0] - 1, plain.shape[1] + 1, plain.shape[2])
+    assert (fast[:, -1] == 1).all()
+    buf = np.full(fast.size + 5, np.nan, dtype)
+    path("numba")
+    same_bits(kconv.im2col(x, 1, shape[0], geo, buf, ones_row=True), slow)
+
+
+@needs_numba
 def test_im2col_reads_non_contiguous_input(path):
     base = _rng_array((2, 3, 6, 7))
     x = base.transpose(0, 1, 3, 2)[:, ::2]

@@ -32,14 +32,20 @@ def _valid_range(off: int, s: int, size: int, out: int) -> tuple:
 @njit(cache=True, nogil=True)
 def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no cover
     """``cols[n, (c*kh + i)*kw + j, oh*wo + ow] = x[n0+n, c, oh*sh - pt + i*dh, ow*sw - pl + j*dw]``
-    (zero outside the input)."""
+    (zero outside the input); rows past ``C*kh*kw`` (a bias row) are set to one."""
     nb, c, h, w = cols.shape[0], x.shape[1], x.shape[2], x.shape[3]
+    rows, length = cols.shape[1], ho * wo
     xf, cf = x.reshape(-1), cols.reshape(-1)
+    one = np.ones(1, cols.dtype)[0]
     for t in range(nb * c):
+        n, ch = t // c, t % c
         src0 = (n0 * c + t) * h * w
+        if ch == 0:
+            for q in range(c * kh * kw * length, rows * length):
+                cf[_u(n * rows * length + q)] = one
         for i in range(kh):
             for j in range(kw):
-                dst0 = ((t * kh + i) * kw + j) * ho * wo
+                dst0 = n * rows * length + ((ch * kh + i) * kw + j) * length
                 off = j * dw - pl
                 lo, hi = _valid_range(off, sw, w, wo)
                 for oh in range(ho):

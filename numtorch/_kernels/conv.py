@@ -20,19 +20,28 @@ __all__ = ["im2col", "col2im", "uses_buffer"]
 
 
 def im2col(
-    x: np.ndarray, n0: int, n1: int, geo: tuple, buffer: np.ndarray | None = None
+    x: np.ndarray,
+    n0: int,
+    n1: int,
+    geo: tuple,
+    buffer: np.ndarray | None = None,
+    ones_row: bool = False,
 ) -> np.ndarray:
     """Columns ``(n1-n0, C*kh*kw, Ho*Wo)`` of samples ``n0:n1`` of ``x`` (N, C, H, W).
 
     ``buffer`` (1-D, at least that many elements, ``x``'s dtype), when given, receives the
     result on the numba path: chunk after chunk then writes the same cache-hot memory instead
-    of faulting in fresh pages.
+    of faulting in fresh pages. ``ones_row`` appends a row of ones to each sample's columns,
+    ``(n1-n0, C*kh*kw + 1, Ho*Wo)``: a bias column appended to the weight then rides in the
+    forward GEMM, and the bias gradient comes out of the weight gradient's (no separate pass
+    over the output).
     """
     (kh, kw), (sh, sw), (pt, _, pl, _), (dh, dw), (ho, wo) = geo
     nb = _numba(x.dtype)
     if nb is None:
-        return _im2col_numpy(x[n0:n1], geo)
-    shape = (n1 - n0, x.shape[1] * kh * kw, ho * wo)
+        cols = _im2col_numpy(x[n0:n1], geo)
+        return _with_ones_row(cols) if ones_row else cols
+    shape = (n1 - n0, x.shape[1] * kh * kw + int(ones_row), ho * wo)
     if buffer is None:
         cols = np.empty(shape, dtype=x.dtype)
     else:
@@ -62,6 +71,13 @@ def _numba(dtype: np.dtype):
 def uses_buffer(dtype: np.dtype) -> bool:
     """Whether :func:`im2col` on this dtype fills a caller's buffer (the numba path)."""
     return _numba(np.dtype(dtype)) is not None
+
+
+def _with_ones_row(cols: np.ndarray) -> np.ndarray:
+    """``cols`` (nb, R, L) with a row of ones appended to each sample: (nb, R + 1, L)."""
+    out = np.ones((cols.shape[0], cols.shape[1] + 1, cols.shape[2]), cols.dtype)
+    out[:, :-1] = cols
+    return out
 
 
 def _padded(x: np.ndarray, pad: tuple) -> np.ndarray:

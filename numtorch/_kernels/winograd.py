@@ -34,6 +34,7 @@ from numtorch._kernels import numba_module, numba_path
 
 __all__ = [
     "POINTS",
+    "TILE_SUM_POINT",
     "chosen",
     "tiles",
     "weight_transform",
@@ -52,6 +53,10 @@ _G = [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]
 _M, _A = 2, 4
 # Points of the transformed domain per tile: the GEMMs per chunk.
 POINTS = _A * _A
+# The point of ``dM = A dY A^T`` that holds the sum of its tile's four output gradients (A's
+# row 1 is (1, 1)): summed over the tiles, the bias gradient, without a pass over dY (zero-
+# padded partial tiles add nothing).
+TILE_SUM_POINT = 1 * _A + 1
 
 
 def _matrix(values: list, dtype) -> np.ndarray:

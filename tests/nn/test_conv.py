@@ -523,12 +523,12 @@ def test_a_memory_error_in_a_conv_chunk_frees_the_call_s_arrays_at_once(
     step()  # every thread's scratch buffers exist before the measurement
     real, refused = conv_ops._cols, []
 
-    def refusing(ctx, x, n0, n1):
+    def refusing(ctx, x, n0, n1, ones_row=False):
         main = threading.current_thread() is threading.main_thread()
         if n0 > 0 and main == on_main_thread and not refused:
             refused.append(n0)
             raise MemoryError("refused")
-        return real(ctx, x, n0, n1)
+        return real(ctx, x, n0, n1, ones_row)
 
     monkeypatch.setattr(conv_ops, "_cols", refusing)
     gc.disable()
