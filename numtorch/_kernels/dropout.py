@@ -11,6 +11,8 @@ same kernel. Both paths give the same bits: one multiplication per element, +0.0
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from numtorch._kernels import numba_module
@@ -54,7 +56,7 @@ def _fast(x: np.ndarray, scale: np.ndarray, out: np.ndarray | None):
 
 def _rows(a: np.ndarray, k: int) -> np.ndarray:
     """A C-contiguous array as a (planes, L) view, the planes spanning the first ``k`` axes."""
-    return a.reshape(int(np.prod(a.shape[:k])), -1)
+    return a.reshape(math.prod(a.shape[:k]), -1)
 
 
 def _broadcastable(scale: np.ndarray, ndim: int) -> np.ndarray:

@@ -199,6 +199,9 @@ def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: i
     threads: at least ``_PLANE_CHUNK_BYTES`` each (on the calling thread when one chunk covers
     them all), at most four per thread."""
     total = planes * max(bytes_per_plane, 1)
+    if 0 < total <= _PLANE_CHUNK_BYTES:  # one chunk: this thread, no pool bookkeeping
+        fn(0, planes)
+        return
     # enough chunks to balance the threads, few enough that the calls stay cheap
     count = min(-(-total // _PLANE_CHUNK_BYTES), 4 * num_threads())
     step = max(1, -(-planes // max(count, 1)))

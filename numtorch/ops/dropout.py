@@ -8,6 +8,7 @@ for element-wise dropout, ``(N, C, 1, ...)`` for the feature (channel) variants.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -31,6 +32,8 @@ def bernoulli_mask(
     the same draws of the same stream.
     """
     n = math.prod(shape)
+    if not packed and n <= _CHUNK:  # one draw (the same numbers as the chunked loop's)
+        return np.less(rng.random(n), q).reshape(shape)
     keep = np.empty((n + 7) // 8 if packed else shape, dtype=np.uint8 if packed else bool)
     flat = keep.reshape(-1)
     buf, bits = np.empty(min(n, _CHUNK)), np.empty(min(n, _CHUNK), dtype=bool)
@@ -57,6 +60,7 @@ def _packed_chunks(bits: np.ndarray, n: int):
         yield start, stop, np.unpackbits(bits[start // 8 : (stop + 7) // 8], count=stop - start)
 
 
+@functools.lru_cache(maxsize=64)  # a layer asks for the same three numbers every step
 def affine(p: float, alpha: bool, dtype: np.dtype) -> tuple:
     """``(a, b, c)`` in ``dtype``: kept values become ``a*x + b``, dropped ones ``c``.
 
@@ -104,7 +108,7 @@ class Dropout(Function):
         while k > 1 and keep.shape[k - 1] == 1:
             k -= 1
         if k < x.ndim and not b and not c:  # one scale per (n, c) plane; dropped planes unread
-            scale = np.where(keep.reshape(keep.shape[:k]), a, 0).astype(x.dtype, copy=False)
+            scale = np.multiply(keep.reshape(keep.shape[:k]), a, dtype=x.dtype)  # a or +0
             ctx.save_for_backward(keep, scale)  # scale: the fast kernel path
             return _kdrop.scale_planes(x, scale, out=out)
         ctx.save_for_backward(keep, None)

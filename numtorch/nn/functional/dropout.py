@@ -131,7 +131,7 @@ def _dropout(
     k = _mask_dims(input, kind)
     if not training:
         return input, None
-    shape = tuple(input.shape[:k])
+    shape = input._data.shape[:k]  # the array's: slicing a Size costs microseconds
     if p == 0 or input.numel() == 0:
         return input, np.broadcast_to(True, shape)
     packed = k == input.ndim  # element-wise: one bit per element (1/32 of a float32 input)

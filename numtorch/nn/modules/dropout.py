@@ -77,8 +77,8 @@ class _DropoutNd(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         out, keep = _dropout(input, self.p, self.training, self.inplace, self._kind, self._alpha)
-        if keep is not None:
-            self._last_mask, self._last_shape = keep, tuple(input.shape)
+        if keep is not None:  # plain attributes: skip Module.__setattr__'s checks
+            self.__dict__.update(_last_mask=keep, _last_shape=tuple(input.shape))
         return out
 
     def extra_repr(self) -> str:
