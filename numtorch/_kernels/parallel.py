@@ -231,12 +231,13 @@ def splits(*arrays: np.ndarray) -> bool:
     )
 
 
-def pointwise(fn: Callable, *arrays: np.ndarray) -> np.ndarray:
+def pointwise(fn: Callable, *arrays: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``fn(*pieces, out=out_piece)`` over contiguous flat ranges of ``arrays`` (which
-    :func:`splits` accepts) on :func:`for_planes`' threads, into a new array like the first.
-    Element by element: the one-call result bit for bit at any thread count, and the
-    chunk-sized temporaries (a comparison's mask) stay in cache."""
-    out = np.empty_like(arrays[0])
+    :func:`splits` accepts) on :func:`for_planes`' threads, into ``out`` (one of ``arrays``
+    itself for an in-place op, or a new array like the first). Element by element: the
+    one-call result bit for bit at any thread count, and the chunk-sized temporaries (a
+    comparison's mask) stay in cache."""
+    out = np.empty_like(arrays[0]) if out is None else out
     flats, flat_out = [a.reshape(-1) for a in arrays], out.reshape(-1)
     for_planes(
         lambda i, j: fn(*[f[i:j] for f in flats], out=flat_out[i:j]), flat_out.size, out.itemsize

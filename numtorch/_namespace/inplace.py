@@ -17,8 +17,8 @@ from numtorch._namespace.other import to
 from numtorch._namespace.shape import expand
 from numtorch.autograd.function import Function, capture_nodes
 from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.ops import destination, movement
 from numtorch.ops import elementwise as ew
-from numtorch.ops import movement
 from numtorch.tensor import Tensor
 
 
@@ -52,19 +52,31 @@ def inplace(target: Tensor, op: Callable, *args: object, **kwargs: object) -> Te
     check_leaf_inplace(target)
     aliased = check_overlap(target._data, (*args, *kwargs.values()))
     if not is_grad_enabled():
-        return _write_result(target, op(target, *args, **kwargs))
+        return _write_result(target, _run_op(target, op, args, kwargs))
     if target._base is not None:
         refresh_view(target)
     with capture_nodes() as recorded:
-        out = op(target, *args, **kwargs)
+        out = _run_op(target, op, args, kwargs)
+    # a primitive that wrote into target saved the new value, if anything: nothing to privatise
+    writer = out._grad_fn if out._data is target._data else None
     if not aliased:
         for node in recorded:
-            node._privatise(target._data)
+            if node is not writer:
+                node._privatise(target._data)
     node = out._grad_fn
     _write_result(target, out)
     if node is not None and out is not target:
         rebind_saved_result(node, out, target)
     return target
+
+
+def _run_op(target: Tensor, op: Callable, args: tuple, kwargs: dict) -> Tensor:
+    """``op(target, ...)``; an op marked ``writes_into_input`` is offered ``target``'s memory
+    for its result (``numtorch.ops.destination``), which saves the copy."""
+    if not destination.may_write_into_input(op):
+        return op(target, *args, **kwargs)
+    with destination.offering(target._data):
+        return op(target, *args, **kwargs)
 
 
 def rebind_saved_result(node: Function, out: Tensor, target: Tensor) -> None:

@@ -27,6 +27,7 @@ from numtorch._namespace._operands import (
 from numtorch._namespace.inplace import inplace
 from numtorch.ops import elementwise as ew
 from numtorch.ops import elementwise_math as em
+from numtorch.ops.destination import writes_into_input
 from numtorch.tensor import Tensor
 
 
@@ -245,6 +246,7 @@ def tanh(input: Tensor) -> Tensor:
 
 
 @op(method=True, inplace="function")
+@writes_into_input
 def relu(input: Tensor) -> Tensor:
     """``max(input, 0)``; the gradient at exactly 0 is 0, as in PyTorch."""
     check_tensor(input, "relu")

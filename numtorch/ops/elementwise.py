@@ -15,6 +15,7 @@ import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch.autograd.function import Function
+from numtorch.ops import destination
 
 
 class Add(Function):
@@ -438,10 +439,14 @@ class Relu(Function):
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         if x.dtype.kind != "f":
             out = np.asarray(np.maximum(x, 0))
-        elif parallel.splits(x):
-            out = parallel.pointwise(_relu, x)
         else:
-            out = np.asarray(np.maximum(x, 0, dtype=x.dtype))
+            into = destination.take(x)  # relu_: x's own memory
+            if parallel.splits(x):
+                out = parallel.pointwise(_relu, x, out=into)
+            elif into is not None:
+                out = np.maximum(x, 0, out=into)
+            else:
+                out = np.asarray(np.maximum(x, 0, dtype=x.dtype))
         ctx.save_for_backward(out)
         return out
 
