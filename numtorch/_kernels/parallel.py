@@ -37,6 +37,7 @@ __all__ = [
     "splits",
     "gemm",
     "bmm",
+    "update_in_blocks",
     "scratch",
 ]
 
@@ -243,6 +244,36 @@ def pointwise(fn: Callable, *arrays: np.ndarray, out: np.ndarray | None = None) 
         lambda i, j: fn(*[f[i:j] for f in flats], out=flat_out[i:j]), flat_out.size, out.itemsize
     )
     return out
+
+
+# Elements per block of an in-place update (:func:`update_in_blocks`): small enough that each
+# operation finds the block the previous one left in cache (measured on 20M-parameter SGD and
+# Adam steps: 2**16 ran 6-15% slower, 2**15 40%, and 2**18 as fast).
+_UPDATE_BLOCK = 1 << 17
+
+
+def update_in_blocks(fn: Callable[..., object], *arrays: np.ndarray) -> None:
+    """Run ``fn(*pieces)``, an element-wise update of its arguments in place (an optimizer's
+    step), over flat blocks of ``_UPDATE_BLOCK`` elements of ``arrays`` spread over the
+    threads, when :func:`splits` accepts them; else as one call on the whole arrays.
+
+    A step written as whole-array NumPy operations makes a pass over memory per operation;
+    block by block each operation reads what the previous one left in cache. On 2 cores, 20M
+    parameters: SGD with momentum 57 -> 24 ms (PyTorch 20), Adam 174 -> 74 ms (PyTorch 85).
+    Every element gets the same operations in the same order, so the result is the one-call
+    result bit for bit, at any thread count.
+    """
+    if not splits(*arrays):
+        fn(*arrays)
+        return
+    flats = [a.reshape(-1) for a in arrays]
+
+    def chunk(i: int, j: int) -> None:
+        for start in range(i, j, _UPDATE_BLOCK):
+            stop = min(start + _UPDATE_BLOCK, j)
+            fn(*[f[start:stop] for f in flats])
+
+    for_planes(chunk, flats[0].size, flats[0].itemsize)
 
 
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:

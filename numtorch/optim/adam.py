@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.optimizer import Optimizer, _apply_weight_decay, _check_lr
 from numtorch.tensor import Tensor
 
@@ -112,18 +114,48 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
         step = float(state["step"]._data)
-        lr, weight_decay = float(group["lr"]), float(group["weight_decay"])
+        lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        grad = _apply_weight_decay(param, grad, lr, weight_decay, group["decoupled_weight_decay"])
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        _lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
-        if group["amsgrad"]:
-            second = state["max_exp_avg_sq"]._data
-            np.maximum(second, exp_avg_sq, out=second)
-        else:
-            second = exp_avg_sq
-        step_size = lr / (1 - beta1**step)
-        denom = np.sqrt(second) / (1 - beta2**step) ** 0.5 + group["eps"]
-        param += -step_size * exp_avg / denom
+        update = functools.partial(
+            _adam_step,
+            lr=lr,
+            weight_decay=float(group["weight_decay"]),
+            decoupled=group["decoupled_weight_decay"],
+            beta1=beta1,
+            beta2=beta2,
+            step_size=lr / (1 - beta1**step),
+            bias_correction2_sqrt=(1 - beta2**step) ** 0.5,
+            eps=group["eps"],
+        )
+        keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+        moments = [state[k]._data for k in keys]
+        parallel.update_in_blocks(update, param, grad, *moments)
+
+
+def _adam_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None = None,
+    *,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    beta1: float,
+    beta2: float,
+    step_size: float,
+    bias_correction2_sqrt: float,
+    eps: float,
+) -> None:
+    """One Adam step of ``param`` and its moments in place (``max_exp_avg_sq`` with AMSGrad),
+    on whole arrays or on matching blocks of them (``parallel.update_in_blocks``)."""
+    grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    second = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        second = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+    denom = np.sqrt(second) / bias_correction2_sqrt + eps
+    param += -step_size * exp_avg / denom

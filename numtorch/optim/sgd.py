@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
 
@@ -78,15 +80,45 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(np.array(grad, copy=True))
-            else:
-                buf._data *= momentum
-                buf._data += (1 - float(group["dampening"])) * grad
-            grad = grad + momentum * buf._data if group["nesterov"] else buf._data
-        param -= float(group["lr"]) * grad
+        momentum = float(group["momentum"])
+        step = functools.partial(
+            _sgd_step,
+            lr=float(group["lr"]),
+            weight_decay=float(group["weight_decay"]),
+            momentum=momentum,
+            dampening=float(group["dampening"]),
+            nesterov=group["nesterov"],
+            first="momentum_buffer" not in state,
+        )
+        if momentum == 0:
+            parallel.update_in_blocks(step, param, grad)
+            return
+        if step.keywords["first"]:  # filled by the first step, in grad's layout
+            state["momentum_buffer"] = Tensor._make(np.empty_like(grad))
+        parallel.update_in_blocks(step, param, grad, state["momentum_buffer"]._data)
+
+
+def _sgd_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    buf: np.ndarray | None = None,
+    *,
+    lr: float,
+    weight_decay: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    first: bool,
+) -> None:
+    """One SGD step of ``param`` (and its momentum buffer ``buf``) in place, on whole arrays
+    or on matching blocks of them (``parallel.update_in_blocks``)."""
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    if buf is not None:
+        if first:
+            np.copyto(buf, grad)
+        else:
+            buf *= momentum
+            buf += (1 - dampening) * grad
+        grad = grad + momentum * buf if nesterov else buf
+    param -= lr * grad
