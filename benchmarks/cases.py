@@ -113,6 +113,21 @@ def transformer_layer_forward_backward(lib) -> Callable:
     return step
 
 
+OPTIMIZER_CASES = [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {"lr": 1e-3})]
+OPTIMIZER_PARAMS = 20_000_000  # a large layer's weights (the spec's 224x224 head has 401M)
+
+
+def optimizer_step(lib, name: str, kwargs: dict, n: int = OPTIMIZER_PARAMS) -> Callable:
+    """One ``opt.step()`` of ``name`` over one parameter of ``n`` elements with a fixed
+    gradient: the element-wise update a large model spends memory bandwidth on every step."""
+    lib.manual_seed(0)
+    p = lib.nn.Parameter(lib.rand(n))
+    p.grad = lib.rand(n)
+    opt = getattr(lib.optim, name)([p], **kwargs)
+    opt.step()  # the state exists before the timing
+    return opt.step
+
+
 def classifier(lib, in_channels: int, size: int, p: float = 0.3):
     """The spec's ImageClassifier, written once for either library."""
 
