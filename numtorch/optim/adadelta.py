@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
 
@@ -77,14 +79,36 @@ class Adadelta(Optimizer):
             state["square_avg"] = Tensor._make(np.zeros_like(param))
             state["acc_delta"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
-        rho, eps = group["rho"], group["eps"]
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        square_avg, acc_delta = state["square_avg"]._data, state["acc_delta"]._data
-        square_avg *= rho
-        square_avg += (1 - rho) * grad * grad
-        std = np.sqrt(square_avg + eps)
-        delta = np.sqrt(acc_delta + eps) / std * grad
-        acc_delta *= rho
-        acc_delta += (1 - rho) * delta * delta
-        param += -float(group["lr"]) * delta
+        update = functools.partial(
+            _adadelta_step,
+            lr=float(group["lr"]),
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+        )
+        averages = state["square_avg"]._data, state["acc_delta"]._data
+        parallel.update_in_blocks(update, param, grad, *averages)
+
+
+def _adadelta_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    acc_delta: np.ndarray,
+    *,
+    lr: float,
+    rho: float,
+    eps: float,
+    weight_decay: float,
+) -> None:
+    """One Adadelta step of ``param`` and its running averages in place, on whole arrays or on
+    matching blocks of them (``parallel.update_in_blocks``)."""
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg *= rho
+    square_avg += (1 - rho) * grad * grad
+    std = np.sqrt(square_avg + eps)
+    delta = np.sqrt(acc_delta + eps) / std * grad
+    acc_delta *= rho
+    acc_delta += (1 - rho) * delta * delta
+    param += -lr * delta

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
 
@@ -96,9 +98,27 @@ class Adagrad(Optimizer):
             state["sum"] = Tensor._make(np.full_like(param, group["initial_accumulator_value"]))
         state["step"]._data += 1
         step = float(state["step"]._data)
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        clr = float(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
-        state_sum = state["sum"]._data
-        state_sum += grad * grad
-        param += -clr * (grad / (np.sqrt(state_sum) + group["eps"]))
+        update = functools.partial(
+            _adagrad_step,
+            clr=float(group["lr"]) / (1 + (step - 1) * group["lr_decay"]),
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+        )
+        parallel.update_in_blocks(update, param, grad, state["sum"]._data)
+
+
+def _adagrad_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    *,
+    clr: float,
+    weight_decay: float,
+    eps: float,
+) -> None:
+    """One Adagrad step of ``param`` and its sum of squared gradients in place, on whole arrays
+    or on matching blocks of them (``parallel.update_in_blocks``)."""
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    state_sum += grad * grad
+    param += -clr * (grad / (np.sqrt(state_sum) + eps))

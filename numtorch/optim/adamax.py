@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
@@ -86,11 +88,35 @@ class Adamax(Optimizer):
             state["exp_inf"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
         beta1, beta2 = group["betas"]
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        exp_avg, exp_inf = state["exp_avg"]._data, state["exp_inf"]._data
-        _lerp_(exp_avg, grad, 1 - beta1)
-        exp_inf *= beta2
-        np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
-        clr = float(group["lr"]) / (1 - beta1 ** float(state["step"]._data))
-        param += -clr * (exp_avg / exp_inf)
+        update = functools.partial(
+            _adamax_step,
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            clr=float(group["lr"]) / (1 - beta1 ** float(state["step"]._data)),
+        )
+        moments = state["exp_avg"]._data, state["exp_inf"]._data
+        parallel.update_in_blocks(update, param, grad, *moments)
+
+
+def _adamax_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_inf: np.ndarray,
+    *,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    clr: float,
+) -> None:
+    """One Adamax step of ``param`` and its moments in place, on whole arrays or on matching
+    blocks of them (``parallel.update_in_blocks``)."""
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_inf *= beta2
+    np.maximum(exp_inf, np.abs(grad) + eps, out=exp_inf)
+    param += -clr * (exp_avg / exp_inf)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
 
@@ -69,16 +71,36 @@ class ASGD(Optimizer):
             state["mu"] = Tensor._make(np.ones((), np.float32))
             state["ax"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        eta = float(state["eta"]._data)
-        param *= 1 - lambd * eta
-        param += -eta * grad
-        ax, mu = state["ax"]._data, float(state["mu"]._data)
-        if mu != 1:
-            ax += (param - ax) * mu
-        else:
-            ax[...] = param
+        update = functools.partial(
+            _asgd_step,
+            eta=float(state["eta"]._data),
+            mu=float(state["mu"]._data),
+            lambd=lambd,
+            weight_decay=group["weight_decay"],
+        )
+        parallel.update_in_blocks(update, param, grad, state["ax"]._data)
         step = float(state["step"]._data)
         state["eta"]._data[...] = lr / ((1 + lambd * lr * step) ** group["alpha"])
         state["mu"]._data[...] = 1 / max(1, step - group["t0"])
+
+
+def _asgd_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    ax: np.ndarray,
+    *,
+    eta: float,
+    mu: float,
+    lambd: float,
+    weight_decay: float,
+) -> None:
+    """One ASGD step of ``param`` and its average ``ax`` in place, on whole arrays or on
+    matching blocks of them (``parallel.update_in_blocks``)."""
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    param *= 1 - lambd * eta
+    param += -eta * grad
+    if mu != 1:
+        ax += (param - ax) * mu
+    else:
+        ax[...] = param

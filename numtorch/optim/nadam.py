@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.adamax import _check_betas
 from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
@@ -76,17 +78,51 @@ class NAdam(Optimizer):
             state["exp_avg_sq"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
         step = float(state["step"]._data)
-        lr, weight_decay = float(group["lr"]), group["weight_decay"]
+        lr = float(group["lr"])
         beta1, beta2 = group["betas"]
-        grad = _apply_weight_decay(param, grad, lr, weight_decay, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
         state["mu_product"]._data *= mu
         mu_product = float(state["mu_product"]._data)
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        _lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
-        denom = np.sqrt(exp_avg_sq / (1 - beta2**step)) + group["eps"]
-        param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-        param += (-lr * mu_next / (1.0 - mu_product * mu_next)) * (exp_avg / denom)
+        update = functools.partial(
+            _nadam_step,
+            lr=lr,
+            weight_decay=group["weight_decay"],
+            decoupled=group["decoupled_weight_decay"],
+            beta1=beta1,
+            beta2=beta2,
+            bias_correction2=1 - beta2**step,
+            eps=group["eps"],
+            grad_coef=-lr * (1.0 - mu) / (1.0 - mu_product),
+            avg_coef=-lr * mu_next / (1.0 - mu_product * mu_next),
+        )
+        moments = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        parallel.update_in_blocks(update, param, grad, *moments)
+
+
+def _nadam_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    *,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    beta1: float,
+    beta2: float,
+    bias_correction2: float,
+    eps: float,
+    grad_coef: float,
+    avg_coef: float,
+) -> None:
+    """One NAdam step of ``param`` and its moments in place, on whole arrays or on matching
+    blocks of them (``parallel.update_in_blocks``); ``grad_coef`` and ``avg_coef`` weigh the
+    gradient and the moving average, from this step's and the next one's momentum."""
+    grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
+    param += grad_coef * (grad / denom)
+    param += avg_coef * (exp_avg / denom)

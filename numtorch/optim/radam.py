@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.adamax import _check_betas
 from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
@@ -70,22 +72,57 @@ class RAdam(Optimizer):
             state["exp_avg_sq"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
         step = float(state["step"]._data)
-        lr, weight_decay = float(group["lr"]), group["weight_decay"]
         beta1, beta2 = group["betas"]
-        grad = _apply_weight_decay(param, grad, lr, weight_decay, group["decoupled_weight_decay"])
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        _lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
         bias_correction2 = 1 - beta2**step
-        corrected = exp_avg / (1 - beta1**step)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        rect = None  # the variance is not tractable yet: an un-adapted momentum step
         if rho_t > 5.0:
             rect = (
                 (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             ) ** 0.5
-            adaptive = bias_correction2**0.5 / (np.sqrt(exp_avg_sq) + group["eps"])
-            param -= corrected * lr * adaptive * rect
-        else:
-            param -= corrected * lr
+        update = functools.partial(
+            _radam_step,
+            lr=float(group["lr"]),
+            weight_decay=group["weight_decay"],
+            decoupled=group["decoupled_weight_decay"],
+            beta1=beta1,
+            beta2=beta2,
+            bias_correction1=1 - beta1**step,
+            bias_correction2_sqrt=bias_correction2**0.5,
+            eps=group["eps"],
+            rect=rect,
+        )
+        moments = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        parallel.update_in_blocks(update, param, grad, *moments)
+
+
+def _radam_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    *,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    beta1: float,
+    beta2: float,
+    bias_correction1: float,
+    bias_correction2_sqrt: float,
+    eps: float,
+    rect: float | None,
+) -> None:
+    """One RAdam step of ``param`` and its moments in place, on whole arrays or on matching
+    blocks of them (``parallel.update_in_blocks``); ``rect`` is the variance rectification
+    term, None while it is undefined (then the step is not adapted)."""
+    grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    corrected = exp_avg / bias_correction1
+    if rect is not None:
+        adaptive = bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps)
+        param -= corrected * lr * adaptive * rect
+    else:
+        param -= corrected * lr

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.optim.adam import _lerp_
 from numtorch.optim.optimizer import Optimizer, _check_lr
 from numtorch.tensor import Tensor
@@ -82,7 +84,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        momentum, alpha = group["momentum"], group["alpha"]
+        momentum = group["momentum"]
         if not state:
             state["step"] = Tensor._make(np.zeros((), np.float32))
             state["square_avg"] = Tensor._make(np.zeros_like(param))
@@ -91,23 +93,51 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = Tensor._make(np.zeros_like(param))
         state["step"]._data += 1
-        if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * param
-        square_avg = state["square_avg"]._data
-        square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad
-        if group["centered"]:
-            grad_avg = state["grad_avg"]._data
-            _lerp_(grad_avg, grad, 1 - alpha)
-            avg = np.sqrt(square_avg - grad_avg * grad_avg)
-        else:
-            avg = np.sqrt(square_avg)
-        avg += group["eps"]
-        lr = float(group["lr"])
-        if momentum > 0:
-            buf = state["momentum_buffer"]._data
-            buf *= momentum
-            buf += grad / avg
-            param -= lr * buf
-        else:
-            param += -lr * (grad / avg)
+        update = functools.partial(
+            _rmsprop_step,
+            lr=float(group["lr"]),
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=momentum,
+            centered=group["centered"],
+        )
+        keys = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+        keys += ("grad_avg",) if group["centered"] else ()
+        parallel.update_in_blocks(update, param, grad, *[state[k]._data for k in keys])
+
+
+def _rmsprop_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    *buffers: np.ndarray,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+) -> None:
+    """One RMSprop step of ``param`` and its state in place, on whole arrays or on matching
+    blocks of them (``parallel.update_in_blocks``). ``buffers``: the momentum buffer (with
+    ``momentum > 0``), then the gradient's average (``centered``)."""
+    rest = iter(buffers)
+    buf = next(rest) if momentum > 0 else None
+    grad_avg = next(rest) if centered else None
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg *= alpha
+    square_avg += (1 - alpha) * grad * grad
+    if grad_avg is not None:
+        _lerp_(grad_avg, grad, 1 - alpha)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += eps
+    if buf is not None:
+        buf *= momentum
+        buf += grad / avg
+        param -= lr * buf
+    else:
+        param += -lr * (grad / avg)
