@@ -641,3 +641,19 @@ def test_scratch_buffers_are_reused_per_thread():
     assert b.size == 50 and np.shares_memory(a, b)
     c = kpar.scratch(200, np.dtype(np.float32), "test")
     assert c.size == 200 and not np.shares_memory(a, c)
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_im2col_ones_row_with_no_input_channels(path, dtype):
+    """C = 0: the columns are the ones row alone, written even into a dirty buffer."""
+    x = np.zeros((3, 0, 5, 5), dtype)
+    geo = _geo(x.shape, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
+    buf = np.full(80, 7, dtype)
+    path("numba")
+    fast = kconv.im2col(x, 0, 3, geo, buf, ones_row=True)
+    path("numpy")
+    slow = kconv.im2col(x, 0, 3, geo, ones_row=True)
+    assert fast.shape == slow.shape == (3, 1, 25)
+    same_bits(fast, slow)
+    assert (fast == 1).all()

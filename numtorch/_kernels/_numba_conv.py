@@ -37,12 +37,12 @@ def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no c
     rows, length = cols.shape[1], ho * wo
     xf, cf = x.reshape(-1), cols.reshape(-1)
     one = np.ones(1, cols.dtype)[0]
+    for n in range(nb):  # the bias rows (none unless asked for), also when C is 0
+        for q in range(c * kh * kw * length, rows * length):
+            cf[_u(n * rows * length + q)] = one
     for t in range(nb * c):
         n, ch = t // c, t % c
         src0 = (n0 * c + t) * h * w
-        if ch == 0:
-            for q in range(c * kh * kw * length, rows * length):
-                cf[_u(n * rows * length + q)] = one
         for i in range(kh):
             for j in range(kw):
                 dst0 = n * rows * length + ((ch * kh + i) * kw + j) * length

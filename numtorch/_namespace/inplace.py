@@ -41,9 +41,11 @@ def inplace(target: Tensor, op: Callable, *args: object, **kwargs: object) -> Te
 
     When autograd records, ``target`` takes over the result's history (a view's base takes a
     ``CopySlices`` node: see ``_record_view_write``). Every node recorded while ``op`` ran that
-    saved ``target``'s storage for backward gets a private copy of it first, so backward still
-    reads the value from before the write (PyTorch saves the ``original_self`` of an in-place
-    op the same way); nothing is copied when no node saved it. When ``target`` is also passed
+    saved ``target``'s storage for backward gets a private copy of it before the write, so
+    backward still reads the value from before (PyTorch saves the ``original_self`` of an
+    in-place op the same way); nothing is copied when no node saved it. An op marked
+    ``writes_into_input`` computes straight into ``target`` (``_run_op``); its node saved the
+    new value, so it is the one node not privatised. When ``target`` is also passed
     as another argument (``y.mul_(y)``), that argument is not private in PyTorch either: the
     saved value is left to the version check, which refuses it at backward as PyTorch does.
     A node that saved its own result (``exp_``, ``relu_``, ...) then reads ``target`` instead

@@ -71,7 +71,8 @@ def affine(p: float, alpha: bool, dtype: np.dtype) -> tuple:
     if p == 1:
         return t(0), t(0), t(0)
     if not alpha:
-        return t(1) / t(1 - p), t(0), t(0)
+        with np.errstate(over="ignore"):  # float16 and p near 1: inf, as PyTorch's
+            return t(1) / t(1 - p), t(0), t(0)
     a = 1.0 / math.sqrt((ALPHA_PRIME * ALPHA_PRIME * p + 1) * (1 - p))
     b = t(ALPHA_PRIME * a * p)
     return t(a), b, t(-ALPHA_PRIME * a) + b
@@ -108,7 +109,8 @@ class Dropout(Function):
         while k > 1 and keep.shape[k - 1] == 1:
             k -= 1
         if k < x.ndim and not b and not c:  # one scale per (n, c) plane; dropped planes unread
-            scale = np.multiply(keep.reshape(keep.shape[:k]), a, dtype=x.dtype)  # a or +0
+            # where, not keep * a: a may be inf (float16, p near 1), and 0 * inf is NaN
+            scale = np.where(keep.reshape(keep.shape[:k]), a, 0).astype(x.dtype, copy=False)
             ctx.save_for_backward(keep, scale)  # scale: the fast kernel path
             return _kdrop.scale_planes(x, scale, out=out)
         ctx.save_for_backward(keep, None)

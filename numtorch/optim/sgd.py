@@ -88,7 +88,7 @@ class SGD(Optimizer):
             momentum=momentum,
             dampening=float(group["dampening"]),
             nesterov=group["nesterov"],
-            first="momentum_buffer" not in state,
+            first=state.get("momentum_buffer") is None,  # absent, or None from an old state_dict
         )
         if momentum == 0:
             parallel.update_in_blocks(step, param, grad)

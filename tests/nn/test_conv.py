@@ -682,3 +682,24 @@ def test_conv_forward_takes_a_given_weight_like_torch(cls):
     n_out = ours._conv_forward(numtorch.tensor(x), numtorch.tensor(w), None)
     t_out = theirs._conv_forward(torch.tensor(x), torch.tensor(w), None)
     np.testing.assert_allclose(n_out.detach().numpy(), t_out.detach().numpy(), 1e-5, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_with_zero_input_channels_gives_the_bias(dtype):
+    """No input channels: every output is the bias, even after a convolution left other values
+    in the reused column buffers (the bias rides in the GEMM against a row of ones)."""
+    dirty = numtorch.tensor(np.full((2, 4, 5, 5), 7, dtype))
+    numtorch.nn.functional.conv2d(dirty, numtorch.tensor(np.full((3, 4, 3, 3), 7, dtype)))
+    x, w = (
+        numtorch.tensor(np.zeros((2, 0, 5, 5), dtype)),
+        numtorch.tensor(np.zeros((3, 0, 3, 3), dtype)),
+    )
+    b = numtorch.tensor(np.array([1, 2, 3], dtype))
+    out = numtorch.nn.functional.conv2d(x, w, b).numpy()
+    assert out.shape == (2, 3, 3, 3)
+    np.testing.assert_array_equal(
+        out,
+        np.broadcast_to(np.array([1, 2, 3], dtype)[:, None, None], out.shape[1:])[None].repeat(
+            2, 0
+        ),
+    )

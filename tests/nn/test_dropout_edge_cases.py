@@ -350,3 +350,25 @@ def test_inplace_under_autograd_adds_at_most_5_percent_of_a_64_mb_input(case: Ca
     grad = leaf.grad.numpy()
     a = ops.affine(0.5, case.alpha, np.float32)[0]
     assert set(np.unique(grad).tolist()) == {0.0, float(a)}
+
+
+def test_channel_dropout_in_float16_with_p_near_one_drops_to_zeros_not_nan():
+    """1/(1-p) overflows float16 to inf for p = 0.99999: dropped maps are still exact zeros
+    (the scale is chosen, not multiplied by the mask: 0 * inf would be NaN)."""
+    x = numtorch.ones(64, 64, 2, 2, dtype=numtorch.float16)
+    numtorch.manual_seed(0)
+    out = numtorch.nn.functional.dropout2d(x, 0.99999)
+    assert not np.isnan(out.numpy()).any()
+    expected = torch.nn.functional.dropout2d(torch.ones(64, 64, 2, 2, dtype=torch.float16), 0.99999)
+    assert not torch.isnan(expected).any()
+
+
+def test_dropout_scale_is_computed_from_p_as_a_double_whatever_its_type():
+    """``p`` given as a NumPy float32 and as a Python float: the same scale (PyTorch's double
+    ``1/(1-p)`` rounded once), in either order."""
+    x = numtorch.ones(4, 8, 2, 2, dtype=numtorch.float64)
+    scales = []
+    for p in (np.float32(0.3), float(np.float32(0.3))):
+        out = numtorch.nn.functional.dropout2d(x, p).numpy()
+        scales.append(np.unique(out[out != 0]).tolist())
+    assert scales[0] == scales[1] == [1 / (1 - float(np.float32(0.3)))]

@@ -104,3 +104,20 @@ def test_sgd_tensor_lr():
     p.grad = numtorch.ones(1)
     opt.step()
     np.testing.assert_allclose(p.detach().numpy(), [0.5])
+
+
+def test_sgd_steps_from_a_state_whose_momentum_buffer_is_none():
+    """Old PyTorch state_dicts hold ``momentum_buffer: None`` (a step taken without momentum):
+    the next step with momentum starts the buffer afresh, as PyTorch does."""
+    results = []
+    for lib in (numtorch, torch):
+        p = lib.nn.Parameter(lib.tensor([1.0, 2.0]))
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        state = opt.state_dict()
+        state["state"] = {0: {"momentum_buffer": None}}
+        opt.load_state_dict(state)
+        for _ in range(2):
+            p.grad = lib.tensor([1.0, -1.0])
+            opt.step()
+        results.append(p.detach().numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)

@@ -140,7 +140,8 @@ def _dropout(
     else:
         _check_floating(input)
         keep = ops.bernoulli_mask(_rng(generator), shape, 1 - p, packed=packed)
-    a, b, c = ops.affine(p, alpha, input._data.dtype)
+    # plain float and bool: PyTorch's double p, and one cache entry per value whatever its type
+    a, b, c = ops.affine(float(p), bool(alpha), input._data.dtype)
     kb = keep if keep.dtype == np.uint8 else keep.reshape(shape + (1,) * (input.ndim - k))
 
     def apply(t: Tensor) -> Tensor:
