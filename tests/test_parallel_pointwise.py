@@ -65,3 +65,18 @@ def test_what_splits():
     assert not kpar.splits(big, big[:1024])  # shapes differ (broadcasting)
     assert not kpar.splits(big, big.astype(np.float64))  # dtypes differ (promotion)
     assert not kpar.splits(big, 2.0)  # a scalar operand
+
+
+def test_split_ops_run_under_the_caller_s_error_state(monkeypatch):
+    """The pool's threads take the caller's NumPy error state: a split relu backward with an
+    infinite gradient and a split ``inf + -inf`` warn no more than one call does (autograd
+    runs them silenced); without the caller's state they warned (errors under pytest)."""
+    monkeypatch.setitem(kpar._state, "threads", 2)
+    x = numtorch.tensor(_special(SHAPE, np.float32), requires_grad=True)
+    g = np.full(SHAPE, np.inf, np.float32)
+    numtorch.relu(x).backward(numtorch.tensor(g))  # inf * 0 where relu's result is 0
+    a = np.full(SHAPE, np.inf, np.float32)
+    s = numtorch.tensor(a) + numtorch.tensor(-a)
+    assert np.isnan(s.numpy()).all()
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        kpar.pointwise(np.add, a, -a)  # the caller's "raise" holds on every thread

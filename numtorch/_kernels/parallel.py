@@ -135,7 +135,9 @@ def map_chunks(fn: Callable, chunks: list[tuple[int, int]]) -> list:
     input gives bit-identical results run after run (dynamic scheduling must not change the
     order of floating-point additions).
 
-    Chunks must write disjoint outputs. The first exception of any chunk propagates to the
+    Chunks must write disjoint outputs. Every thread runs under the caller's NumPy error state
+    (``np.errstate``: a pool thread would otherwise warn where the caller silenced, or raise).
+    The first exception of any chunk propagates to the
     caller once every thread has stopped, holding nothing of this call's (so a MemoryError's
     arrays are freed as soon as it is handled, not at the next garbage collection).
     """
@@ -148,16 +150,18 @@ def map_chunks(fn: Callable, chunks: list[tuple[int, int]]) -> list:
     counter = itertools.count()
     results: list = [None] * len(chunks)
     failed: list = []  # set by the first failing chunk: the other threads stop
+    errors = np.geterr()  # NumPy's error state is per thread: the pool runs under the caller's
 
     def worker() -> None:
-        for i in iter(counter.__next__, None):
-            if i >= len(chunks) or failed:
-                return
-            try:
-                results[i] = fn(*chunks[i], None)
-            except BaseException:
-                failed.append(True)
-                raise
+        with np.errstate(**errors):
+            for i in iter(counter.__next__, None):
+                if i >= len(chunks) or failed:
+                    return
+                try:
+                    results[i] = fn(*chunks[i], None)
+                except BaseException:
+                    failed.append(True)
+                    raise
 
     with _SingleThreadedBlas():
         error = _run(worker, threads - 1)
@@ -213,6 +217,8 @@ def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: i
 # Below this size a pointwise op is one NumPy call on the calling thread (waking a thread
 # costs more than it saves: measured on 2 cores, a 2 MiB relu ran slower split, 4 MiB faster).
 _POINTWISE_BYTES = 4 * 2**20
+# A pointwise op's chunks start at multiples of this many bytes and hold at least as many.
+_POINTWISE_ALIGN_BYTES = 2**18
 
 
 def splits(*arrays: np.ndarray) -> bool:
@@ -235,14 +241,30 @@ def splits(*arrays: np.ndarray) -> bool:
 def pointwise(fn: Callable, *arrays: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``fn(*pieces, out=out_piece)`` over contiguous flat ranges of ``arrays`` (which
     :func:`splits` accepts) on :func:`for_planes`' threads, into ``out`` (one of ``arrays``
-    itself for an in-place op, or a new array like the first). Element by element: the
-    one-call result bit for bit at any thread count, and the chunk-sized temporaries (a
-    comparison's mask) stay in cache."""
+    itself for an in-place op, or a new array like the first). Element by element, the
+    chunk-sized temporaries (a comparison's mask) staying in cache.
+
+    The result is the one-call result bit for bit at any thread count, NaN's signs included,
+    because the chunks start at multiples of 256 KiB and none is shorter. The bits of a NaN
+    made from two NaNs depend on where NumPy's loops put the element: add and multiply run
+    SIMD vectors, then a scalar remainder whose compiled code may swap the operands; mixed
+    dtypes go through 8192-element casting buffers; and a temporary of 256 KiB or more is
+    reused in place (``g * tmp`` runs as ``tmp *= g``). At these boundaries (a multiple of
+    8192 elements for any itemsize up to 32) a chunk's vectors and buffers are the one call's,
+    and chunks this long reuse their temporaries as the one call does. (``fn`` that ends in
+    ``np.multiply(g, tmp, out=out)`` does not get NumPy's in-place rewrite, so an op whose
+    one-call form is ``g * tmp`` computes that expression and copies it into ``out``.)
+    """
     out = np.empty_like(arrays[0]) if out is None else out
     flats, flat_out = [a.reshape(-1) for a in arrays], out.reshape(-1)
-    for_planes(
-        lambda i, j: fn(*[f[i:j] for f in flats], out=flat_out[i:j]), flat_out.size, out.itemsize
-    )
+    step = _POINTWISE_ALIGN_BYTES // out.itemsize
+    planes = max(flat_out.size // step, 1)  # the remainder joins the last plane
+
+    def chunk(p0: int, p1: int) -> None:
+        i, j = p0 * step, flat_out.size if p1 == planes else p1 * step
+        fn(*[f[i:j] for f in flats], out=flat_out[i:j])
+
+    for_planes(chunk, planes, _POINTWISE_ALIGN_BYTES)
     return out
 
 

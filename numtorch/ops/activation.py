@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from numtorch._kernels import parallel
 from numtorch.autograd.function import Function
 from numtorch.ops.elementwise import stable_sigmoid
 
@@ -134,13 +135,17 @@ def _gelu_derivative(x: np.ndarray, approximate: str) -> np.ndarray:
 
 
 class Gelu(Function):
-    """``x * Phi(x)`` with Phi the normal CDF, exact or with the tanh approximation."""
+    """``x * Phi(x)`` with Phi the normal CDF, exact or with the tanh approximation.
+    Activation-sized float arrays are split over numtorch's threads (``parallel.pointwise``),
+    bit for bit the one-call result."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, approximate: str) -> np.ndarray:
         t = x.dtype.type
         ctx.approximate = approximate
         ctx.save_for_backward(x)
+        if x.dtype.kind == "f" and parallel.splits(x):
+            return parallel.pointwise(_gelu_tanh if approximate == "tanh" else _gelu_erf, x)
         if approximate == "tanh":
             inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
             return t(0.5) * x * (1 + np.tanh(inner))
@@ -149,22 +154,72 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
+        if parallel.splits(g, x):
+            tanh = ctx.approximate == "tanh"
+            return parallel.pointwise(_gelu_grad_tanh if tanh else _gelu_grad_erf, g, x), None
         return g * _gelu_derivative(x, ctx.approximate), None
 
 
+def _gelu_tanh(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Gelu's tanh approximation of a float array into ``out`` (``Gelu.forward``'s
+    expression)."""
+    t = x.dtype.type
+    inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
+    return np.multiply(t(0.5) * x, 1 + np.tanh(inner), out=out)
+
+
+def _gelu_erf(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Exact Gelu of a float array into ``out``: ``Gelu.forward``'s expression, copied (as
+    ``np.multiply(x, tmp, out=out)`` it would not run as NumPy's ``tmp *= x``: a NaN's sign)."""
+    t = x.dtype.type
+    np.copyto(out, x * (t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))))
+    return out
+
+
+def _gelu_grad_tanh(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Gelu's (tanh approximation) gradient into ``out``, copied (see :func:`_gelu_erf`)."""
+    np.copyto(out, g * _gelu_derivative(x, "tanh"))
+    return out
+
+
+def _gelu_grad_erf(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Exact Gelu's gradient into ``out``, copied (see :func:`_gelu_erf`)."""
+    np.copyto(out, g * _gelu_derivative(x, "none"))
+    return out
+
+
 class Silu(Function):
-    """``x * sigmoid(x)`` (a.k.a. swish)."""
+    """``x * sigmoid(x)`` (a.k.a. swish). Activation-sized float arrays are split over
+    numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
+        if x.dtype.kind == "f" and parallel.splits(x):
+            return parallel.pointwise(_silu, x)
         return x * stable_sigmoid(x)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
+        if parallel.splits(g, x):
+            return parallel.pointwise(_silu_grad, g, x)
         s = stable_sigmoid(x)
         return g * (s * (1 + x * (1 - s)))
+
+
+def _silu(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``x * sigmoid(x)`` of a float array into ``out``, copied (see :func:`_gelu_erf`)."""
+    np.copyto(out, x * stable_sigmoid(x))
+    return out
+
+
+def _silu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Silu's gradient ``g * (s * (1 + x * (1 - s)))``, ``s = sigmoid(x)``, into ``out``,
+    copied (see :func:`_gelu_erf`)."""
+    s = stable_sigmoid(x)
+    np.copyto(out, g * (s * (1 + x * (1 - s))))
+    return out
 
 
 class Softplus(Function):

@@ -478,29 +478,68 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
+    """``1 / (1 + exp(-x))``; backward reads the result. Activation-sized float arrays are
+    split over numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
+
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        out = stable_sigmoid(x)
+        if x.dtype.kind == "f" and parallel.splits(x):
+            out = parallel.pointwise(_sigmoid, x)
+        else:
+            out = stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
+        if parallel.splits(g, out):
+            return parallel.pointwise(_sigmoid_grad, g, out)
         return g * out * (1 - out)
 
 
+def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """:func:`stable_sigmoid` of a float array into ``out``: the same operations (``1 + e``
+    computed once, the same bits), ``np.where`` as a masked copy over ``e / (1 + e)``."""
+    e = np.exp(-np.abs(x))
+    d = 1 + e
+    np.divide(e, d, out=out)
+    np.copyto(out, np.divide(1, d, out=d), where=x >= 0)
+    return out
+
+
+def _sigmoid_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Sigmoid's gradient ``g * s * (1 - s)`` from its ``result`` ``s`` into ``out``."""
+    return np.multiply(g * result, 1 - result, out=out)
+
+
 class Tanh(Function):
+    """``tanh(x)``; backward reads the result. Activation-sized arrays are split over
+    numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
+
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.tanh(x))
+        if x.dtype.kind == "f" and parallel.splits(x):
+            out = parallel.pointwise(np.tanh, x)
+        else:
+            out = np.asarray(np.tanh(x))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
+        if parallel.splits(g, out):
+            return parallel.pointwise(_tanh_grad, g, out)
         return g * (1 - out * out)
+
+
+def _tanh_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Tanh's gradient ``g * (1 - t * t)`` from its ``result`` ``t`` into ``out``: copied,
+    as ``np.multiply(g, tmp, out=out)`` it would not run as NumPy's ``tmp *= g`` (a NaN's
+    sign)."""
+    np.copyto(out, g * (1 - result * result))
+    return out
 
 
 class Cast(Function):
