@@ -40,6 +40,8 @@ def _numpy_names(fn):
 
     @functools.wraps(fn)
     def with_numpy_names(*args, **kwargs):
+        if not kwargs:  # the common call: nothing to rename
+            return fn(*args)
         for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
             if numpy_name in kwargs:
                 if name in kwargs or len(args) > position[name]:
@@ -55,7 +57,8 @@ def _numpy_names(fn):
 def _sum_dtype(x: Tensor, dtype: object) -> np.dtype | None:
     if dtype is not None:
         return _dtype.to_dtype(dtype).numpy
-    return None if x.dtype.is_floating_point else np.dtype(np.int64)
+    # bools and integers sum as int64; floating and complex keep their dtype
+    return np.dtype(np.int64) if x._data.dtype.kind in "biu" else None
 
 
 @op(method=True, out=True)
