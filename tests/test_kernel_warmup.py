@@ -203,6 +203,7 @@ _SIGNATURES = textwrap.dedent(
             F.max_pool2d(x, 2, ceil_mode=True),
             F.dropout2d(x, 0.5, training=True),
             F.dropout2d(t(2, 8, 5), 0.5, training=True),
+            F.relu(t(3, 5)),  # relu's gradient
         ]
         for out in outs:
             out.sum().backward()

@@ -25,6 +25,7 @@ from numtorch import _kernels
 from numtorch._kernels import conv as kconv
 from numtorch._kernels import dropout as kdrop
 from numtorch._kernels import parallel as kpar
+from numtorch._kernels import pointwise as kpoint
 from numtorch._kernels import pooling as kpool
 from numtorch._kernels import winograd as kwino
 
@@ -678,3 +679,25 @@ def test_map_chunks_does_not_wait_for_a_helper_that_never_started(monkeypatch):
     finally:
         gate.set()
         blocker.result()
+
+
+# ------------------------------------------------------------------ pointwise
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_grad_kernel_equals_numpy_bit_for_bit(path, dtype):
+    """``g * (result != 0)`` in one pass: NaN, infinities and signed zeros in both the
+    gradient and the result, into a new array or a given one."""
+    g = _special(_rng_array((7, 131), dtype))
+    result = np.maximum(_special(_rng_array((7, 131), dtype, seed=1)), 0)
+    result.reshape(-1)[::7] = np.nan  # relu's result is 0, positive or NaN
+    fast, slow = both(path, lambda: kpoint.relu_grad(g, result))
+    same_bits(fast, slow)
+    same_bits(slow, np.multiply(g, result != 0))
+    out = np.full_like(g, 5)
+    path("numba")
+    assert kpoint.relu_grad(g, result, out) is out
+    same_bits(out, slow)
+    strided = kpoint.relu_grad(g[:, ::2], result[:, ::2])  # the NumPy call serves it
+    same_bits(strided, slow[:, ::2])

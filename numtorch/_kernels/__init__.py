@@ -4,9 +4,9 @@ Every kernel family lives in two files: ``<family>.py`` holds the NumPy implemen
 dispatcher, ``_numba_<family>.py`` the numba version (``@njit(cache=True, nogil=True)``,
 serial: ``parallel.py`` spreads chunks of planes or samples over a few threads, which balances
 a busy core better than numba's static ``prange``). Families: ``conv`` (im2col / col2im),
-``winograd`` (F(2x2, 3x3) convolution), ``pooling`` (max-pool with argmax),
-``dropout`` (per-plane scaling), and ``pickle_scan`` (not numeric). The dispatcher picks the
-path once per process:
+``winograd`` (F(2x2, 3x3) convolution), ``pooling`` (max-pool with argmax), ``dropout``
+(per-plane scaling), ``pointwise`` (relu's gradient), and ``pickle_scan`` (not numeric). The
+dispatcher picks the path once per process:
 
 * ``NUMTORCH_KERNELS=numba`` forces numba (an ``ImportError`` at first use if it is missing);
 * ``NUMTORCH_KERNELS=numpy`` forces the NumPy path (what Pyodide gets, where numba cannot run);
@@ -69,7 +69,7 @@ _NUMBA_KINDS = frozenset("fiu")  # floats and integers (float16 is excluded by i
 COMPILE_NOTICE = "numtorch: compiling kernels, first run only (cached on disk afterwards)"
 # Families whose NumPy twins are bit-identical to their kernels: these compile in the
 # background on a cold cache.
-BACKGROUND_FAMILIES = frozenset({"conv", "winograd", "pooling", "dropout"})
+BACKGROUND_FAMILIES = frozenset({"conv", "winograd", "pooling", "dropout", "pointwise"})
 _announced: list[bool] = []  # not in _state: _reset() must not make it print twice
 _announce_lock = threading.Lock()  # pool threads may load a family at the same time
 _load_lock = threading.RLock()  # one import and cache check per family

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from numtorch._kernels import parallel
+from numtorch._kernels import pointwise as _kpoint
 from numtorch.autograd.function import Function
 from numtorch.ops import destination
 from numtorch.ops._erf import erf as _fdlibm_erf
@@ -460,18 +461,13 @@ class Relu(Function):
         # out is 0, positive or nan, so ``out != 0`` is PyTorch's ``out > 0 or nan`` in one
         # comparison: nan passes the gradient, as in PyTorch
         if parallel.splits(g, out):
-            return parallel.pointwise(_relu_grad, g, out)
-        return g * (out != 0)
+            return parallel.pointwise(_kpoint.relu_grad, g, out)
+        return _kpoint.relu_grad(g, out)
 
 
 def _relu(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``max(x, 0)`` into ``out``."""
     return np.maximum(x, 0, out=out)
-
-
-def _relu_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Relu's gradient from its ``result`` into ``out``."""
-    return np.multiply(g, result != 0, out=out)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
