@@ -266,3 +266,28 @@ def test_a_cold_cache_trains_bit_identically_and_compiles_in_the_background(tmp_
     assert _kernels.COMPILE_NOTICE not in warm.stderr  # the forced run completed the cache
     assert len(results[0]["ready"]) < len(FAMILIES)  # it really started on the twins
     assert any(p.suffix == ".nbi" for p in tmp_path.rglob("*"))
+
+
+_LAZY = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    from numtorch import _kernels
+    from numtorch._kernels import _numba_pointwise
+    for _ in _numba_pointwise.warm_up(np.dtype(np.float32)):  # the cache is warm
+        pass
+    _kernels._reset()
+    first = _kernels.numba_module("pointwise", np.dtype(np.float32))
+    _kernels.wait_for_kernels()
+    later = _kernels.numba_module("pointwise", np.dtype(np.float32))
+    print(json.dumps([first is None, later is not None, "pointwise" in _kernels.LAZY_FAMILIES]))
+    """
+)
+
+
+def test_a_lazy_family_loads_in_the_background_even_from_a_warm_cache():
+    """``pointwise``'s twin serves the first call while its kernel loads from the cache on
+    the background thread (the first training step does not wait for it); afterwards the
+    kernel serves."""
+    proc = _run(_LAZY, {"NUMTORCH_KERNELS": "auto"})
+    assert json.loads(proc.stdout.splitlines()[-1]) == [True, True, True]

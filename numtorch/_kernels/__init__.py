@@ -25,7 +25,9 @@ ready :func:`numba_module` answers None and the NumPy twin runs. A warm cache lo
 synchronously (numba's fixed cost, a few hundred milliseconds, is then paid once in the first
 step, less than the contention of loading it beside the twins), as do a forced path
 (``NUMTORCH_KERNELS=numba`` or ``_reset("numba")``: the kernel tests must run numba itself) and
-``pickle_scan``. At exit the thread stops after the kernel it is compiling (each is cached as it
+``pickle_scan``; except ``LAZY_FAMILIES`` (``pointwise``), whose twins cost about what their
+kernels save: they load in the background even from a warm cache (30 ms less on the first
+step). At exit the thread stops after the kernel it is compiling (each is cached as it
 completes) and the next run carries on in the background.
 
 **Why this is deterministic.** Each NumPy twin computes bit for bit what its numba kernel
@@ -70,6 +72,9 @@ COMPILE_NOTICE = "numtorch: compiling kernels, first run only (cached on disk af
 # Families whose NumPy twins are bit-identical to their kernels: these compile in the
 # background on a cold cache.
 BACKGROUND_FAMILIES = frozenset({"conv", "winograd", "pooling", "dropout", "pointwise"})
+# Families whose twins cost about what their kernels save: even from a warm cache they load
+# in the background, so the first step does not wait for them.
+LAZY_FAMILIES = frozenset({"pointwise"})
 _announced: list[bool] = []  # not in _state: _reset() must not make it print twice
 _announce_lock = threading.Lock()  # pool threads may load a family at the same time
 _load_lock = threading.RLock()  # one import and cache check per family
@@ -158,6 +163,8 @@ def _load(family: str) -> ModuleType | None:
             _announce()
             if family in BACKGROUND_FAMILIES and not _state.get("forced"):
                 _background.families[family] = module
+        elif family in LAZY_FAMILIES and not _state.get("forced"):
+            _background.families[family] = module  # loads from the cache off the first step
         _state[key] = module
         return module
 
