@@ -113,7 +113,7 @@ class Elu(Function):
 def _gelu_derivative(x: np.ndarray, approximate: str) -> np.ndarray:
     t = x.dtype.type
     if approximate == "tanh":
-        th = np.tanh(t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3))
+        th = np.tanh(t(_SQRT_2_OVER_PI) * (x + t(0.044715) * (x * x * x)))
         d_inner = t(_SQRT_2_OVER_PI) * (1 + t(3 * 0.044715) * x * x)
         return t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner
     cdf = t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))
@@ -133,7 +133,7 @@ class Gelu(Function):
         if x.dtype.kind == "f" and parallel.splits(x):
             return parallel.pointwise(_gelu_tanh if approximate == "tanh" else _gelu_erf, x)
         if approximate == "tanh":
-            inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
+            inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * (x * x * x))
             return t(0.5) * x * (1 + np.tanh(inner))
         return x * (t(0.5) * (1 + _erf(x * t(_INV_SQRT_2))))
 
@@ -150,7 +150,7 @@ def _gelu_tanh(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Gelu's tanh approximation of a float array into ``out`` (``Gelu.forward``'s
     expression)."""
     t = x.dtype.type
-    inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x**3)
+    inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * (x * x * x))
     return np.multiply(t(0.5) * x, 1 + np.tanh(inner), out=out)
 
 
