@@ -166,11 +166,16 @@ class Neg(Function):
 
 
 def _pow(a: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """``a ** e`` where a scalar ``e`` of -0.5 is ``1 / sqrt(a)``, as PyTorch's kernel computes
-    it (so ``-inf ** -0.5`` is NaN, not C's 0)."""
+    """``a ** e`` as PyTorch's kernel computes a constant exponent: -0.5 is ``1 / sqrt(a)``
+    (so ``-inf ** -0.5`` is NaN, not C's 0), and for floating ``a`` 3 is ``a * a * a`` and -2
+    ``1 / (a * a)``: PyTorch's bits, and NumPy's ``power`` for those runs ~75x slower (193 ms
+    on 4M float32 values, the whole cost of a tanh GELU)."""
     if np.size(e) == 1 and np.all(e == -0.5):
         with np.errstate(divide="ignore", invalid="ignore"):
             return 1 / np.sqrt(a)
+    if np.ndim(e) == 0 and a.dtype.kind == "f" and e in (3, -2):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            return a * a * a if e == 3 else 1 / (a * a)
     return a**e
 
 
@@ -183,7 +188,7 @@ class Pow(_CastsOperands):
         kept = (a, b)
         if dt is not None:
             a, b = _promote(ctx, a, b, dt)
-        out = np.asarray(a**b)
+        out = np.asarray(_pow(a, b))
         ctx.save_for_backward(*kept, out if ctx.needs_input_grad[1] else None)
         return out
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from helpers import check_error, check_gradcheck, check_op, check_same
 
 import numtorch
@@ -539,3 +540,22 @@ def test_sgn_node_keeps_input_and_result_with_a_zero_gradient() -> None:
     x = numtorch.tensor([0.5, -1.0, 0.0], requires_grad=True)
     x.sgn().sum().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [3, -2, -0.5, 3.0])
+def test_pow_by_a_constant_3_minus_2_and_minus_half_is_pytorch_s_bit_for_bit(dtype, exponent):
+    """PyTorch computes these constant exponents as ``x*x*x``, ``1/(x*x)`` and ``1/sqrt(x)``
+    (not C's pow): the same bits, infinities, signed zeros and NaN included, and the
+    gradient (which raises ``x`` to ``exponent - 1``) too."""
+    x = np.random.default_rng(0).standard_normal(1000).astype(dtype) * 3
+    x[:8] = [-np.inf, -2.0, -0.0, 0.0, 1e-30, 2.5, np.inf, np.nan]
+    results = []
+    for lib in (numtorch, torch):
+        t = lib.tensor(x, requires_grad=True)
+        y = lib.pow(t, exponent)
+        y.backward(lib.ones(x.shape, dtype=y.dtype))
+        results.append((y.detach().numpy(), t.grad.numpy()))
+    (ours, our_grad), (theirs, their_grad) = results
+    assert ours.tobytes() == theirs.tobytes()
+    np.testing.assert_allclose(our_grad, their_grad, rtol=1e-6, equal_nan=True)
