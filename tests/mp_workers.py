@@ -17,6 +17,13 @@ def add_to_weight(rank: int, model: nn.Module, amount: float) -> None:
         model.weight.add_(amount * (rank + 1))
 
 
+def add_to_own_weight(rank: int, model: nn.Module, amount: float) -> None:
+    """Write into element ``rank`` of the model's (shared) weight: processes that each write
+    their own element never race (two unsynchronised ``add_`` on one element can lose one)."""
+    with numtorch.no_grad():
+        model.weight[0, rank].add_(amount * (rank + 1))
+
+
 def put_tensor(rank: int, queue: object, received: object) -> None:
     """Send a tensor and stay alive until the parent has it (the sender owns the memory)."""
     queue.put(numtorch.arange(3.0) + rank)

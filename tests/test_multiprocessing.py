@@ -65,8 +65,8 @@ def test_spawned_processes_write_into_the_parents_parameters() -> None:
     model = nn.Linear(2, 1)
     model.share_memory()
     before = model.weight.detach().clone()
-    mp.spawn(mp_workers.add_to_weight, args=(model, 0.25), nprocs=2)
-    assert numtorch.allclose(model.weight.detach(), before + 0.25 * (1 + 2))
+    mp.spawn(mp_workers.add_to_own_weight, args=(model, 0.25), nprocs=2)
+    assert numtorch.allclose(model.weight.detach(), before + numtorch.tensor([[0.25, 0.5]]))
 
 
 def test_a_tensor_put_on_a_queue_arrives_through_shared_memory() -> None:
