@@ -261,15 +261,22 @@ def pointwise(fn: Callable, *arrays: np.ndarray, out: np.ndarray | None = None) 
     """
     out = np.empty_like(arrays[0]) if out is None else out
     flats, flat_out = [a.reshape(-1) for a in arrays], out.reshape(-1)
-    step = _POINTWISE_ALIGN_BYTES // out.itemsize
-    planes = max(flat_out.size // step, 1)  # the remainder joins the last plane
+    planes, edge = _aligned_planes(flat_out.size, _POINTWISE_ALIGN_BYTES // out.itemsize)
 
     def chunk(p0: int, p1: int) -> None:
-        i, j = p0 * step, flat_out.size if p1 == planes else p1 * step
+        i, j = edge(p0), edge(p1)
         fn(*[f[i:j] for f in flats], out=flat_out[i:j])
 
     for_planes(chunk, planes, _POINTWISE_ALIGN_BYTES)
     return out
+
+
+def _aligned_planes(size: int, step: int) -> tuple[int, Callable[[int], int]]:
+    """Planes of ``step`` elements over ``size`` (the remainder joins the last one, so none is
+    shorter), and where plane ``p`` starts (``edge(planes)`` is ``size``): the boundaries at
+    which split element-wise work gives the one call's bits (see :func:`pointwise`)."""
+    planes = max(size // step, 1)
+    return planes, lambda p: size if p == planes else p * step
 
 
 # Elements per block of an in-place update (:func:`update_in_blocks`): small enough that each
@@ -286,20 +293,22 @@ def update_in_blocks(fn: Callable[..., object], *arrays: np.ndarray) -> None:
     A step written as whole-array NumPy operations makes a pass over memory per operation;
     block by block each operation reads what the previous one left in cache. On 2 cores, 20M
     parameters: SGD with momentum 57 -> 24 ms (PyTorch 20), Adam 174 -> 74 ms (PyTorch 85).
-    Every element gets the same operations in the same order, so the result is the one-call
-    result bit for bit, at any thread count.
+    Every element gets the same operations in the same order, and the blocks have
+    :func:`pointwise`'s aligned boundaries (a multiple of 8192 elements, none shorter), so the
+    result is the one-call result bit for bit at any thread count, NaN's signs included.
     """
     if not splits(*arrays):
         fn(*arrays)
         return
     flats = [a.reshape(-1) for a in arrays]
+    blocks, edge = _aligned_planes(flats[0].size, _UPDATE_BLOCK)
 
-    def chunk(i: int, j: int) -> None:
-        for start in range(i, j, _UPDATE_BLOCK):
-            stop = min(start + _UPDATE_BLOCK, j)
-            fn(*[f[start:stop] for f in flats])
+    def chunk(b0: int, b1: int) -> None:
+        for b in range(b0, b1):
+            i, j = edge(b), edge(b + 1)
+            fn(*[f[i:j] for f in flats])
 
-    for_planes(chunk, flats[0].size, flats[0].itemsize)
+    for_planes(chunk, blocks, _UPDATE_BLOCK * flats[0].itemsize)
 
 
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -101,7 +101,7 @@ def test_blocked_steps_take_the_step_in_blocks(monkeypatch):
     monkeypatch.setitem(kpar._state, "threads", 2)
     names = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam")
     for name in (*names, "Adadelta", "ASGD"):
-        for shape, pieces in ((SHAPE, -(-SHAPE[0] * SHAPE[1] // kpar._UPDATE_BLOCK)), ((3, 4), 1)):
+        for shape, pieces in ((SHAPE, SHAPE[0] * SHAPE[1] // kpar._UPDATE_BLOCK), ((3, 4), 1)):
             calls.clear()
             p = numtorch.nn.Parameter(numtorch.zeros(shape))
             p.grad = numtorch.ones(shape)
@@ -123,3 +123,25 @@ def test_update_in_blocks_takes_small_or_strided_arrays_whole():
     for arrays in ((small, small), (strided, strided)):
         kpar.update_in_blocks(lambda *xs: calls.append([x.shape for x in xs]), *arrays)
     assert calls == [[(4, 4), (4, 4)], [(1024, 2048), (1024, 2048)]]
+
+
+def test_update_in_blocks_keeps_the_sign_of_nans_made_from_two_nans(monkeypatch):
+    """Blocks start at multiples of the block size and none is shorter: NumPy's SIMD
+    remainders and in-place temporaries fall where one call's do, so a NaN made from NaNs of
+    both signs keeps the one call's sign bit (chunk boundaries anywhere else changed it)."""
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal(SHAPE[0] * SHAPE[1]).astype(np.float32)
+    g0 = rng.standard_normal(p0.size).astype(np.float32)
+    p0[::3], g0[::2] = np.nan, -np.nan
+
+    def step(p, g):
+        p -= 0.5 * g
+        p += g * (g + 1)
+
+    reference = p0.copy()
+    step(reference, g0.copy())
+    for threads in (1, 2, 3):
+        monkeypatch.setitem(kpar._state, "threads", threads)
+        p = p0.copy()
+        kpar.update_in_blocks(step, p, g0.copy())
+        assert p.tobytes() == reference.tobytes(), threads
