@@ -39,6 +39,16 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         start[...] = end - (end - start) * (1 - w)
 
 
+def _update_moments(
+    exp_avg: np.ndarray, exp_avg_sq: np.ndarray, grad: np.ndarray, beta1: float, beta2: float
+) -> None:
+    """The Adam family's moving averages in place: ``m = lerp(m, g, 1 - beta1)`` and
+    ``v = beta2 v + (1 - beta2) g^2`` (Adam, NAdam, RAdam)."""
+    _lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+
+
 class Adam(Optimizer):
     """Adam: per-parameter steps from bias-corrected moving averages of the gradient and its
     square (Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2015).
@@ -151,9 +161,7 @@ def _adam_step(
     """One Adam step of ``param`` and its moments in place (``max_exp_avg_sq`` with AMSGrad),
     on whole arrays or on matching blocks of them (``parallel.update_in_blocks``)."""
     grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
-    _lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
     second = exp_avg_sq
     if max_exp_avg_sq is not None:
         second = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from numtorch._kernels import parallel
-from numtorch.optim.adam import _lerp_
+from numtorch.optim.adam import _update_moments
 from numtorch.optim.adamax import _check_betas
 from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
 from numtorch.tensor import Tensor
@@ -120,9 +120,7 @@ def _nadam_step(
     blocks of them (``parallel.update_in_blocks``); ``grad_coef`` and ``avg_coef`` weigh the
     gradient and the moving average, from this step's and the next one's momentum."""
     grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
-    _lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
     denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
     param += grad_coef * (grad / denom)
     param += avg_coef * (exp_avg / denom)

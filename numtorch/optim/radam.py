@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from numtorch._kernels import parallel
-from numtorch.optim.adam import _lerp_
+from numtorch.optim.adam import _update_moments
 from numtorch.optim.adamax import _check_betas
 from numtorch.optim.optimizer import Optimizer, _apply_weight_decay
 from numtorch.tensor import Tensor
@@ -117,9 +117,7 @@ def _radam_step(
     blocks of them (``parallel.update_in_blocks``); ``rect`` is the variance rectification
     term, None while it is undefined (then the step is not adapted)."""
     grad = _apply_weight_decay(param, grad, lr, weight_decay, decoupled)
-    _lerp_(exp_avg, grad, 1 - beta1)
-    exp_avg_sq *= beta2
-    exp_avg_sq += (1 - beta2) * grad * grad
+    _update_moments(exp_avg, exp_avg_sq, grad, beta1, beta2)
     corrected = exp_avg / bias_correction1
     if rect is not None:
         adaptive = bias_correction2_sqrt / (np.sqrt(exp_avg_sq) + eps)
