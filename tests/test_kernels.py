@@ -10,11 +10,13 @@ The numba tests compile each kernel once per dtype; ``cache=True`` keeps later r
 
 from __future__ import annotations
 
+import functools
 import gc
+import os
 import threading
 import time
+import warnings
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -524,15 +526,19 @@ def test_map_chunks_propagates_errors_and_restores_blas_threads():
     assert [c.num_threads for c in kpar._blas() if c is not None] == before
 
 
+@functools.cache
+def _test_pool(workers: int) -> kpar._Pool:
+    """One pool per size for these tests (its daemon threads live as long as the process)."""
+    return kpar._Pool(workers)
+
+
 @pytest.fixture(params=[1, 2], ids=["one-thread", "two-threads"])
 def threads(request, monkeypatch):
     """map_chunks on one thread, or on two (this one and a pool thread), whatever the
     machine."""
     monkeypatch.setitem(kpar._state, "threads", request.param)
     if request.param > 1:
-        pool = ThreadPoolExecutor(request.param - 1)
-        request.addfinalizer(pool.shutdown)
-        monkeypatch.setitem(kpar._state, "pool", pool)
+        monkeypatch.setitem(kpar._state, "pool", _test_pool(request.param - 1))
         if not kpar._blas():  # without threadpoolctl map_chunks stays on one thread
             monkeypatch.setitem(kpar._state, "blas", [None])
     return request.param
@@ -667,7 +673,7 @@ def test_map_chunks_does_not_wait_for_a_helper_that_never_started(monkeypatch):
     if not kpar._blas():
         monkeypatch.setitem(kpar._state, "blas", [None])
     gate = threading.Event()
-    blocker = kpar._pool(1).submit(gate.wait, 10)  # the pool's one thread, held
+    blocker = kpar._pool(1).submit(lambda: gate.wait(10))  # the pool's one thread, held
     done: list = []
     try:
         caller = threading.Thread(
@@ -678,7 +684,77 @@ def test_map_chunks_does_not_wait_for_a_helper_that_never_started(monkeypatch):
         assert done == [[0, 1]]
     finally:
         gate.set()
-        blocker.result()
+        assert blocker.exception() is None
+
+
+def test_a_pool_task_hands_its_exception_over_once_and_keeps_no_cycle(monkeypatch):
+    """A task's exception reaches the caller through ``exception()``, once; neither the task
+    nor the pool thread keeps it (or the frames and arrays on its traceback) alive after."""
+    pool = kpar._Pool(1)
+    refs: list = []
+
+    def fail():
+        block = np.ones(2**16)
+        refs.append(weakref.ref(block))
+        raise MemoryError("refused")
+
+    task = pool.submit(fail)
+    gc.disable()
+    try:
+        error = task.exception()
+        assert isinstance(error, MemoryError)
+        assert task.error is None  # handed over
+        del error
+        assert refs[0]() is None  # freed without the garbage collector
+    finally:
+        gc.enable()
+    ran = pool.submit(lambda: None)
+    assert ran.exception() is None and not ran.cancel()  # it ran: too late to cancel
+
+
+def test_a_cancelled_pool_task_never_runs():
+    pool = kpar._Pool(1)
+    gate = threading.Event()
+    blocker = pool.submit(lambda: gate.wait(10))
+    ran: list = []
+    task = pool.submit(lambda: ran.append(True))
+    assert task.cancel()
+    gate.set()
+    assert blocker.exception() is None
+    assert pool.submit(lambda: None).exception() is None  # the queue moved past the task
+    assert ran == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_starts_its_own_pool_threads():
+    """The parent's pool threads do not exist in a forked child: the child's map_chunks gets a
+    fresh pool (its tasks would otherwise pile up in a queue no thread serves)."""
+    kpar._pool(max(kpar.num_threads() - 1, 1))  # the parent's pool exists
+    read, write = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12+ warns on fork in a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            fresh = "pool" not in kpar._state and "pools" not in kpar._state
+            saved = kpar._state.get("threads")
+            kpar._state["threads"] = 2
+            seen: set = set()
+            out = kpar.map_chunks(
+                lambda a, b, acc: seen.add(threading.get_ident()) or a,
+                [(i, i + 1) for i in range(64)],
+            )
+            kpar._state["threads"] = saved
+            ok = fresh and out == list(range(64))
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        assert os.read(read, 1) == b"1"
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
 
 
 # ------------------------------------------------------------------ pointwise
