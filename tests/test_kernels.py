@@ -687,6 +687,30 @@ def test_map_chunks_does_not_wait_for_a_helper_that_never_started(monkeypatch):
         assert blocker.exception() is None
 
 
+@pytest.mark.parametrize(
+    ("mib", "threads", "chunks"),
+    [
+        (0.5, 2, 1),  # one chunk: the calling thread
+        (4, 2, 4),  # 1 MiB chunks
+        (64, 2, 8),  # at most four per thread
+        (4, 16, 16),  # many threads: 256 KiB chunks, one per thread
+        (2, 16, 8),  # ... but none smaller
+        (64, 16, 64),
+    ],
+)
+def test_for_planes_chunks_fit_the_thread_count(monkeypatch, mib, threads, chunks):
+    monkeypatch.setitem(kpar._state, "threads", threads)
+    seen: list = []
+    monkeypatch.setattr(kpar, "map_chunks", lambda fn, c: seen.append(c))
+    planes = 1024
+    ran: list = []
+    kpar.for_planes(lambda p0, p1: ran.append((p0, p1)), planes, int(mib * 2**20) // planes)
+    found = seen[0] if seen else ran
+    assert len(found) == chunks
+    assert found[0][0] == 0 and found[-1][1] == planes
+    assert all(a[1] == b[0] for a, b in zip(found, found[1:]))
+
+
 def test_a_pool_task_hands_its_exception_over_once_and_keeps_no_cycle(monkeypatch):
     """A task's exception reaches the caller through ``exception()``, once; neither the task
     nor the pool thread keeps it (or the frames and arrays on its traceback) alive after."""

@@ -44,6 +44,9 @@ __all__ = [
 # A plane-wise kernel call is split into chunks of about this many bytes (and one chunk, run
 # on the calling thread, below it: waking a thread costs more than it saves).
 _PLANE_CHUNK_BYTES = 2**20
+# ... but on many threads down to this size, so that each thread gets a chunk (a 4 MiB relu on
+# 16 threads: 16 chunks, not 4). With two threads every split call has two chunks anyway.
+_MIN_PLANE_CHUNK_BYTES = 2**18
 # Work units per thread in map_chunks: enough for a busy core to hand its share to the others.
 _UNITS_PER_THREAD = 4
 # gemm: below this many multiply-adds per chunk the product runs on the calling thread.
@@ -286,17 +289,26 @@ def _run(worker: Callable[[], None], helpers: int) -> BaseException | None:
 
 def for_planes(fn: Callable[[int, int], object], planes: int, bytes_per_plane: int) -> None:
     """Run ``fn(p0, p1)`` over chunks of ``planes`` independent planes on :func:`map_chunks`'
-    threads: at least ``_PLANE_CHUNK_BYTES`` each (on the calling thread when one chunk covers
-    them all), at most four per thread."""
+    threads, sized by :func:`_plane_chunk_count` (on the calling thread when one
+    ``_PLANE_CHUNK_BYTES`` chunk covers them all)."""
     total = planes * max(bytes_per_plane, 1)
     if 0 < total <= _PLANE_CHUNK_BYTES:  # one chunk: this thread, no pool bookkeeping
         fn(0, planes)
         return
-    # enough chunks to balance the threads, few enough that the calls stay cheap
-    count = min(-(-total // _PLANE_CHUNK_BYTES), 4 * num_threads())
+    count = _plane_chunk_count(total, num_threads())
     step = max(1, -(-planes // max(count, 1)))
     chunks = [(i, min(i + step, planes)) for i in range(0, planes, step)]
     map_chunks(lambda p0, p1, acc: fn(p0, p1), chunks)
+
+
+def _plane_chunk_count(total: int, threads: int) -> int:
+    """Chunks for ``total`` bytes of plane-wise work: about ``_PLANE_CHUNK_BYTES`` each, few
+    enough that the calls stay cheap (at most four per thread) and, when there are more
+    threads than that gives, smaller (down to ``_MIN_PLANE_CHUNK_BYTES``) so each gets one.
+    The split never changes a result: the planes are independent."""
+    count = -(-total // _PLANE_CHUNK_BYTES)
+    count = max(count, min(threads, -(-total // _MIN_PLANE_CHUNK_BYTES)))
+    return min(count, 4 * threads)
 
 
 # Below this size a pointwise op is one NumPy call on the calling thread (waking a thread
