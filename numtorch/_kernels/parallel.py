@@ -51,6 +51,11 @@ _MIN_PLANE_CHUNK_BYTES = 2**18
 _UNITS_PER_THREAD = 4
 # gemm: below this many multiply-adds per chunk the product runs on the calling thread.
 _GEMM_CHUNK_MACS = 2**22
+# ... and below this many rows of the result per chunk: every chunk reads all of ``b``, so
+# thin row blocks turn a product into a pass over ``b`` per chunk (measured on 2 cores, one
+# call against 3-8 row chunks: a Linear layer's (64, 25088) @ (25088, 10) 0.75 against 1.25 ms,
+# (32, 4096) @ (4096, 4096) 16 against 35-100 ms, (128, 1024) @ (1024, 1024) 2.0 against 4.8).
+_GEMM_MIN_ROWS = 128
 _state: dict[str, object] = {}
 _lock = threading.Lock()
 _local = threading.local()
@@ -406,10 +411,10 @@ def update_in_blocks(fn: Callable[..., object], *arrays: np.ndarray) -> None:
 
 def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for 2-D arrays, split by rows over :func:`map_chunks`' threads, each chunk a
-    single-threaded BLAS call of at least ``_GEMM_CHUNK_MACS`` multiply-adds; smaller products
-    run on the calling thread. numtorch keeps OpenBLAS at one thread (``numtorch/_threads.py``):
-    this is how a large matmul still uses every core, pulling chunks dynamically, so a core
-    busy with other work holds no one up. The result equals the unsplit product bit for bit
+    single-threaded BLAS call of at least ``_GEMM_CHUNK_MACS`` multiply-adds and
+    ``_GEMM_MIN_ROWS`` rows; smaller products run on the calling thread. numtorch keeps
+    OpenBLAS at one thread (``numtorch/_threads.py``): this is how a large matmul still uses
+    every core, pulling chunks dynamically, so a core busy with other work holds no one up. The result equals the unsplit product bit for bit
     (chunks this large take OpenBLAS's general kernel, whose sums over the inner dimension do
     not depend on the row count; splitting columns would change them), whatever the threads."""
     out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
@@ -431,7 +436,8 @@ def _split_product(a: np.ndarray, b: np.ndarray, out: np.ndarray, batched: bool)
     matrix, or matrices of a batch, which also splits ``b``), in chunks of at least
     ``_GEMM_CHUNK_MACS`` multiply-adds; one call on this thread when there are not two."""
     n, k = out.shape[0], a.shape[-1]
-    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, n)
+    rows = n if batched else n // _GEMM_MIN_ROWS
+    chunks = min(_UNITS_PER_THREAD * num_threads(), out.size * k // _GEMM_CHUNK_MACS, rows)
     if chunks < 2:
         np.matmul(a, b, out=out)
         return out
