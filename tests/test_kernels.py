@@ -734,6 +734,7 @@ def test_a_pool_task_hands_its_exception_over_once_and_keeps_no_cycle(monkeypatc
         gc.enable()
     ran = pool.submit(lambda: None)
     assert ran.exception() is None and not ran.cancel()  # it ran: too late to cancel
+    assert ran.exception() is None  # waiting again returns at once
 
 
 def test_a_cancelled_pool_task_never_runs():
@@ -742,7 +743,8 @@ def test_a_cancelled_pool_task_never_runs():
     blocker = pool.submit(lambda: gate.wait(10))
     ran: list = []
     task = pool.submit(lambda: ran.append(True))
-    assert task.cancel()
+    assert task.cancel() and task.fn is None  # let go at once
+    assert not task.cancel()
     gate.set()
     assert blocker.exception() is None
     assert pool.submit(lambda: None).exception() is None  # the queue moved past the task

@@ -149,13 +149,17 @@ class _Task:
         self.error: BaseException | None = None
 
     def cancel(self) -> bool:
-        """Whether it was cancelled: True if no thread had started it (none ever will)."""
-        return self.claim.acquire(False)
+        """Whether it was cancelled: True if no thread had started it (none ever will, and
+        the call's arrays are let go now, not when a pool thread dequeues it)."""
+        if self.claim.acquire(False):
+            self.fn = None
+            return True
+        return False
 
     def exception(self) -> BaseException | None:
         """Wait until it has run; the exception it raised, or None (handed over once)."""
-        self.done.acquire()
-        error, self.error = self.error, None
+        with self.done:
+            error, self.error = self.error, None
         return error
 
 
