@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from numtorch._kernels import parallel
+from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
 from numtorch.ops._erf import erf as _fdlibm_erf
 from numtorch.ops.elementwise import stable_sigmoid
@@ -26,7 +27,8 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 def _erf(x: np.ndarray) -> np.ndarray:
     """The error function of a float32 or float64 array, in its dtype (NumPy has none):
     fdlibm's erf vectorised (:func:`numtorch.ops._erf.erf`), within an ulp of ``math.erf``;
-    float32 is computed in float64 and rounded once."""
+    float32 is computed in float64 and rounded once. (GELU calls
+    :mod:`numtorch._kernels.special`, whose numba kernels are ``math.erf`` exactly.)"""
     return _fdlibm_erf(x).astype(x.dtype, copy=False)
 
 
@@ -116,8 +118,7 @@ def _gelu_derivative(x: np.ndarray, approximate: str) -> np.ndarray:
         th = np.tanh(t(_SQRT_2_OVER_PI) * (x + t(0.044715) * (x * x * x)))
         d_inner = t(_SQRT_2_OVER_PI) * (1 + t(3 * 0.044715) * x * x)
         return t(0.5) * (1 + th) + t(0.5) * x * (1 - th * th) * d_inner
-    cdf = t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))
-    return cdf + x * t(_INV_SQRT_2PI) * np.exp(t(-0.5) * x * x)
+    return _kspecial.gelu_derivative_numpy(x)
 
 
 class Gelu(Function):
@@ -135,15 +136,17 @@ class Gelu(Function):
         if approximate == "tanh":
             inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * (x * x * x))
             return t(0.5) * x * (1 + np.tanh(inner))
-        return x * (t(0.5) * (1 + _erf(x * t(_INV_SQRT_2))))
+        return _kspecial.gelu(x)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
+        tanh = ctx.approximate == "tanh"
         if parallel.splits(g, x):
-            tanh = ctx.approximate == "tanh"
             return parallel.pointwise(_gelu_grad_tanh if tanh else _gelu_grad_erf, g, x), None
-        return g * _gelu_derivative(x, ctx.approximate), None
+        if tanh:
+            return g * _gelu_derivative(x, "tanh"), None
+        return _kspecial.gelu_grad(g, x), None
 
 
 def _gelu_tanh(x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -155,11 +158,10 @@ def _gelu_tanh(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 
 def _gelu_erf(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Exact Gelu of a float array into ``out``: ``Gelu.forward``'s expression, copied (as
-    ``np.multiply(x, tmp, out=out)`` it would not run as NumPy's ``tmp *= x``: a NaN's sign)."""
-    t = x.dtype.type
-    np.copyto(out, x * (t(0.5) * (1 + _erf(x * t(_INV_SQRT_2)))))
-    return out
+    """Exact Gelu of a float array into ``out`` (:func:`numtorch._kernels.special.gelu`: on the
+    NumPy path ``Gelu.forward``'s expression, copied, as ``np.multiply(x, tmp, out=out)`` would
+    not run as NumPy's ``tmp *= x``: a NaN's sign)."""
+    return _kspecial.gelu(x, out=out)
 
 
 def _gelu_grad_tanh(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -169,9 +171,9 @@ def _gelu_grad_tanh(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray
 
 
 def _gelu_grad_erf(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Exact Gelu's gradient into ``out``, copied (see :func:`_gelu_erf`)."""
-    np.copyto(out, g * _gelu_derivative(x, "none"))
-    return out
+    """Exact Gelu's gradient into ``out`` (:func:`numtorch._kernels.special.gelu_grad`;
+    see :func:`_gelu_erf`)."""
+    return _kspecial.gelu_grad(g, x, out=out)
 
 
 class Silu(Function):

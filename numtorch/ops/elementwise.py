@@ -15,9 +15,9 @@ import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch._kernels import pointwise as _kpoint
+from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
 from numtorch.ops import destination
-from numtorch.ops._erf import erf as _fdlibm_erf
 
 
 class Add(Function):
@@ -221,17 +221,25 @@ class Exp(Function):
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    """The error function of a real array as float64 (empty and 0-d arrays included), within
-    an ulp of ``math.erf``: fdlibm's erf vectorised (:func:`numtorch.ops._erf.erf`)."""
-    return _fdlibm_erf(np.asarray(x, dtype=np.float64))
+    """The error function of a real array as float64 (empty and 0-d arrays included):
+    ``math.erf``'s (glibc's) on the numba path, fdlibm's vectorised within an ulp of it on the
+    NumPy path (:func:`numtorch._kernels.special.erf`)."""
+    return _kspecial.erf(np.asarray(x, dtype=np.float64))
 
 
 class Erf(Function):
-    """The error function; its derivative is ``2 / sqrt(pi) * exp(-x**2)``."""
+    """The error function; its derivative is ``2 / sqrt(pi) * exp(-x**2)``. float32 and
+    float64 are computed in float64 and rounded once to their dtype; activation-sized arrays
+    are split over numtorch's threads (``parallel.pointwise``), bit for bit the one-call
+    result (each element is computed on its own)."""
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
+        if x.dtype in (np.float32, np.float64):
+            if parallel.splits(x):
+                return parallel.pointwise(_kspecial.erf, x)
+            return _kspecial.erf(x)
         return np.asarray(_erf(x), dtype=x.dtype)
 
     @staticmethod
