@@ -97,6 +97,7 @@ def plan(quick: bool) -> list[tuple[str, object, tuple, float | None]]:
     )
     name = "TransformerEncoderLayer d128 h4 batch 32 seq 64 fwd+bwd"
     items.append((name, cases.transformer_layer_forward_backward, (), t["sequence"]))
+    items.append(("GELU (exact) fwd+bwd (32, 64, 512)", cases.gelu_forward_backward, (), None))
     for model, n, size in cases.TRAIN_CASES:
         label = "ImageClassifier" if model == "classifier" else "small ResNet"
         name = f"train step {label} {n}x3x{size}x{size}"

@@ -113,6 +113,19 @@ def transformer_layer_forward_backward(lib) -> Callable:
     return step
 
 
+def gelu_forward_backward(lib, shape=(32, 64, 512)) -> Callable:
+    """Exact GELU (a Transformer's feed-forward activation, erf-based) forward and backward."""
+    lib.manual_seed(0)
+    x = lib.randn(shape, requires_grad=True)
+    grad = lib.randn(shape)
+
+    def step():
+        lib.nn.functional.gelu(x).backward(grad)
+        x.grad = None
+
+    return step
+
+
 OPTIMIZER_CASES = [("SGD", {"lr": 0.01, "momentum": 0.9}), ("Adam", {"lr": 1e-3})]
 OPTIMIZER_PARAMS = 20_000_000  # a large layer's weights (the spec's 224x224 head has 401M)
 
