@@ -40,6 +40,7 @@ def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no c
     for n in range(nb):  # the bias rows (none unless asked for), also when C is 0
         for q in range(c * kh * kw * length, rows * length):
             cf[_u(n * rows * length + q)] = one
+    shifted = sh == 1 and sw == 1 and wo == w  # each tap's rows: one shifted copy of x
     for t in range(nb * c):
         n, ch = t // c, t % c
         src0 = (n0 * c + t) * h * w
@@ -48,6 +49,9 @@ def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no c
                 dst0 = n * rows * length + ((ch * kh + i) * kw + j) * length
                 off = j * dw - pl
                 lo, hi = _valid_range(off, sw, w, wo)
+                if shifted:
+                    _shifted_tap(xf, cf, src0, dst0, i * dh - pt, off, lo, hi, h, ho, wo)
+                    continue
                 for oh in range(ho):
                     r = oh * sh - pt + i * dh
                     d = dst0 + oh * wo
@@ -66,6 +70,34 @@ def im2col(x, n0, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):  # pragma: no c
                             cf[_u(d + ow)] = xf[_u(s + ow * sw)]
                     for ow in range(hi_r, wo):
                         cf[_u(d + ow)] = 0
+
+
+@njit(cache=True, inline="always")
+def _shifted_tap(xf, cf, src0, dst0, row_off, off, lo, hi, h, ho, wo):  # pragma: no cover
+    """One tap's columns at stride 1 with ``wo == w``: output ``(oh, ow)`` reads input
+    ``(oh + row_off, ow + off)``, so the valid rows are one block of ``x`` shifted by
+    ``row_off * w + off``, copied in a single run (from the first valid entry to the last);
+    then the columns outside ``[lo, hi)`` of those rows (the run wrapped into neighbouring rows
+    there) and the rows outside the input are zeroed. The same values as the row-by-row loop,
+    without a loop per row of a small image."""
+    r_lo, r_hi = _valid_range(row_off, 1, h, ho)
+    if r_lo < r_hi and lo < hi:
+        first, last = r_lo * wo + lo, (r_hi - 1) * wo + hi
+        shift = src0 + row_off * wo + off
+        for q in range(first, last):
+            cf[_u(dst0 + q)] = xf[_u(shift + q)]
+        for oh in range(r_lo, r_hi):
+            d = dst0 + oh * wo
+            for ow in range(lo):
+                cf[_u(d + ow)] = 0
+            for ow in range(hi, wo):
+                cf[_u(d + ow)] = 0
+    else:
+        r_lo, r_hi = ho, ho  # no valid entry: every row is zeroed below
+    for q in range(r_lo * wo):
+        cf[_u(dst0 + q)] = 0
+    for q in range(r_hi * wo, ho * wo):
+        cf[_u(dst0 + q)] = 0
 
 
 @njit(cache=True, nogil=True)
