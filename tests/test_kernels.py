@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import select
+import signal
 import threading
 import time
 import warnings
@@ -750,7 +752,7 @@ def test_a_cancelled_pool_task_never_runs():
     ran: list = []
     task = pool.submit(lambda: ran.append(True))
     assert task.cancel() and task.fn is None  # let go at once
-    assert not task.cancel()
+    assert not task.cancel() and task.exception() is None  # no wait for what never runs
     gate.set()
     assert blocker.exception() is None
     assert pool.submit(lambda: None).exception() is None  # the queue moved past the task
@@ -758,17 +760,37 @@ def test_a_cancelled_pool_task_never_runs():
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_starts_its_own_pool_threads():
+def test_a_forked_child_starts_its_own_pool_threads(monkeypatch):
     """The parent's pool threads do not exist in a forked child: the child's map_chunks gets a
-    fresh pool (its tasks would otherwise pile up in a queue no thread serves)."""
+    fresh pool (its tasks would otherwise pile up in a queue no thread serves), and a fresh
+    lock (here the parent holds it at the fork, as a thread inside map_chunks may)."""
     kpar._pool(max(kpar.num_threads() - 1, 1))  # the parent's pool exists
+    if not kpar._blas():
+        monkeypatch.setitem(kpar._state, "blas", [None])
     read, write = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12+ warns on fork in a threaded process
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    inside, release = threading.Event(), threading.Event()
+
+    def in_map_chunks() -> None:  # another thread, inside map_chunks' BLAS switch at the fork
+        with kpar._SingleThreadedBlas(), kpar._lock:
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=in_map_chunks)
+    holder.start()
+    inside.wait(10)
+    pid = -1
+    try:
+        with warnings.catch_warnings():  # Python 3.12+ warns on fork in a threaded process
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    finally:
+        if pid != 0:
+            release.set()
+            holder.join()
     if pid == 0:  # pragma: no cover - the child
         try:
             fresh = "pool" not in kpar._state and "pools" not in kpar._state
+            fresh = fresh and not kpar._lock.locked() and kpar._SingleThreadedBlas.active == 0
             saved = kpar._state.get("threads")
             kpar._state["threads"] = 2
             seen: set = set()
@@ -783,7 +805,10 @@ def test_a_forked_child_starts_its_own_pool_threads():
             os._exit(0)
     os.close(write)
     try:
-        assert os.read(read, 1) == b"1"
+        answered = select.select([read], [], [], 60)[0]
+        if not answered:  # the child hangs (on a lock no thread of its own will release)
+            os.kill(pid, signal.SIGKILL)
+        assert answered and os.read(read, 1) == b"1"
     finally:
         os.close(read)
         os.waitpid(pid, 0)

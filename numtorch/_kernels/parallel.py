@@ -153,6 +153,7 @@ class _Task:
         the call's arrays are let go now, not when a pool thread dequeues it)."""
         if self.claim.acquire(False):
             self.fn = None
+            self.done.release()  # exception() returns at once
             return True
         return False
 
@@ -210,9 +211,17 @@ def _serve(tasks: queue.SimpleQueue) -> None:
 
 def _forget_pools() -> None:
     """In a forked child: the parent's pool threads do not exist here, so start afresh (else
-    every call would queue tasks that no thread takes)."""
+    every call would queue tasks that no thread takes). Nor do the parent's other threads: one
+    may have held ``_lock`` or been inside a ``map_chunks`` at the fork, so the child gets a
+    new lock, and OpenBLAS back at the thread count that call had saved."""
+    global _lock
     _state.pop("pool", None)
     _state.pop("pools", None)
+    _lock = threading.Lock()
+    if _SingleThreadedBlas.active:
+        _SingleThreadedBlas.active = 0
+        for c, n in _SingleThreadedBlas.saved:
+            c.set_num_threads(n)
 
 
 if hasattr(os, "register_at_fork"):
