@@ -636,6 +636,26 @@ def test_gemm_equals_a_single_threaded_matmul_bit_for_bit(shape, monkeypatch):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize(
+    ("m", "k", "n", "chunks"),
+    [
+        (64, 25088, 10, 1),  # a Linear layer at batch 64: one call (every chunk reads all of b)
+        (127, 4096, 4096, 1),  # fewer than two 128-row chunks
+        (256, 1024, 1024, 2),
+        (2048, 128, 512, 8),  # at most four chunks per thread
+    ],
+)
+def test_gemm_splits_only_into_chunks_of_enough_rows(monkeypatch, m, k, n, chunks):
+    monkeypatch.setitem(kpar._state, "threads", 2)
+    seen: list = []
+    real = kpar.map_chunks
+    monkeypatch.setattr(kpar, "map_chunks", lambda fn, c: seen.append(c) or real(fn, c))
+    a, b = _rng_array((m, k)), _rng_array((k, n), seed=1)
+    np.testing.assert_array_equal(kpar.gemm(a, b), a @ b)
+    assert (len(seen[0]) if seen else 1) == chunks
+    assert all(c[1] - c[0] >= kpar._GEMM_MIN_ROWS for c in (seen[0] if seen else []))
+
+
 def test_set_num_threads_reuses_the_pool_of_each_size():
     saved = kpar.num_threads()
     try:
