@@ -4,18 +4,23 @@ softplus and hardtanh.
 Each saves what PyTorch saves, so the version check refuses exactly where PyTorch's does:
 the input (``self``), or for the in-place forms of leaky ReLU and the ELU family the result
 (``result=True``: the derivative is recovered from the output, as in PyTorch's ``elu_`` and
-``leaky_relu_``). Backward recomputes the local derivative from that one array.
+``leaky_relu_``). Backward recomputes the local derivative from that one array. Those
+in-place forms, and in-place hardtanh, compute straight into the input
+(:mod:`numtorch.ops.destination`); in-place hardtanh keeps a bool mask where PyTorch keeps a
+copy of the original input (the version check then refuses nothing there either).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
+from numtorch.ops import destination
 from numtorch.ops._erf import erf as _fdlibm_erf
 from numtorch.ops.elementwise import stable_sigmoid
 
@@ -53,7 +58,11 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, slope: float, result: bool = False) -> np.ndarray:
-        out = np.where(x > 0, x, x * x.dtype.type(slope))
+        into = destination.take(x)  # leaky_relu_: x's own memory
+        if into is not None:
+            out = _in_place(_leaky_relu_into, into, x.dtype.type(slope))
+        else:
+            out = np.where(x > 0, x, x * x.dtype.type(slope))
         ctx.slope, ctx.result = slope, result
         ctx.save_for_backward(out if result else x)
         return out
@@ -63,7 +72,9 @@ class LeakyRelu(Function):
         (saved,) = ctx.saved_tensors
         if ctx.result and ctx.slope < 0:
             raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format(op="leakyReLu", tail=_LEAKY_TAIL))
-        return _grads(ctx, np.where(saved > 0, g, g * g.dtype.type(ctx.slope)))
+        slope = g.dtype.type(ctx.slope)
+        gx = blocked_gradient(_leaky_relu_grad, g, saved, slope)
+        return _grads(ctx, np.where(saved > 0, g, g * slope) if gx is None else gx)
 
     def name(self) -> str:
         return "LeakyReluBackward1" if self.result else "LeakyReluBackward0"
@@ -74,7 +85,9 @@ class Elu(Function):
 
     PyTorch's ``elu_backward``: from the input, ``scale * alpha * input_scale *
     exp(x * input_scale)`` where ``x <= 0`` (NaN takes the positive slope); from the result
-    (``result=True``), ``input_scale * (out + scale * alpha)`` where ``out <= 0``.
+    (``result=True``), ``input_scale * (out + scale * alpha)`` where ``out <= 0``. The in-place
+    forms, offered the input's memory (:mod:`numtorch.ops.destination`), compute straight
+    into it.
     ``celu`` names the node ``CeluBackward``, as PyTorch does.
     """
 
@@ -89,8 +102,13 @@ class Elu(Function):
         celu: bool = False,
     ) -> np.ndarray:
         t = x.dtype.type
-        negative = t(scale * alpha) * np.expm1(x * t(input_scale))  # (overflow: not picked)
-        out = np.where(x > 0, x * t(scale), negative)
+        into = destination.take(x)  # elu_, selu_, celu_: x's own memory
+        if into is not None:
+            factors = (t(scale * alpha), t(input_scale), t(scale))
+            out = _in_place(_elu_into, into, *factors)
+        else:
+            negative = t(scale * alpha) * np.expm1(x * t(input_scale))  # (overflow: not picked)
+            out = np.where(x > 0, x * t(scale), negative)
         ctx.coefficients, ctx.result, ctx.celu = (alpha, scale, input_scale), result, celu
         ctx.save_for_backward(out if result else x)
         return out
@@ -103,6 +121,10 @@ class Elu(Function):
         if ctx.result:
             if alpha < 0:
                 raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format(op="elu", tail=""))
+            factors = (t(input_scale), t(scale * alpha), t(scale))
+            gx = blocked_gradient(_elu_result_grad, g, saved, *factors)
+            if gx is not None:
+                return _grads(ctx, gx)
             slope = t(input_scale) * (saved + t(scale * alpha))
         else:
             slope = t(scale * alpha * input_scale) * np.exp(np.minimum(saved, 0) * t(input_scale))
@@ -231,17 +253,241 @@ class Softplus(Function):
 
 
 class Hardtanh(Function):
-    """Clamp to ``[lo, hi]``; unlike ``clamp`` the gradient is 0 at the ends, as in PyTorch."""
+    """Clamp to ``[lo, hi]``; unlike ``clamp`` the gradient is 0 at the ends, as in PyTorch.
+
+    The in-place form (``hardtanh_``, offered the input's memory: see
+    :mod:`numtorch.ops.destination`) clamps straight into the input and keeps only the mask
+    ``lo < x < hi`` (a bool array, what backward reads of the input): PyTorch's in-place form
+    saves a copy of the original input, so, as there, a later in-place change of the result
+    does not fail backward.
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
         ctx.bounds = (lo, hi)
+        into = destination.take(x)
+        if into is not None:
+            inside = np.empty(x.shape, bool)
+            scratch = Scratch(x)
+            each_block(lambda block, m: _hardtanh_into(block, m, scratch, lo, hi), into, inside)
+            ctx.save_for_backward(inside)
+            return into
         ctx.save_for_backward(x)
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (x,) = ctx.saved_tensors
+        (saved,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         # NaN gets 0, as in PyTorch's vectorised kernel (its scalar tail passes the gradient)
-        return np.where((x > lo) & (x < hi), g, 0).astype(g.dtype, copy=False), None, None
+        if saved.dtype == bool:  # the in-place form's mask
+            gx = blocked_gradient(masked_grad, g, saved, True)
+            if gx is not None:
+                return gx, None, None
+        inside = saved if saved.dtype == bool else (saved > lo) & (saved < hi)
+        return np.where(inside, g, 0).astype(g.dtype, copy=False), None, None
+
+
+def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarray:
+    """``kernel(block, scratch, *scalars)`` over blocks of ``x`` (:func:`each_block`), writing
+    into ``x`` itself; an activation-sized contiguous array is split over numtorch's threads
+    first (``parallel.pointwise``: element-wise, so bit for bit the one call)."""
+
+    def run(piece: np.ndarray, out: np.ndarray) -> np.ndarray:
+        scratch = Scratch(out)
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+            each_block(lambda block: kernel(block, scratch, *scalars), out)
+        return out
+
+    if parallel.splits(x):
+        return parallel.pointwise(run, x, out=x)
+    return run(x, x)
+
+
+# Bytes of one block of an in-place activation (:func:`each_block`): the block and its
+# temporaries stay in the core's cache, and NumPy's per-call cost is spread over enough
+# elements.
+_BLOCK_BYTES = 1 << 18
+
+
+def _block(x: np.ndarray) -> int:
+    return max(_BLOCK_BYTES // x.itemsize, 1)
+
+
+class Scratch:
+    """Block-sized temporaries for :func:`each_block`'s kernels on ``x`` (one set per
+    thread), made when first asked for: ``values``, of ``x``'s dtype, and ``bits``, integers
+    of its width (:meth:`keep`)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.dtype, self.size = x.dtype, min(_block(x), x.size)
+        self._values = self._bits = None
+
+    def values(self, n: int) -> np.ndarray:
+        if self._values is None:
+            self._values = np.empty(self.size, self.dtype)
+        return self._values[:n]
+
+    def bits(self, n: int) -> np.ndarray:
+        if self._bits is None:
+            self._bits = np.empty(self.size, f"i{self.dtype.itemsize}")
+        return self._bits[:n]
+
+    def keep(self, compare: Callable, x: np.ndarray, bound: object) -> np.ndarray:
+        """``compare(x, bound)`` as integers: -1 (every bit set) where true, else 0."""
+        bits = self.bits(x.size)
+        compare(x, bound, out=bits)
+        return np.negative(bits, out=bits)
+
+
+def each_block(fn: Callable, x: np.ndarray, *masks: np.ndarray) -> None:
+    """``fn(block, *mask_blocks)`` over 1-D blocks of at most ``_BLOCK_BYTES`` that cover
+    ``x`` (a contiguous array's flat slices; otherwise NumPy's buffered iterator, which writes
+    each block back) and the matching blocks of the same-shaped, writable ``masks`` (which
+    ``fn`` may fill)."""
+    block = _block(x)
+    if x.flags.c_contiguous and all(m.flags.c_contiguous for m in masks):
+        flat, flat_masks = x.reshape(-1), [m.reshape(-1) for m in masks]
+        for i in range(0, flat.size, block):
+            fn(flat[i : i + block], *[m[i : i + block] for m in flat_masks])
+        return
+    flags = ["external_loop", "buffered", "zerosize_ok"]
+    ops = [["readwrite"]] * (1 + len(masks))
+    with np.nditer([x, *masks], flags, ops, buffersize=block) as it:
+        for blocks in it:
+            fn(*blocks) if masks else fn(blocks)
+
+
+def blend_into(x: np.ndarray, other: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``x`` where ``keep`` (integers of ``x``'s width) has every bit set, ``other`` where it
+    is 0, written into ``x``: a bitwise blend, the very bits ``np.where`` picks, without its
+    branch on every element (slow for a mask of random signs)."""
+    xi = x.view(keep.dtype)
+    oi = np.asarray(other).view(keep.dtype)
+    np.bitwise_xor(xi, oi, out=xi)
+    np.bitwise_and(xi, keep, out=xi)
+    np.bitwise_xor(xi, oi, out=xi)
+    return x
+
+
+def _leaky_relu_into(x: np.ndarray, scratch: Scratch, slope: np.generic) -> None:
+    """``LeakyRelu.forward``'s ``where(x > 0, x, x * slope)`` computed into the block ``x``
+    as ``x * where(x > 0, 1, slope)``: ``x * 1`` is ``x`` bit for bit, and NaN takes
+    ``x * slope``, as there."""
+    keep = scratch.keep(np.greater, x, 0)
+    one, s = (np.asarray(v, x.dtype).view(keep.dtype) for v in (1, slope))
+    factor = np.bitwise_and(keep, one ^ s, out=keep)
+    np.bitwise_xor(factor, s, out=factor)
+    np.multiply(x, factor.view(x.dtype), out=x)
+
+
+def _elu_into(
+    x: np.ndarray,
+    scratch: Scratch,
+    negative_scale: np.generic,
+    input_scale: np.generic,
+    scale: np.generic,
+) -> None:
+    """``Elu.forward``'s ``where(x > 0, x * scale, negative_scale * expm1(x * input_scale))``
+    computed into the block ``x``: the same operations on every element, so the same bits (a
+    factor of exactly 1, which changes nothing, skipped)."""
+    negative = scratch.values(x.size)
+    if input_scale != 1:
+        np.multiply(x, input_scale, out=negative)
+        np.expm1(negative, out=negative)
+    else:
+        np.expm1(x, out=negative)
+    np.multiply(negative, negative_scale, out=negative)
+    keep = scratch.keep(np.greater, x, 0)
+    if scale != 1:
+        np.multiply(x, scale, out=x)
+    blend_into(x, negative, keep)
+
+
+def _hardtanh_into(
+    x: np.ndarray, inside: np.ndarray, scratch: Scratch, lo: float, hi: float
+) -> None:
+    """``Hardtanh.forward``'s ``clip(x, lo, hi)`` computed into the block ``x`` (the same
+    ufunc, so the same bits), and its gradient's mask ``lo < x < hi`` into ``inside``."""
+    np.greater(x, lo, out=inside)
+    below_hi = scratch.bits(x.size).view(np.int8)[: x.size].view(bool)
+    np.logical_and(inside, np.less(x, hi, out=below_hi), out=inside)
+    np.clip(x, lo, hi, out=x)
+
+
+def blocked_gradient(
+    kernel: Callable, g: np.ndarray, saved: np.ndarray, *scalars: object
+) -> np.ndarray | None:
+    """``kernel(out, g, saved, scratch, *scalars)`` over blocks of a new gradient array (split
+    over numtorch's threads when it is activation-sized and ``saved`` is of ``g``'s dtype), or
+    None where ``g`` and ``saved`` are not contiguous float arrays of one shape (the caller
+    then computes it in one NumPy expression, the same bits)."""
+    if not (
+        g.dtype.kind == "f"
+        and g.shape == saved.shape
+        and g.flags.c_contiguous
+        and saved.flags.c_contiguous
+        and saved.dtype in (g.dtype, np.dtype(bool))
+    ):
+        return None
+
+    def run(gp: np.ndarray, sp: np.ndarray, out: np.ndarray) -> np.ndarray:
+        scratch, block = Scratch(out), _block(out)
+        flat, flat_g, flat_s = out.reshape(-1), gp.reshape(-1), sp.reshape(-1)
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+            for i in range(0, flat.size, block):
+                j = i + block
+                kernel(flat[i:j], flat_g[i:j], flat_s[i:j], scratch, *scalars)
+        return out
+
+    if saved.dtype == g.dtype and parallel.splits(g, saved):
+        return parallel.pointwise(run, g, saved)
+    return run(g, saved, np.empty_like(g))
+
+
+def _leaky_relu_grad(
+    out: np.ndarray, g: np.ndarray, saved: np.ndarray, scratch: Scratch, slope: np.generic
+) -> None:
+    """``where(saved > 0, g, g * slope)`` into ``out`` as ``g * where(saved > 0, 1, slope)``
+    (``g * 1`` is ``g``: the same bits)."""
+    keep = scratch.keep(np.greater, saved, 0)
+    one, s = (np.asarray(v, g.dtype).view(keep.dtype) for v in (1, slope))
+    factor = np.bitwise_and(keep, one ^ s, out=keep)
+    np.bitwise_xor(factor, s, out=factor)
+    np.multiply(g, factor.view(g.dtype), out=out)
+
+
+def _elu_result_grad(
+    out: np.ndarray,
+    g: np.ndarray,
+    saved: np.ndarray,
+    scratch: Scratch,
+    input_scale: np.generic,
+    negative_scale: np.generic,
+    scale: np.generic,
+) -> None:
+    """``g * where(saved <= 0, input_scale * (saved + negative_scale), scale)`` into
+    ``out``, the same operations on every element (the picked factor is never NaN, so the
+    product's operand order does not show)."""
+    slope = scratch.values(g.size)
+    np.add(saved, negative_scale, out=slope)
+    np.multiply(slope, input_scale, out=slope)
+    keep = scratch.bits(g.size)
+    np.less_equal(saved, 0, out=keep)
+    np.subtract(keep, 1, out=keep)  # all ones where not saved <= 0 (NaN too), else 0
+    np.copyto(out, scale)
+    blend_into(out, slope, keep)
+    np.multiply(g, out, out=out)
+
+
+def masked_grad(
+    out: np.ndarray, g: np.ndarray, mask: np.ndarray, scratch: Scratch, passes: bool
+) -> None:
+    """``where(mask == passes, g, 0)`` into ``out``: ``g``'s bits and-ed with all ones where
+    the gradient passes, with 0 (``+0.0``) elsewhere."""
+    keep = scratch.bits(g.size)
+    if passes:
+        np.negative(mask, out=keep, dtype=keep.dtype)
+    else:
+        np.subtract(mask, 1, out=keep, dtype=keep.dtype)
+    np.bitwise_and(g.view(keep.dtype), keep, out=out.view(keep.dtype))

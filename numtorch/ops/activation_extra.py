@@ -4,7 +4,8 @@ PReLU, RReLU and GLU.
 Each is one node with PyTorch's name (``HardswishBackward0``, ``PreluKernelBackward0``, ...)
 and saves the input, as PyTorch's kernels do; the in-place forms (``inplace=True``) are named
 ``...Backward1`` where PyTorch names them so, and still differentiate at the original input
-(numtorch's in-place machinery hands the node a private copy of it).
+(numtorch's in-place machinery hands the node a private copy of it; in-place threshold, which
+computes straight into the input, keeps the bool mask its backward needs instead).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch.autograd.function import Function
+from numtorch.ops import destination
+from numtorch.ops.activation import Scratch, blend_into, blocked_gradient, each_block, masked_grad
 from numtorch.ops.elementwise import stable_sigmoid
 
 
@@ -94,24 +97,60 @@ class Softshrink(Function):
 
 
 class Threshold(Function):
-    """``x`` where ``x > threshold``, else ``value``; ``inplace`` names the node as PyTorch's
-    ``threshold_`` (whose backward still reads the original input)."""
+    """``value`` where ``x <= threshold``, else ``x`` (NaN stays, and passes the gradient, as
+    in PyTorch); ``inplace`` names the node as PyTorch's ``threshold_``.
+
+    The in-place form, offered the input's memory (:mod:`numtorch.ops.destination`), writes
+    ``value`` straight into it and keeps only the mask ``x <= threshold`` (a bool array, all
+    backward reads of the input): PyTorch's ``threshold_`` saves a copy of the original input,
+    so, as there, a later in-place change of the result does not fail backward.
+    """
 
     @staticmethod
     def forward(
         ctx: Function, x: np.ndarray, threshold: float, value: float, inplace: bool = False
     ) -> np.ndarray:
         ctx.threshold, ctx.inplace = threshold, inplace
+        into = destination.take(x)
+        if into is not None:
+            below = np.empty(x.shape, bool)
+            fill = np.asarray(x.dtype.type(value))
+            if x.dtype.itemsize in (1, 2, 4, 8):
+                scratch = Scratch(x)
+                each_block(
+                    lambda b, m: _threshold_into(b, m, scratch, threshold, fill), into, below
+                )
+            else:
+                np.less_equal(x, threshold, out=below)
+                np.copyto(into, fill, where=below)
+            ctx.save_for_backward(below)
+            return into
         ctx.save_for_backward(x)
-        return _cast(np.where(x > threshold, x, x.dtype.type(value)), x)
+        return _cast(np.where(x <= threshold, x.dtype.type(value), x), x)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
-        (x,) = ctx.saved_tensors
-        return _grads(ctx, _cast(np.where(x > ctx.threshold, g, 0), g))
+        (saved,) = ctx.saved_tensors
+        if saved.dtype == bool:  # the in-place form's mask
+            gx = blocked_gradient(masked_grad, g, saved, False)
+            if gx is not None:
+                return _grads(ctx, gx)
+        below = saved if saved.dtype == bool else saved <= ctx.threshold
+        return _grads(ctx, _cast(np.where(below, 0, g), g))
 
     def name(self) -> str:
         return "ThresholdBackward1" if self.inplace else "ThresholdBackward0"
+
+
+def _threshold_into(
+    x: np.ndarray, below: np.ndarray, scratch: Scratch, threshold: float, fill: np.ndarray
+) -> None:
+    """``Threshold.forward``'s ``where(x <= threshold, fill, x)`` computed into the block
+    ``x`` (a bitwise blend: the same bits), and the mask ``x <= threshold`` into ``below``."""
+    np.less_equal(x, threshold, out=below)
+    keep = scratch.bits(x.size)
+    np.subtract(below, 1, out=keep, dtype=keep.dtype)  # -1 (all bits) where not below
+    blend_into(x, fill, keep)
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ from numtorch._checks import check_tensor, normalize_dim, type_name
 from numtorch._namespace.inplace import inplace as _inplace
 from numtorch.ops import activation as ops
 from numtorch.ops import activation_extra as ops2
+from numtorch.ops.destination import writes_into_input
 from numtorch.random import Generator, _rng
 from numtorch.tensor import Tensor
 
@@ -90,6 +91,13 @@ def _run(input: Tensor, inplace: bool, fn: Callable[[Tensor], Tensor]) -> Tensor
     return _inplace(input, fn) if inplace else fn(input)
 
 
+def _run_direct(input: Tensor, inplace: bool, fn: Callable[[Tensor], Tensor]) -> Tensor:
+    """``_run`` for ``fn`` one element-wise primitive whose in-place form computes straight
+    into ``input`` (``numtorch.ops.destination``): no temporary the size of ``input``, no copy.
+    Its backward reads only what stays valid after the write (the result, or a mask)."""
+    return _inplace(input, writes_into_input(fn)) if inplace else fn(input)
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(0, x)`` element-wise."""
     _check(input, "relu")
@@ -108,7 +116,7 @@ def hardtanh(
     _check(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _run(input, inplace, lambda x: ops.Hardtanh.apply(x, min_val, max_val))
+    return _run_direct(input, inplace, lambda x: ops.Hardtanh.apply(x, min_val, max_val))
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -126,7 +134,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     _check(input, "leaky_relu", "leaky_relu_cpu")
     _number("leaky_relu", negative_slope=negative_slope)
     slope = float(negative_slope)
-    return _run(input, inplace, lambda x: ops.LeakyRelu.apply(x, slope, inplace))
+    return _run_direct(input, inplace, lambda x: ops.LeakyRelu.apply(x, slope, inplace))
 
 
 def _elu(
@@ -134,7 +142,7 @@ def _elu(
 ) -> Tensor:
     """The ELU family; the in-place forms save their result, as PyTorch's ``elu_`` does."""
     alpha = float(alpha)
-    return _run(
+    return _run_direct(
         input, inplace, lambda x: ops.Elu.apply(x, alpha, scale, input_scale, inplace, celu)
     )
 
@@ -271,7 +279,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     _check(input, "threshold")
     _number("threshold", threshold=threshold, value=value)
     thr, val = float(threshold), float(value)
-    return _run(input, inplace, lambda x: ops2.Threshold.apply(x, thr, val, inplace))
+    return _run_direct(input, inplace, lambda x: ops2.Threshold.apply(x, thr, val, inplace))
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
