@@ -61,6 +61,8 @@ class LeakyRelu(Function):
         into = destination.take(x)  # leaky_relu_: x's own memory
         if into is not None:
             out = _in_place(_leaky_relu_into, into, x.dtype.type(slope))
+        elif _blocked(x):
+            out = _out_of_place(_leaky_relu_into, x, x.dtype.type(slope))
         else:
             out = np.where(x > 0, x, x * x.dtype.type(slope))
         ctx.slope, ctx.result = slope, result
@@ -103,9 +105,11 @@ class Elu(Function):
     ) -> np.ndarray:
         t = x.dtype.type
         into = destination.take(x)  # elu_, selu_, celu_: x's own memory
+        factors = (t(scale * alpha), t(input_scale), t(scale))
         if into is not None:
-            factors = (t(scale * alpha), t(input_scale), t(scale))
             out = _in_place(_elu_into, into, *factors)
+        elif _blocked(x):
+            out = _out_of_place(_elu_into, x, *factors)
         else:
             negative = t(scale * alpha) * np.expm1(x * t(input_scale))  # (overflow: not picked)
             out = np.where(x > 0, x * t(scale), negative)
@@ -302,6 +306,38 @@ def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarr
     if parallel.splits(x):
         return parallel.pointwise(run, x, out=x)
     return run(x, x)
+
+
+def _blocked(x: np.ndarray) -> bool:
+    """Whether an out-of-place activation of ``x`` runs :func:`_out_of_place`'s blocks (a
+    C-contiguous float array of at least ``_BLOCKED_MIN`` elements) rather than one
+    ``np.where``, which branches on every element: 19 ms for leaky_relu on 4M random float32,
+    against about 2 ms in blocks."""
+    return x.dtype.kind == "f" and x.size >= _BLOCKED_MIN and x.flags.c_contiguous
+
+
+_BLOCKED_MIN = 1 << 14
+
+
+def _out_of_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarray:
+    """A new array: each block of C-contiguous ``x`` copied into it, then
+    ``kernel(block, scratch, *scalars)`` run on that block in place (the kernels of the
+    in-place forms, so the same bits); split over numtorch's threads when activation-sized."""
+    result = np.empty_like(x)
+
+    def run(piece: np.ndarray, out: np.ndarray) -> np.ndarray:
+        scratch, block = Scratch(out), _block(out)
+        src, flat = piece.reshape(-1), out.reshape(-1)
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+            for i in range(0, flat.size, block):
+                part = flat[i : i + block]
+                np.copyto(part, src[i : i + block])
+                kernel(part, scratch, *scalars)
+        return out
+
+    if parallel.splits(x):
+        return parallel.pointwise(run, x, out=result)
+    return run(x, result)
 
 
 # Bytes of one block of an in-place activation (:func:`each_block`): the block and its
