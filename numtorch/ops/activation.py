@@ -20,7 +20,7 @@ import numpy as np
 from numtorch._kernels import parallel
 from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
-from numtorch.ops import destination
+from numtorch.ops import _where, destination
 from numtorch.ops._erf import erf as _fdlibm_erf
 from numtorch.ops.elementwise import stable_sigmoid
 
@@ -132,7 +132,7 @@ class Elu(Function):
             slope = t(input_scale) * (saved + t(scale * alpha))
         else:
             slope = t(scale * alpha * input_scale) * np.exp(np.minimum(saved, 0) * t(input_scale))
-        return _grads(ctx, g * np.where(saved <= 0, slope, t(scale)))
+        return _grads(ctx, g * _where.where(saved <= 0, slope, t(scale)))
 
     def name(self) -> str:
         return f"{'Celu' if self.celu else 'Elu'}Backward{1 if self.result else 0}"
@@ -247,13 +247,14 @@ class Softplus(Function):
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / t(beta)
-        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+        return _where.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         bx = x * x.dtype.type(ctx.beta)
-        return g * np.where(bx > ctx.threshold, 1, stable_sigmoid(bx)).astype(g.dtype), None, None
+        slope = _where.where(bx > ctx.threshold, 1, stable_sigmoid(bx)).astype(g.dtype)
+        return g * slope, None, None
 
 
 class Hardtanh(Function):
@@ -289,7 +290,7 @@ class Hardtanh(Function):
             if gx is not None:
                 return gx, None, None
         inside = saved if saved.dtype == bool else (saved > lo) & (saved < hi)
-        return np.where(inside, g, 0).astype(g.dtype, copy=False), None, None
+        return _where.where(inside, g, 0).astype(g.dtype, copy=False), None, None
 
 
 def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarray:

@@ -17,7 +17,7 @@ from numtorch._kernels import parallel
 from numtorch._kernels import pointwise as _kpoint
 from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
-from numtorch.ops import destination
+from numtorch.ops import _where, destination
 
 
 class Add(Function):
@@ -437,14 +437,14 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Function, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        return _where.where(cond, a, b)
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> tuple:
         (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
-        ga = np.where(cond, g, zero) if ctx.needs_input_grad[1] else None
-        gb = np.where(cond, zero, g) if ctx.needs_input_grad[2] else None
+        ga = _where.where(cond, g, zero) if ctx.needs_input_grad[1] else None
+        gb = _where.where(cond, zero, g) if ctx.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -487,7 +487,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-x))`` taking exp of non-positive numbers only: no overflow for any x.
     The one copy numtorch has (activations and the logit losses use it too)."""
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return _where.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 class Sigmoid(Function):
@@ -513,12 +513,11 @@ class Sigmoid(Function):
 
 def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """:func:`stable_sigmoid` of a float array into ``out``: the same operations (``1 + e``
-    computed once, the same bits), ``np.where`` as a masked copy over ``e / (1 + e)``."""
+    computed once, the same bits), the choice a blend into ``e / (1 + e)``."""
     e = np.exp(-np.abs(x))
     d = 1 + e
     np.divide(e, d, out=out)
-    np.copyto(out, np.divide(1, d, out=d), where=x >= 0)
-    return out
+    return _where.where(x >= 0, np.divide(1, d, out=d), out, out=out)
 
 
 def _sigmoid_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray:
