@@ -26,6 +26,8 @@ from collections.abc import Iterator
 import numpy as np
 from numba import njit
 
+from numtorch.ops import _erf as _fdlibm
+
 __all__ = ["warm_up", "erf", "gelu", "gelu_grad"]
 
 _u = np.uint64
@@ -33,42 +35,16 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _BLOCK = 1024  # elements per block: its float64 buffers stay in L1 cache
 
-# fdlibm's coefficients (``numtorch/ops/_erf.py`` lists them with their ranges)
-_ERX = 8.45062911510467529297e-01
-_PP0, _PP1, _PP2, _PP3, _PP4 = (
-    1.28379167095512558561e-01,
-    -3.25042107247001499370e-01,
-    -2.84817495755985104766e-02,
-    -5.77027029648944159157e-03,
-    -2.37630166566501626084e-05,
-)
-_QQ1, _QQ2, _QQ3, _QQ4, _QQ5 = (
-    3.97917223959155352819e-01,
-    6.50222499887672944485e-02,
-    5.08130628187576562776e-03,
-    1.32494738004321644526e-04,
-    -3.96022827877536812320e-06,
-)
-_PA0, _PA1, _PA2, _PA3, _PA4, _PA5, _PA6 = (
-    -2.36211856075265944077e-03,
-    4.14856118683748331666e-01,
-    -3.72207876035701323847e-01,
-    3.18346619901161753674e-01,
-    -1.10894694282396677476e-01,
-    3.54783043256182359371e-02,
-    -2.16637559486879084300e-03,
-)
-_QA1, _QA2, _QA3, _QA4, _QA5, _QA6 = (
-    1.06420880400844228286e-01,
-    5.40397917702171048937e-01,
-    7.18286544141962662868e-02,
-    1.26171219808761642112e-01,
-    1.36370839120290507362e-02,
-    1.19844998467991074170e-02,
-)
+# fdlibm's coefficients, from the NumPy path's module (which lists them with their ranges),
+# as module constants numba folds into the code
+_ERX = _fdlibm._ERX
+_PP0, _PP1, _PP2, _PP3, _PP4 = _fdlibm._PP
+_QQ1, _QQ2, _QQ3, _QQ4, _QQ5 = _fdlibm._QQ[1:]
+_PA0, _PA1, _PA2, _PA3, _PA4, _PA5, _PA6 = _fdlibm._PA
+_QA1, _QA2, _QA3, _QA4, _QA5, _QA6 = _fdlibm._QA[1:]
 # exp for float32 results (in float64, then rounded once): Cody-Waite reduction by fdlibm's
-# split ln 2, and exp(r) = sum r^i / i! to degree 11 (|r| <= ln(2)/2: a relative error under
-# 1e-15, far inside a float32 ulp)
+# split ln 2, and exp(r) = sum r^i / i! to degree 11 (|r| <= ln(2)/2: a relative error of
+# about 1e-14, far inside a float32 ulp)
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # its low 32 bits are zero: k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
@@ -114,9 +90,9 @@ def _erf_rational(x):  # pragma: no cover
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _exp_for_float32(y):  # pragma: no cover
-    """``exp(y)`` in float64 for ``y <= 0`` (``y > 0`` is not used), within 1e-15 relative, 0
-    below -150; vectorises (glibc's ``expf`` is a call per element). Rounded to float32 it is
-    ``expf``'s value but where that one is not correctly rounded (~1 in 1500)."""
+    """``exp(y)`` in float64 for ``y <= 0`` (``y > 0`` is not used), within about 1e-14
+    relative, 0 below -150; vectorises (glibc's ``expf`` is a call per element). Rounded to
+    float32 it is ``expf``'s value but where that one is not correctly rounded (~1 in 1500)."""
     yc = y if y >= _EXP_FLOOR else _EXP_FLOOR
     k = math.floor(yc * _LOG2E + 0.5)
     r = (yc - k * _LN2_HI) - k * _LN2_LO

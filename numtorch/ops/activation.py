@@ -411,11 +411,16 @@ def _leaky_relu_into(x: np.ndarray, scratch: Scratch, slope: np.generic) -> None
     """``LeakyRelu.forward``'s ``where(x > 0, x, x * slope)`` computed into the block ``x``
     as ``x * where(x > 0, 1, slope)``: ``x * 1`` is ``x`` bit for bit, and NaN takes
     ``x * slope``, as there."""
-    keep = scratch.keep(np.greater, x, 0)
-    one, s = (np.asarray(v, x.dtype).view(keep.dtype) for v in (1, slope))
+    np.multiply(x, _slope_factor(scratch.keep(np.greater, x, 0), slope), out=x)
+
+
+def _slope_factor(keep: np.ndarray, slope: np.generic) -> np.ndarray:
+    """``where(keep, 1, slope)`` in ``slope``'s dtype, a bitwise blend written over ``keep``
+    (integers of that width, all ones or 0)."""
+    one, s = (np.asarray(v, slope.dtype).view(keep.dtype) for v in (1, slope))
     factor = np.bitwise_and(keep, one ^ s, out=keep)
     np.bitwise_xor(factor, s, out=factor)
-    np.multiply(x, factor.view(x.dtype), out=x)
+    return factor.view(slope.dtype)
 
 
 def _elu_into(
@@ -487,11 +492,7 @@ def _leaky_relu_grad(
 ) -> None:
     """``where(saved > 0, g, g * slope)`` into ``out`` as ``g * where(saved > 0, 1, slope)``
     (``g * 1`` is ``g``: the same bits)."""
-    keep = scratch.keep(np.greater, saved, 0)
-    one, s = (np.asarray(v, g.dtype).view(keep.dtype) for v in (1, slope))
-    factor = np.bitwise_and(keep, one ^ s, out=keep)
-    np.bitwise_xor(factor, s, out=factor)
-    np.multiply(g, factor.view(g.dtype), out=out)
+    np.multiply(g, _slope_factor(scratch.keep(np.greater, saved, 0), slope), out=out)
 
 
 def _elu_result_grad(
