@@ -7,6 +7,7 @@ and compares every input's gradient. ``check_gradcheck`` runs numtorch's float64
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -231,3 +232,16 @@ def parity(fn: Callable) -> object:
     mine = fn(numtorch)
     _same_record(mine, fn(torch))
     return mine
+
+
+def peak_extra_bytes(fn: Callable[[], object]) -> int:
+    """Bytes ``fn`` allocates at its peak beyond what it started with (NumPy reports its
+    buffers to ``tracemalloc``): how an in-place op is shown to make no full-size temporary."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        fn()
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()

@@ -3,28 +3,15 @@ the size of the tensor, and autograd exactly as when the result was copied in.""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import torch
+from helpers import peak_extra_bytes
 
 import numtorch
 from numtorch.ops import destination
 
 SIZES = [(256, 1024), (64, 1024, 17)]  # one NumPy call (1 MiB); split over threads (4.25 MiB)
-
-
-def _peak_extra(fn) -> int:
-    """Bytes ``fn`` allocates at its peak beyond what it started with."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
 
 
 @pytest.mark.parametrize("shape", SIZES, ids=["small", "split"])
@@ -35,7 +22,7 @@ def test_relu_inplace_allocates_no_temporary(shape, grad):
     numtorch._kernels.wait_for_kernels()  # a cold cache's compiler thread allocates meanwhile
     y = x * 1.0
     storage = y._data
-    extra = _peak_extra(y.relu_)
+    extra = peak_extra_bytes(y.relu_)
     assert y._data is storage
     assert extra < storage.nbytes / 4, extra  # out of place + copy allocated a whole tensor
     np.testing.assert_array_equal(storage, np.maximum(x.detach().numpy(), 0))

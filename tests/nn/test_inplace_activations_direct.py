@@ -5,11 +5,10 @@ temporary the size of the tensor, and autograd as PyTorch's in-place forms."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import torch
+from helpers import peak_extra_bytes
 
 import numtorch
 from numtorch.ops import destination
@@ -116,18 +115,6 @@ def test_inplace_equals_out_of_place_and_torch(name, dtype, monkeypatch):
     torch.testing.assert_close(torch.from_numpy(grad.numpy()), tgrad, equal_nan=True)
 
 
-def _peak_extra(fn) -> int:
-    """Bytes ``fn`` allocates at its peak beyond what it started with."""
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn()
-        return tracemalloc.get_traced_memory()[1] - before
-    finally:
-        tracemalloc.stop()
-
-
 SIZES = [(512, 1024), (64, 1024, 17)]  # one thread (2 MiB in float32); split (4.25 MiB)
 
 
@@ -144,7 +131,7 @@ def test_inplace_allocates_no_full_size_temporary(name, dtype, grad, shape):
     numtorch._kernels.wait_for_kernels()  # a cold cache's compiler thread allocates meanwhile
     y = x * 1.0
     storage = y._data
-    extra = _peak_extra(lambda: inplace_f(F, y))
+    extra = peak_extra_bytes(lambda: inplace_f(F, y))
     assert y._data is storage
     # block-sized temporaries and, for the ops that keep a mask of the input, a bool per
     # element: out of place and copied, a whole float tensor more
