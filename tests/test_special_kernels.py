@@ -268,3 +268,67 @@ def test_dispatchers_write_into_out(name, path):
         out = np.empty_like(x)
         assert fn(*args, out=out) is out
         same_bits(out, fn(*args))
+
+
+# ------------------------------------------------------------------ float32 sigmoid and SiLU
+
+
+def _sigmoid_exact(x: np.ndarray) -> np.ndarray:
+    """The float32 rounding of sigmoid computed with Python's float64 ``math.exp``."""
+    out = []
+    for v in x.astype(np.float64):
+        if math.isnan(v):
+            out.append(v)
+            continue
+        e = math.exp(-abs(v))
+        out.append(1 / (1 + e) if v >= 0 else e / (1 + e))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("name", PATHS)
+def test_float32_sigmoid_and_silu_are_within_an_ulp_of_float64(name, path):
+    use(path, name)
+    x = grid(np.float32)
+    s = _sigmoid_exact(x)
+    with np.errstate(invalid="ignore"):  # -inf * 0
+        g = np.float32(0.75)
+        expected = {
+            "sigmoid": s.astype(np.float32),
+            "silu": (x.astype(np.float64) * s).astype(np.float32),
+            "silu_grad": (g * (s * (1 + x.astype(np.float64) * (1 - s)))).astype(np.float32),
+        }
+        t = numtorch.tensor(x, requires_grad=True)
+        y = numtorch.nn.functional.silu(t)
+        y.backward(numtorch.full_like(y, 0.75))
+        got = {"sigmoid": numtorch.sigmoid(numtorch.tensor(x)).numpy(), "silu": y.detach().numpy()}
+        got["silu_grad"] = t.grad.numpy()
+    for key, value in got.items():
+        assert value.dtype == np.float32
+        finite = np.isfinite(expected[key])
+        if name == "numba":  # float64 arithmetic, rounded once
+            assert ulps(value[finite], expected[key][finite]).max() <= 1, key
+        else:  # float32 arithmetic (SiLU's gradient cancels near x = -1.28)
+            np.testing.assert_allclose(
+                value[finite], expected[key][finite], **TOLERANCES[np.float32]
+            )
+        np.testing.assert_array_equal(np.isnan(value), np.isnan(expected[key]))
+
+
+def test_float32_sigmoid_kernel_lays_its_result_out_like_the_input():
+    x = numtorch.randn(64, 300).t()
+    assert numtorch.sigmoid(x).stride() == x.stride() == (1, 300)
+    assert numtorch.nn.functional.silu(x).stride() == (1, 300)
+    np.testing.assert_array_equal(
+        numtorch.sigmoid(x).numpy(), numtorch.sigmoid(x.contiguous()).numpy()
+    )
+
+
+def test_float32_sigmoid_family_dispatchers():
+    x = np.linspace(-5, 5, 101, dtype=np.float32)
+    if importlib.util.find_spec("numba") is None or _kernels.kernel_path() != "numba":
+        assert special.sigmoid(x) is None
+        return
+    out = np.empty_like(x)
+    assert special.sigmoid(x, out=out) is out
+    assert special.silu(x.astype(np.float64)) is None  # float64 keeps NumPy's arithmetic
+    assert special.silu_grad(np.ones_like(x), x).dtype == np.float32

@@ -28,7 +28,7 @@ from numba import njit
 
 from numtorch.ops import _erf as _fdlibm
 
-__all__ = ["warm_up", "erf", "gelu", "gelu_grad"]
+__all__ = ["warm_up", "erf", "gelu", "gelu_grad", "sigmoid", "silu", "silu_grad"]
 
 _u = np.uint64
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
@@ -184,6 +184,40 @@ def gelu_grad(g, x, out):  # pragma: no cover
             out[_u(b + i)] = g[_u(b + i)] * (cdf + xi * inv_sqrt_2pi * gauss[_u(i)])
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _sigmoid_wide(x):  # pragma: no cover
+    """``1 / (1 + exp(-x))`` of a float64 ``x`` for a float32 result: ``exp`` of ``-|x|`` only
+    (no overflow), by :func:`_exp_for_float32`; NaN stays NaN."""
+    e = _exp_for_float32(-abs(x))
+    s = 1.0 / (1.0 + e)
+    return s if x >= 0 else e * s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def sigmoid(x, out):  # pragma: no cover
+    """``out = sigmoid(x)`` for float32 arrays: computed in float64, rounded once."""
+    for i in range(x.size):
+        out[_u(i)] = _sigmoid_wide(np.float64(x[_u(i)]))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def silu(x, out):  # pragma: no cover
+    """``out = x * sigmoid(x)`` for float32 arrays: computed in float64, rounded once."""
+    for i in range(x.size):
+        xi = np.float64(x[_u(i)])
+        out[_u(i)] = xi * _sigmoid_wide(xi)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def silu_grad(g, x, out):  # pragma: no cover
+    """``out = g * (s * (1 + x * (1 - s)))``, ``s = sigmoid(x)``, for float32 arrays:
+    computed in float64, rounded once."""
+    for i in range(x.size):
+        xi = np.float64(x[_u(i)])
+        s = _sigmoid_wide(xi)
+        out[_u(i)] = np.float64(g[_u(i)]) * (s * (1.0 + xi * (1.0 - s)))
+
+
 def warm_up(dtype: np.dtype) -> Iterator[None]:
     """Compile each kernel for ``dtype`` with the signatures ``numtorch._kernels.special``
     calls them with (1-D C-contiguous arrays)."""
@@ -194,3 +228,9 @@ def warm_up(dtype: np.dtype) -> Iterator[None]:
     yield
     gelu_grad(a, a, a)
     yield
+    if dtype == np.float32:
+        for kernel in (sigmoid, silu):
+            kernel(a, a)
+            yield
+        silu_grad(a, a, a)
+        yield

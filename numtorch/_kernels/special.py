@@ -1,6 +1,11 @@
-"""The error function and exact GELU (forward and gradient), on the numba or the NumPy path (one
-call each; the caller splits large arrays over the threads with
-``numtorch._kernels.parallel.pointwise``).
+"""The error function and exact GELU (forward and gradient), and for float32 the sigmoid and
+SiLU (forward and gradient), on the numba or the NumPy path (one call each; the caller splits
+large arrays over the threads with ``numtorch._kernels.parallel.pointwise``).
+
+The float32 sigmoid kernels compute in float64 with a vectorised ``exp``
+(``_numba_special._exp_for_float32``, about 1e-14 relative) and round once, so they are at
+least as close to the true value as the NumPy path's float32 arithmetic (which its callers keep
+for float64 and where numba does not serve); the two paths differ by an ulp here and there.
 
 NumPy has no erf: the NumPy path evaluates fdlibm's erf with whole-array operations
 (:func:`numtorch.ops._erf.erf`, ~20 ns an element); the numba kernels (``_numba_special``)
@@ -38,7 +43,7 @@ import numpy as np
 from numtorch._kernels import numba_module
 from numtorch.ops._erf import erf as _fdlibm_erf
 
-__all__ = ["erf", "gelu", "gelu_grad"]
+__all__ = ["erf", "gelu", "gelu_grad", "sigmoid", "silu", "silu_grad"]
 
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -120,3 +125,45 @@ def _fast(x: np.ndarray, *others: np.ndarray, out: np.ndarray | None):
 
 def _contiguous(a: np.ndarray) -> np.ndarray:
     return a if a.flags.c_contiguous else a.copy(order="C")
+
+
+def _laid_out_like(x: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """``result`` (C-contiguous) in ``x``'s memory layout, as PyTorch lays out an element-wise
+    op's result (a transposed input gives a transposed result)."""
+    if x.flags.c_contiguous:
+        return result
+    laid = np.empty_like(x)
+    laid[...] = result
+    return laid
+
+
+def sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray | None:
+    """The logistic sigmoid of a float32 array into ``out`` by the numba kernel (computed in
+    float64 and rounded once: at least as close as the NumPy path's float32 arithmetic), laid
+    out like ``x``; None where the kernel does not serve (the caller computes it with NumPy)."""
+    return _float32_kernel("sigmoid", out, x)
+
+
+def silu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray | None:
+    """``x * sigmoid(x)`` of a float32 array, as :func:`sigmoid`; None where not served."""
+    return _float32_kernel("silu", out, x)
+
+
+def silu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray | None:
+    """SiLU's gradient ``g * (s * (1 + x * (1 - s)))``, as :func:`sigmoid`; None where not
+    served."""
+    return _float32_kernel("silu_grad", out, g, x)
+
+
+def _float32_kernel(name: str, out: np.ndarray | None, *arrays: np.ndarray) -> np.ndarray | None:
+    """Kernel ``name`` of the float32 sigmoid family on ``arrays`` (its last one the input
+    whose layout the result takes), or None where it does not serve."""
+    x = np.asarray(arrays[-1])
+    if x.dtype != np.float32:  # float64 keeps NumPy's float64 arithmetic
+        return None
+    fast, *flat = _fast(x, *arrays[:-1], out=out)
+    if fast is None:
+        return None
+    result = np.empty(x.shape, x.dtype) if out is None else out
+    getattr(fast, name)(*[a.reshape(-1) for a in flat[1:] + flat[:1]], result.reshape(-1))
+    return result if out is not None else _laid_out_like(x, result)

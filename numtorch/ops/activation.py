@@ -211,26 +211,34 @@ class Silu(Function):
         ctx.save_for_backward(x)
         if x.dtype.kind == "f" and parallel.splits(x):
             return parallel.pointwise(_silu, x)
-        return x * stable_sigmoid(x)
+        out = _kspecial.silu(x)
+        return x * stable_sigmoid(x) if out is None else out
 
     @staticmethod
     def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         if parallel.splits(g, x):
             return parallel.pointwise(_silu_grad, g, x)
+        gx = _kspecial.silu_grad(g, x)
+        if gx is not None:
+            return gx
         s = stable_sigmoid(x)
         return g * (s * (1 + x * (1 - s)))
 
 
 def _silu(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``x * sigmoid(x)`` of a float array into ``out``, copied (see :func:`_gelu_erf`)."""
-    np.copyto(out, x * stable_sigmoid(x))
+    """``x * sigmoid(x)`` of a float array into ``out``: the numba kernel where it serves,
+    else NumPy's, copied (see :func:`_gelu_erf`)."""
+    if _kspecial.silu(x, out=out) is None:
+        np.copyto(out, x * stable_sigmoid(x))
     return out
 
 
 def _silu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Silu's gradient ``g * (s * (1 + x * (1 - s)))``, ``s = sigmoid(x)``, into ``out``,
-    copied (see :func:`_gelu_erf`)."""
+    copied (see :func:`_gelu_erf`); the numba kernel where it serves."""
+    if _kspecial.silu_grad(g, x, out=out) is not None:
+        return out
     s = stable_sigmoid(x)
     np.copyto(out, g * (s * (1 + x * (1 - s))))
     return out

@@ -499,7 +499,8 @@ class Sigmoid(Function):
         if x.dtype.kind == "f" and parallel.splits(x):
             out = parallel.pointwise(_sigmoid, x)
         else:
-            out = stable_sigmoid(x)
+            out = _kspecial.sigmoid(x)
+            out = stable_sigmoid(x) if out is None else out
         ctx.save_for_backward(out)
         return out
 
@@ -513,7 +514,10 @@ class Sigmoid(Function):
 
 def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """:func:`stable_sigmoid` of a float array into ``out``: the same operations (``1 + e``
-    computed once, the same bits), the choice a blend into ``e / (1 + e)``."""
+    computed once, the same bits), the choice a blend into ``e / (1 + e)``; float32 by the
+    numba kernel where it serves (:func:`numtorch._kernels.special.sigmoid`)."""
+    if _kspecial.sigmoid(x, out=out) is not None:
+        return out
     e = np.exp(-np.abs(x))
     d = 1 + e
     np.divide(e, d, out=out)
