@@ -97,7 +97,10 @@ def plan(quick: bool) -> list[tuple[str, object, tuple, float | None]]:
     )
     name = "TransformerEncoderLayer d128 h4 batch 32 seq 64 fwd+bwd"
     items.append((name, cases.transformer_layer_forward_backward, (), t["sequence"]))
-    items.append(("GELU (exact) fwd+bwd (32, 64, 512)", cases.gelu_forward_backward, (), None))
+    for act in cases.ACTIVATION_CASES:
+        label = "GELU (exact)" if act == "gelu" else act
+        name = f"{label} fwd+bwd (32, 64, 512)"
+        items.append((name, cases.activation_forward_backward, (act,), None))
     for model, n, size in cases.TRAIN_CASES:
         label = "ImageClassifier" if model == "classifier" else "small ResNet"
         name = f"train step {label} {n}x3x{size}x{size}"

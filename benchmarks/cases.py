@@ -113,14 +113,19 @@ def transformer_layer_forward_backward(lib) -> Callable:
     return step
 
 
-def gelu_forward_backward(lib, shape=(32, 64, 512)) -> Callable:
-    """Exact GELU (a Transformer's feed-forward activation, erf-based) forward and backward."""
+ACTIVATION_CASES = ["gelu", "silu", "sigmoid"]  # exact GELU, SiLU, sigmoid: fwd+bwd
+
+
+def activation_forward_backward(lib, name: str, shape=(32, 64, 512)) -> Callable:
+    """An activation's forward and backward (``gelu`` is exact GELU, erf-based: a
+    Transformer's feed-forward activation; ``silu``, EfficientNet's and LLaMA's)."""
     lib.manual_seed(0)
     x = lib.randn(shape, requires_grad=True)
     grad = lib.randn(shape)
+    fn = getattr(lib.nn.functional, name)
 
     def step():
-        lib.nn.functional.gelu(x).backward(grad)
+        fn(x).backward(grad)
         x.grad = None
 
     return step
