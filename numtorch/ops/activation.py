@@ -58,7 +58,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, slope: float, result: bool = False) -> np.ndarray:
-        into = destination.take(x)  # leaky_relu_: x's own memory
+        into = destination.take(x) if x.dtype.kind == "f" else None  # leaky_relu_: x itself
         if into is not None:
             out = _in_place(_leaky_relu_into, into, x.dtype.type(slope))
         elif _blocked(x):
@@ -104,7 +104,7 @@ class Elu(Function):
         celu: bool = False,
     ) -> np.ndarray:
         t = x.dtype.type
-        into = destination.take(x)  # elu_, selu_, celu_: x's own memory
+        into = destination.take(x) if x.dtype.kind == "f" else None  # elu_ etc.: x itself
         factors = (t(scale * alpha), t(input_scale), t(scale))
         if into is not None:
             out = _in_place(_elu_into, into, *factors)
@@ -278,7 +278,8 @@ class Hardtanh(Function):
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
         ctx.bounds = (lo, hi)
-        into = destination.take(x)
+        # an integer tensor keeps the copying route: clip's float result cannot be cast into it
+        into = destination.take(x) if x.dtype.kind == "f" else None
         if into is not None:
             inside = np.empty(x.shape, bool)
             scratch = Scratch(x)

@@ -238,3 +238,18 @@ def test_the_in_place_forms_are_offered_their_target(name, monkeypatch):
     monkeypatch.setattr(destination, "offering", spy)
     inplace_f(numtorch.nn.functional, x)
     assert len(seen) == 1 and seen[0] is x._data
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_integer_hardtanh_and_relu6_in_place_keep_the_copying_route(dtype):
+    """An integer tensor with float bounds: the result is clipped and cast back, as
+    PyTorch's (the direct route would write a float clip into integers)."""
+    values = np.array([-3, 0, 2, 9], dtype=dtype)
+    for fn in (
+        lambda F, t: F.relu6(t, inplace=True),
+        lambda F, t: F.hardtanh(t, -0.5, 0.5, inplace=True),
+    ):
+        t, tt = numtorch.tensor(values.copy()), torch.tensor(values.copy())
+        out, expected = fn(numtorch.nn.functional, t), fn(torch.nn.functional, tt)
+        assert out is t and out.dtype == t.dtype
+        np.testing.assert_array_equal(t.numpy(), expected.numpy())
