@@ -332,3 +332,25 @@ def test_float32_sigmoid_family_dispatchers():
     assert special.sigmoid(x, out=out) is out
     assert special.silu(x.astype(np.float64)) is None  # float64 keeps NumPy's arithmetic
     assert special.silu_grad(np.ones_like(x), x).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", PATHS)
+def test_results_are_laid_out_like_the_input_as_pytorch(name, path):
+    """A transposed input gives a transposed result (PyTorch's element-wise ops keep the
+    input's strides), with the values of the contiguous input; a gradient likewise."""
+    use(path, name)
+    for dtype in (numtorch.float32, numtorch.float64):
+        y = numtorch.randn(40, 50, dtype=dtype).t()
+        t = torch.from_numpy(y.numpy())
+        for ours, theirs in [
+            (numtorch.erf, torch.erf),
+            (numtorch.nn.functional.gelu, torch.nn.functional.gelu),
+            (numtorch.sigmoid, torch.sigmoid),
+            (numtorch.nn.functional.silu, torch.nn.functional.silu),
+        ]:
+            got = ours(y)
+            assert got.stride() == theirs(t).stride() == (1, 50)
+            np.testing.assert_array_equal(got.numpy(), ours(y.contiguous()).numpy())
+        a = numtorch.randn(40, 50, dtype=dtype, requires_grad=True)
+        numtorch.nn.functional.gelu(a.t()).sum().backward()
+        assert a.grad.is_contiguous()

@@ -52,35 +52,39 @@ _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def erf(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """The error function of a float array in its dtype (float32 computed in float64 and
-    rounded once), into ``out`` (a new array when None)."""
+    rounded once), into ``out`` (a new array when None, laid out like ``x``)."""
+    given = np.asarray(x)
     fast, x = _fast(x, out=out)
     if fast is None:
-        return _put(_erf_numpy(x), out)
-    out = np.empty(x.shape, x.dtype) if out is None else out
-    fast.erf(x.reshape(-1), out.reshape(-1))
-    return out
+        return _put(_erf_numpy(x), out, given)
+    result = np.empty(x.shape, x.dtype) if out is None else out
+    fast.erf(x.reshape(-1), result.reshape(-1))
+    return result if out is not None else _laid_out_like(given, result)
 
 
 def gelu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Exact GELU ``x * (0.5 * (1 + erf(x / sqrt(2))))`` of a float array, into ``out``."""
+    """Exact GELU ``x * (0.5 * (1 + erf(x / sqrt(2))))`` of a float array, into ``out`` (a
+    new array when None, laid out like ``x``)."""
+    given = np.asarray(x)
     fast, x = _fast(x, out=out)
     if fast is None:
         t = x.dtype.type
-        return _put(x * (t(0.5) * (1 + _erf_numpy(x * t(_INV_SQRT_2)))), out)
-    out = np.empty(x.shape, x.dtype) if out is None else out
-    fast.gelu(x.reshape(-1), out.reshape(-1))
-    return out
+        return _put(x * (t(0.5) * (1 + _erf_numpy(x * t(_INV_SQRT_2)))), out, given)
+    result = np.empty(x.shape, x.dtype) if out is None else out
+    fast.gelu(x.reshape(-1), result.reshape(-1))
+    return result if out is not None else _laid_out_like(given, result)
 
 
 def gelu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Exact GELU's gradient ``g * (cdf + x / sqrt(2 pi) * exp(-x*x / 2))`` with ``cdf = 0.5 *
-    (1 + erf(x / sqrt(2)))``, into ``out``."""
+    (1 + erf(x / sqrt(2)))``, into ``out`` (a new array when None, laid out like ``x``)."""
+    given = np.asarray(x)
     fast, x, g = _fast(x, g, out=out)
     if fast is None:
-        return _put(g * gelu_derivative_numpy(x), out)
-    out = np.empty(x.shape, x.dtype) if out is None else out
-    fast.gelu_grad(g.reshape(-1), x.reshape(-1), out.reshape(-1))
-    return out
+        return _put(g * gelu_derivative_numpy(x), out, given)
+    result = np.empty(x.shape, x.dtype) if out is None else out
+    fast.gelu_grad(g.reshape(-1), x.reshape(-1), result.reshape(-1))
+    return result if out is not None else _laid_out_like(given, result)
 
 
 def gelu_derivative_numpy(x: np.ndarray) -> np.ndarray:
@@ -95,12 +99,12 @@ def _erf_numpy(x: np.ndarray) -> np.ndarray:
     return _fdlibm_erf(x).astype(x.dtype, copy=False)
 
 
-def _put(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+def _put(result: np.ndarray, out: np.ndarray | None, given: np.ndarray) -> np.ndarray:
     """``result``, copied into ``out`` when given (copied, not computed into it: NumPy's
     in-place rewrite of ``g * tmp`` as ``tmp *= g`` picks a NaN's sign, see
-    ``numtorch._kernels.parallel.pointwise``)."""
+    ``numtorch._kernels.parallel.pointwise``), else laid out like the input ``given``."""
     if out is None:
-        return result
+        return _laid_out_like(given, result)
     np.copyto(out, result)
     return out
 
@@ -132,7 +136,9 @@ def _laid_out_like(x: np.ndarray, result: np.ndarray) -> np.ndarray:
     op's result (a transposed input gives a transposed result)."""
     if x.flags.c_contiguous:
         return result
-    laid = np.empty_like(x)
+    laid = np.empty_like(x)  # x's strides when x is dense (a transposed view), else C order
+    if laid.strides == result.strides:
+        return result
     laid[...] = result
     return laid
 
