@@ -20,6 +20,7 @@ import numpy as np
 from numtorch._kernels import parallel
 from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
+from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import _where, destination
 from numtorch.ops._erf import erf as _fdlibm_erf
 from numtorch.ops.elementwise import stable_sigmoid
@@ -280,6 +281,8 @@ class Hardtanh(Function):
         ctx.bounds = (lo, hi)
         # an integer tensor keeps the copying route: clip's float result cannot be cast into it
         into = destination.take(x) if x.dtype.kind == "f" else None
+        if into is not None and not _records(ctx):  # inference: no mask to keep
+            return np.clip(into, lo, hi, out=into)
         if into is not None:
             inside = np.empty(x.shape, bool)
             scratch = Scratch(x)
@@ -300,6 +303,12 @@ class Hardtanh(Function):
                 return gx, None, None
         inside = saved if saved.dtype == bool else (saved > lo) & (saved < hi)
         return _where.where(inside, g, 0).astype(g.dtype, copy=False), None, None
+
+
+def _records(ctx: Function) -> bool:
+    """Whether ``ctx`` will be kept for backward (an input needs a gradient, with grad mode
+    on): the in-place forms skip the mask they would keep for it otherwise."""
+    return True in ctx.needs_input_grad and is_grad_enabled()
 
 
 def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarray:

@@ -253,3 +253,14 @@ def test_integer_hardtanh_and_relu6_in_place_keep_the_copying_route(dtype):
         out, expected = fn(numtorch.nn.functional, t), fn(torch.nn.functional, tt)
         assert out is t and out.dtype == t.dtype
         np.testing.assert_array_equal(t.numpy(), expected.numpy())
+
+
+def test_in_place_hardtanh_under_no_grad_keeps_no_mask():
+    """Nothing is recorded under ``no_grad``, so the in-place clamp keeps no gradient mask:
+    no allocation a quarter of the tensor's size, the same values."""
+    x = numtorch.randn(64, 1024, 17)
+    expected = numtorch.nn.functional.relu6(x).numpy()
+    with numtorch.no_grad():
+        peak = peak_extra_bytes(lambda: numtorch.nn.functional.relu6(x, inplace=True))
+    np.testing.assert_array_equal(x.numpy(), expected)
+    assert peak < x.numpy().nbytes // 16
