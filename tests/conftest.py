@@ -50,6 +50,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(profile or "ci")
 
 
+@pytest.fixture
+def path():
+    """``path(name)`` forces a kernel path (``numtorch._kernels._reset``: "numba" or "numpy")
+    for the rest of the test; the environment's choice is restored afterwards."""
+    from numtorch import _kernels
+
+    yield _kernels._reset
+    _kernels._reset()
+
+
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     numtorch.manual_seed(0)

@@ -38,14 +38,6 @@ needs_numba = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def path():
-    """``path(name)`` forces a kernel path for the rest of the test; the environment's choice
-    is restored afterwards."""
-    yield _kernels._reset
-    _kernels._reset()
-
-
 def both(path, fn):
     """``fn()`` on the numba path, then on the NumPy path."""
     path("numba")

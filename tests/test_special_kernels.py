@@ -29,14 +29,6 @@ _TAIL = float(np.array(0x4006DB6E00000000, dtype=np.uint64).view(np.float64))  #
 _BOUNDS = (2.0**-1015, 2.0**-28, 0.84375, 1.25, _TAIL, 1 / 0.35, 6.0, 28.0)
 
 
-@pytest.fixture
-def path():
-    """``path(name)`` forces a kernel path for the rest of the test; the environment's choice
-    is restored afterwards."""
-    yield _kernels._reset
-    _kernels._reset()
-
-
 def use(path, name):
     if name == "numba" and importlib.util.find_spec("numba") is None:
         pytest.skip("numba is not installed")

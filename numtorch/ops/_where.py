@@ -26,7 +26,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["where"]
+__all__ = ["where", "blend_bits"]
 
 _MIN_SIZE = 1 << 14  # below this, np.where's one call costs less than the blocks' calls
 _BLOCK = 1 << 15  # elements per block: the block's operands and masks stay in L2 cache
@@ -52,11 +52,17 @@ def where(cond: np.ndarray, a, b, out: np.ndarray | None = None) -> np.ndarray:
         j = min(i + _BLOCK, size)
         k, d = keep[: j - i], diff[: j - i]
         np.negative(flat_cond[i:j], out=k, dtype=ints)  # -1 (all ones) where cond
-        av, bv = _block(a_bits, i, j), _block(b_bits, i, j)
-        np.bitwise_xor(av, bv, out=d)
-        np.bitwise_and(d, k, out=d)
-        np.bitwise_xor(d, bv, out=flat_out[i:j])
+        blend_bits(_block(a_bits, i, j), _block(b_bits, i, j), k, out=flat_out[i:j], diff=d)
     return out
+
+
+def blend_bits(a, b, keep: np.ndarray, out: np.ndarray, diff: np.ndarray) -> np.ndarray:
+    """``out = b ^ ((a ^ b) & keep)`` on integer bit patterns: ``a`` where ``keep`` is all
+    ones, ``b`` where it is 0. ``diff`` holds ``a ^ b`` on the way: it may be ``a`` or ``out``
+    itself, unless ``out`` is ``b`` (then ``b`` must survive until the last step)."""
+    np.bitwise_xor(a, b, out=diff)
+    np.bitwise_and(diff, keep, out=diff)
+    return np.bitwise_xor(diff, b, out=out)
 
 
 def _blend_dtype(cond, a, b, out) -> np.dtype | None:

@@ -22,21 +22,9 @@ from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import is_grad_enabled
 from numtorch.ops import _where, destination
-from numtorch.ops._erf import erf as _fdlibm_erf
 from numtorch.ops.elementwise import stable_sigmoid
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def _erf(x: np.ndarray) -> np.ndarray:
-    """The error function of a float32 or float64 array, in its dtype (NumPy has none):
-    fdlibm's erf vectorised (:func:`numtorch.ops._erf.erf`), within an ulp of ``math.erf``;
-    float32 is computed in float64 and rounded once. (GELU calls
-    :mod:`numtorch._kernels.special`, whose numba kernels are ``math.erf`` exactly.)"""
-    return _fdlibm_erf(x).astype(x.dtype, copy=False)
-
 
 _NEGATIVE_SLOPE_INPLACE = (
     "In-place {op} backward calculation is triggered with a negative slope which is not "
@@ -418,10 +406,7 @@ def blend_into(x: np.ndarray, other: np.ndarray, keep: np.ndarray) -> np.ndarray
     is 0, written into ``x``: a bitwise blend, the very bits ``np.where`` picks, without its
     branch on every element (slow for a mask of random signs)."""
     xi = x.view(keep.dtype)
-    oi = np.asarray(other).view(keep.dtype)
-    np.bitwise_xor(xi, oi, out=xi)
-    np.bitwise_and(xi, keep, out=xi)
-    np.bitwise_xor(xi, oi, out=xi)
+    _where.blend_bits(xi, np.asarray(other).view(keep.dtype), keep, out=xi, diff=xi)
     return x
 
 
