@@ -87,8 +87,13 @@ class Conv2d(Function):
         ctx.groups = groups
         ctx.winograd = _use_winograd(x, w, ctx.geo, groups)
         out = np.empty((n, o, ho, wo), dtype=np.result_type(x, w))
-        (_winograd_forward if ctx.winograd else _im2col_forward)(ctx, x, w, b, out)
-        ctx.save_for_backward(x, w)
+        if ctx.winograd:  # G g G^T, kept for backward (16/9 of the weight's size)
+            u = _wino.weight_transform(w)
+            _winograd_forward(ctx, x, u, b, out)
+            ctx.save_for_backward(x, w, u)
+        else:
+            _im2col_forward(ctx, x, w, b, out)
+            ctx.save_for_backward(x, w)
         return out
 
     @staticmethod
@@ -97,10 +102,13 @@ class Conv2d(Function):
         need_x, need_w, need_b = needs[0], needs[1], needs[2]
         if not (need_x or need_w or need_b):
             return None, None, None
-        x, w = ctx.saved_tensors
+        x, w, *u = ctx.saved_tensors
         gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
-        run = _winograd_backward if ctx.winograd else _im2col_backward
-        accs = run(ctx, x, w, np.ascontiguousarray(g), gx, need_w, need_b)
+        g = np.ascontiguousarray(g)
+        if ctx.winograd:
+            accs = _winograd_backward(ctx, x, u[0], g, gx, need_w, need_b)
+        else:
+            accs = _im2col_backward(ctx, x, w, g, gx, need_w, need_b)
         gw = gb = None
         if need_w:
             gw = _total(accs, 0)
@@ -254,17 +262,17 @@ def _winograd_sizes(ctx: Conv2d) -> tuple[int, int, int]:
     return th, tw, th * tw
 
 
-def _winograd_chunks(ctx: Conv2d, x: np.ndarray, w: np.ndarray) -> list[tuple[int, int]]:
-    per_sample = _wino.POINTS * (x.shape[1] + w.shape[0]) * _winograd_sizes(ctx)[2]
+def _winograd_chunks(ctx: Conv2d, x: np.ndarray, o: int) -> list[tuple[int, int]]:
+    per_sample = _wino.POINTS * (x.shape[1] + o) * _winograd_sizes(ctx)[2]
     return _chunks(x.shape[0], per_sample * x.itemsize)
 
 
 def _winograd_forward(
-    ctx: Conv2d, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, out: np.ndarray
+    ctx: Conv2d, x: np.ndarray, u: np.ndarray, b: np.ndarray | None, out: np.ndarray
 ) -> None:
-    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
+    """``out`` = the convolution of ``x`` with the transformed weight ``u`` (16, C, O)."""
+    (c, o), (th, tw, per), f = (x.shape[1], u.shape[2]), _winograd_sizes(ctx), _wino.POINTS
     pad = (ctx.geo[2][0], ctx.geo[2][2])
-    u = _wino.weight_transform(w)  # (f, C, O)
 
     def chunk(n0: int, n1: int, acc: None) -> None:
         p = (n1 - n0) * per
@@ -273,17 +281,18 @@ def _winograd_forward(
         mm = np.matmul(v, u, out=mbuf.reshape(f, p, o))
         _wino.output_transform(mm, out, n0, n1, th, tw, b)
 
-    _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
+    _par.map_chunks(chunk, _winograd_chunks(ctx, x, o))
 
 
 def _winograd_backward(
-    ctx: Conv2d, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
+    ctx: Conv2d, x: np.ndarray, u: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
 ) -> list:
-    """Per-thread ``[dU (f, C, O), bias gradient]``; fills ``gx``."""
-    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
+    """Per-thread ``[dU (f, C, O), bias gradient]`` from the forward's transformed weight
+    ``u``; fills ``gx``."""
+    (c, o), (th, tw, per), f = (x.shape[1], u.shape[2]), _winograd_sizes(ctx), _wino.POINTS
     pad = (ctx.geo[2][0], ctx.geo[2][2])
     # (f, O, C), contiguous: OpenBLAS runs these thin products 1.6x slower on a transposed view
-    ut = np.ascontiguousarray(_wino.weight_transform(w).transpose(0, 2, 1))
+    ut = np.ascontiguousarray(u.transpose(0, 2, 1))
 
     def chunk(n0: int, n1: int, acc: list | None) -> list:
         acc = acc or [None, None]
@@ -304,7 +313,7 @@ def _winograd_backward(
             _wino.input_adjoint(dv, gx, n0, n1, pad, th, tw)
         return acc
 
-    return _par.map_chunks(chunk, _winograd_chunks(ctx, x, w))
+    return _par.map_chunks(chunk, _winograd_chunks(ctx, x, o))
 
 
 # NumPy's names for PyTorch's padding modes.
