@@ -303,6 +303,33 @@ def test_winograd_transforms_match_numpy_and_torch(path, dtype, shape, o, pad):
         np.testing.assert_allclose(a, e, **tol)
 
 
+_WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("o, c", [(5, 3), (1, 1), (16, 8)])
+def test_winograd_weight_transforms_are_g_sandwiches(dtype, o, c):
+    """``weight_transform`` is ``G w G^T`` per filter, laid out (16, C, O) C-contiguous, and
+    ``weight_adjoint`` its adjoint ``G^T du G`` as (O, C, 3, 3): within float rounding of the
+    float64 products, and exact zeros where the exact result is zero."""
+    w = _rng_array((o, c, 3, 3), dtype)
+    w[0, 0] = 0  # a zero filter transforms to exact zeros
+    u = kwino.weight_transform(w)
+    exact = np.einsum("ik,ockl,jl->ijco", _WINO_G, w.astype(np.float64), _WINO_G)
+    assert u.shape == (16, c, o) and u.dtype == dtype and u.flags.c_contiguous
+    rtol = 1e-6 if dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(u, exact.reshape(16, c, o), rtol=rtol, atol=rtol)
+    assert not u[:, 0, 0].any()
+    du = _rng_array((16, c, o), dtype, seed=1)
+    du[:, 0, 0] = 0
+    gw = kwino.weight_adjoint(du)
+    d4 = du.astype(np.float64).reshape(4, 4, c, o)
+    exact = np.einsum("ki,klco,lj->ocij", _WINO_G, d4, _WINO_G)
+    assert gw.shape == (o, c, 3, 3) and gw.dtype == dtype and gw.flags.c_contiguous
+    np.testing.assert_allclose(gw, exact, rtol=rtol, atol=rtol)
+    assert not gw[0, 0].any()
+
+
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
