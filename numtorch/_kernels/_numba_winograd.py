@@ -10,7 +10,9 @@ first cost 10% more on the forward transforms and 60% more on the adjoint). The 
 are written out (their entries are 0 and +-1: additions only; ``G``'s halves live in the
 weight transform, on the NumPy side) and split in two steps, each a loop over contiguous
 memory: down the rows of a whole row of tiles at once (one loop of ``width * C``), then
-across each tile (loops of ``C``). Serial and ``nogil`` (``numtorch._kernels.parallel`` runs
+across the tiles (loops of ``C`` per tile; in the two forward transforms, whose staged rows
+hold their even columns before their odd ones, one loop of ``tw * C`` per point for the whole
+row of tiles). Serial and ``nogil`` (``numtorch._kernels.parallel`` runs
 chunks on several threads); flat views and unsigned indices (numba then skips its
 negative-index wraparound tests).
 """
@@ -36,33 +38,41 @@ _u = np.uint64
 @njit(cache=True, inline="always")
 def _stage_row(xf, n, r, pl, c, h, w, wp, buf, off):  # pragma: no cover
     """``buf[off : off + wp*c]`` = row ``r`` of sample ``n`` of NCHW ``x`` (flat ``xf``),
-    channels last, the input's columns from column ``pl`` on; all zeros when ``r`` is outside
-    the input. The other columns are left as they are: zero from the buffer's allocation."""
+    channels last and split by column parity (:func:`_column`), the input's columns from
+    padded column ``pl`` on; all zeros when ``r`` is outside the input. The other columns are
+    left as they are: zero from the buffer's allocation."""
     if r < 0 or r >= h:
         for q in range(wp * c):
             buf[_u(off + q)] = 0
         return
-    _to_channels_last(xf, ((n * c) * h + r) * w, h * w, buf, off + pl * c, c, min(w, wp - pl))
-
-
-@njit(cache=True, inline="always")
-def _to_channels_last(xf, src, stride, buf, dst, c, cols):  # pragma: no cover
-    """``buf[dst + q*c + ch] = xf[src + ch*stride + q]`` for ``ch < c``, ``q < cols``: a
-    transpose, in 8 x 8 blocks that LLVM unrolls (their constant trip counts), then the edges.
-    1.6-1.8x faster than a loop per channel on 32-128 channels (whose stores land ``c``
-    apart); the values are copied, so the result is the same."""
+    src, cols, half = ((n * c) * h + r) * w, min(w, wp - pl), (wp // 2) * c
+    # a transpose, in 8 x 8 blocks that LLVM unrolls (their constant trip counts), then the
+    # edges: 1.6-1.8x faster than a loop per channel on 32-128 channels
     cf, qf = c - c % 8, cols - cols % 8
     for cb in range(0, cf, 8):
         for qb in range(0, qf, 8):
             for q in range(qb, qb + 8):
+                dst = off + _column(pl + q, c, half)
                 for ch in range(cb, cb + 8):
-                    buf[_u(dst + q * c + ch)] = xf[_u(src + ch * stride + q)]
-        for ch in range(cb, cb + 8):
-            for q in range(qf, cols):
-                buf[_u(dst + q * c + ch)] = xf[_u(src + ch * stride + q)]
-    for ch in range(cf, c):
-        for q in range(cols):
-            buf[_u(dst + q * c + ch)] = xf[_u(src + ch * stride + q)]
+                    buf[_u(dst + ch)] = xf[_u(src + ch * h * w + q)]
+        for q in range(qf, cols):
+            dst = off + _column(pl + q, c, half)
+            for ch in range(cb, cb + 8):
+                buf[_u(dst + ch)] = xf[_u(src + ch * h * w + q)]
+    for q in range(cols):
+        dst = off + _column(pl + q, c, half)
+        for ch in range(cf, c):
+            buf[_u(dst + ch)] = xf[_u(src + ch * h * w + q)]
+
+
+@njit(cache=True, inline="always")
+def _column(col, c, half):  # pragma: no cover
+    """Where padded column ``col`` starts in a staged row: the even columns first (column
+    ``2k`` at ``k*c``), then the odd ones (``2k+1`` at ``half + k*c``). A tile's column ``2tx
+    + l`` is then, for every ``tx`` of a row of tiles, one run of ``tw*c`` contiguous values
+    (``l`` even: from ``(l/2)*c``; odd: from ``half + (l//2)*c``), so each transform point is
+    one long loop over the whole row of tiles instead of a loop of ``c`` per tile."""
+    return (col & 1) * half + (col >> 1) * c
 
 
 @njit(cache=True, nogil=True)
@@ -75,9 +85,9 @@ def input_transform(x, n0, nb, pt, pl, th, tw, v):  # pragma: no cover
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
     wp = 2 * tw + 2
     xf, vf = x.reshape(-1), v.reshape(-1)
-    plane, row = nb * th * tw * c, wp * c
+    plane, row, half = nb * th * tw * c, wp * c, (tw + 1) * c
     xh = np.zeros(4 * row, x.dtype)  # the ring of staged rows
-    t = np.empty(4 * row, x.dtype)  # B^T d for a row of tiles: t[i*row + col*c + ch]
+    t = np.empty(4 * row, x.dtype)  # B^T d for a row of tiles: t[i*row + _column(col) + ch]
     for n in range(nb):
         for ty in range(th):
             for k in range(0 if ty == 0 else 2, 4):
@@ -91,24 +101,27 @@ def input_transform(x, n0, nb, pt, pl, th, tw, v):  # pragma: no cover
                 t[_u(row + q)] = d1 + d2
                 t[_u(2 * row + q)] = d2 - d1
                 t[_u(3 * row + q)] = d1 - d3
-            p0 = (n * th + ty) * tw
+            d = (n * th + ty) * tw * c
             for i in range(4):
-                for tx in range(tw):
-                    a, d = i * row + 2 * tx * c, 4 * i * plane + (p0 + tx) * c
-                    _rows_bt(t, a, c, vf, d, plane)
+                _rows_bt(t, i * row, half, c, tw * c, vf, 4 * i * plane + d, plane)
 
 
 @njit(cache=True, inline="always")
-def _rows_bt(t, a, c, vf, d, plane):  # pragma: no cover
-    """``vf[d + j*plane + ch] = (r B)[j]`` for the tile row ``r`` = ``t[a + l*c + ch]``."""
-    for ch in range(c):
-        vf[_u(d + ch)] = t[_u(a + ch)] - t[_u(a + 2 * c + ch)]
-    for ch in range(c):
-        vf[_u(d + plane + ch)] = t[_u(a + c + ch)] + t[_u(a + 2 * c + ch)]
-    for ch in range(c):
-        vf[_u(d + 2 * plane + ch)] = t[_u(a + 2 * c + ch)] - t[_u(a + c + ch)]
-    for ch in range(c):
-        vf[_u(d + 3 * plane + ch)] = t[_u(a + c + ch)] - t[_u(a + 3 * c + ch)]
+def _rows_bt(t, a, half, c, span, vf, d, plane):  # pragma: no cover
+    """``vf[d + j*plane + k] = (r B)[j]`` for the tile rows ``r`` of a row of tiles, from the
+    parity-split row ``t[a:]``: with ``e`` its even columns (``t[a + k]``, column ``2tx`` at
+    ``k = tx*c + ch``) and ``o`` its odd ones (``t[a + half + k]``), point ``j`` of tile ``tx``
+    reads columns ``2tx .. 2tx+3``, that is ``e[k]``, ``o[k]``, ``e[k + c]``, ``o[k + c]``:
+    one loop of ``span = tw*c`` per point."""
+    o = a + half
+    for k in range(span):
+        vf[_u(d + k)] = t[_u(a + k)] - t[_u(a + c + k)]
+    for k in range(span):
+        vf[_u(d + plane + k)] = t[_u(o + k)] + t[_u(a + c + k)]
+    for k in range(span):
+        vf[_u(d + 2 * plane + k)] = t[_u(a + c + k)] - t[_u(o + k)]
+    for k in range(span):
+        vf[_u(d + 3 * plane + k)] = t[_u(o + k)] - t[_u(o + c + k)]
 
 
 @njit(cache=True, nogil=True)
@@ -160,9 +173,9 @@ def grad_output_transform(g, n0, nb, th, tw, dm):  # pragma: no cover
     o, h, w = g.shape[1], g.shape[2], g.shape[3]
     wp = 2 * tw
     gf, df = g.reshape(-1), dm.reshape(-1)
-    plane, row = nb * th * tw * o, wp * o
+    plane, row, span = nb * th * tw * o, wp * o, tw * o
     gh = np.zeros(2 * row, g.dtype)  # the tile row's two output-gradient rows, channels last
-    e = np.empty(4 * row, g.dtype)  # A gy for a row of tiles: e[k*row + col*o + oc]
+    e = np.empty(4 * row, g.dtype)  # A gy for a row of tiles: e[k*row + _column(col) + oc]
     for n in range(nb):
         for ty in range(th):
             _stage_row(gf, n0 + n, 2 * ty, 0, o, h, w, wp, gh, 0)
@@ -173,18 +186,19 @@ def grad_output_transform(g, n0, nb, th, tw, dm):  # pragma: no cover
                 e[_u(row + q)] = g0 + g1
                 e[_u(2 * row + q)] = g0 - g1
                 e[_u(3 * row + q)] = -g1
-            p0 = (n * th + ty) * tw
+            # tile tx's columns 2tx, 2tx+1 are the rows' even and odd halves (``_column``):
+            # one loop of span = tw*o per point over the whole row of tiles
+            d = (n * th + ty) * span
             for k in range(4):
-                for tx in range(tw):
-                    a, d = k * row + 2 * tx * o, 4 * k * plane + (p0 + tx) * o
-                    for oc in range(o):
-                        df[_u(d + oc)] = e[_u(a + oc)]
-                    for oc in range(o):
-                        df[_u(d + plane + oc)] = e[_u(a + oc)] + e[_u(a + o + oc)]
-                    for oc in range(o):
-                        df[_u(d + 2 * plane + oc)] = e[_u(a + oc)] - e[_u(a + o + oc)]
-                    for oc in range(o):
-                        df[_u(d + 3 * plane + oc)] = -e[_u(a + o + oc)]
+                a, b, dk = k * row, k * row + span, 4 * k * plane + d
+                for q in range(span):
+                    df[_u(dk + q)] = e[_u(a + q)]
+                for q in range(span):
+                    df[_u(dk + plane + q)] = e[_u(a + q)] + e[_u(b + q)]
+                for q in range(span):
+                    df[_u(dk + 2 * plane + q)] = e[_u(a + q)] - e[_u(b + q)]
+                for q in range(span):
+                    df[_u(dk + 3 * plane + q)] = -e[_u(b + q)]
 
 
 @njit(cache=True, nogil=True)
