@@ -9,7 +9,8 @@ thread-pool defaults it set, how busy the machine was with other work), a Markdo
 (medians, min-max, ratio = numtorch / torch, the issue's target) for each numtorch kernel path,
 Dropout2d's bandwidth against a plain copy, the per-op overhead (``benchmarks/overhead.py``),
 the spread of step times on a loaded machine (max / median over 10 steps, one busy process
-added), the Fashion-MNIST run (``benchmarks/fashion_mnist.py``; skipped with a notice without
+added), where the thread pool's time goes in a training step (``benchmarks/pool.py``), the
+Fashion-MNIST run (``benchmarks/fashion_mnist.py``; skipped with a notice without
 the data), the cold start (``import numtorch`` + first step, empty then warm numba cache), the
 first-step latency and the peak memory of a training step (``benchmarks/probe.py``), whether
 training is bit-identical run to run and across thread counts, and the thread-scaling table
@@ -37,7 +38,7 @@ import numpy as np
 import torch
 
 import numtorch
-from benchmarks import cases, fashion_mnist, overhead, probe
+from benchmarks import cases, fashion_mnist, overhead, pool, probe
 from benchmarks.harness import busy_load, compare, format_table, machine_load, spread
 from numtorch import _kernels, _malloc
 from numtorch._kernels import parallel
@@ -250,6 +251,23 @@ def format_scaling(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_pool(rows: list[dict]) -> str:
+    """``pool.run``'s rows in Markdown."""
+    lines = [
+        "| case | threads | step ms | split ops | helper start µs (median / p90) "
+        "| hand-over ms | waiting ms | share of the step |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['case']} | {r['threads']} | {r['step_ms']:.1f} | "
+            f"{r['split_ops_per_step']:.0f} | {r['helper_start_us_median']:.0f} / "
+            f"{r['helper_start_us_p90']:.0f} | {r['handover_ms_per_step']:.2f} | "
+            f"{r['wait_ms_per_step']:.2f} | {100 * r['handover_and_wait_share']:.1f}% |"
+        )
+    return "\n".join(lines)
+
+
 def step_spread(quick: bool) -> dict:
     """Max / median of 10 ImageClassifier-32 training steps per library, interleaved, with
     one busy-looping process added to whatever else loads the machine."""
@@ -323,6 +341,8 @@ def markdown(report: dict, paths: list[str]) -> str:
     ):
         if key in report:
             parts += [f"## {title}", "```json\n" + json.dumps(report[key], indent=1) + "\n```"]
+    if isinstance(report.get("pool_waits"), list):
+        parts += ["## Thread pool per training step", format_pool(report["pool_waits"])]
     if "scaling" in report:
         parts += ["## Thread scaling", format_scaling(report["scaling"])]
     if report.get("skipped_for_budget"):
@@ -362,8 +382,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=None,
-        help="comma-separated sections: cases, per_op, step_spread, fashion_mnist, cold_start, "
-        "determinism, first_step_and_peak_memory, thread_defaults_effect, scaling",
+        help="comma-separated sections: cases, per_op, step_spread, pool_waits, fashion_mnist, "
+        "cold_start, determinism, first_step_and_peak_memory, thread_defaults_effect, scaling",
     )
     parser.add_argument("--many-core-check", action="store_true")
     parser.add_argument("--out", default="benchmarks/many-core", help="--many-core-check's folder")
@@ -414,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     per_op = {k: v for k, v in overhead.TARGETED.items()}
     _section(report, "per_op", deadline, overhead.measure, 5 if args.quick else 11, per_op)
     _section(report, "step_spread", deadline, step_spread, args.quick)
+    _section(report, "pool_waits", deadline, pool.run)
     images, epochs = (1280, 1) if args.quick else (fashion_mnist.IMAGES, fashion_mnist.EPOCHS)
     reps = 1 if args.quick else 3
     _section(report, "fashion_mnist", deadline, fashion_mnist.run, None, images, epochs, reps)
