@@ -22,8 +22,9 @@ def test_pool_figures_count_split_ops_and_restore_the_pool(two_threads):
     row = pool.measure("classifier", 16, steps=2)
     assert (parallel._run, parallel._Pool.submit, parallel._Task.exception) == originals
     assert row["threads"] == 2 and row["case"] == "classifier 16x16"
-    # the ImageClassifier step splits its convolutions, activations, dropouts and pooling
-    assert row["split_ops_per_step"] >= 8
+    # the ImageClassifier step splits at least its two convolutions' forward and backward
+    # (numba: its dropouts, activations and pooling too)
+    assert row["split_ops_per_step"] >= 4
     assert row["step_ms"] > 0
     assert 0 <= row["helper_start_us_median"] <= row["helper_start_us_p90"]
     assert row["handover_ms_per_step"] >= 0 and row["wait_ms_per_step"] >= 0
