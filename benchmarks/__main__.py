@@ -255,14 +255,15 @@ def format_pool(rows: list[dict]) -> str:
     """``pool.run``'s rows in Markdown."""
     lines = [
         "| case | threads | step ms | split ops | helper start µs (median / p90) "
-        "| hand-over ms | waiting ms | share of the step |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| helpers cancelled | hand-over ms | waiting ms | share of the step |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['case']} | {r['threads']} | {r['step_ms']:.1f} | "
             f"{r['split_ops_per_step']:.0f} | {r['helper_start_us_median']:.0f} / "
-            f"{r['helper_start_us_p90']:.0f} | {r['handover_ms_per_step']:.2f} | "
+            f"{r['helper_start_us_p90']:.0f} | {r['helpers_cancelled_per_step']:.0f} | "
+            f"{r['handover_ms_per_step']:.2f} | "
             f"{r['wait_ms_per_step']:.2f} | {100 * r['handover_and_wait_share']:.1f}% |"
         )
     return "\n".join(lines)

@@ -18,15 +18,19 @@ def two_threads():
 
 
 def test_pool_figures_count_split_ops_and_restore_the_pool(two_threads):
-    originals = (parallel._run, parallel._Pool.submit, parallel._Task.exception)
+    def patched():
+        return parallel._run, parallel._Pool.submit, parallel._Task.exception, parallel._Task.cancel
+
+    originals = patched()
     row = pool.measure("classifier", 16, steps=2)
-    assert (parallel._run, parallel._Pool.submit, parallel._Task.exception) == originals
+    assert patched() == originals
     assert row["threads"] == 2 and row["case"] == "classifier 16x16"
     # the ImageClassifier step splits at least its two convolutions' forward and backward
     # (numba: its dropouts, activations and pooling too)
     assert row["split_ops_per_step"] >= 4
     assert row["step_ms"] > 0
     assert 0 <= row["helper_start_us_median"] <= row["helper_start_us_p90"]
+    assert 0 <= row["helpers_cancelled_per_step"] <= row["split_ops_per_step"]
     assert row["handover_ms_per_step"] >= 0 and row["wait_ms_per_step"] >= 0
     assert 0 <= row["handover_and_wait_share"] < 1
 

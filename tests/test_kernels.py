@@ -337,7 +337,7 @@ def test_winograd_weight_transforms_are_g_sandwiches(dtype, o, c):
     WINO_GEOS
     + [((2, 5, 3, 3), 3, (2, 2, 2, 2)), ((3, 2, 4, 5), 2, (3, 0, 1, 1))]
     # 8 or more channels and columns: the staging's 8 x 8 blocks, with and without edges
-    + [((2, 13, 11, 19), 10, (1, 1, 1, 1)), ((1, 16, 9, 8), 17, (2, 0, 1, 2))],
+    + [((2, 13, 11, 19), 10, (1, 1, 1, 1)), ((2, 16, 9, 8), 17, (2, 0, 1, 2))],
 )
 def test_winograd_twins_agree_bit_for_bit_on_each_transform(path, dtype, shape, o, pad):
     """Each transform alone, on inputs with NaN, inf and -0.0, a reused buffer and a bias."""

@@ -87,13 +87,8 @@ class Conv2d(Function):
         ctx.groups = groups
         ctx.winograd = _use_winograd(x, w, ctx.geo, groups)
         out = np.empty((n, o, ho, wo), dtype=np.result_type(x, w))
-        if ctx.winograd:  # G g G^T, kept for backward (16/9 of the weight's size)
-            u = _wino.weight_transform(w)
-            _winograd_forward(ctx, x, u, b, out)
-            ctx.save_for_backward(x, w, u)
-        else:
-            _im2col_forward(ctx, x, w, b, out)
-            ctx.save_for_backward(x, w)
+        (_winograd_forward if ctx.winograd else _im2col_forward)(ctx, x, w, b, out)
+        ctx.save_for_backward(x, w)
         return out
 
     @staticmethod
@@ -102,13 +97,10 @@ class Conv2d(Function):
         need_x, need_w, need_b = needs[0], needs[1], needs[2]
         if not (need_x or need_w or need_b):
             return None, None, None
-        x, w, *u = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         gx = np.empty(x.shape, dtype=g.dtype) if need_x else None
-        g = np.ascontiguousarray(g)
-        if ctx.winograd:
-            accs = _winograd_backward(ctx, x, u[0], g, gx, need_w, need_b)
-        else:
-            accs = _im2col_backward(ctx, x, w, g, gx, need_w, need_b)
+        run = _winograd_backward if ctx.winograd else _im2col_backward
+        accs = run(ctx, x, w, np.ascontiguousarray(g), gx, need_w, need_b)
         gw = gb = None
         if need_w:
             gw = _total(accs, 0)
@@ -268,11 +260,11 @@ def _winograd_chunks(ctx: Conv2d, x: np.ndarray, o: int) -> list[tuple[int, int]
 
 
 def _winograd_forward(
-    ctx: Conv2d, x: np.ndarray, u: np.ndarray, b: np.ndarray | None, out: np.ndarray
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, out: np.ndarray
 ) -> None:
-    """``out`` = the convolution of ``x`` with the transformed weight ``u`` (16, C, O)."""
-    (c, o), (th, tw, per), f = (x.shape[1], u.shape[2]), _winograd_sizes(ctx), _wino.POINTS
+    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
     pad = (ctx.geo[2][0], ctx.geo[2][2])
+    u = _wino.weight_transform(w)  # (f, C, O)
 
     def chunk(n0: int, n1: int, acc: None) -> None:
         p = (n1 - n0) * per
@@ -285,14 +277,15 @@ def _winograd_forward(
 
 
 def _winograd_backward(
-    ctx: Conv2d, x: np.ndarray, u: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
+    ctx: Conv2d, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool, need_b: bool
 ) -> list:
-    """Per-thread ``[dU (f, C, O), bias gradient]`` from the forward's transformed weight
-    ``u``; fills ``gx``."""
-    (c, o), (th, tw, per), f = (x.shape[1], u.shape[2]), _winograd_sizes(ctx), _wino.POINTS
+    """Per-thread ``[dU (f, C, O), bias gradient]``; fills ``gx``. The weight is transformed
+    again from ``w`` as it is now (0.1 ms for 128 x 64 filters), as PyTorch's backward reads
+    the weight's memory, and only when the input needs a gradient."""
+    (c, o), (th, tw, per), f = (x.shape[1], w.shape[0]), _winograd_sizes(ctx), _wino.POINTS
     pad = (ctx.geo[2][0], ctx.geo[2][2])
     # (f, O, C), contiguous: OpenBLAS runs these thin products 1.6x slower on a transposed view
-    ut = np.ascontiguousarray(u.transpose(0, 2, 1))
+    ut = None if gx is None else np.ascontiguousarray(_wino.weight_transform(w).transpose(0, 2, 1))
 
     def chunk(n0: int, n1: int, acc: list | None) -> list:
         acc = acc or [None, None]

@@ -150,6 +150,23 @@ def test_conv2d_3x3_first_layer_skips_the_input_gradient():
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
+def test_conv2d_3x3_backward_reads_the_weight_as_it_is_then():
+    """A write the version counter cannot see (through a NumPy view) reaches the input's
+    gradient as in PyTorch, whose backward reads the weight's memory: Winograd transforms the
+    weight again in backward rather than keeping the forward's transform."""
+    rng = np.random.default_rng(0)
+    xn = rng.standard_normal((2, 9, 7, 5)).astype(np.float32)
+    wn = rng.standard_normal((3, 9, 3, 3)).astype(np.float32)
+    grads = []
+    for lib in (numtorch, torch):
+        x, w = lib.tensor(xn, requires_grad=True), lib.tensor(wn, requires_grad=True)
+        y = lib.nn.functional.conv2d(x, w, padding=1)
+        w.detach().numpy()[...] += 1
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-4)
+
+
 def test_conv2d_3x3_in_chunks_of_one_sample(monkeypatch):
     monkeypatch.setattr(conv_ops, "_CHUNK_BYTES", 0)
     fn = lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1)  # noqa: E731
