@@ -5,9 +5,10 @@ dispatcher, ``_numba_<family>.py`` the numba version (``@njit(cache=True, nogil=
 serial: ``parallel.py`` spreads chunks of planes or samples over a few threads, which balances
 a busy core better than numba's static ``prange``). Families: ``conv`` (im2col / col2im),
 ``winograd`` (F(2x2, 3x3) convolution), ``pooling`` (max-pool with argmax), ``dropout``
-(per-plane scaling), ``pointwise`` (relu's gradient), ``special`` (erf and exact GELU: its
-kernels call glibc's ``erf``, which the NumPy path matches only to an ulp, so it loads
-synchronously, outside the background compiler) and ``pickle_scan`` (not numeric). The
+(per-plane scaling), ``pointwise`` (relu's gradient), ``special`` (erf and exact GELU, and
+float32 sigmoid and SiLU: its kernels call glibc's ``erf`` and compute the sigmoid in float64,
+which the NumPy path matches only to an ulp, so it loads synchronously, outside the background
+compiler) and ``pickle_scan`` (not numeric). The
 dispatcher picks the path once per process:
 
 * ``NUMTORCH_KERNELS=numba`` forces numba (an ``ImportError`` at first use if it is missing);
