@@ -291,3 +291,95 @@ def test_a_lazy_family_loads_in_the_background_even_from_a_warm_cache():
     kernel serves."""
     proc = _run(_LAZY, {"NUMTORCH_KERNELS": "auto"})
     assert json.loads(proc.stdout.splitlines()[-1]) == [True, True, True]
+
+
+_LIGHT = textwrap.dedent(
+    """
+    import importlib, io, json, sys
+    sys.path.insert(0, "tests")
+    import numpy as np
+    import numtorch
+    from numtorch import _kernels
+    from test_kernel_warmup import _losses, _special_outputs
+
+    _kernels._reset("numba")
+    families = sorted(_kernels.BACKGROUND_FAMILIES | {"special"})
+    checkpoint = io.BytesIO()
+    numtorch.save({"w": numtorch.arange(5.0)}, checkpoint)  # loading it scans the pickle
+    if sys.argv[1] == "fill":  # compile what is not cached yet (numba's full context)
+        for family in families:
+            module = importlib.import_module("numtorch._kernels._numba_" + family)
+            for dtype in (np.float32, np.float64):
+                for _ in module.warm_up(np.dtype(dtype)):
+                    pass
+        numtorch.load(io.BytesIO(checkpoint.getvalue()))
+        sys.exit()
+    out = {dt: _losses(getattr(np, dt)) for dt in ("float32", "float64")}
+    out["special"] = _special_outputs()
+    out["loaded"] = numtorch.load(io.BytesIO(checkpoint.getvalue()))["w"].tolist()
+    modules = [_kernels.numba_module(f, np.dtype(np.float32)) for f in families]
+    modules.append(_kernels.numba_module("pickle_scan"))
+    kernels = [k for m in modules for k in vars(m).values() if hasattr(k, "_cache_hits")]
+    out["hits"] = sum(sum(k._cache_hits.values()) for k in kernels)
+    out["misses"] = sum(sum(k._cache_misses.values()) for k in kernels)
+    out["light"] = all("load_overload" in vars(k._cache) for k in kernels)
+    # registries only numba's refresh imports (a cached kernel's environment may import others)
+    refresh_only = ("numba.np.polynomial.polynomial_functions", "numba.cpython.heapq")
+    out["refreshed"] = any(name in sys.modules for name in refresh_only)
+    print(json.dumps(out))
+    """
+)
+
+
+def _special_outputs() -> list[str]:
+    """erf, GELU and its gradient, float32 sigmoid and SiLU on fixed inputs, as hex bytes."""
+    from numtorch._kernels import special
+
+    x64 = np.linspace(-6.0, 6.0, 97)
+    x32 = x64.astype(np.float32)
+    results = [special.erf(x64), special.gelu(x32), special.gelu_grad(x32, x32)]
+    results += [special.sigmoid(x32), special.silu(x32), special.silu_grad(x32, x32)]
+    return [np.asarray(r).tobytes().hex() for r in results]
+
+
+def test_a_warm_cache_loads_kernels_without_numbas_full_refresh():
+    """From a warm cache, every kernel loads with ``_numba_cache``'s light load: numba's registries
+    are never imported, nothing compiles, training and the special functions give the same bits as
+    numba in this process, and a checkpoint loads (its pickle scanned by ``pickle_scan``)."""
+    _run(_LIGHT.replace("sys.argv[1]", "'fill'"), {"NUMTORCH_KERNELS": "numba"})
+    got = json.loads(_run(_LIGHT.replace("sys.argv[1]", "'load'")).stdout.splitlines()[-1])
+    assert got["light"] and not got["refreshed"]
+    assert got["hits"] > 10 and got["misses"] == 0
+    assert got["loaded"] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    try:
+        _kernels._reset("numba")
+        assert got["float32"] == _losses(np.float32) and got["float64"] == _losses(np.float64)
+        assert got["special"] == _special_outputs()
+    finally:
+        _kernels._reset()
+
+
+def test_a_failed_light_load_falls_back_to_numbas_own(monkeypatch):
+    """If loading without the refresh raises, numba's own load (refresh, then load) runs."""
+    from numba.core.caching import Cache
+
+    from numtorch._kernels import _numba_cache
+
+    module = _numba_module("dropout")
+    for _ in module.warm_up(np.dtype(np.float32)):  # cached: the kernel tests fill the cache
+        pass
+    kernel = module.scale_planes
+    sig, cache, context = kernel.signatures[0], kernel._cache, kernel.targetctx
+    calls, refreshes = [], []
+
+    def flaky(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("a symbol numba's registries would have defined")
+        return Cache._load_overload(cache, *args)
+
+    monkeypatch.setattr(cache, "_load_overload", flaky)
+    refresh = context.refresh
+    monkeypatch.setattr(context, "refresh", lambda: refreshes.append(1) or refresh())
+    assert _numba_cache._load_overload(cache, sig, context) is not None
+    assert len(calls) == 2 and refreshes  # (refresh re-enters itself per registry)

@@ -25,8 +25,9 @@ not all of its kernels are in numba's on-disk cache, one daemon thread compiles 
 run once on tiny inputs with the signatures the callers use (``warm_up(dtype)`` in each numba
 module), one (family, dtype) after another in the order first asked for; until that pair is
 ready :func:`numba_module` answers None and the NumPy twin runs. A warm cache loads
-synchronously (numba's fixed cost, a few hundred milliseconds, is then paid once in the first
-step, less than the contention of loading it beside the twins), as do a forced path
+synchronously (numba's fixed cost, about 250 ms, is then paid once in the first step, less than
+the contention of loading it beside the twins; ``_numba_cache`` spares it numba's context
+refresh, which cached kernels do not need: 100-150 ms more), as do a forced path
 (``NUMTORCH_KERNELS=numba`` or ``_reset("numba")``: the kernel tests must run numba itself) and
 ``pickle_scan``; except ``LAZY_FAMILIES`` (``pointwise``), whose twins cost about what their
 kernels save: they load in the background even from a warm cache (30 ms less on the first
@@ -162,6 +163,7 @@ def _load(family: str) -> ModuleType | None:
             warnings.warn(f"numba failed to load ({err}); using the NumPy kernels", stacklevel=3)
             _state["path"] = "numpy"
             return None
+        importlib.import_module("numtorch._kernels._numba_cache").load_lightly(module)
         if not _cached(module):
             _announce()
             if family in BACKGROUND_FAMILIES and not _state.get("forced"):
