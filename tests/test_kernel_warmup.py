@@ -302,7 +302,7 @@ _LIGHT = textwrap.dedent(
     from numtorch import _kernels
     from test_kernel_warmup import _losses, _special_outputs
 
-    _kernels._reset("numba")
+    _kernels._reset("numba" if sys.argv[1] != "auto" else None)  # auto: the environment's
     families = sorted(_kernels.BACKGROUND_FAMILIES | {"special"})
     checkpoint = io.BytesIO()
     numtorch.save({"w": numtorch.arange(5.0)}, checkpoint)  # loading it scans the pickle
@@ -317,6 +317,8 @@ _LIGHT = textwrap.dedent(
     out = {dt: _losses(getattr(np, dt)) for dt in ("float32", "float64")}
     out["special"] = _special_outputs()
     out["loaded"] = numtorch.load(io.BytesIO(checkpoint.getvalue()))["w"].tolist()
+    _kernels.wait_for_kernels()  # auto: a lazy family loads on the background thread
+    out["path"] = _kernels.kernel_path()
     modules = [_kernels.numba_module(f, np.dtype(np.float32)) for f in families]
     modules.append(_kernels.numba_module("pickle_scan"))
     kernels = [k for m in modules for k in vars(m).values() if hasattr(k, "_cache_hits")]
@@ -347,14 +349,19 @@ def test_a_warm_cache_loads_kernels_without_numbas_full_refresh():
     are never imported, nothing compiles, training and the special functions give the same bits as
     numba in this process, and a checkpoint loads (its pickle scanned by ``pickle_scan``)."""
     _run(_LIGHT.replace("sys.argv[1]", "'fill'"), {"NUMTORCH_KERNELS": "numba"})
-    got = json.loads(_run(_LIGHT.replace("sys.argv[1]", "'load'")).stdout.splitlines()[-1])
-    assert got["light"] and not got["refreshed"]
-    assert got["hits"] > 10 and got["misses"] == 0
-    assert got["loaded"] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    runs = {}
+    for path in ("numba", "auto"):  # forced, and as a user gets it (pointwise in the background)
+        proc = _run(_LIGHT.replace("sys.argv[1]", repr(path)), {"NUMTORCH_KERNELS": path})
+        runs[path] = got = json.loads(proc.stdout.splitlines()[-1])
+        assert got["path"] == "numba" and got["light"] and not got["refreshed"]
+        assert got["hits"] > 10 and got["misses"] == 0
+        assert got["loaded"] == [0.0, 1.0, 2.0, 3.0, 4.0]
     try:
         _kernels._reset("numba")
-        assert got["float32"] == _losses(np.float32) and got["float64"] == _losses(np.float64)
-        assert got["special"] == _special_outputs()
+        for got in runs.values():
+            assert got["float32"] == _losses(np.float32)
+            assert got["float64"] == _losses(np.float64)
+            assert got["special"] == _special_outputs()
     finally:
         _kernels._reset()
 

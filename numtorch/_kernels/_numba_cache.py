@@ -11,9 +11,14 @@ machine, a third of a warm cache's first training step, before the first kernel 
 :func:`load_lightly` gives every kernel of a module a ``load_overload`` that initialises the
 runtime and loads. What compiles (a cache miss, a dtype not cached yet, a user's own ``@njit``)
 still goes through numba's compiler, which refreshes the context itself before it starts, so no
-compilation sees a partial context. Should a light load fail, numba's own load (refresh, then
-load) runs instead. It relies on two private names, ``Cache._load_overload`` and
-``rtsys.initialize``: where a numba version lacks them, kernels keep numba's own load.
+compilation sees a partial context. Should a light load raise, numba's own load (refresh, then
+load) runs instead. A kernel whose machine code needed a symbol that only a registry installs
+would not raise but end the process when numba links it (an unresolved symbol, measured): none
+of numtorch's kernels does (numba's C helpers, the C math functions glibc's ``erf`` among them,
+and the runtime's functions are installed with the context and by ``rtsys.initialize``), and
+``tests/test_kernel_warmup.py`` loads every family's kernels this way in a fresh process, so a
+new kernel that did would fail there. It relies on two private names, ``Cache._load_overload``
+and ``rtsys.initialize``: where a numba version lacks them, kernels keep numba's own load.
 """
 
 from __future__ import annotations
@@ -21,12 +26,11 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-from numba.core.caching import Cache
-
 try:
+    from numba.core.caching import Cache
     from numba.core.runtime import rtsys
-except ImportError:  # pragma: no cover - a numba without it keeps its own load
-    rtsys = None
+except ImportError:  # pragma: no cover - a numba without them keeps its own load
+    Cache = rtsys = None
 
 
 def load_lightly(module: ModuleType) -> int:
