@@ -3,6 +3,7 @@ the operation of the same name in ``numtorch._functions``; grep finds each defin
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -579,11 +580,14 @@ class Tensor:
         out._requires_grad = self.requires_grad
         memo[id(self)] = out
         out._grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        out.__dict__.update(copy.deepcopy(python_state(self), memo))
         return out
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
-        """Pickle the values and ``requires_grad`` only (not ``.grad``), as PyTorch does."""
-        return _rebuild_tensor, (self._data, self.requires_grad)
+        """Pickle the values, ``requires_grad`` and the Python attributes (a buffer's mark, a
+        user's own), not ``.grad`` or hooks, as PyTorch does."""
+        state = python_state(self)
+        return (_rebuild_tensor, (self._data, self.requires_grad)) + ((state,) if state else ())
 
     def __getitem__(self, key: Any) -> Tensor:
         return indexing.index(self, key)
@@ -687,6 +691,19 @@ class Tensor:
 
     def __ge__(self, other: Any) -> Tensor:
         return comparison.ge(self, other) if _is_operand(other) else NotImplemented
+
+
+# Autograd's fields that live in a tensor's ``__dict__`` (see ``Tensor``): PyTorch keeps them in
+# C, so neither its deepcopy nor its pickle carries them; everything else there is Python state.
+_AUTOGRAD_FIELDS = frozenset(
+    {"_output_nr", "_backward_hooks", "_post_accumulate_grad_hooks", "_grad_accumulator"}
+)
+
+
+def python_state(t: Tensor) -> dict:
+    """The Python attributes of ``t`` that copying and pickling carry (PyTorch's
+    ``_get_obj_state``): a buffer's ``_is_buffer`` and ``persistent``, a user's own."""
+    return {k: v for k, v in t.__dict__.items() if k not in _AUTOGRAD_FIELDS}
 
 
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:

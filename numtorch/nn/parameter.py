@@ -9,7 +9,7 @@ from typing import Any
 from numtorch._checks import check_tensor
 from numtorch._namespace.creation import empty
 from numtorch._namespace.sharing import reduce_tensor
-from numtorch.tensor import Size, Tensor
+from numtorch.tensor import Size, Tensor, python_state
 
 __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
@@ -58,7 +58,11 @@ class Parameter(Tensor):
         return result
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
-        return _rebuild_parameter, (type(self), self._data, self.requires_grad)
+        """Pickle the values, ``requires_grad`` and the Python attributes, as PyTorch does
+        (its ``deepcopy`` above carries none of them)."""
+        state = python_state(self)
+        args = (type(self), self._data, self.requires_grad)
+        return (_rebuild_parameter, args) + ((state,) if state else ())
 
 
 class _BufferMeta(type):

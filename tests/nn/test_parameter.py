@@ -85,3 +85,39 @@ def test_pickle_round_trip():
     q = pickle.loads(pickle.dumps(p))
     assert type(q) is Parameter and q.requires_grad and q.dtype is numtorch.float64
     np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
+
+
+def _copied(how, lib):
+    """What copying (``how``) keeps of a buffer, a tensor's own attribute and its hook, and of a
+    parameter's attribute, in ``lib``."""
+    b = lib.nn.Buffer(lib.ones(2), persistent=False)
+    m = lib.nn.Module()
+    m.c = how(b)  # still a buffer: assigning registers it, non-persistent
+    t = lib.ones(2, requires_grad=True)
+    t.note = [1]
+    t.register_hook(lambda g: g * 3)  # hooks are not copied
+    u = how(t)
+    u.sum().backward()
+    p = lib.nn.Parameter(lib.ones(2))
+    p.note = 5
+    return (
+        isinstance(m.c, lib.nn.Buffer),
+        [name for name, _ in m.named_buffers()],
+        list(m.state_dict()),
+        u.note,
+        u.note is t.note,
+        u.grad.tolist(),
+        getattr(how(p), "note", None),
+    )
+
+
+@pytest.mark.filterwarnings("ignore:backward hook")  # PyTorch warns that it drops the hook
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copies_keep_python_attributes_as_pytorchs_do(how):
+    """A buffer's mark and persistence and a tensor's own attributes survive ``deepcopy`` and
+    pickling; hooks do not; a parameter's attributes survive pickling only (PyTorch's
+    ``Parameter.__deepcopy__`` makes a fresh parameter)."""
+    fn = copy.deepcopy if how == "deepcopy" else (lambda t: pickle.loads(pickle.dumps(t)))
+    expected = _copied(fn, torch)
+    assert expected[0] and expected[1] == ["c"]  # PyTorch's behaviour, as this test assumes
+    assert _copied(fn, numtorch) == expected
