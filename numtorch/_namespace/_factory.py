@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from numtorch import _dtype
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.tensor import Tensor, check_cpu
 
 
@@ -249,7 +249,7 @@ def into_out(result: Tensor, out: Tensor | None, fn: str) -> Tensor:
         return result
     if fn == "empty" and out.requires_grad and out.shape != result.shape:
         raise RuntimeError("cannot resize variables that require grad")
-    if is_grad_enabled() and (out.requires_grad or result.requires_grad):
+    if is_recording() and (out.requires_grad or result.requires_grad):
         raise RuntimeError(
             f"aten::{fn}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."

@@ -13,7 +13,7 @@ from numtorch._checks import (
     check_tensor,
 )
 from numtorch._namespace._declare import op
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import movement
 from numtorch.tensor import Tensor
 
@@ -48,7 +48,7 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
 
 
 def expand_if_needed(x: Tensor | np.ndarray, shape: tuple) -> Tensor | np.ndarray:
-    if isinstance(x, Tensor) and x.requires_grad and is_grad_enabled() and x.shape != shape:
+    if isinstance(x, Tensor) and x.requires_grad and is_recording() and x.shape != shape:
         return movement.Expand.apply(x, shape)
     return x
 

@@ -12,7 +12,7 @@ from numtorch._checks import check_tensor
 from numtorch._namespace._declare import describe, op
 from numtorch._namespace._operands import broadcast_shapes, named
 from numtorch._namespace.inplace import inplace, replace_with
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.tensor import Tensor, _is_operand
 
 
@@ -78,7 +78,7 @@ def _compared_into(target: Tensor, fn: Callable, other: object, node: str) -> Te
             f"{list(result.shape)}"
         )
     values = result._data.astype(target._data.dtype)
-    if target.requires_grad and is_grad_enabled():
+    if target.requires_grad and is_recording():
         return named(replace_with(target, values), node)
     return Tensor._make(values)
 

@@ -14,7 +14,7 @@ from numtorch import _dtype
 from numtorch._checks import check_tensor, normalize_dim, type_name
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import Number
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops.statistics import NoDerivative
 from numtorch.tensor import Tensor
 
@@ -27,7 +27,7 @@ def _no_derivative(results: tuple, inputs: tuple, aten: str | None, node: str) -
     """``results`` as PyTorch gives them when an input requires grad: recorded on a node whose
     backward raises (``aten`` names the op in its RuntimeError; None: the NotImplementedError
     PyTorch's generated nodes raise, naming ``node``'s op)."""
-    if not (is_grad_enabled() and builtins.any(
+    if not (is_recording() and builtins.any(
         isinstance(t, Tensor) and t.requires_grad for t in inputs
     )):  # fmt: skip
         return results

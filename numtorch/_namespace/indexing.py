@@ -21,7 +21,7 @@ from numtorch._namespace.other import clone
 from numtorch._namespace.pointwise import where
 from numtorch._namespace.scatter import check_flat_bounds, first_outside
 from numtorch._namespace.shape import expand, reshape
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import elementwise as ew
 from numtorch.ops import movement, reduce
 from numtorch.ops import scatter as sc
@@ -164,7 +164,7 @@ def setitem(input: Tensor, key: object, value: object) -> Tensor:
     if val.dtype is not input.dtype:
         val = val.to(input.dtype)
     try:
-        if not (is_grad_enabled() and (input.requires_grad or val.requires_grad)):
+        if not (is_recording() and (input.requires_grad or val.requires_grad)):
             return _put_plain(input, k, val)
         if _is_basic(k):
             return _put_into_view(input, k, val)
@@ -268,7 +268,7 @@ def index_put(input: Tensor, indices: tuple, values: object, accumulate: bool = 
 
 def _accumulate_put(t: Tensor, key: tuple, values: object) -> Tensor:
     """``t[key] += values`` with repeated indices adding up (``np.add.at``)."""
-    if isinstance(values, Tensor) and values.requires_grad and is_grad_enabled():
+    if isinstance(values, Tensor) and values.requires_grad and is_recording():
         raise NotImplementedError(
             "index_put_(accumulate=True): numtorch cannot differentiate 'values'"
         )

@@ -16,7 +16,7 @@ from numtorch._namespace._operands import broadcast_shapes, expand_if_needed
 from numtorch._namespace.other import to
 from numtorch._namespace.shape import expand
 from numtorch.autograd.function import Function, capture_nodes
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import destination, movement
 from numtorch.ops import elementwise as ew
 from numtorch.tensor import Tensor
@@ -24,7 +24,7 @@ from numtorch.tensor import Tensor
 
 def check_leaf_inplace(target: Tensor) -> None:
     """PyTorch's refusal to write into a leaf that requires grad, or into a view of one."""
-    if not is_grad_enabled():
+    if not is_recording():
         return
     if target._base is not None and target._base.requires_grad and target._base.is_leaf:
         raise RuntimeError(
@@ -53,7 +53,7 @@ def inplace(target: Tensor, op: Callable, *args: object, **kwargs: object) -> Te
     """
     check_leaf_inplace(target)
     aliased = check_overlap(target._data, (*args, *kwargs.values()))
-    if not is_grad_enabled():
+    if not is_recording():
         return _write_result(target, _run_op(target, op, args, kwargs))
     if target._base is not None:
         refresh_view(target)
@@ -155,7 +155,7 @@ def _write_into(target: Tensor, out: Tensor) -> None:
     if out._data is not target._data:  # in-place dropout wrote into target already
         np.copyto(target._data, out._data, casting="unsafe")
     target._version[0] += 1
-    if not is_grad_enabled():
+    if not is_recording():
         return
     base = target._base
     if base is not None and (out.requires_grad or base.requires_grad):
@@ -197,7 +197,7 @@ def refresh_view(view: Tensor) -> None:
     if made_by is not None and view._version[0] != made_by[2]:
         raise RuntimeError(_MULTI_VIEW_MESSAGE.format(made_by[1], made_by[0]))
     base = view._base
-    if view._grad_fn is None or not view._grad_fn.is_view or not is_grad_enabled():
+    if view._grad_fn is None or not view._grad_fn.is_view or not is_recording():
         return  # made where nothing is recorded, or not by a view op, or read unrecorded
     if base._grad_fn is None or _view_chain_end(view) is base._grad_fn:
         return
@@ -235,7 +235,7 @@ def write_out(out: object, result: Tensor, name: str) -> Tensor:
     """``torch.<name>(..., out=out)``: ``result`` written into ``out``, which is resized (with
     PyTorch's deprecation warning when it held elements) if its shape differs."""
     check_tensor(out, name, "out", position=None)
-    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+    if is_recording() and (result.requires_grad or out.requires_grad):
         raise RuntimeError(
             f"{name}(): functions with out=... arguments don't support automatic "
             "differentiation, but one of the arguments requires grad."

@@ -34,7 +34,7 @@ from numtorch._namespace.shape import (
     transpose,
     unsqueeze,
 )
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import elementwise as ew
 from numtorch.ops import linalg as la
 from numtorch.ops.decompositions import LinAlgError
@@ -568,7 +568,7 @@ def _identity_like(input: Tensor) -> Tensor:
     """Identity matrices of ``input``'s shape and dtype; the gradient to ``input`` is zero
     (PyTorch copies the identity into a clone: ``CopyBackwards``)."""
     eye = np.broadcast_to(np.eye(input.shape[-1], dtype=input._data.dtype), input.shape)
-    if not (input.requires_grad and is_grad_enabled()):
+    if not (input.requires_grad and is_recording()):
         return Tensor._make(eye.copy())
     return named(
         ew.Where.apply(np.zeros(input.shape, bool), input, eye), "torch::autograd::CopyBackwards"

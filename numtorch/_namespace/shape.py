@@ -17,7 +17,7 @@ from numtorch._checks import (
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import named
 from numtorch._namespace.creation import check_alloc
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import elementwise as ew
 from numtorch.ops import movement
 from numtorch.tensor import Tensor
@@ -220,7 +220,7 @@ def _reshape_in_place(target: Tensor, view: Tensor, node: str) -> Tensor:
 def _check_shape_inplace(target: Tensor) -> None:
     """PyTorch refuses an in-place shape change of a leaf that requires grad (with grad mode
     on), as any in-place op on one."""
-    if target.requires_grad and target.is_leaf and is_grad_enabled():
+    if target.requires_grad and target.is_leaf and is_recording():
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )

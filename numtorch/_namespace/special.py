@@ -14,7 +14,7 @@ from numtorch._namespace._declare import op
 from numtorch._namespace._operands import Number, elementwise, float_type, named, unary_float
 from numtorch._namespace.inplace import inplace, write_out
 from numtorch._namespace.pointwise import div, pow
-from numtorch.autograd.grad_mode import is_grad_enabled, no_grad
+from numtorch.autograd.grad_mode import is_recording, no_grad
 from numtorch.ops import special as sp
 from numtorch.tensor import Tensor
 
@@ -251,7 +251,7 @@ def _floats_only(name: str, input: Tensor, other: Tensor) -> _dtype.dtype:
 def _without_derivative(result: Tensor, name: str, *inputs: object) -> Tensor:
     """``result`` with PyTorch's ``NotImplemented`` node when an input needs a gradient."""
     tensors = [t for t in inputs if isinstance(t, Tensor)]
-    if not (is_grad_enabled() and any(t.requires_grad for t in tensors)):
+    if not (is_recording() and any(t.requires_grad for t in tensors)):
         return result
     return sp.NotImplementedNode.apply(*tensors, value=result._data, op=name)
 

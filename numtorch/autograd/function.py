@@ -48,8 +48,8 @@ from numtorch.autograd.grad_mode import (
     INFERENCE_INPLACE_MESSAGE,
     INFERENCE_SAVED_MESSAGE,
     InferenceVersion,
-    is_grad_enabled,
     is_inference_mode_enabled,
+    is_recording,
     watch_inference,
 )
 from numtorch.tensor import Tensor
@@ -262,7 +262,7 @@ class Function(Node):
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         with np.errstate(all="ignore"):  # inf and nan propagate silently, as in PyTorch
             out = cls.forward(ctx, *arrays, **kwargs)
-        record = True in needs and is_grad_enabled()
+        record = True in needs and is_recording()
         if type(out) is tuple:
             return ctx._outputs(out, args, arrays, record)
         result = Tensor._make(out, ctx if record else None)

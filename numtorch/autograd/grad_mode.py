@@ -25,12 +25,26 @@ _state = threading.local()
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are currently recorded for backward (per thread)."""
+    """Whether grad mode is on (per thread).
+
+    ``no_grad``, ``enable_grad``, ``set_grad_enabled`` and ``inference_mode`` set it. Inside an
+    ``inference_mode()`` block ``enable_grad()`` turns it on again, but autograd still records
+    nothing there (:func:`is_recording`)."""
     return getattr(_state, "enabled", True)
+
+
+def is_recording() -> bool:
+    """Whether autograd records operations now (per thread).
+
+    That is grad mode on and no ``inference_mode()`` block open: PyTorch's InferenceMode leaves
+    autograd out whatever the grad mode, so ``enable_grad()`` inside one makes nothing require
+    grad. What every op and autograd check in numtorch asks."""
+    return getattr(_state, "records", True)
 
 
 def _set(mode: bool) -> None:
     _state.enabled = mode
+    _state.records = mode and not getattr(_state, "inference", False)
 
 
 class _GradMode:
@@ -175,9 +189,9 @@ class inference_mode(_GradMode):
         self.inference = bool(mode)
 
     def __enter__(self) -> None:
-        super().__enter__()
         self._prev_inference = is_inference_mode_enabled()
         _state.inference = self.inference
+        super().__enter__()  # grad mode, and whether autograd records under both
         if self.inference:
             _count_inference(1)
 

@@ -11,7 +11,7 @@ from numtorch._namespace._operands import named
 from numtorch._namespace.linalg import matmul
 from numtorch._namespace.pointwise import where
 from numtorch._namespace.shape import squeeze, unsqueeze
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.linalg._common import (
     LinAlgError,
     broadcast_batch,
@@ -234,7 +234,7 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         )
     if n == 0:
         eye = np.broadcast_to(np.eye(A.shape[-1], dtype=A._data.dtype), tuple(A.shape))
-        if not (A.requires_grad and is_grad_enabled()):
+        if not (A.requires_grad and is_recording()):
             return constant(eye.copy())
         # PyTorch copies the identity into a clone of A: a zero gradient, node CopyBackwards
         copied = ew.Where.apply(np.zeros(tuple(A.shape), bool), A, eye)

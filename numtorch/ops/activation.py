@@ -20,7 +20,7 @@ import numpy as np
 from numtorch._kernels import parallel
 from numtorch._kernels import special as _kspecial
 from numtorch.autograd.function import Function
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import _where, destination
 from numtorch.ops.elementwise import stable_sigmoid
 
@@ -296,7 +296,7 @@ class Hardtanh(Function):
 def _records(ctx: Function) -> bool:
     """Whether ``ctx`` will be kept for backward (an input needs a gradient, with grad mode
     on): the in-place forms skip the mask they would keep for it otherwise."""
-    return True in ctx.needs_input_grad and is_grad_enabled()
+    return True in ctx.needs_input_grad and is_recording()
 
 
 def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarray:

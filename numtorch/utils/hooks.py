@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from numtorch.autograd.function import Function, Node, RemovableHandle
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.tensor import Tensor
 
 __all__ = ["RemovableHandle", "BackwardHook", "call_with_hooks"]
@@ -218,7 +218,7 @@ def _apply_on_tensors(hook: Callable, args: tuple) -> tuple[Any, list | None]:
     ``hook`` after its backward; return the new args and the tensors' positions."""
     index = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensors = [args[i] for i in index]
-    if not (any(t.requires_grad for t in tensors) and is_grad_enabled()):
+    if not (any(t.requires_grad for t in tensors) and is_recording()):
         return args, None
     outs = BackwardHookFunction.apply(*tensors)
     for t, o in zip(tensors, outs):

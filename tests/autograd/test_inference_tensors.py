@@ -301,6 +301,39 @@ def test_error_inside_the_block_restores_normal_mode() -> None:
     assert not (numtorch.ones(2) + 1).is_inference()
 
 
+def _grad_modes_inside_inference(lib) -> list:
+    """Grad mode and what autograd records when ``enable_grad``, ``set_grad_enabled`` or
+    ``inference_mode(False)`` open inside an ``inference_mode()`` block (and under
+    ``no_grad``), for a normal leaf ``a`` and one made inside."""
+    a = lib.ones(2, requires_grad=True)
+    out = []
+    with lib.inference_mode():
+        with lib.enable_grad():
+            t = lib.ones(2, requires_grad=True)
+            out += [lib.is_grad_enabled(), lib.is_inference_mode_enabled(), t.requires_grad]
+            out += [(t * 2).requires_grad, (a * 2).requires_grad, a.exp().grad_fn is None]
+            out += [a.clone().requires_grad, lib.relu(a).requires_grad]
+            b = lib.ones(2, requires_grad=True)
+            b.add_(1)  # no leaf check: autograd is not running
+            out += [b.requires_grad, b.grad_fn is None]
+        with lib.set_grad_enabled(True):
+            out += [lib.is_grad_enabled(), (a * 2).requires_grad]
+        with lib.inference_mode(False):
+            out += [lib.is_grad_enabled(), (a * 2).requires_grad, lib.is_inference_mode_enabled()]
+        out += [lib.is_grad_enabled(), (a * 2).requires_grad]
+    with lib.no_grad(), lib.inference_mode(), lib.enable_grad():
+        out += [lib.is_grad_enabled(), (a * 2).requires_grad]
+    out += [lib.is_grad_enabled(), (a * 2).requires_grad]
+    return out
+
+
+def test_enable_grad_inside_inference_mode_records_nothing() -> None:
+    """PyTorch's InferenceMode leaves autograd out whatever the grad mode: ``enable_grad()``
+    inside it turns grad mode on (``is_grad_enabled()``) but no op records a graph."""
+    got = parity(_grad_modes_inside_inference)
+    assert got[:5] == [True, True, True, False, False]  # what the comparison is about
+
+
 def test_nested_blocks() -> None:
     with numtorch.inference_mode():
         with numtorch.inference_mode():

@@ -8,7 +8,7 @@ import warnings
 
 import numtorch._namespace as F
 from numtorch._checks import check_tensor
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.tensor import Tensor
 
 __all__: list[str] = []
@@ -47,7 +47,7 @@ def _check_tensors(fn: str, **named: object) -> None:
 
 def _constant(fn: str, name: str, value: Tensor | None) -> Tensor | None:
     """A weight argument, which PyTorch refuses to differentiate (but saves, version-checked)."""
-    if value is not None and value.requires_grad and is_grad_enabled():
+    if value is not None and value.requires_grad and is_recording():
         raise RuntimeError(
             f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
             "This input cannot have requires_grad True."

@@ -11,7 +11,7 @@ from numtorch._checks import check_tensor
 from numtorch._checks import type_name as _type_name
 from numtorch._namespace._operands import named
 from numtorch._namespace.random import rand
-from numtorch.autograd.grad_mode import is_grad_enabled
+from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import unpool as _ops
 from numtorch.tensor import Tensor
 
@@ -241,7 +241,7 @@ def _fractional(input, kernel_size, output_size, output_ratio, samples, nd: int)
     if len(kernel) != nd or len(out) != nd:
         what = "kernel_size" if len(kernel) != nd else "output_size"
         raise RuntimeError(f"{fn}: {what} must either be a single Int or tuple of Ints")
-    if samples.requires_grad and is_grad_enabled():
+    if samples.requires_grad and is_recording():
         raise RuntimeError(
             f"The function '{fn}' is not differentiable with respect to argument "
             "'random_samples'. This input cannot have requires_grad True."
