@@ -4,6 +4,7 @@ the operation of the same name in ``numtorch._functions``; grep finds each defin
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -586,6 +587,7 @@ class Tensor:
     def __reduce_ex__(self, protocol: Any) -> tuple:
         """Pickle the values, ``requires_grad`` and the Python attributes (a buffer's mark, a
         user's own), not ``.grad`` or hooks, as PyTorch does."""
+        warn_if_has_hooks(self)
         state = python_state(self)
         return (_rebuild_tensor, (self._data, self.requires_grad)) + ((state,) if state else ())
 
@@ -704,6 +706,19 @@ def python_state(t: Tensor) -> dict:
     """The Python attributes of ``t`` that copying and pickling carry (PyTorch's
     ``_get_obj_state``): a buffer's ``_is_buffer`` and ``persistent``, a user's own."""
     return {k: v for k, v in t.__dict__.items() if k not in _AUTOGRAD_FIELDS}
+
+
+def warn_if_has_hooks(t: Tensor) -> None:
+    """Warn for each backward hook of ``t`` that pickling drops, unless it is marked with
+    ``numtorch.utils.hooks.unserializable_hook`` (PyTorch's ``warn_if_has_hooks``)."""
+    for hook in (t._backward_hooks or {}).values():
+        if not hasattr(hook, "__torch_unserializable__"):
+            warnings.warn(
+                f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, "
+                "you can decorate the function with @torch.utils.hooks.unserializable_hook to "
+                "suppress this warning",
+                stacklevel=3,
+            )
 
 
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:

@@ -60,7 +60,7 @@ class Parameter(Tensor):
     def __reduce_ex__(self, protocol: Any) -> tuple:
         """Pickle the values, ``requires_grad`` and the Python attributes, as PyTorch does
         (its ``deepcopy`` above carries none of them)."""
-        state = python_state(self)
+        state = python_state(self)  # (PyTorch's drops a parameter's hooks without a warning)
         args = (type(self), self._data, self.requires_grad)
         return (_rebuild_parameter, args) + ((state,) if state else ())
 

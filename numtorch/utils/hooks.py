@@ -17,9 +17,21 @@ import numpy as np
 
 from numtorch.autograd.function import Function, Node, RemovableHandle
 from numtorch.autograd.grad_mode import is_recording
-from numtorch.tensor import Tensor
+from numtorch.tensor import Tensor, warn_if_has_hooks
 
-__all__ = ["RemovableHandle", "BackwardHook", "call_with_hooks"]
+__all__ = [
+    "RemovableHandle",
+    "BackwardHook",
+    "call_with_hooks",
+    "unserializable_hook",
+    "warn_if_has_hooks",
+]
+
+
+def unserializable_hook(f: Callable) -> Callable:
+    """Mark ``f`` as a hook that pickling a tensor may drop without a warning."""
+    f.__torch_unserializable__ = True
+    return f
 
 
 def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -121,3 +122,25 @@ def test_copies_keep_python_attributes_as_pytorchs_do(how):
     expected = _copied(fn, torch)
     assert expected[0] and expected[1] == ["c"]  # PyTorch's behaviour, as this test assumes
     assert _copied(fn, numtorch) == expected
+
+
+def _pickle_warnings(lib) -> list:
+    """How many warnings pickling gives: a tensor with a hook, one with a hook marked
+    ``unserializable_hook``, a parameter with a hook."""
+    counts = []
+    for marked, make in ((False, lib.ones), (True, lib.ones), (False, lib.nn.Parameter)):
+        t = make(2) if make is lib.ones else make(lib.ones(2))
+        t.requires_grad_(True)
+        hook = lambda g: g  # noqa: E731
+        t.register_hook(lib.utils.hooks.unserializable_hook(hook) if marked else hook)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pickle.dumps(t)
+        counts.append([str(w.message).split(" at ")[0] for w in caught])
+    return counts
+
+
+def test_pickling_warns_of_the_hooks_it_drops_as_pytorch_does():
+    expected = _pickle_warnings(torch)
+    assert expected == [["backward hook <function _pickle_warnings.<locals>.<lambda>"], [], []]
+    assert _pickle_warnings(numtorch) == expected
