@@ -209,9 +209,9 @@ def _parameter_setstate(param: Parameter) -> Callable[[Any], None]:
     return setstate
 
 
-def _set_requires_grad(param: Parameter, value: Any) -> None:
+def _set_requires_grad(param: Tensor, value: Any, what: str = "parameter") -> None:
     if not isinstance(value, bool):
-        raise _Refused(f"a parameter's requires_grad is of type {type(value).__name__}")
+        raise _Refused(f"a {what}'s requires_grad is of type {type(value).__name__}")
     param.requires_grad_(value)
 
 
@@ -267,28 +267,49 @@ def _rebuild_parameter_with_state(data, requires_grad, hooks, state) -> Paramete
     pair, as PyTorch's ``_get_obj_state`` writes): set as PyTorch's ``_set_obj_state`` does,
     except that a name ``Parameter`` itself defines (``data``, ``_data``, a method) is
     refused, so the state can only add attributes, never replace what makes the tensor."""
-    param = _parameter(data, requires_grad)
+    return _set_obj_state(_parameter(data, requires_grad), state, "parameter")
+
+
+def _set_obj_state(tensor: Tensor, state: Any, what: str) -> Tensor:
+    """``state`` (a dict, or a ``(dict, slots)`` pair, as PyTorch's ``_get_obj_state`` writes)
+    set on ``tensor`` as PyTorch's ``_set_obj_state`` does, except that a name the tensor's
+    class itself defines (``data``, ``_data``, a method) is refused: the state can only add
+    attributes (a buffer's mark, a user's own), never replace what makes the tensor."""
     parts = state if isinstance(state, tuple) and len(state) == 2 else (state,)
     for part in parts:
         if part is None:
             continue
         if not isinstance(part, dict):
-            raise _Refused(f"a parameter's state is of type {type(part).__name__}, not a dict")
+            raise _Refused(f"a {what}'s state is of type {type(part).__name__}, not a dict")
         for key, value in part.items():
             if key == "requires_grad":
-                _set_requires_grad(param, value)
-            elif not isinstance(key, str) or not key.isidentifier() or hasattr(Parameter, key):
-                raise _Refused(f"a parameter's state sets {str(key)[:40]!r}, which it may not")
+                _set_requires_grad(tensor, value, what)
+            elif not isinstance(key, str) or not key.isidentifier() or hasattr(type(tensor), key):
+                raise _Refused(f"a {what}'s state sets {str(key)[:40]!r}, which it may not")
             else:
-                param.__dict__[key] = value
-    return param
+                tensor.__dict__[key] = value
+    return tensor
 
 
 def _rebuild_from_type_v2(func, new_type, args, state):
-    """A tensor subclass's rebuild: numtorch has only ``Tensor`` and ``Parameter``."""
+    """A tensor with Python attributes of its own (PyTorch writes this for one, ``new_type``
+    being ``torch.Tensor``), or a subclass's: numtorch has only ``Tensor`` and ``Parameter``,
+    so the type is the rebuild's; the state is set as :func:`_set_obj_state` sets it."""
     if not any(func is f for f in _REBUILDS) or not isinstance(args, tuple):
         raise _Refused("_rebuild_from_type_v2 of something other than a tensor rebuild")
-    return func(*args)
+    tensor = func(*args)
+    if state:
+        _set_obj_state(tensor, state, "parameter" if isinstance(tensor, Parameter) else "tensor")
+    return tensor
+
+
+class _TensorType:
+    """What ``torch.Tensor`` resolves to in a weights-only load: the ``new_type`` argument of
+    ``_rebuild_from_type_v2``, as PyTorch writes it; making a tensor by calling it is refused
+    (tensors come from the rebuild functions, which check what they read)."""
+
+    def __new__(cls, *args: Any) -> Any:
+        raise _Refused("torch.Tensor may appear only as a rebuilt tensor's type")
 
 
 def _bytes(text: str, encoding: str = "utf-8") -> bytes:
@@ -404,6 +425,8 @@ class _Unpickler(pickle.Unpickler):
             if module == "torch" or module.startswith("torch."):
                 module = "numtorch" + module[len("torch") :]
             return getattr(importlib.import_module(module), name)
+        if key == "torch.Tensor":
+            return _TensorType
         raise _Refused(
             "Weights only load failed. Unsupported global: GLOBAL "
             f"{key} was not an allowed global by default. Please use "

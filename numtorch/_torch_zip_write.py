@@ -19,7 +19,7 @@ import numpy as np
 
 from numtorch import _dtype
 from numtorch.nn.parameter import Parameter
-from numtorch.tensor import Size, Tensor, device
+from numtorch.tensor import Size, Tensor, device, python_state
 
 __all__ = ["save_zip", "write_zip"]
 
@@ -113,14 +113,28 @@ class _Pickler(pickle._Pickler):
     def _reduce_tensor(self, t: Tensor) -> tuple:
         """A tensor as PyTorch pickles it: a rebuild call on a new storage of its elements (a
         tensor referenced again is a memo reference: the pickler reduces each object once). A
-        Parameter is ``_rebuild_parameter`` of its data as a plain tensor."""
+        Parameter is ``_rebuild_parameter`` of its data as a plain tensor. A tensor with Python
+        attributes of its own (a buffer's mark, a user's) carries them as PyTorch's does:
+        ``_rebuild_parameter_with_state``, or ``_rebuild_from_type_v2`` around the rebuild."""
+        state = python_state(t)
         if isinstance(t, Parameter):
-            data = Tensor._make(t._data)
-            return _Global("torch._utils", "_rebuild_parameter"), (
-                data,
-                t.requires_grad,
-                OrderedDict(),
+            args = (Tensor._make(t._data), t.requires_grad, OrderedDict())
+            if state:
+                return _Global("torch._utils", "_rebuild_parameter_with_state"), (*args, state)
+            return _Global("torch._utils", "_rebuild_parameter"), args
+        func, args = self._rebuild_plain(t)
+        if state:  # (func, new_type, args, state)
+            tensor_type = _Global("torch", "Tensor")
+            return _Global("torch._tensor", "_rebuild_from_type_v2"), (
+                func,
+                tensor_type,
+                args,
+                state,
             )
+        return func, args
+
+    def _rebuild_plain(self, t: Tensor) -> tuple:
+        """``(rebuild function, its arguments)`` for a plain tensor's elements."""
         array = t._data
         name = _dtype.from_numpy_dtype(array.dtype).name
         storage = _StorageRef(str(len(self.storages)), name, array)  # made contiguous when written

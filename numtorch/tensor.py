@@ -581,7 +581,9 @@ class Tensor:
         out._requires_grad = self.requires_grad
         memo[id(self)] = out
         out._grad = None if self.grad is None else self.grad.__deepcopy__(memo)
-        out.__dict__.update(copy.deepcopy(python_state(self), memo))
+        state = python_state(self)
+        if state:
+            out.__dict__.update(copy.deepcopy(state, memo))
         return out
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
@@ -698,7 +700,13 @@ class Tensor:
 # Autograd's fields that live in a tensor's ``__dict__`` (see ``Tensor``): PyTorch keeps them in
 # C, so neither its deepcopy nor its pickle carries them; everything else there is Python state.
 _AUTOGRAD_FIELDS = frozenset(
-    {"_output_nr", "_backward_hooks", "_post_accumulate_grad_hooks", "_grad_accumulator"}
+    {
+        "_output_nr",
+        "_backward_hooks",
+        "_post_accumulate_grad_hooks",
+        "_grad_accumulator",
+        "_multi_view",  # a split/unbind piece's view record (numtorch/_namespace/shape.py)
+    }
 )
 
 

@@ -495,3 +495,84 @@ def test_the_build_guard_is_gone_after_a_load():
     assert vars(loaded["p"]) == {} and vars(loaded["t"]) == {}
     with pytest.raises(pickle.UnpicklingError, match="set state on a tensor"):
         load(Named(_with_pkl(b"\x80\x02" + _T + b"}b.")))
+
+
+# ------------------------------------------------------------------ tensors with Python state
+_ARGS = (  # _rebuild_tensor_v2's arguments for a float tensor of 4 zeros
+    b"((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQ"
+    b"K\x00K\x04\x85K\x01\x85\x89" + _OD + b"t"
+)
+_RFT = (
+    b"ctorch._tensor\n_rebuild_from_type_v2\n(ctorch._utils\n_rebuild_tensor_v2\nctorch\nTensor\n"
+)
+
+# what PyTorch writes for a tensor with attributes of its own (a buffer's mark, a user's), and
+# crafted variants: None where PyTorch's weights-only loader loads it, else numtorch's refusal
+CRAFTED_TENSOR_STATES = {
+    "state {foo: 1}": (_RFT + _ARGS + _state(b"foo") + b"tR", None),
+    "state None": (_RFT + _ARGS + b"NtR", None),
+    "state (None, {foo: 1})": (_RFT + _ARGS + b"N" + _state(b"foo") + b"\x86tR", None),
+    "state {requires_grad: True}": (_RFT + _ARGS + _state(b"requires_grad", b"\x88") + b"tR", None),
+    "state {requires_grad: 1}": (_RFT + _ARGS + _state(b"requires_grad") + b"tR",
+                                 "a tensor's requires_grad is of type int"),
+    "state {data: 1}": (_RFT + _ARGS + _state(b"data") + b"tR", "state sets 'data'"),
+    "state {_data: 1}": (_RFT + _ARGS + _state(b"_data") + b"tR", "state sets '_data'"),
+    "state {add: 1}": (_RFT + _ARGS + _state(b"add") + b"tR", "state sets 'add'"),
+    "state 5": (_RFT + _ARGS + b"K\x05tR", "state is of type int"),
+    "torch.Tensor called": (b"ctorch\nTensor\n)R", "only as a rebuilt tensor's type"),
+}  # fmt: skip
+# PyTorch's Tensor has no ``_data`` (a harmless attribute there), it lets a state shadow a
+# method with an attribute (``t.add`` is then 1), and it calls ``torch.Tensor()`` (an empty
+# tensor); numtorch refuses all three: a file only adds attributes, and tensors come from the
+# rebuild functions, which check what they read
+_PYTORCH_LOADS_TENSOR = {"state {_data: 1}", "state {add: 1}", "torch.Tensor called"}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_TENSOR_STATES))
+def test_tensors_with_state_load_as_pytorchs_or_are_refused(case):
+    import torch
+
+    body, refusal = CRAFTED_TENSOR_STATES[case]
+    blob = _with_pkl(b"\x80\x02" + body + b".")
+    try:
+        theirs = torch.load(io.BytesIO(blob), weights_only=True)
+    except Exception as err:  # noqa: BLE001 - PyTorch's own words differ
+        theirs = err
+    ours = _outcome(blob)
+    if refusal is not None:
+        assert isinstance(theirs, Exception) != (case in _PYTORCH_LOADS_TENSOR), theirs
+        assert isinstance(ours, pickle.UnpicklingError), ours
+        assert NAME in str(ours) and refusal in str(ours)
+        return
+    assert type(theirs) is torch.Tensor, theirs
+    assert type(ours) is numtorch.Tensor and ours.tolist() == theirs.tolist()
+    assert ours.requires_grad == theirs.requires_grad
+    assert vars(ours) == vars(theirs)  # the guard is gone; only the state's own attributes
+
+
+def _with_attributes(lib) -> dict:
+    b = lib.nn.Buffer(lib.ones(2), persistent=False)
+    t = lib.ones(3)
+    t.note = 5
+    p = lib.nn.Parameter(lib.ones(2))
+    p.note = 6
+    return {"b": b, "t": t, "p": p, "plain": lib.zeros(2)}
+
+
+@pytest.mark.parametrize("writer", ["torch", "numtorch"])
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_python_attributes_round_trip_between_the_libraries(writer, weights_only):
+    """A buffer's mark and a tensor's or parameter's own attributes survive ``save`` and
+    ``load`` in either direction, as they do through PyTorch alone."""
+    import torch
+
+    lib = torch if writer == "torch" else numtorch
+    buf = io.BytesIO()
+    lib.save(_with_attributes(lib), buf)
+    theirs = torch.load(io.BytesIO(buf.getvalue()), weights_only=weights_only)
+    ours = numtorch.load(io.BytesIO(buf.getvalue()), weights_only=weights_only)
+    for key in ("b", "t", "p", "plain"):
+        assert type(ours[key]).__name__ == type(theirs[key]).__name__
+        assert vars(ours[key]) == vars(theirs[key]) and ours[key].tolist() == theirs[key].tolist()
+    assert vars(ours["b"]) == {"persistent": False, "_is_buffer": True}
+    assert isinstance(ours["b"], numtorch.nn.Buffer)

@@ -424,8 +424,8 @@ def _version_records(saved: tuple, args: tuple, arrays: list, outputs: tuple) ->
 def _refuse_inference(owner: Tensor, args: tuple) -> None:
     """PyTorch's error for saving an inference tensor for backward. In an in-place op on one
     (the first argument of a node recorded while the op runs), PyTorch's check of the write
-    comes first, so its message does. Nothing is refused inside inference mode (where numtorch
-    records under ``enable_grad()`` and PyTorch records nothing)."""
+    comes first, so its message does. Nothing is refused inside inference mode (where nothing
+    is recorded, so this is not reached: kept as a guard)."""
     if is_inference_mode_enabled():
         return
     if _captured is not None and owner is args[0]:
