@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -62,26 +63,68 @@ class _GradMode:
 
     def __call__(self, func: Callable) -> Callable:
         mode = self.mode
+        return _decorate(func, lambda: _GradMode(mode))
+
+
+def _decorate(func: Callable, mode: Callable[[], Any]) -> Callable:
+    """``func`` run inside the context manager ``mode()`` makes; for a generator function,
+    each time the generator runs (every ``next``, ``send``, ``throw`` and ``close``), as
+    PyTorch's decorators do, so code between its ``yield`` s runs in that mode and the
+    caller's code between them does not."""
+    if inspect.isgeneratorfunction(func):
 
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _GradMode(mode):
-                return func(*args, **kwargs)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            gen = func(*args, **kwargs)
+            try:
+                with mode():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with mode():
+                            gen.close()
+                        raise
+                    except BaseException as exc:
+                        with mode():
+                            response = gen.throw(exc)
+                    else:
+                        with mode():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
 
-        return wrapper
+        return generator
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with mode():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
-class no_grad(_GradMode):
+class _NoArgumentMode(_GradMode):
+    """A mode without arguments, also a decorator without parentheses (``@no_grad``)."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is not None:
+            return cls()(orig_func)
+        return super().__new__(cls)
+
+
+class no_grad(_NoArgumentMode):
     """Disable gradient recording inside the block or decorated function."""
 
-    def __init__(self) -> None:
+    def __init__(self, orig_func: Callable | None = None) -> None:
         super().__init__(False)
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgumentMode):
     """Enable gradient recording inside the block or decorated function."""
 
-    def __init__(self) -> None:
+    def __init__(self, orig_func: Callable | None = None) -> None:
         super().__init__(True)
 
 
@@ -203,10 +246,4 @@ class inference_mode(_GradMode):
 
     def __call__(self, func: Callable) -> Callable:
         mode = self.inference
-
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(mode):
-                return func(*args, **kwargs)
-
-        return wrapper
+        return _decorate(func, lambda: inference_mode(mode))

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import torch
+from helpers import parity
 
 import numtorch
 
@@ -112,3 +113,88 @@ def test_no_grad_results_are_leaves_without_history() -> None:
         z = x[0]
     assert y.grad_fn is None and not y.requires_grad and y.is_leaf
     assert z.grad_fn is None and not z.requires_grad
+
+
+def _generator_and_bare_decorators(lib) -> list:
+    """Grad mode, inference mode and whether an op records, seen inside generators decorated
+    with each mode (through ``next``, ``send``, ``throw`` and ``close``), in the caller's
+    code between their ``yield`` s, and in functions decorated without parentheses."""
+    a = lib.ones(2, requires_grad=True)
+    seen = []
+
+    def probe(tag):
+        seen.append(
+            (tag, lib.is_grad_enabled(), lib.is_inference_mode_enabled(), (a * 2).requires_grad)
+        )
+
+    @lib.no_grad()
+    def g1():
+        probe("g1 start")
+        x = yield 1
+        probe(f"g1 got {x}")
+        try:
+            yield 2
+        except ValueError:
+            probe("g1 caught")
+            yield 3
+        return "done"
+
+    gen = g1()
+    next(gen)
+    probe("caller between")
+    gen.send(10)
+    gen.throw(ValueError("v"))
+    try:
+        next(gen)
+    except StopIteration as s:
+        seen.append(("ret", s.value))
+
+    @lib.inference_mode()
+    def g2():
+        probe("g2")
+        yield
+        probe("g2 after")
+
+    list(g2())
+
+    @lib.no_grad
+    def f3():
+        probe("bare no_grad")
+        return 7
+
+    seen.append(("f3", f3()))
+    with lib.no_grad():
+
+        @lib.enable_grad
+        def f4():
+            probe("bare enable_grad")
+
+        f4()
+
+        @lib.enable_grad()
+        def g5():
+            probe("g5")
+            yield
+            probe("g5b")
+
+        for _ in g5():
+            probe("caller in no_grad")
+
+    @lib.set_grad_enabled(False)
+    def g6():
+        probe("g6")
+        yield
+
+    list(g6())
+    gen7 = g1()
+    next(gen7)
+    gen7.close()
+    probe("after close")
+    return seen
+
+
+def test_decorated_generators_and_bare_decorators_match_pytorch():
+    """PyTorch's decorators wrap each resumption of a generator, not its creation, and
+    ``@no_grad`` / ``@enable_grad`` work without parentheses."""
+    seen = parity(_generator_and_bare_decorators)
+    assert ("caller between", True, False, True) in seen and ("ret", "done") in seen
