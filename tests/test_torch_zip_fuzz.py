@@ -465,11 +465,13 @@ CRAFTED_PARAMETERS = {
 _PYTORCH_LOADS = {"with state {_data: 1}"}
 
 
-@pytest.mark.parametrize("case", list(CRAFTED_PARAMETERS))
-def test_crafted_parameters_load_valid_or_are_refused_as_pytorch_does(case):
+def _both_load(body: bytes, refusal: str | None, pytorch_loads: bool):
+    """Load the crafted pickle ``body`` with PyTorch's weights-only loader and numtorch's.
+    Where numtorch refuses it (``refusal``: words of its message), PyTorch fails too unless
+    ``pytorch_loads``, and None is returned; else both load the same ``requires_grad`` and
+    attributes, and ``(theirs, ours)`` is returned for the caller's type checks."""
     import torch
 
-    body, refusal = CRAFTED_PARAMETERS[case]
     blob = _with_pkl(b"\x80\x02" + body + b".")
     try:
         theirs = torch.load(io.BytesIO(blob), weights_only=True)
@@ -477,15 +479,25 @@ def test_crafted_parameters_load_valid_or_are_refused_as_pytorch_does(case):
         theirs = err
     ours = _outcome(blob)
     if refusal is not None:
-        assert isinstance(theirs, Exception) != (case in _PYTORCH_LOADS), theirs
+        assert isinstance(theirs, Exception) != pytorch_loads, theirs
         assert isinstance(ours, pickle.UnpicklingError), ours
         assert NAME in str(ours) and refusal in str(ours)
-        return
-    assert isinstance(theirs, torch.nn.Parameter), theirs
-    assert type(ours) is numtorch.nn.Parameter
-    assert type(ours._data) is np.ndarray and ours._data.tolist() == theirs.tolist()
+        return None
+    assert not isinstance(theirs, Exception), theirs
     assert ours.requires_grad == theirs.requires_grad
     assert vars(ours) == vars(theirs)  # the guard is gone; only the state's own attributes
+    return theirs, ours
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_PARAMETERS))
+def test_crafted_parameters_load_valid_or_are_refused_as_pytorch_does(case):
+    import torch
+
+    loaded = _both_load(*CRAFTED_PARAMETERS[case], case in _PYTORCH_LOADS)
+    if loaded is not None:
+        theirs, ours = loaded
+        assert isinstance(theirs, torch.nn.Parameter) and type(ours) is numtorch.nn.Parameter
+        assert type(ours._data) is np.ndarray and ours._data.tolist() == theirs.tolist()
 
 
 def test_the_build_guard_is_gone_after_a_load():
@@ -532,22 +544,11 @@ _PYTORCH_LOADS_TENSOR = {"state {_data: 1}", "state {add: 1}", "torch.Tensor cal
 def test_tensors_with_state_load_as_pytorchs_or_are_refused(case):
     import torch
 
-    body, refusal = CRAFTED_TENSOR_STATES[case]
-    blob = _with_pkl(b"\x80\x02" + body + b".")
-    try:
-        theirs = torch.load(io.BytesIO(blob), weights_only=True)
-    except Exception as err:  # noqa: BLE001 - PyTorch's own words differ
-        theirs = err
-    ours = _outcome(blob)
-    if refusal is not None:
-        assert isinstance(theirs, Exception) != (case in _PYTORCH_LOADS_TENSOR), theirs
-        assert isinstance(ours, pickle.UnpicklingError), ours
-        assert NAME in str(ours) and refusal in str(ours)
-        return
-    assert type(theirs) is torch.Tensor, theirs
-    assert type(ours) is numtorch.Tensor and ours.tolist() == theirs.tolist()
-    assert ours.requires_grad == theirs.requires_grad
-    assert vars(ours) == vars(theirs)  # the guard is gone; only the state's own attributes
+    loaded = _both_load(*CRAFTED_TENSOR_STATES[case], case in _PYTORCH_LOADS_TENSOR)
+    if loaded is not None:
+        theirs, ours = loaded
+        assert type(theirs) is torch.Tensor and type(ours) is numtorch.Tensor
+        assert ours.tolist() == theirs.tolist()
 
 
 def _with_attributes(lib) -> dict:
