@@ -57,9 +57,7 @@ def erf(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     fast, x = _fast(x, out=out)
     if fast is None:
         return _put(_erf_numpy(x), out, given)
-    result = np.empty(x.shape, x.dtype) if out is None else out
-    fast.erf(x.reshape(-1), result.reshape(-1))
-    return result if out is not None else _laid_out_like(given, result)
+    return _into(fast.erf, given, out, x)
 
 
 def gelu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -70,9 +68,7 @@ def gelu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     if fast is None:
         t = x.dtype.type
         return _put(x * (t(0.5) * (1 + _erf_numpy(x * t(_INV_SQRT_2)))), out, given)
-    result = np.empty(x.shape, x.dtype) if out is None else out
-    fast.gelu(x.reshape(-1), result.reshape(-1))
-    return result if out is not None else _laid_out_like(given, result)
+    return _into(fast.gelu, given, out, x)
 
 
 def gelu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -82,9 +78,7 @@ def gelu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray | None = None) -> np
     fast, x, g = _fast(x, g, out=out)
     if fast is None:
         return _put(g * gelu_derivative_numpy(x), out, given)
-    result = np.empty(x.shape, x.dtype) if out is None else out
-    fast.gelu_grad(g.reshape(-1), x.reshape(-1), result.reshape(-1))
-    return result if out is not None else _laid_out_like(given, result)
+    return _into(fast.gelu_grad, given, out, g, x)
 
 
 def gelu_derivative_numpy(x: np.ndarray) -> np.ndarray:
@@ -125,6 +119,14 @@ def _fast(x: np.ndarray, *others: np.ndarray, out: np.ndarray | None):
     if fast is not None:  # (not np.ascontiguousarray: it makes a 0-d array 1-d)
         x, others = _contiguous(x), tuple(_contiguous(a) for a in others)
     return (fast, x, *others)
+
+
+def _into(kernel, given: np.ndarray, out: np.ndarray | None, *arrays: np.ndarray) -> np.ndarray:
+    """``kernel(*arrays, result)`` on the flattened C-contiguous ``arrays``: the result in
+    ``out``, or in a new array laid out like the input ``given``."""
+    result = np.empty(given.shape, given.dtype) if out is None else out
+    kernel(*[a.reshape(-1) for a in arrays], result.reshape(-1))
+    return result if out is not None else _laid_out_like(given, result)
 
 
 def _contiguous(a: np.ndarray) -> np.ndarray:
@@ -170,6 +172,4 @@ def _float32_kernel(name: str, out: np.ndarray | None, *arrays: np.ndarray) -> n
     fast, *flat = _fast(x, *arrays[:-1], out=out)
     if fast is None:
         return None
-    result = np.empty(x.shape, x.dtype) if out is None else out
-    getattr(fast, name)(*[a.reshape(-1) for a in flat[1:] + flat[:1]], result.reshape(-1))
-    return result if out is not None else _laid_out_like(x, result)
+    return _into(getattr(fast, name), x, out, *flat[1:], flat[0])
