@@ -16,7 +16,7 @@ from numtorch._tensor_str import tensor_repr
 if TYPE_CHECKING:
     from collections import OrderedDict
 
-    from numtorch.autograd.function import AccumulateGrad, Function, RemovableHandle
+    from numtorch.autograd.graph import AccumulateGrad, Node, RemovableHandle
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -212,7 +212,7 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    def _init(self, array: np.ndarray, grad_fn: Function | None) -> None:
+    def _init(self, array: np.ndarray, grad_fn: Node | None) -> None:
         self._data = array
         self._grad = None
         self._grad_fn = grad_fn
@@ -221,7 +221,7 @@ class Tensor:
         self._base = None
 
     @classmethod
-    def _make(cls, array: np.ndarray, grad_fn: Function | None = None) -> Tensor:
+    def _make(cls, array: np.ndarray, grad_fn: Node | None = None) -> Tensor:
         """Wrap an ndarray without copying or checking (internal fast path)."""
         t = object.__new__(cls)  # ``_init``'s body, inline: this runs for every op's result
         t._data = array if isinstance(array, np.ndarray) else np.asarray(array)
@@ -360,7 +360,7 @@ class Tensor:
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if requires_grad:
-            autograd.function.check_inference_grad(self)
+            autograd.graph.check_inference_grad(self)
         self._requires_grad = bool(requires_grad)
         return self
 
@@ -386,7 +386,7 @@ class Tensor:
                 "only Tensors of floating point and complex dtype can require gradients"
             )
         if value:
-            autograd.function.check_inference_grad(self)
+            autograd.graph.check_inference_grad(self)
         self._requires_grad = bool(value)
 
     @property
@@ -412,7 +412,7 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     @property
-    def grad_fn(self) -> Function | None:
+    def grad_fn(self) -> Node | None:
         """The graph node that made this tensor (None for a leaf). A view whose base was
         written into since the view was made gets its history regenerated from the base first
         (``AsStridedBackward0``), as PyTorch does lazily."""
@@ -421,8 +421,8 @@ class Tensor:
         return self._grad_fn
 
     @grad_fn.setter
-    def grad_fn(self, node: Function | None) -> None:
-        autograd.function.set_grad_fn(self, node)
+    def grad_fn(self, node: Node | None) -> None:
+        autograd.graph.set_grad_fn(self, node)
 
     @property
     def output_nr(self) -> int:
@@ -431,12 +431,12 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (after its hooks)."""
-        autograd.function.retain_grad(self)
+        autograd.graph.retain_grad(self)
 
     @property
     def retains_grad(self) -> bool:
         """Whether ``retain_grad()`` was called on this non-leaf tensor."""
-        return autograd.function.retains_grad(self)
+        return autograd.graph.retains_grad(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` each backward, once, with the total gradient of this tensor.
@@ -455,11 +455,11 @@ class Tensor:
             tensor([5., 5.])
             >>> h.remove()
         """
-        return autograd.function.register_tensor_hook(self, hook)
+        return autograd.graph.register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Call ``hook(self)`` after backward has added into this leaf's ``.grad``."""
-        return autograd.function.register_post_accumulate_grad_hook(self, hook)
+        return autograd.graph.register_post_accumulate_grad_hook(self, hook)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's storage, cut from the graph."""

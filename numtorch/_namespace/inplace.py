@@ -15,8 +15,8 @@ from numtorch._namespace._declare import op
 from numtorch._namespace._operands import broadcast_shapes, expand_if_needed
 from numtorch._namespace.other import to
 from numtorch._namespace.shape import expand
-from numtorch.autograd.function import Function, capture_nodes
 from numtorch.autograd.grad_mode import is_recording
+from numtorch.autograd.graph import Primitive, capture_nodes
 from numtorch.ops import destination, movement
 from numtorch.ops import elementwise as ew
 from numtorch.tensor import Tensor
@@ -81,7 +81,7 @@ def _run_op(target: Tensor, op: Callable, args: tuple, kwargs: dict) -> Tensor:
         return op(target, *args, **kwargs)
 
 
-def rebind_saved_result(node: Function, out: Tensor, target: Tensor) -> None:
+def rebind_saved_result(node: Primitive, out: Tensor, target: Tensor) -> None:
     """Make ``node``'s saved copy of its result ``out`` (just written into ``target``) refer to
     ``target``'s storage and version counter instead, as PyTorch's in-place op saves the
     written tensor itself: a later in-place change of ``target`` is then refused at backward,
@@ -217,7 +217,7 @@ _MULTI_VIEW_MESSAGE = (
 def _view_chain_end(view: Tensor) -> object:
     """The first node below ``view`` that is not a view op (None when there is none)."""
     node = view._grad_fn  # not the ``grad_fn`` property, which may call ``refresh_view``
-    while isinstance(node, Function) and node.is_view:
+    while isinstance(node, Primitive) and node.is_view:
         edge = node.next_functions[0]
         node = edge[0] if isinstance(edge, tuple) else edge  # a bare node or (node, input_nr)
     return node

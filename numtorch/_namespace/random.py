@@ -26,7 +26,7 @@ from numtorch._namespace._factory import (
 from numtorch._namespace._operands import broadcast_shapes, named
 from numtorch._namespace.creation import like_factory
 from numtorch._namespace.inplace import check_leaf_inplace, inplace, write_out
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.random import Generator, _rng
 from numtorch.tensor import Tensor
 
@@ -481,32 +481,32 @@ def cauchy_(input: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator
 # ---------------------------------------------------------------- samplers of given parameters
 
 
-class Sample(Function):
+class Sample(Primitive):
     """A sample drawn from its parameters: the sample itself forward, a zero gradient for each
     parameter tensor backward (PyTorch's ``NormalBackward*``, ``BernoulliBackward0``...)."""
 
     @staticmethod
-    def forward(ctx: Function, *params: Any, sample: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, *params: Any, sample: np.ndarray) -> np.ndarray:
         ctx.params = tuple(
             (p.shape, p.dtype) if isinstance(p, np.ndarray) else None for p in params
         )
         return sample
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return tuple(None if p is None else np.zeros(*p) for p in ctx.params)
 
 
-class NoDerivative(Function):
+class NoDerivative(Primitive):
     """A sample whose derivative PyTorch does not define: backward raises its error."""
 
     @staticmethod
-    def forward(ctx: Function, *params: Any, sample: np.ndarray, op: str) -> np.ndarray:
+    def forward(ctx: Primitive, *params: Any, sample: np.ndarray, op: str) -> np.ndarray:
         ctx.op = op
         return sample
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
 
     def name(self) -> str:

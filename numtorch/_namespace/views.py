@@ -25,7 +25,7 @@ from numtorch._namespace.shape import (
     reshape,
     transpose,
 )
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import movement, shape_ops
 from numtorch.tensor import Tensor
 
@@ -184,7 +184,7 @@ def _at(block: np.ndarray, layout: tuple) -> np.ndarray:
     return shape_ops.strided(block, shape, tuple(s * step for s in strides), offset * step)
 
 
-class _AsStridedScatter(Function):
+class _AsStridedScatter(Primitive):
     """``as_strided_scatter`` on arrays: a copy of the flat ``storage`` that ``x`` lies in (at
     ``x_layout``), with ``src`` written at ``layout``, read back at ``x``'s layout (so the
     result has ``x``'s strides and storage offset, as PyTorch's). Backward gives ``src`` the
@@ -192,7 +192,7 @@ class _AsStridedScatter(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         src: np.ndarray,
         layout: tuple,
@@ -205,7 +205,7 @@ class _AsStridedScatter(Function):
         return _at(block, x_layout)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         layout, x_layout = ctx.layouts
         block = np.zeros(ctx.span, g.dtype)
         _at(block, x_layout)[...] = g

@@ -20,7 +20,7 @@ import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch.autograd import anomaly_mode, grad_mode
-from numtorch.autograd.function import Node
+from numtorch.autograd.graph import Node
 from numtorch.tensor import Tensor
 
 __all__ = ["backward", "grad", "Variable"]
@@ -176,6 +176,9 @@ class _GraphTask:
                     continue
                 key = id(child)
                 if g is not None:
+                    shape = child._data.shape if nr < 0 else child._out_shapes[nr]
+                    if g.shape != shape:
+                        g = fit_gradient(g, shape, node, node._next.index((child, nr)))
                     if nr > 0:
                         old = later.get((key, nr))
                         later[key, nr] = g if old is None else _sum(old, g)
@@ -357,6 +360,28 @@ def _checked_backward(node: Node, grad: Any, retain_graph: bool) -> tuple:
 def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Two contributions to one gradient, activation-sized ones on numtorch's threads."""
     return parallel.pointwise(np.add, a, b) if parallel.splits(a, b) else a + b
+
+
+def fit_gradient(g: np.ndarray, shape: tuple, node: Node, index: int) -> np.ndarray:
+    """PyTorch's validate_outputs for a gradient ``g`` that ``node`` returned for its input
+    ``index``, whose shape was ``shape``: summed down to ``shape`` where ``shape`` broadcasts
+    to ``g``'s (an unrecorded in-place op such as ``unsqueeze_`` under ``no_grad`` changed a
+    tensor's shape after the graph recorded it), else PyTorch's error."""
+    if _expands_to(shape, g.shape):
+        lead = g.ndim - len(shape)
+        stretched = [lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1]
+        return np.sum(g, axis=(*range(lead), *stretched), keepdims=True).reshape(shape)
+    raise RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+    )
+
+
+def _expands_to(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (PyTorch's is_expandable_to)."""
+    if len(shape) > len(target):
+        return False
+    return all(n in (1, m) for n, m in zip(reversed(shape), reversed(target)))
 
 
 def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:

@@ -1,577 +1,396 @@
-"""Graph nodes: ``Function`` (one differentiable primitive), ``AccumulateGrad``, and their hooks.
+"""PyTorch's custom ``autograd.Function``: a user's op on tensors with its own backward.
 
-A primitive is PyTorch's shape of a custom function, on arrays instead of tensors::
+::
 
-    class Exp(Function):
+    class MyReLU(numtorch.autograd.Function):
         @staticmethod
-        def forward(ctx, x):
-            out = np.exp(x)
-            ctx.save_for_backward(out)
-            return out
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return input.clamp(min=0)
 
         @staticmethod
-        def backward(ctx, g):
-            (out,) = ctx.saved_tensors
-            return g * out
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            grad_input = grad_output.clone()
+            grad_input[input < 0] = 0
+            return grad_input
 
-``ctx`` is the graph node itself. ``ctx.save_for_backward`` is the one way to keep an array
-for backward: what it holds is what the version check reads (an array that is an input's or
-the output's storage is checked against that tensor's version counter when backward runs) and
-what is freed after backward. Everything else on ``ctx`` is small, immutable metadata (shapes,
-axes, flags); tests run with ``STRICT`` on, which refuses an array kept any other way.
+    y = MyReLU.apply(x)
 
-A node's edges (``_next``) are ``(node, output_nr)`` pairs, one per positional argument: the
-node that made a non-leaf argument; ``(leaf, -1)`` for a leaf that requires grad (the graph
-holds leaves, as PyTorch's does through their ``AccumulateGrad``; -1 tells the engine it is
-one); ``(None, 0)`` otherwise. ``next_functions`` shows them as PyTorch does, a leaf as its
-``AccumulateGrad``. Hooks live in ``_hooks``, which stays None on every node nobody hooked
-(and that has one output): the engine's fast path.
+``forward`` runs on the tensors themselves, with grad mode off (so what it does is not
+recorded), or PyTorch 2's split form: ``forward(*args)`` without ``ctx`` and a
+``setup_context(ctx, inputs, output)``. ``ctx`` is the graph node itself, an instance of the
+class ``<Name>Backward`` made for each subclass, as in PyTorch. ``backward`` gets one tensor per
+output (zeros for an output that got no gradient, unless ``ctx.set_materialize_grads(False)``;
+None for a non-tensor output) and returns one gradient or None per argument of ``forward``;
+the engine checks them as PyTorch does (count, type, shape: one that broadcasts is summed back,
+another raises; dtype: cast to the input's).
 
-Inference tensors (made inside ``inference_mode()``; see ``grad_mode.InferenceVersion``) are
-marked here too: ``Tensor._make`` is swapped for a marking one only while an inference block is
-open, and recording a node that saves one raises PyTorch's error.
+numtorch's own ops are :class:`numtorch.autograd.graph.Primitive` nodes, the same thing on
+arrays. Where numtorch differs from PyTorch: ``backward`` runs under ``no_grad`` (numtorch has
+no double backward, so ``create_graph=True`` does not record it either); forward-mode AD
+(``jvp``), ``vmap`` and ``save_for_forward`` are not supported; an output that is an input, or a
+view of one, comes back as a new tensor sharing the input's storage and version counter, not
+as a view that in-place ops write through to the input's history.
 """
 
 from __future__ import annotations
 
-import itertools
-import weakref
-from collections import OrderedDict
+import functools
+import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from numtorch import _dtype
 from numtorch.autograd import anomaly_mode
-from numtorch.autograd.grad_mode import (
-    INFERENCE_INPLACE_MESSAGE,
-    INFERENCE_SAVED_MESSAGE,
-    InferenceVersion,
-    is_inference_mode_enabled,
-    is_recording,
-    watch_inference,
+from numtorch.autograd.engine import fit_gradient
+from numtorch.autograd.grad_mode import is_recording, no_grad
+from numtorch.autograd.graph import (
+    _FREED_MESSAGE,
+    _NO_EDGE,
+    Node,
+    _edge,
+    _modified_message,
+    _NodeHooks,
+    _sequence,
+    set_grad_fn,
 )
 from numtorch.tensor import Tensor
 
-__all__ = ["Function", "Node", "AccumulateGrad", "RemovableHandle"]
+__all__ = [
+    "Function",
+    "FunctionCtx",
+    "BackwardCFunction",
+    "InplaceFunction",
+    "once_differentiable",
+]
 
-# When true, recording a node checks that no array was kept outside ``save_for_backward``.
-STRICT = False
-
-_FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors "
-    "after they have already been freed). Saved intermediate values of the graph are freed when "
-    "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
-    "through the graph a second time or if you need to access saved tensors after calling "
-    "backward."
+_INSTANTIATED = (
+    "{} should not be instantiated. Methods on autograd functions are all static, so you should "
+    "invoke them on the class itself. Instantiating an autograd function will raise an error in "
+    "a future version of PyTorch."
+)
+_LEGACY = (
+    "Legacy autograd function with non-static forward method is deprecated. Please use new-style "
+    "autograd function with static forward method. (Example: "
+    "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
 )
 
-_OUTPUT = object()  # in a version record: "this node's own result"
 
-# Nodes created while an in-place op runs (see ``capture_nodes``), else None.
-_captured: list | None = None
+class FunctionCtx:
+    """What ``forward`` (or ``setup_context``) and ``backward`` receive as ``ctx``: a place for
+    tensors to save and for the user's own attributes."""
 
-# Edges to nothing. ``_NO_EDGE`` stands for a non-tensor argument (a shape, an axis, a flag),
-# which ``next_functions`` leaves out as PyTorch does; ``_NO_GRAD`` for a tensor (or array)
-# argument that needs no gradient, shown as ``(None, 0)``. Two objects, equal values.
-_NO_EDGE = (None, 0)
-_NO_GRAD = tuple([None, 0])
+    needs_input_grad: tuple
+    materialize_grads = True
+    _saved: tuple | None = ()
+    _dirty: tuple = ()
+    _non_differentiable: tuple = ()
 
-# PyTorch's sequence_nr: the order nodes were created in, which is the order backward runs them.
-_sequence = itertools.count()
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` (or None) for backward, where ``saved_tensors`` returns them after
+        checking that no in-place op changed one since."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {i} is of type "
+                    f"{type(t).__name__}"
+                )
+        self._saved = tensors
 
+    def mark_dirty(self, *args: Tensor) -> None:
+        """Declare the inputs ``forward`` modified in place (and returns)."""
+        self._dirty = args
 
-class RemovableHandle:
-    """What registering a hook returns: ``remove()`` unregisters it (PyTorch's
-    ``torch.utils.hooks.RemovableHandle``, also importable from ``numtorch.utils.hooks``).
+    def mark_non_differentiable(self, *args: Tensor) -> None:
+        """Declare outputs that get no gradient (indices, masks)."""
+        self._non_differentiable = args
 
-    Args:
-        hooks_dict: the dict the hook is filed in, under ``self.id``.
-        extra_dict: a dict, or a list of dicts, whose ``self.id`` entry goes with it.
-
-    Example:
-        >>> import numtorch as torch
-        >>> x = torch.ones(2, requires_grad=True)
-        >>> with x.register_hook(lambda g: g * 2):
-        ...     (x * 3).sum().backward()
-        >>> x.grad
-        tensor([6., 6.])
-    """
-
-    id: int
-    next_id: int = 0
-
-    def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle.next_id
-        RemovableHandle.next_id += 1
-        extras = [extra_dict] if isinstance(extra_dict, dict) else extra_dict or []
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras)
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
-            hooks = ref()
-            if hooks is not None:
-                hooks.pop(self.id, None)
-
-    def __getstate__(self) -> tuple:
-        return (self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref))
-
-    def __setstate__(self, state: tuple) -> None:
-        hooks = OrderedDict() if state[0] is None else state[0]
-        self.hooks_dict_ref = weakref.ref(hooks)
-        self.id = state[1]
-        RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
-        extras = state[2] if len(state) > 2 and state[2] is not None else ()
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in extras if d is not None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether ``backward`` gets zeros (True, the default) or None for an output that got no
+        gradient."""
+        self.materialize_grads = bool(value)
 
 
-class _NodeHooks:
-    """Everything hooked on one node; created the first time something is."""
+class BackwardCFunction(FunctionCtx, Node):
+    """The graph node of one call of a custom Function (the ``ctx`` of that call): its
+    ``backward`` runs the class's ``backward`` on tensors."""
 
-    __slots__ = ("tensor", "retains", "pre", "post")
-
-    def __init__(self) -> None:
-        self.tensor: list = []  # (output_nr, hooks dict, shape, dtype) of a tensor it made
-        self.retains: dict = {}  # output_nr -> weakref to the tensor that retains its grad
-        self.pre: OrderedDict = OrderedDict()  # hook(grad_outputs)
-        self.post: OrderedDict = OrderedDict()  # hook(grad_inputs, grad_outputs)
-
-
-class Node:
-    """A node of the autograd graph, with PyTorch's ``torch.autograd.graph.Node`` API:
-    ``name()``, ``next_functions``, ``metadata``, ``register_hook``, ``register_prehook``."""
-
-    _next: tuple = ()
-    _seq: float = -1
-    _hooks: _NodeHooks | None = None
-    _n_outputs: int = 1
-    # The positions of the arguments PyTorch's node lists in ``next_functions``; None: every
-    # tensor or array argument. A primitive sets it where an array argument is not one of
-    # PyTorch's inputs (a mask, an index, a target).
-    graph_args: tuple[int, ...] | None = None
+    _forward_cls: type[Function]
+    _inputs: tuple = ()  # (shape, dtype) per argument of forward, None for a non-tensor
+    _versions: tuple = ()  # (index into _saved, version cell, version, maker, output_nr)
 
     def name(self) -> str:
         return type(self).__name__
 
     @property
-    def next_functions(self) -> tuple:
-        """``(node, input_nr)`` for each input, as PyTorch: a leaf's node is its
-        ``AccumulateGrad``; ``(None, 0)`` for an input that needs no gradient."""
-        shown = self.graph_args
-        edges = (
-            [e for e in self._next if e is not _NO_EDGE]
-            if shown is None
-            else [self._next[i] for i in shown]
-        )
-        return tuple([(accumulator(e[0]), 0) if e[1] < 0 else e for e in edges])
-
-    @property
-    def metadata(self) -> dict:
-        """A dict for the user's own annotations, kept with the node."""
-        found = self.__dict__.get("_metadata")
-        if found is None:
-            found = self.__dict__["_metadata"] = {}
-        return found
-
-    def register_hook(self, fn: Callable) -> RemovableHandle:
-        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward; a tuple it
-        returns replaces ``grad_inputs``."""
-        return _add_hook(self._hook_state().post, fn)
-
-    def register_prehook(self, fn: Callable) -> RemovableHandle:
-        """Call ``fn(grad_outputs)`` before this node's backward; a tuple it returns replaces
-        ``grad_outputs``."""
-        return _add_hook(self._hook_state().pre, fn)
-
-    def _hook_state(self) -> _NodeHooks:
-        if self._hooks is None:
-            self._hooks = _NodeHooks()
-        return self._hooks
-
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-
-class AccumulateGrad(Node):
-    """The node that adds a leaf's gradient into its ``.grad``: what ``next_functions`` shows
-    for a leaf. One per leaf, made when first asked for; ``variable`` is the leaf."""
-
-    def __init__(self, leaf: Tensor) -> None:
-        self._leaf = weakref.ref(leaf)  # the leaf holds its node: no reference cycle
-
-    @property
-    def variable(self) -> Tensor | None:
-        return self._leaf()
-
-    def name(self) -> str:
-        return "torch::autograd::AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-
-def accumulator(leaf: Tensor) -> AccumulateGrad:
-    """The leaf's ``AccumulateGrad`` node, made on first use."""
-    node = leaf._grad_accumulator
-    if node is None:
-        node = leaf._grad_accumulator = AccumulateGrad(leaf)
-    return node
-
-
-def _add_hook(hooks: OrderedDict, fn: Callable) -> RemovableHandle:
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = fn
-    return handle
-
-
-class Function(Node):
-    """A node of the autograd graph: subclasses write static ``forward`` and ``backward``.
-
-    ``forward(ctx, *args, **kwargs)`` receives the arrays behind tensor arguments (other
-    arguments as given) and returns an ndarray, or a tuple of them for several outputs;
-    ``backward(ctx, *grads)`` receives one gradient per output and returns one gradient (or
-    None) per positional argument. ``ctx.needs_input_grad`` says which arguments need one.
-    ``is_view`` (a class flag, or set on ``ctx`` by ``forward``) marks a result that shares
-    memory with the first argument, so the two share a version counter.
-    """
-
-    is_view = False
-
-    needs_input_grad: tuple
-    _saved: tuple = ()
-    _versions: tuple = ()
-
-    @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        """Run ``forward`` on tensors, recording a graph node when a gradient is needed."""
-        ctx = cls()
-        for a in args:
-            if isinstance(a, Tensor) and a._base is not None:
-                a.grad_fn  # noqa: B018 - the property regenerates a stale view's history
-        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-        ctx.needs_input_grad = needs
-        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        with np.errstate(all="ignore"):  # inf and nan propagate silently, as in PyTorch
-            out = cls.forward(ctx, *arrays, **kwargs)
-        record = True in needs and is_recording()
-        if type(out) is tuple:
-            return ctx._outputs(out, args, arrays, record)
-        result = Tensor._make(out, ctx if record else None)
-        if ctx.is_view:
-            result._version = args[0]._version
-            result._base = args[0] if args[0]._base is None else args[0]._base
-        if record:
-            ctx._link(args, arrays, result)
-        return result
-
-    @staticmethod
-    def forward(ctx: Function, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> Any:
-        raise NotImplementedError
-
-    def save_for_backward(self, *values: Any) -> None:
-        """Keep ``values`` (arrays, or None) for backward; see the module docstring."""
-        self._saved = values
-
-    def mark_non_differentiable(self, *outputs: np.ndarray) -> None:
-        """Declare outputs (of a several-output ``forward``) that get no gradient."""
-        self._non_differentiable = outputs
-
-    @property
     def saved_tensors(self) -> tuple:
-        """What ``forward`` saved, after checking no saved input or output changed since."""
-        if self._saved is None:
-            raise RuntimeError(_FREED_MESSAGE)
-        return self._saved
-
-    def _outputs(self, outs: tuple, args: tuple, arrays: list, record: bool) -> tuple:
-        """Wrap the arrays of a several-output ``forward``; output ``i`` has ``output_nr`` i."""
-        skip = self.__dict__.pop("_non_differentiable", ())
-        results = []
-        for i, out in enumerate(outs):
-            differentiable = record and not any(out is s for s in skip)
-            t = Tensor._make(out, self if differentiable else None)
-            if i:
-                t._output_nr = i
-            results.append(t)
-        if record:
-            self._n_outputs = len(outs)
-            self._shapes = tuple((o.shape, o.dtype) for o in outs)
-            self._hooks = _NodeHooks()  # routes the node through the engine's slow path
-            self._link(args, arrays, tuple(results))
-        return tuple(results)
-
-    def _link(self, args: tuple, arrays: list, outputs: Tensor | tuple) -> None:
-        self._seq = next(_sequence)
-        self._next = tuple([_edge(a) if isinstance(a, Tensor) else _no_edge(a) for a in args])
-        if self._saved:
-            outputs = outputs if type(outputs) is tuple else (outputs,)
-            self._versions = _version_records(self._saved, args, arrays, outputs)
-        if _captured is not None:
-            _captured.append(self)
-        if anomaly_mode._enabled:
-            self._forward_stack = anomaly_mode._forward_stack()
-        if STRICT:
-            _check_nothing_hidden(self)
-
-    def name(self) -> str:
-        """PyTorch's name for this node, e.g. ``AddBackward0``."""
-        return self.__dict__.get("_name") or f"{type(self).__name__}Backward0"
-
-    def _run_backward(self, grad: Any, retain_graph: bool) -> tuple:
-        """Check saved values are intact, run ``backward`` (``grad``: the output's gradient,
-        or a list of them for several outputs), and free saved state unless retained."""
+        """What ``save_for_backward`` kept, after checking no in-place op changed it since."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED_MESSAGE)
-        if self._versions:
-            self._check_versions()
-        if grad is None:
-            grads = (None,) * len(self._next)
-        elif self._n_outputs == 1:
-            grads = type(self).backward(self, grad)
-        else:
-            grads = self._backward_many(grad)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if saved and not retain_graph:
-            self._saved = None
-            self._versions = ()
-        return grads
+        for i, cell, expected, maker, nr in self._versions:
+            if cell[0] != expected:
+                array = saved[i]._data
+                raise RuntimeError(_modified_message(array, maker, nr, cell[0], expected))
+        return saved
 
-    def _backward_many(self, grads: list) -> Any:
-        """A several-output backward gets zeros for outputs that got no gradient (PyTorch's
-        materialized grads)."""
+    @property
+    def saved_variables(self) -> tuple:
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning, 2)
+        return self.saved_tensors
+
+    def _run_backward(self, grad: Any, retain_graph: bool) -> tuple:
+        """The class's ``backward`` on tensors, its result checked and returned as arrays."""
+        if self._saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        grads = grad if self._n_outputs > 1 else [grad]
         if all(g is None for g in grads):
             return (None,) * len(self._next)
-        full = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(grads, self._shapes)]
-        return type(self).backward(self, *full)
+        backward = self._forward_cls._user_backward()
+        with no_grad():
+            result = backward(self, *[self._grad_tensor(i, g) for i, g in enumerate(grads)])
+        if self._saved and not retain_graph:
+            self._saved = None
+            self._versions = ()
+        return self._checked(result if isinstance(result, tuple) else (result,))
 
-    def _check_versions(self) -> None:
-        for i, maker, nr, cell, expected in self._versions:
-            if cell[0] != expected:
-                maker = self if maker is _OUTPUT else maker
-                raise RuntimeError(_modified_message(self._saved[i], maker, nr, cell[0], expected))
+    def _grad_tensor(self, i: int, g: np.ndarray | None) -> Tensor | None:
+        meta = self._outputs_meta[i]
+        if meta is None:  # a non-tensor output
+            return None
+        if g is None:
+            return Tensor._make(np.zeros(*meta)) if self.materialize_grads else None
+        return Tensor._make(g)
 
-    def _privatise(self, storage: np.ndarray) -> None:
-        """Replace saved arrays that share ``storage`` by copies: an in-place op is about to
-        overwrite it, and backward needs the value from before (PyTorch's ``original_self``)."""
-        if not self._saved:  # nothing saved, or already freed
-            return
-        shared = {
-            i
-            for i, s in enumerate(self._saved)
-            if isinstance(s, np.ndarray) and np.may_share_memory(s, storage)
-        }
-        if shared:
-            self._saved = tuple(s.copy() if i in shared else s for i, s in enumerate(self._saved))
-            self._versions = tuple(v for v in self._versions if v[0] not in shared)
-
-
-def _no_edge(a: object) -> tuple:
-    """The edge of a non-tensor argument: an array is a tensor that needs no gradient."""
-    return _NO_GRAD if isinstance(a, np.ndarray) else _NO_EDGE
-
-
-def _edge(a: Tensor) -> tuple:
-    """Where the gradient for tensor argument ``a`` goes (see the module docstring)."""
-    if a._grad_fn is not None:
-        return (a._grad_fn, a._output_nr)
-    return (a, -1) if a._requires_grad else _NO_GRAD
-
-
-def _version_records(saved: tuple, args: tuple, arrays: list, outputs: tuple) -> tuple:
-    """``(index, maker, output_nr, version cell, version now)`` for each saved array that is
-    the storage of an input or of an output (or a view of an input's): what an in-place op can
-    change. ``maker`` is the node that made that tensor, or ``_OUTPUT`` for the new node's own
-    results (so a node never refers to itself or its outputs: no reference cycle to wait on
-    the GC).
-    """
-    records = []
-    for i, s in enumerate(saved):
-        if not isinstance(s, np.ndarray):
-            continue
-        owner, maker = None, _OUTPUT
-        for o in outputs:
-            if s is o._data:
-                owner = o
-        if owner is None:
-            for a, arr in zip(args, arrays):
-                if isinstance(a, Tensor) and (
-                    s is arr or (s.base is not None and np.may_share_memory(s, arr))
-                ):
-                    owner, maker = a, a._grad_fn
-                    break
-        if owner is not None:
-            if type(owner._version) is InferenceVersion:
-                _refuse_inference(owner, args)
-            records.append((i, maker, owner._output_nr, owner._version, owner._version[0]))
-    return tuple(records)
-
-
-def _refuse_inference(owner: Tensor, args: tuple) -> None:
-    """PyTorch's error for saving an inference tensor for backward. In an in-place op on one
-    (the first argument of a node recorded while the op runs), PyTorch's check of the write
-    comes first, so its message does. Nothing is refused inside inference mode (where nothing
-    is recorded, so this is not reached: kept as a guard)."""
-    if is_inference_mode_enabled():
-        return
-    if _captured is not None and owner is args[0]:
-        raise RuntimeError(INFERENCE_INPLACE_MESSAGE)
-    raise RuntimeError(INFERENCE_SAVED_MESSAGE)
-
-
-def _modified_message(
-    array: np.ndarray, maker: Function | None, nr: int, version: int, expected: int
-) -> str:
-    """PyTorch's message, naming the changed tensor and the op that made it."""
-    dtype = _dtype.from_numpy_dtype(array.dtype)
-    kind = f"torch.{_dtype.scalar_type_name(dtype)}Tensor {list(array.shape)}"
-    made_by = "" if maker is None else f", which is output {nr} of {_forward_name(maker)},"
-    return (
-        "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{kind}]{made_by} is at version {version}; expected version {expected} "
-        "instead. Hint: enable anomaly detection to find the operation that failed to compute "
-        "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
-    )
-
-
-def _forward_name(node: Function) -> str:
-    """``ExpBackward0`` -> ``Exp``: PyTorch names the op, not its backward node."""
-    name = node.name()
-    cut = name.rfind("Backward")
-    return name[:cut] if cut > 0 else name
-
-
-def _check_nothing_hidden(node: Function) -> None:
-    for key, value in vars(node).items():
-        if key != "_saved" and _holds_array(value):
-            raise AssertionError(
-                f"{type(node).__name__}.{key} keeps an array outside save_for_backward"
+    def _checked(self, grads: tuple) -> tuple:
+        """PyTorch's checks on what ``backward`` returned: one gradient (or None) per argument
+        of ``forward``, a tensor where the argument was one, of a shape that fits it."""
+        n = len(self._inputs)
+        if len(grads) != n and not (len(grads) > n and all(g is None for g in grads[n:])):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected "
+                f"{n}, got {len(grads)})"
             )
+        out = []
+        for i, (g, meta, edge) in enumerate(zip(grads, self._inputs, self._next)):
+            if g is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            if meta is None:
+                raise RuntimeError(
+                    f"function {self.name()} returned a gradient different than None at "
+                    f"position {i + 1}, but the corresponding forward input was not a Variable"
+                )
+            if edge[0] is None:  # an input that needs no gradient: dropped, as PyTorch does
+                out.append(None)
+                continue
+            array = g._data
+            if array.shape != meta[0]:
+                array = fit_gradient(array, meta[0], self, i)
+            out.append(array if array.dtype == meta[1] else array.astype(meta[1]))
+        return tuple(out)
 
 
-def _holds_array(value: object) -> bool:
-    if isinstance(value, np.ndarray):
-        return True
-    return isinstance(value, (tuple, list)) and any(isinstance(v, np.ndarray) for v in value)
+def _overrides(cls: type, name: str) -> Callable | None:
+    """The subclass's own ``name`` (staticmethod), or None where it is Function's."""
+    found = inspect.getattr_static(cls, name)
+    base = Function.__dict__[name]
+    return None if found is base else found
 
 
-# ---------------------------------------------------------------- tensor hooks
+class Function:
+    """Subclass with static ``forward`` and ``backward`` and call ``apply`` (see the module
+    docstring)."""
 
+    _backward_cls: type[BackwardCFunction]
 
-def register_tensor_hook(t: Tensor, hook: Callable) -> RemovableHandle:
-    """``Tensor.register_hook``: ``hook(grad)`` runs once per backward on the total gradient of
-    ``t``; a tensor it returns replaces that gradient."""
-    if not t._requires_grad:
-        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    hooks = t._backward_hooks
-    if hooks is None:
-        hooks = t._backward_hooks = OrderedDict()
-        if t._grad_fn is not None:  # a leaf's hooks are read from the leaf itself
-            entry = (t._output_nr, hooks, t._data.shape, t._data.dtype)
-            t._grad_fn._hook_state().tensor.append(entry)
-    return _add_hook(hooks, hook)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = f"{cls.__name__}Backward"
+        # in the subclass's module: the engine never takes the arrays of a user's backward
+        # as its own (it may keep them)
+        namespace = {"_forward_cls": cls, "__module__": cls.__module__}
+        cls._backward_cls = type(name, (BackwardCFunction,), namespace)
+        cls._split_forward = _overrides(cls, "setup_context") is not None
 
+    @classmethod
+    def _user_backward(cls) -> Callable:
+        """``backward``, or ``vjp`` (its other name) where the subclass wrote that one."""
+        backward, vjp = _overrides(cls, "backward"), _overrides(cls, "vjp")
+        if backward is not None and vjp is not None:
+            raise RuntimeError(
+                "Implementing both 'backward' and 'vjp' for a custom Function is not allowed. "
+                "You should only implement one of them."
+            )
+        return cls.vjp if vjp is not None else cls.backward
 
-def register_post_accumulate_grad_hook(t: Tensor, hook: Callable) -> RemovableHandle:
-    """``Tensor.register_post_accumulate_grad_hook``: ``hook(t)`` after ``t.grad`` is updated."""
-    if not t._requires_grad:
-        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-    if t._grad_fn is not None:
-        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-    if t._post_accumulate_grad_hooks is None:
-        t._post_accumulate_grad_hooks = OrderedDict()
-    return _add_hook(t._post_accumulate_grad_hooks, hook)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(_INSTANTIATED.format(type(self)), DeprecationWarning, stacklevel=2)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(_LEGACY)
 
-def retain_grad(t: Tensor) -> None:
-    """``Tensor.retain_grad``: keep a non-leaf's gradient in ``.grad`` (a leaf keeps it anyway)."""
-    if not t._requires_grad:
-        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    if t._grad_fn is not None:
-        t._grad_fn._hook_state().retains[t._output_nr] = weakref.ref(t)
-
-
-def retains_grad(t: Tensor) -> bool:
-    hooks = None if t._grad_fn is None else t._grad_fn._hooks
-    ref = None if hooks is None else hooks.retains.get(t._output_nr)
-    return ref is not None and ref() is t
-
-
-def set_grad_fn(t: Tensor, node: Node | None) -> None:
-    """``t.grad_fn = node`` (an in-place op gave ``t`` new history), as PyTorch's
-    rebase_history: hooks already registered stay with the old node, new ones go to the new
-    node, and ``retain_grad`` follows the tensor."""
-    old = t._grad_fn
-    if old is node:
-        return
-    retained = retains_grad(t)
-    if retained:
-        del old._hooks.retains[t._output_nr]
-    t._grad_fn = node
-    if t._output_nr:
-        t._output_nr = 0
-    if t._backward_hooks is not None:
-        t._backward_hooks = None
-    if retained and node is not None:
-        retain_grad(t)
-
-
-class capture_nodes:
-    """Collect every node recorded inside the block (in-place ops use it to protect what those
-    nodes saved from the write that follows)."""
-
-    def __enter__(self) -> list:
-        global _captured
-        self._outer, _captured = _captured, []
-        return _captured
-
-    def __exit__(self, *exc: object) -> None:
-        global _captured
-        inner, _captured = _captured, self._outer
-        if self._outer is not None:
-            self._outer.extend(inner)
-
-
-# ---------------------------------------------------------------- inference tensors
-
-_plain_make = Tensor.__dict__["_make"]
-
-
-def _make_inference(cls: type, array: np.ndarray, grad_fn: Function | None = None) -> Tensor:
-    """``Tensor._make`` while an ``inference_mode()`` block is open in some thread: a tensor
-    made in this thread's block is an inference tensor (its version cell says so)."""
-    t = _plain_make.__func__(cls, array, grad_fn)
-    if is_inference_mode_enabled():
-        t._version = InferenceVersion()
-    return t
-
-
-def _track_inference(active: bool) -> None:
-    """Swap ``Tensor._make`` (see ``grad_mode.watch_inference``): ops outside inference mode
-    never check it."""
-    Tensor._make = classmethod(_make_inference) if active else _plain_make  # type: ignore
-
-
-watch_inference(_track_inference)
-
-
-def check_inference_grad(t: Tensor) -> None:
-    """PyTorch's refusal of ``requires_grad=True`` on an inference tensor outside the mode."""
-    if type(t._version) is InferenceVersion and not is_inference_mode_enabled():
-        raise RuntimeError(
-            "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
         )
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on ``args`` and, when one of them requires grad (and grad mode is
+        on), record one graph node for its outputs."""
+        ctx = cls._backward_cls()
+        for a in args:  # before the node is numbered: its inputs' nodes must come first
+            if isinstance(a, Tensor) and a._base is not None:
+                a.grad_fn  # noqa: B018 - the property regenerates a stale view's history
+        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        with no_grad():
+            if not cls._split_forward:
+                output = cls.forward(ctx, *args, **kwargs)
+            else:
+                args, kwargs = _bind_defaults(cls.forward, args, kwargs)
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+        if not (True in ctx.needs_input_grad and is_recording()):
+            return output
+        if isinstance(output, tuple):
+            return tuple(_record(ctx, args, output))
+        return _record(ctx, args, (output,))[0] if isinstance(output, Tensor) else output
+
+
+class InplaceFunction(Function):
+    """PyTorch's legacy base of a Function with an ``inplace`` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+
+def once_differentiable(fn: Callable) -> Callable:
+    """Mark a ``backward`` as not differentiable itself. numtorch runs every custom backward
+    under ``no_grad`` (it has no double backward), so this only keeps PyTorch code running."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with no_grad():
+            return fn(ctx, *args)
+
+    return wrapper
+
+
+def _bind_defaults(forward: Callable, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    bound = inspect.signature(forward).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return bound.args, bound.kwargs
+
+
+def _record(ctx: BackwardCFunction, args: tuple, outputs: tuple) -> list:
+    """Make ``ctx`` the node of ``outputs`` (PyTorch's _wrap_outputs) and link it to the
+    arguments' nodes; return the outputs the caller gets."""
+    dirty = ctx._dirty
+    for t in dirty:
+        if not any(t is o for o in outputs):
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the Function."
+            )
+        if t._grad_fn is None and t._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad has been used in an in-place operation."
+            )
+    ctx._seq = next(_sequence)
+    ctx._next = tuple([_edge(a) if isinstance(a, Tensor) else _NO_EDGE for a in args])
+    ctx._inputs = tuple(
+        [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args]
+    )
+    results = [_output(ctx, args, o, i) for i, o in enumerate(outputs)]
+    ctx._outputs_meta = tuple(
+        [(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in results]
+    )
+    ctx._out_shapes = tuple([() if m is None else m[0] for m in ctx._outputs_meta])
+    if len(outputs) > 1:
+        ctx._n_outputs = len(outputs)
+        ctx._hooks = _NodeHooks()  # routes the node through the engine's slow path
+    if ctx._saved:
+        kept = [_saved(ctx, t) for t in ctx._saved]
+        ctx._saved = tuple([t for t, _ in kept])
+        ctx._versions = tuple(
+            (i, t._version, t._version[0], maker, t._output_nr)
+            for i, (t, maker) in enumerate(kept)
+            if t is not None
+        )
+    if anomaly_mode._enabled:
+        ctx._forward_stack = anomaly_mode._forward_stack()
+    return results
+
+
+class _NodeName:
+    """Names the node that made a saved output in the modified-tensor error, without the saved
+    tensor holding the node (which holds it: a reference cycle)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def name(self) -> str:
+        return self._name
+
+
+def _saved(ctx: BackwardCFunction, t: Tensor | None) -> tuple:
+    """A saved tensor as ``ctx`` keeps it, and the node that made it: an output (whose node
+    is ``ctx``) as a tensor without history that shares its storage and version counter."""
+    if t is None or t._grad_fn is not ctx:
+        return t, None if t is None else t._grad_fn
+    kept = Tensor._make(t._data)
+    kept._version = t._version
+    kept._output_nr = t._output_nr
+    return kept, _NodeName(ctx.name())
+
+
+def _output(ctx: BackwardCFunction, args: tuple, out: Any, i: int) -> Any:
+    """Output ``i`` as the caller gets it: recorded with ``ctx`` as its node, unless marked
+    non-differentiable."""
+    if not isinstance(out, Tensor):
+        return out
+    if any(out is t for t in ctx._non_differentiable):
+        return out
+    if out._grad_fn is ctx:  # returned twice: PyTorch numbers it by its last place
+        out._output_nr = i
+        return out
+    if any(out is t for t in ctx._dirty):
+        out._version[0] += 1
+        set_grad_fn(out, ctx)
+        out._output_nr = i
+        out._requires_grad = True
+        return out
+    if out._grad_fn is not None or out._requires_grad or _aliases_an_input(out, args):
+        alias = Tensor._make(out._data, ctx)  # an input, or a view of one: a new tensor
+        alias._version = out._version
+        out = alias
+    else:
+        out._grad_fn = ctx
+        out._requires_grad = True
+    out._output_nr = i
+    return out
+
+
+def _aliases_an_input(out: Tensor, args: tuple) -> bool:
+    return any(isinstance(a, Tensor) and np.may_share_memory(out._data, a._data) for a in args)

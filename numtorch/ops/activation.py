@@ -19,8 +19,8 @@ import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch._kernels import special as _kspecial
-from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import is_recording
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import _where, destination
 from numtorch.ops.elementwise import stable_sigmoid
 
@@ -37,16 +37,16 @@ _LEAKY_TAIL = (
 )
 
 
-def _grads(ctx: Function, gx: np.ndarray) -> tuple:
+def _grads(ctx: Primitive, gx: np.ndarray) -> tuple:
     return (gx,) + (None,) * (len(ctx.needs_input_grad) - 1)
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Primitive):
     """``x`` where positive, ``slope * x`` elsewhere; ``result=True`` saves the output (the
     in-place form), whose sign is the input's when ``slope >= 0``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, slope: float, result: bool = False) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, slope: float, result: bool = False) -> np.ndarray:
         into = destination.take(x) if x.dtype.kind == "f" else None  # leaky_relu_: x itself
         if into is not None:
             out = _in_place(_leaky_relu_into, into, x.dtype.type(slope))
@@ -59,7 +59,7 @@ class LeakyRelu(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (saved,) = ctx.saved_tensors
         if ctx.result and ctx.slope < 0:
             raise RuntimeError(_NEGATIVE_SLOPE_INPLACE.format(op="leakyReLu", tail=_LEAKY_TAIL))
@@ -71,7 +71,7 @@ class LeakyRelu(Function):
         return "LeakyReluBackward1" if self.result else "LeakyReluBackward0"
 
 
-class Elu(Function):
+class Elu(Primitive):
     """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: ELU, SELU, CELU.
 
     PyTorch's ``elu_backward``: from the input, ``scale * alpha * input_scale *
@@ -84,7 +84,7 @@ class Elu(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         alpha: float,
         scale: float,
@@ -107,7 +107,7 @@ class Elu(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (saved,) = ctx.saved_tensors
         alpha, scale, input_scale = ctx.coefficients
         t = g.dtype.type
@@ -136,13 +136,13 @@ def _gelu_derivative(x: np.ndarray, approximate: str) -> np.ndarray:
     return _kspecial.gelu_derivative_numpy(x)
 
 
-class Gelu(Function):
+class Gelu(Primitive):
     """``x * Phi(x)`` with Phi the normal CDF, exact or with the tanh approximation.
     Activation-sized float arrays are split over numtorch's threads (``parallel.pointwise``),
     bit for bit the one-call result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, approximate: str) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, approximate: str) -> np.ndarray:
         t = x.dtype.type
         ctx.approximate = approximate
         ctx.save_for_backward(x)
@@ -154,7 +154,7 @@ class Gelu(Function):
         return _kspecial.gelu(x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         tanh = ctx.approximate == "tanh"
         if parallel.splits(g, x):
@@ -191,12 +191,12 @@ def _gelu_grad_erf(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return _kspecial.gelu_grad(g, x, out=out)
 
 
-class Silu(Function):
+class Silu(Primitive):
     """``x * sigmoid(x)`` (a.k.a. swish). Activation-sized float arrays are split over
     numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         if x.dtype.kind == "f" and parallel.splits(x):
             return parallel.pointwise(_silu, x)
@@ -204,7 +204,7 @@ class Silu(Function):
         return x * stable_sigmoid(x) if out is None else out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         if parallel.splits(g, x):
             return parallel.pointwise(_silu_grad, g, x)
@@ -233,11 +233,11 @@ def _silu_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-class Softplus(Function):
+class Softplus(Primitive):
     """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
         t = x.dtype.type
         bx = x * t(beta)
         ctx.beta, ctx.threshold = beta, threshold
@@ -247,14 +247,14 @@ class Softplus(Function):
         return _where.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         bx = x * x.dtype.type(ctx.beta)
         slope = _where.where(bx > ctx.threshold, 1, stable_sigmoid(bx)).astype(g.dtype)
         return g * slope, None, None
 
 
-class Hardtanh(Function):
+class Hardtanh(Primitive):
     """Clamp to ``[lo, hi]``; unlike ``clamp`` the gradient is 0 at the ends, as in PyTorch.
 
     The in-place form (``hardtanh_``, offered the input's memory: see
@@ -265,7 +265,7 @@ class Hardtanh(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lo: float, hi: float) -> np.ndarray:
         ctx.bounds = (lo, hi)
         # an integer tensor keeps the copying route: clip's float result cannot be cast into it
         into = destination.take(x) if x.dtype.kind == "f" else None
@@ -281,7 +281,7 @@ class Hardtanh(Function):
         return np.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (saved,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         # NaN gets 0, as in PyTorch's vectorised kernel (its scalar tail passes the gradient)
@@ -293,7 +293,7 @@ class Hardtanh(Function):
         return _where.where(inside, g, 0).astype(g.dtype, copy=False), None, None
 
 
-def _records(ctx: Function) -> bool:
+def _records(ctx: Primitive) -> bool:
     """Whether ``ctx`` will be kept for backward (an input needs a gradient, with grad mode
     on): the in-place forms skip the mask they would keep for it otherwise."""
     return True in ctx.needs_input_grad and is_recording()
@@ -306,7 +306,7 @@ def _in_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.ndarr
 
     def run(piece: np.ndarray, out: np.ndarray) -> np.ndarray:
         scratch = Scratch(out)
-        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Primitive.apply
             each_block(lambda block: kernel(block, scratch, *scalars), out)
         return out
 
@@ -335,7 +335,7 @@ def _out_of_place(kernel: Callable, x: np.ndarray, *scalars: np.generic) -> np.n
     def run(piece: np.ndarray, out: np.ndarray) -> np.ndarray:
         scratch, block = Scratch(out), _block(out)
         src, flat = piece.reshape(-1), out.reshape(-1)
-        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Primitive.apply
             for i in range(0, flat.size, block):
                 part = flat[i : i + block]
                 np.copyto(part, src[i : i + block])
@@ -479,7 +479,7 @@ def blocked_gradient(
     def run(gp: np.ndarray, sp: np.ndarray, out: np.ndarray) -> np.ndarray:
         scratch, block = Scratch(out), _block(out)
         flat, flat_g, flat_s = out.reshape(-1), gp.reshape(-1), sp.reshape(-1)
-        with np.errstate(all="ignore"):  # (on a worker thread too) as Function.apply
+        with np.errstate(all="ignore"):  # (on a worker thread too) as Primitive.apply
             for i in range(0, flat.size, block):
                 j = i + block
                 kernel(flat[i:j], flat_g[i:j], flat_s[i:j], scratch, *scalars)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import destination
 from numtorch.ops.activation import Scratch, blend_into, blocked_gradient, each_block, masked_grad
 from numtorch.ops.elementwise import stable_sigmoid
 
 
-def _grads(ctx: Function, gx: np.ndarray) -> tuple:
+def _grads(ctx: Primitive, gx: np.ndarray) -> tuple:
     """``gx`` for the input, None for every other argument."""
     return (gx,) + (None,) * (len(ctx.needs_input_grad) - 1)
 
@@ -27,61 +27,61 @@ def _cast(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     return a.astype(like.dtype, copy=False)
 
 
-class Hardswish(Function):
+class Hardswish(Primitive):
     """``x * relu6(x + 3) / 6``; slope ``x / 3 + 1/2`` inside (-3, 3), 0 at and below -3, 1 at
     and above 3 (PyTorch's choice at the kinks)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         t = x.dtype.type
         ctx.save_for_backward(x)
         return _cast(x * np.clip(x + t(3), 0, 6) / t(6), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         t = x.dtype.type
         slope = np.where(x <= -3, t(0), np.where(x < 3, x / t(3) + t(0.5), t(1)))
         return _cast(g * slope, g)
 
 
-class Hardsigmoid(Function):
+class Hardsigmoid(Primitive):
     """``relu6(x + 3) / 6``; slope 1/6 strictly inside (-3, 3), 0 elsewhere."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         t = x.dtype.type
         ctx.save_for_backward(x)
         return _cast(np.clip(x + t(3), 0, 6) / t(6), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         sixth = g.dtype.type(np.float32(1 / 6))  # PyTorch's kernel rounds 1/6 to float32
         return _cast(np.where((x > -3) & (x < 3), g * sixth, 0), g)
 
 
-class Hardshrink(Function):
+class Hardshrink(Primitive):
     """``x`` where ``|x| > lambd``, else 0; the gradient passes where the value does."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lambd: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lambd: float) -> np.ndarray:
         ctx.lambd = lambd
         ctx.save_for_backward(x)
         return _cast(np.where((x >= -lambd) & (x <= lambd), 0, x), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         lam = ctx.lambd
         return _cast(np.where((x >= -lam) & (x <= lam), 0, g), g), None
 
 
-class Softshrink(Function):
+class Softshrink(Primitive):
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lambd: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lambd: float) -> np.ndarray:
         t = x.dtype.type
         ctx.lambd = lambd
         ctx.save_for_backward(x)
@@ -90,13 +90,13 @@ class Softshrink(Function):
         return _cast(np.where(np.isnan(x), x, out), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         lam = ctx.lambd
         return _cast(np.where((x >= -lam) & (x <= lam), 0, g), g), None
 
 
-class Threshold(Function):
+class Threshold(Primitive):
     """``value`` where ``x <= threshold``, else ``x`` (NaN stays, and passes the gradient, as
     in PyTorch); ``inplace`` names the node as PyTorch's ``threshold_``.
 
@@ -108,7 +108,7 @@ class Threshold(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, threshold: float, value: float, inplace: bool = False
+        ctx: Primitive, x: np.ndarray, threshold: float, value: float, inplace: bool = False
     ) -> np.ndarray:
         ctx.threshold, ctx.inplace = threshold, inplace
         into = destination.take(x)
@@ -129,7 +129,7 @@ class Threshold(Function):
         return _cast(np.where(x <= threshold, x.dtype.type(value), x), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (saved,) = ctx.saved_tensors
         if saved.dtype == bool:  # the in-place form's mask
             gx = blocked_gradient(masked_grad, g, saved, False)
@@ -158,31 +158,31 @@ def _softplus(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
-class Mish(Function):
+class Mish(Primitive):
     """``x * tanh(softplus(x))`` (Misra 2019)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         return _cast(x * np.tanh(_softplus(x)), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         th = np.tanh(_softplus(x))
         return _cast(g * (th + x * stable_sigmoid(x) * (1 - th * th)), g)
 
 
-class LogSigmoid(Function):
+class LogSigmoid(Primitive):
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``; derivative ``sigmoid(-x)``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         return _cast(np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         return _cast(g * stable_sigmoid(-x), g)
 
@@ -194,20 +194,20 @@ def _channel_shape(x: np.ndarray, w: np.ndarray) -> tuple:
     return (1, w.size) + (1,) * (x.ndim - 2)
 
 
-class PreluKernel(Function):
+class PreluKernel(Primitive):
     """``x`` where positive, ``w * x`` elsewhere, ``w`` one value or one per channel (axis 1).
 
     Both the input and the weight get a gradient; the weight's sums over every other axis.
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         wb = w.reshape(_channel_shape(x, w))
         ctx.save_for_backward(x, w)
         return _cast(np.where(x > 0, x, wb * x), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, w = ctx.saved_tensors
         wb = w.reshape(_channel_shape(x, w))
         gx = gw = None
@@ -223,7 +223,7 @@ class PreluKernel(Function):
         return gx, gw
 
 
-class RreluWithNoise(Function):
+class RreluWithNoise(Primitive):
     """Randomised leaky ReLU: ``x * noise`` where ``x <= 0`` (``noise`` drawn by the caller
     from U(lower, upper)), ``x`` elsewhere; in evaluation the slope is fixed at
     ``(lower + upper) / 2`` and ``noise`` is None. ``inplace`` names the node as PyTorch's
@@ -231,7 +231,7 @@ class RreluWithNoise(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, noise: np.ndarray | None, slope: float, inplace: bool
+        ctx: Primitive, x: np.ndarray, noise: np.ndarray | None, slope: float, inplace: bool
     ) -> np.ndarray:
         ctx.slope, ctx.inplace = slope, inplace
         if noise is None:
@@ -242,7 +242,7 @@ class RreluWithNoise(Function):
         return _cast(x * slopes, x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, slopes = ctx.saved_tensors
         if slopes is None:
             return _grads(ctx, _cast(np.where(x > 0, g, g * g.dtype.type(ctx.slope)), g))
@@ -252,18 +252,18 @@ class RreluWithNoise(Function):
         return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"
 
 
-class Glu(Function):
+class Glu(Primitive):
     """``a * sigmoid(b)``, ``a`` and ``b`` the two halves of ``x`` along ``dim``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int) -> np.ndarray:
         a, b = np.split(x, 2, axis=dim)
         ctx.dim = dim
         ctx.save_for_backward(x)
         return _cast(a * stable_sigmoid(b), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         a, b = np.split(x, 2, axis=ctx.dim)
         s = stable_sigmoid(b)

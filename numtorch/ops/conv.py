@@ -31,7 +31,7 @@ import numpy as np
 from numtorch._kernels import conv as _k
 from numtorch._kernels import parallel as _par
 from numtorch._kernels import winograd as _wino
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["Conv2d", "Pad2d"]
 
@@ -59,7 +59,7 @@ def _buffer(size: int, dtype: np.dtype, slot: str) -> np.ndarray:
     return _par.scratch(size, dtype, slot)
 
 
-class Conv2d(Function):
+class Conv2d(Primitive):
     """Cross-correlation of (N, C, H, W) with (O, C/G, kh, kw); zero padding (top, bottom,
     left, right), stride, dilation and groups as in ``torch.nn.functional.conv2d``."""
 
@@ -68,7 +68,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         w: np.ndarray,
         b: np.ndarray | None,
@@ -92,7 +92,7 @@ class Conv2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         needs = tuple(ctx.needs_input_grad) + (False,)
         need_x, need_w, need_b = needs[0], needs[1], needs[2]
         if not (need_x or need_w or need_b):
@@ -322,7 +322,7 @@ def _source_matrix(size: int, before: int, after: int, mode: str, dtype) -> np.n
     return (src[:, None] == np.arange(size)[None, :]).astype(dtype)
 
 
-class Pad2d(Function):
+class Pad2d(Primitive):
     """Reflect / replicate / circular padding of the last two axes, (top, bottom, left, right);
     a negative amount crops that side (after the other side is padded, as PyTorch does).
 
@@ -330,7 +330,7 @@ class Pad2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, padding: tuple, mode: str) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, padding: tuple, mode: str) -> np.ndarray:
         pt, pb, pl, pr = padding
         mh = _source_matrix(x.shape[-2], pt, pb, mode, x.dtype)
         mw = _source_matrix(x.shape[-1], pl, pr, mode, x.dtype)
@@ -341,6 +341,6 @@ class Pad2d(Function):
         return out[..., max(-pt, 0) : h - max(-pb, 0), max(-pl, 0) : w - max(-pr, 0)]
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         mh, mw = ctx.saved_tensors
         return np.matmul(np.matmul(mh.T, g), mw), None, None

@@ -21,13 +21,13 @@ import numpy as np
 
 from numtorch._kernels import conv as _k
 from numtorch._kernels import parallel as _par
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import conv as _conv
 
 __all__ = ["ConvTranspose2d"]
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(Primitive):
     """Transposed convolution of (N, C_in, H, W) with (C_in, C_out/G, kh, kw) into
     (N, C_out, *out_hw): the adjoint of the stride/padding/dilation/groups convolution.
 
@@ -39,7 +39,7 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         w: np.ndarray,
         b: np.ndarray | None,
@@ -64,7 +64,7 @@ class ConvTranspose2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         needs = tuple(ctx.needs_input_grad) + (False,)
         need_x, need_w, need_b = needs[0], needs[1], needs[2]
         if not (need_x or need_w or need_b):
@@ -81,7 +81,7 @@ class ConvTranspose2d(Function):
         return gx, gw, gb
 
 
-def _scatter(ctx: Function, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
+def _scatter(ctx: Primitive, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> None:
     """``out[n] = col2im(W.T @ x[n])`` for every sample, a chunk at a time."""
     groups, cin, ckk = ctx.groups, w.shape[0], w[0].size
     wt = w.reshape(groups, cin // groups, ckk).transpose(0, 2, 1)  # (G, C_out/G*kk, C_in/G)
@@ -95,7 +95,7 @@ def _scatter(ctx: Function, x: np.ndarray, w: np.ndarray, out: np.ndarray) -> No
     _par.map_chunks(chunk, _conv._chunks(x.shape[0], per_sample))
 
 
-def _gather(ctx: Function, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool) -> list:
+def _gather(ctx: Primitive, x: np.ndarray, w: np.ndarray, g: np.ndarray, gx, need_w: bool) -> list:
     """Fill ``gx`` with ``conv(g, w)`` and return the per-thread weight gradients
     (G, C_in/G, C_out/G*kk), from one im2col of ``g`` per chunk."""
     groups, cin = ctx.groups, w.shape[0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 
 def _extended_labels(targets: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, blank: int):
@@ -121,7 +121,7 @@ def _occupancy(alpha, beta, labels, n_classes) -> np.ndarray:
         return np.log(summed) + m
 
 
-class CtcLoss(Function):
+class CtcLoss(Primitive):
     """Per-sample CTC negative log-likelihoods of (T, N, C) ``log_probs``.
 
     ``targets`` are int64, padded (N, S) or concatenated 1-D; ``in_len``/``tg_len`` are int64
@@ -131,7 +131,7 @@ class CtcLoss(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, log_probs, targets, in_len, tg_len, blank: int, zero_infinity: bool
+        ctx: Primitive, log_probs, targets, in_len, tg_len, blank: int, zero_infinity: bool
     ) -> np.ndarray:
         offsets = np.concatenate([[0], np.cumsum(tg_len)[:-1]]).astype(np.int64)
         labels, valid, skip = _extended_labels(targets, offsets, tg_len, blank)
@@ -145,7 +145,7 @@ class CtcLoss(Function):
         return nll
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         log_probs, _, alpha, nll, labels, valid, skip, lp_ext, in_len, tg_len = ctx.saved_tensors
         beta = _beta(lp_ext, valid, skip, in_len, tg_len)
         occ = _occupancy(alpha, beta, labels, log_probs.shape[2])

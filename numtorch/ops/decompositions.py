@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = [
     "LinAlgError",
@@ -79,17 +79,17 @@ def _inv_t(a: np.ndarray) -> np.ndarray:
     return mT(np.linalg.inv(a))
 
 
-class Inv(Function):
+class Inv(Primitive):
     """``A^{-1}``; gradient ``-A^{-T} g A^{-T}`` (PyTorch's ``LinalgInvExBackward0``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray) -> np.ndarray:
         out = _inv_or_nan(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (inv,) = ctx.saved_tensors
         inv_t = mT(inv)
         return -(inv_t @ g @ inv_t)
@@ -107,18 +107,18 @@ def _inv_or_nan(a: np.ndarray) -> np.ndarray:
         return _solve_or_nan(a, eye)
 
 
-class Det(Function):
+class Det(Primitive):
     """``det(A)``; gradient ``g det(A) A^{-T}``, through the SVD for a singular matrix (where
     the cofactor matrix is still defined)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray) -> np.ndarray:
         out = np.asarray(np.linalg.det(a))
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         a, det = ctx.saved_tensors
         return np.asarray(g)[..., None, None] * _cofactor(a, det)
 
@@ -145,18 +145,18 @@ def _cofactor(a: np.ndarray, det: np.ndarray) -> np.ndarray:
     return out
 
 
-class Slogdet(Function):
+class Slogdet(Primitive):
     """``(sign, log|det A|)``; the sign's gradient is zero, the log's is ``g A^{-T}``."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray) -> tuple:
         sign, logabs = np.linalg.slogdet(a)
         sign, logabs = np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
         ctx.save_for_backward(a)
         return sign, logabs  # the sign is an output of the node (its gradient is zero)
 
     @staticmethod
-    def backward(ctx: Function, g_sign: np.ndarray, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g_sign: np.ndarray, g: np.ndarray) -> np.ndarray:
         (a,) = ctx.saved_tensors
         return g[..., None, None] * _inv_t(a)
 
@@ -164,13 +164,13 @@ class Slogdet(Function):
         return self.__dict__.get("_name") or "LinalgSlogdetBackward0"
 
 
-class Solve(Function):
+class Solve(Primitive):
     """``X = A^{-1} B`` (``left``) or ``B A^{-1}``, batches already broadcast; ``B`` a batch of
     matrices, or of vectors when ``vector``. Gradients: ``gB = A^{-T} g``, ``gA = -gB X^T``
     (mirrored when not ``left``)."""
 
     @staticmethod
-    def forward(ctx: Function, a, b, left: bool = True, vector: bool = False) -> np.ndarray:
+    def forward(ctx: Primitive, a, b, left: bool = True, vector: bool = False) -> np.ndarray:
         b2 = b[..., None] if vector else b
         x = _solve_or_nan(a, b2) if left else mT(_solve_or_nan(mT(a), mT(b2)))
         x = x[..., 0] if vector else x
@@ -179,7 +179,7 @@ class Solve(Function):
         return x
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, x = ctx.saved_tensors
         if ctx.vector:
             g, x = g[..., None], x[..., None]
@@ -195,12 +195,12 @@ class Solve(Function):
         return self.__dict__.get("_name") or "LinalgSolveExBackward0"
 
 
-class SolveTriangular(Function):
+class SolveTriangular(Primitive):
     """``X = A^{-1} B`` (or ``B A^{-1}``) reading one triangle of ``A``; ``A``'s gradient is
     kept to that triangle (without the diagonal when ``unitriangular``)."""
 
     @staticmethod
-    def forward(ctx: Function, a, b, upper: bool, left: bool = True, unit: bool = False):
+    def forward(ctx: Primitive, a, b, upper: bool, left: bool = True, unit: bool = False):
         if left:
             x = tri_solve(a, b, upper, unit)
         else:
@@ -210,7 +210,7 @@ class SolveTriangular(Function):
         return x
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, x = ctx.saved_tensors
         upper, unit = ctx.upper, ctx.unit
         if ctx.left:
@@ -269,11 +269,11 @@ def cholesky_backward(l: np.ndarray, gl: np.ndarray) -> np.ndarray:
     return mT(tri_solve(mT(l), mT(ga), upper=True))  # ... L^{-1}: solve X L = ga
 
 
-class Cholesky(Function):
+class Cholesky(Primitive):
     """The lower factor ``L`` of ``A = L L^T`` (``upper``: ``L^T``); reads the lower triangle."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, upper: bool = False) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, upper: bool = False) -> np.ndarray:
         l = cholesky_array(a)
         ctx.upper = upper
         out = np.ascontiguousarray(mT(l)) if upper else l
@@ -281,7 +281,7 @@ class Cholesky(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         if ctx.upper:
             return cholesky_backward(mT(out), mT(g))
@@ -291,11 +291,11 @@ class Cholesky(Function):
         return self.__dict__.get("_name") or "LinalgCholeskyExBackward0"
 
 
-class CholeskyInverse(Function):
+class CholeskyInverse(Primitive):
     """``(L L^T)^{-1}`` from the factor ``L`` (``upper``: from ``U = L^T``)."""
 
     @staticmethod
-    def forward(ctx: Function, l: np.ndarray, upper: bool = False) -> np.ndarray:
+    def forward(ctx: Primitive, l: np.ndarray, upper: bool = False) -> np.ndarray:
         lower = mT(l) if upper else l
         eye = np.broadcast_to(np.eye(l.shape[-1], dtype=l.dtype), l.shape)
         inv_l = tri_solve(lower, eye, upper=False)
@@ -305,7 +305,7 @@ class CholeskyInverse(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         l, out = ctx.saved_tensors
         # d(out) = -out dA out with A = L L^T: gA = -out gsym out, gL = (gA + gA^T) L
         common = -(out @ (g + mT(g)) @ out)
@@ -315,11 +315,11 @@ class CholeskyInverse(Function):
         return self.__dict__.get("_name") or "CholeskyInverseBackward0"
 
 
-class CholeskySolve(Function):
+class CholeskySolve(Primitive):
     """``X = (L L^T)^{-1} B`` from the factor ``L`` (``upper``: ``U = L^T``)."""
 
     @staticmethod
-    def forward(ctx: Function, b: np.ndarray, l: np.ndarray, upper: bool = False) -> np.ndarray:
+    def forward(ctx: Primitive, b: np.ndarray, l: np.ndarray, upper: bool = False) -> np.ndarray:
         lower = mT(l) if upper else l
         x = tri_solve(mT(lower), tri_solve(lower, b, upper=False), upper=True)
         ctx.upper = upper
@@ -327,7 +327,7 @@ class CholeskySolve(Function):
         return x
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         _, l, x = ctx.saved_tensors
         lower = mT(l) if ctx.upper else l
         gb = tri_solve(mT(lower), tri_solve(lower, g, upper=False), upper=True)
@@ -372,17 +372,17 @@ def matrix_exp_array(a: np.ndarray) -> np.ndarray:
     return r.astype(a.dtype)
 
 
-class MatrixExp(Function):
+class MatrixExp(Primitive):
     """``exp(A)``; gradient: the upper-right block of ``exp([[A^T, g], [0, A^T]])`` (PyTorch's
     ``differential_analytic_matrix_function``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a)
         return matrix_exp_array(a)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (a,) = ctx.saved_tensors
         n = a.shape[-1]
         block = np.zeros(a.shape[:-2] + (2 * n, 2 * n), a.dtype)
@@ -423,17 +423,17 @@ def pinv_backward(g: np.ndarray, pinv: np.ndarray, a: np.ndarray) -> np.ndarray:
     return -mT(k @ pinv) + (g_t - a @ k) @ pinv @ pinv_t + pinv_t_k - pinv_t_k @ pinv @ a
 
 
-class Pinv(Function):
+class Pinv(Primitive):
     """The Moore-Penrose pseudo-inverse (``atol``/``rtol``: the cut-off, as arrays)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
         out = pinv_array(a, atol, rtol, hermitian)
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         a, out = ctx.saved_tensors
         return pinv_backward(g, out, a)
 
@@ -441,13 +441,13 @@ class Pinv(Function):
         return self.__dict__.get("_name") or "LinalgPinvBackward0"
 
 
-class Lstsq(Function):
+class Lstsq(Primitive):
     """The minimum-norm least-squares solution ``X = pinv(A) B`` (batches broadcast, ``B`` a
     batch of matrices), and its residuals ``||A X - B||^2`` per column when ``residuals``.
     Gradients as PyTorch's ``linalg_lstsq_backward``: through ``pinv(A)``."""
 
     @staticmethod
-    def forward(ctx: Function, a, b, rcond: float, residuals: bool) -> tuple:
+    def forward(ctx: Primitive, a, b, rcond: float, residuals: bool) -> tuple:
         rtol = np.asarray(rcond, a.dtype)
         pinv = pinv_array(a, np.zeros((), a.dtype), rtol, False)
         x = pinv @ b
@@ -457,7 +457,7 @@ class Lstsq(Function):
         return x, res.astype(a.dtype)
 
     @staticmethod
-    def backward(ctx: Function, gx: np.ndarray, g_res: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, gx: np.ndarray, g_res: np.ndarray) -> tuple:
         a, b, pinv, x = ctx.saved_tensors
         ga = pinv_backward(gx @ mT(b), pinv, a) if ctx.needs_input_grad[0] else None
         gb = mT(pinv) @ gx if ctx.needs_input_grad[1] else None
@@ -472,12 +472,12 @@ class Lstsq(Function):
         return self.__dict__.get("_name") or "LinalgLstsqBackward0"
 
 
-class VectorNorm(Function):
+class VectorNorm(Primitive):
     """``sum(|x|^ord) ^ (1/ord)`` over ``axes`` (``inf``/``-inf``: the largest/smallest
     ``|x|``; 0: the count of non-zeros), with PyTorch's ``norm_backward``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, ord: float, axes, keepdim: bool) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, ord: float, axes, keepdim: bool) -> np.ndarray:
         ax = np.abs(x)
         if ord == np.inf:
             out = ax.max(axis=axes, keepdims=True, initial=0)
@@ -498,7 +498,7 @@ class VectorNorm(Function):
         return result
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         x, norm = ctx.saved_tensors
         ord = ctx.ord
         if not ctx.keepdim:
@@ -520,16 +520,16 @@ class VectorNorm(Function):
         return self.__dict__.get("_name") or "LinalgVectorNormBackward0"
 
 
-class Diagonal(Function):
+class Diagonal(Primitive):
     """The diagonal ``offset`` of the planes ``(dim1, dim2)``, as the last dimension."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
         ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
         return np.diagonal(x, offset, dim1, dim2).copy()
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         offset, dim1, dim2 = ctx.args
         out = np.zeros(ctx.shape, g.dtype)
         planes = np.moveaxis(out, (dim1, dim2), (-2, -1))  # a view: writes land in ``out``

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 
 def _norms(diff: np.ndarray, p: float) -> np.ndarray:
@@ -45,14 +45,14 @@ def _scale(diff: np.ndarray, dist: np.ndarray, g: np.ndarray, p: float) -> np.nd
     return np.where(dist == 0, 0, out).astype(diff.dtype, copy=False)
 
 
-class Cdist(Function):
+class Cdist(Primitive):
     """Distances between the rows of ``x1`` (..., P, M) and ``x2`` (..., R, M), batches
     already broadcast: (..., P, R). With ``mm`` (p = 2 only) the squares expand through one
     matrix product, as PyTorch's ``_euclidean_dist`` computes them (same rounding), and the
     node is PyTorch's ``EuclideanDistBackward0``."""
 
     @staticmethod
-    def forward(ctx: Function, x1: np.ndarray, x2: np.ndarray, *, p: float, mm: bool):
+    def forward(ctx: Primitive, x1: np.ndarray, x2: np.ndarray, *, p: float, mm: bool):
         ctx.p, ctx.mm = p, mm
         if mm:
             out = _euclidean(x1, x2)
@@ -62,7 +62,7 @@ class Cdist(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x1, x2, dist = ctx.saved_tensors
         if ctx.mm:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,12 +89,12 @@ def _euclidean(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(left @ np.swapaxes(right, -1, -2), 0)).astype(x1.dtype, copy=False)
 
 
-class Pdist(Function):
+class Pdist(Primitive):
     """Distances between every pair of rows ``i < j`` of ``x`` (N, M), in row-major order of
     the upper triangle: N (N - 1) / 2 values (PyTorch's ``PdistBackward0``)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, *, p: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, *, p: float) -> np.ndarray:
         i, j = np.triu_indices(x.shape[0], 1)
         out = _norms(x[i] - x[j], p)
         ctx.save_for_backward(x, out)
@@ -102,7 +102,7 @@ class Pdist(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, dist = ctx.saved_tensors
         i, j = np.triu_indices(x.shape[0], 1)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -116,19 +116,19 @@ class Pdist(Function):
         return self.__dict__.get("_name") or "PdistBackward0"
 
 
-class Dist(Function):
+class Dist(Primitive):
     """The ``p``-norm of ``a - b`` over all elements (``a`` and ``b`` broadcast against each
     other); PyTorch's ``DistBackward0``, which keeps both operands and the result."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, *, p: float) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, *, p: float) -> np.ndarray:
         out = _norms((a - b).reshape(1, -1), p).reshape(())
         ctx.save_for_backward(a, b, out)
         ctx.p = p
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b, out = ctx.saved_tensors
         diff = a - b
         with np.errstate(divide="ignore", invalid="ignore"):

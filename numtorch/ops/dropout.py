@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from numtorch._kernels import dropout as _kdrop
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 # SELU's negative saturation value, -scale * alpha (Klambauer et al., 2017), as in ATen.
 ALPHA_PRIME = 1.7580993408473766
@@ -78,7 +78,7 @@ def affine(p: float, alpha: bool, dtype: np.dtype) -> tuple:
     return t(a), b, t(-ALPHA_PRIME * a) + b
 
 
-class Dropout(Function):
+class Dropout(Primitive):
     """``where(keep, a*x + b, c)``; the gradient is ``where(keep, a*g, 0)``.
 
     ``keep`` arrives shaped to broadcast over ``x`` (e.g. ``(N, C, 1, 1)``), or, for
@@ -92,7 +92,7 @@ class Dropout(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, *, keep: np.ndarray, a, b, c, inplace: bool = False
+        ctx: Primitive, x: np.ndarray, *, keep: np.ndarray, a, b, c, inplace: bool = False
     ) -> np.ndarray:
         ctx.a = a
         if keep.dtype == np.uint8 and not x.flags.c_contiguous:
@@ -117,7 +117,7 @@ class Dropout(Function):
         return _affine_where(x, _compact(keep), a, b, c, out)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         keep, scale = ctx.saved_tensors
         if scale is not None:
             return _kdrop.scale_planes(g, scale)

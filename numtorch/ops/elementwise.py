@@ -16,31 +16,31 @@ import numpy as np
 from numtorch._kernels import parallel
 from numtorch._kernels import pointwise as _kpoint
 from numtorch._kernels import special as _kspecial
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import _where, destination
 
 
-class Add(Function):
+class Add(Primitive):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return parallel.pointwise(np.add, a, b) if parallel.splits(a, b) else a + b
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return g, g
 
 
-class Sub(Function):
+class Sub(Primitive):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a - b
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return g, -g if ctx.needs_input_grad[1] else None
 
 
-class _CastsOperands(Function):
+class _CastsOperands(Primitive):
     """A primitive that takes operands of mixed dtypes with ``dt`` and casts them itself."""
 
     casts_operands = True
@@ -48,25 +48,25 @@ class _CastsOperands(Function):
     types: tuple = ()
 
 
-def _promote(ctx: Function, a: np.ndarray, b: np.ndarray, dt: np.dtype) -> tuple:
+def _promote(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt: np.dtype) -> tuple:
     """``a`` and ``b`` cast to ``dt``; remembers what to cast the gradients back to."""
     ctx.dt, ctx.types = dt, (a.dtype, b.dtype)
     return a.astype(dt, copy=False), b.astype(dt, copy=False)
 
 
-def _promoted(ctx: Function, saved: tuple) -> tuple:
+def _promoted(ctx: Primitive, saved: tuple) -> tuple:
     """Kept operands in the dtype the forward computed in."""
     return tuple(None if x is None else x.astype(ctx.dt, copy=False) for x in saved)
 
 
-def _demote(ctx: Function, grads: tuple) -> tuple:
+def _demote(ctx: Primitive, grads: tuple) -> tuple:
     """Each gradient in its operand's dtype."""
     return tuple(None if g is None else g.astype(t, copy=False) for g, t in zip(grads, ctx.types))
 
 
 class Mul(_CastsOperands):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         # each gradient reads only the other operand
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
@@ -75,7 +75,7 @@ class Mul(_CastsOperands):
         return a * b
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
         ga = g * b if ctx.needs_input_grad[0] else None
         gb = g * a if ctx.needs_input_grad[1] else None
@@ -85,14 +85,14 @@ class Mul(_CastsOperands):
 
 class Div(_CastsOperands):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         if dt is not None:
             a, b = _promote(ctx, a, b, dt)
         return a / b
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
@@ -105,7 +105,7 @@ class RoundedDiv(_CastsOperands):
     so its gradient is zero."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, mode: str, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, mode: str, dt=None) -> np.ndarray:
         # PyTorch's DivBackward2 keeps the operands Div keeps, though its gradient is 0
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         if dt is not None:
@@ -120,7 +120,7 @@ class RoundedDiv(_CastsOperands):
         return np.asarray(q, dtype=dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         zero = np.zeros_like(g)
         need_a, need_b = ctx.needs_input_grad
         grads = (zero if need_a else None, zero if need_b else None)
@@ -138,7 +138,7 @@ class Remainder(_CastsOperands):
     """
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         if ctx.needs_input_grad[1]:
             ctx.save_for_backward(a, b)
         if dt is not None:
@@ -146,7 +146,7 @@ class Remainder(_CastsOperands):
         return np.asarray(np.remainder(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         gb = None
         if ctx.needs_input_grad[1]:
             a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
@@ -155,13 +155,13 @@ class Remainder(_CastsOperands):
         return grads if ctx.dt is None else _demote(ctx, grads)
 
 
-class Neg(Function):
+class Neg(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         return -x
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return -g
 
 
@@ -184,7 +184,7 @@ class Pow(_CastsOperands):
     reads the result, so only then is it kept (PyTorch's ``PowBackward0/1/2``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         kept = (a, b)
         if dt is not None:
             a, b = _promote(ctx, a, b, dt)
@@ -193,7 +193,7 @@ class Pow(_CastsOperands):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b, out = ctx.saved_tensors
         if ctx.dt is not None:
             a, b = _promoted(ctx, (a, b))
@@ -207,15 +207,15 @@ class Pow(_CastsOperands):
         return grads if ctx.dt is None else _demote(ctx, grads)
 
 
-class Exp(Function):
+class Exp(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         out = np.asarray(np.exp(x))  # an ndarray even when 0-d: the output's own storage
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         return g * out
 
@@ -227,14 +227,14 @@ def _erf(x: np.ndarray) -> np.ndarray:
     return _kspecial.erf(np.asarray(x, dtype=np.float64))
 
 
-class Erf(Function):
+class Erf(Primitive):
     """The error function; its derivative is ``2 / sqrt(pi) * exp(-x**2)``. float32 and
     float64 are computed in float64 and rounded once to their dtype; activation-sized arrays
     are split over numtorch's threads (``parallel.pointwise``), bit for bit the one-call
     result (each element is computed on its own)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         if x.dtype in (np.float32, np.float64):
             if parallel.splits(x):
@@ -243,35 +243,35 @@ class Erf(Function):
         return np.asarray(_erf(x), dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         return (g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)).astype(g.dtype, copy=False)
 
 
-class Log(Function):
+class Log(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / x
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             out = np.asarray(np.sqrt(x))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return g / (2 * out)
@@ -282,69 +282,69 @@ class StdSqrt(Sqrt):
     (not ``g / 0``), since every input there sits at the mean."""
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(out == 0, 0, g / (2 * out)).astype(g.dtype)
 
 
-class Rsqrt(Function):
+class Rsqrt(Primitive):
     """``1 / sqrt(x)``; the gradient ``-g * out**3 / 2`` reads the result, not x."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.asarray(1 / np.sqrt(x)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         return (-0.5 * g * out * out * out).astype(g.dtype, copy=False)
 
 
-class Reciprocal(Function):
+class Reciprocal(Primitive):
     """``1 / x``; the gradient ``-g * out**2`` reads the result, not x (so ``2 / x``, which
     PyTorch computes as ``reciprocal(x) * 2``, survives a later change to x)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             out = np.asarray(np.reciprocal(x))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         return -g * (out * out)
 
 
-class Abs(Function):
+class Abs(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         return g * ((x > 0).astype(g.dtype) - (x < 0).astype(g.dtype))  # sgn(nan) is 0
 
 
-class Clamp(Function):
+class Clamp(Primitive):
     """Clamp to the constants ``[lo, hi]``; the gradient passes where the input lies inside,
     ends included. Backward reads the input (PyTorch's ``ClampBackward1`` keeps it)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         return np.asarray(np.clip(x, lo, hi)).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         if ctx.lo is None:
             inside = x <= ctx.hi
@@ -358,20 +358,20 @@ class Clamp(Function):
         return self.__dict__.get("_name") or "ClampBackward1"
 
 
-class ClampTensor(Function):
+class ClampTensor(Primitive):
     """Clamp to tensor bounds ``lo`` and/or ``hi`` (None for a missing one), as PyTorch's
     ``clamp.Tensor``: the input's gradient passes where ``lo <= x <= hi``; a bound's where x
     lies beyond it (``lo``'s only while ``lo < hi``; ``hi``'s also where ``hi < lo``, since
     ``hi`` wins then)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lo, hi) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lo, hi) -> np.ndarray:
         ctx.save_for_backward(x, lo, hi)
         out = x if lo is None else np.maximum(x, lo)
         return np.asarray(out if hi is None else np.minimum(out, hi))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, lo, hi = ctx.saved_tensors
         zero = np.zeros((), g.dtype)
         inside = np.ones(x.shape, dtype=bool) if lo is None else x >= lo
@@ -407,14 +407,14 @@ class _Extremum(_CastsOperands):
     pick = np.maximum
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, dt=None) -> np.ndarray:
         ctx.save_for_backward(a, b)
         if dt is not None:
             a, b = _promote(ctx, a, b, dt)
         return np.asarray(type(ctx).pick(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors if ctx.dt is None else _promoted(ctx, ctx.saved_tensors)
         a_loses, b_loses = (a < b, a > b) if type(ctx).pick is np.maximum else (a > b, a < b)
         share_a, share_b = _shares(a_loses, b_loses, a == b, g.dtype)
@@ -430,17 +430,17 @@ class Minimum(_Extremum):
     pick = np.minimum
 
 
-class Where(Function):
+class Where(Primitive):
     """``a`` where ``cond`` holds, else ``b``. ``cond`` may be the condition tensor itself (it
     broadcasts against the gradient), so a change to it is refused, as in PyTorch."""
 
     @staticmethod
-    def forward(ctx: Function, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(cond)
         return _where.where(cond, a, b)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (cond,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
         ga = _where.where(cond, g, zero) if ctx.needs_input_grad[1] else None
@@ -448,13 +448,13 @@ class Where(Function):
         return None, ga, gb
 
 
-class Relu(Function):
+class Relu(Primitive):
     """``max(x, 0)``. Backward reads the result (PyTorch's ``ReluBackward0`` keeps it), so no
     mask is made in forward: the result is kept alive by the next layer anyway. Activation-
     sized arrays are split over numtorch's threads (``parallel.pointwise``)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         if x.dtype.kind != "f":
             out = np.asarray(np.maximum(x, 0))
         else:
@@ -469,7 +469,7 @@ class Relu(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         # out is 0, positive or nan, so ``out != 0`` is PyTorch's ``out > 0 or nan`` in one
         # comparison: nan passes the gradient, as in PyTorch
@@ -490,12 +490,12 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return _where.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     """``1 / (1 + exp(-x))``; backward reads the result. Activation-sized float arrays are
     split over numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         if x.dtype.kind == "f" and parallel.splits(x):
             out = parallel.pointwise(_sigmoid, x)
         else:
@@ -505,7 +505,7 @@ class Sigmoid(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         if parallel.splits(g, out):
             return parallel.pointwise(_sigmoid_grad, g, out)
@@ -529,12 +529,12 @@ def _sigmoid_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndar
     return np.multiply(g * result, 1 - result, out=out)
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     """``tanh(x)``; backward reads the result. Activation-sized arrays are split over
     numtorch's threads (``parallel.pointwise``), bit for bit the one-call result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         if x.dtype.kind == "f" and parallel.splits(x):
             out = parallel.pointwise(np.tanh, x)
         else:
@@ -543,7 +543,7 @@ class Tanh(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         if parallel.splits(g, out):
             return parallel.pointwise(_tanh_grad, g, out)
@@ -558,40 +558,40 @@ def _tanh_grad(g: np.ndarray, result: np.ndarray, out: np.ndarray) -> np.ndarray
     return out
 
 
-class Cast(Function):
+class Cast(Primitive):
     """Change dtype; the gradient is cast back to the source dtype."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, np_dtype: np.dtype) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, np_dtype: np.dtype) -> np.ndarray:
         ctx.src = x.dtype
         return x.astype(np_dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return g.astype(ctx.src), None
 
     def name(self) -> str:
         return self.__dict__.get("_name") or "ToCopyBackward0"
 
 
-class Clone(Function):
+class Clone(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         return x.copy()
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return g
 
 
-class Step(Function):
+class Step(Primitive):
     """A piecewise-constant map (floor, ceil, round, trunc, sign): its gradient is zero
     almost everywhere, which is what PyTorch returns (not an error, not ``None``)."""
 
     _FNS = {"Floor": np.floor, "Ceil": np.ceil, "Trunc": np.trunc, "Sign": np.sign}
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, kind: str, decimals: int = 0) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, kind: str, decimals: int = 0) -> np.ndarray:
         ctx.kind, ctx.decimals = kind, decimals
         if kind == "Round":
             return np.round(x, decimals)
@@ -601,7 +601,7 @@ class Step(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.zeros_like(g), None, None
 
     def name(self) -> str:
@@ -609,13 +609,13 @@ class Step(Function):
         return self.__dict__.get("_name") or f"{self.kind}Backward{suffix}"
 
 
-class Frac(Function):
+class Frac(Primitive):
     """``x - trunc(x)``: the gradient passes through unchanged."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         return x - np.trunc(x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return g

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.elementwise import _erf
 
 # ---------------------------------------------------------------- unary maps (PyTorch's
@@ -24,7 +24,7 @@ def _rsqrt(v: np.ndarray) -> np.ndarray:
     return 1 / np.sqrt(v)
 
 
-class _OfInput(Function):
+class _OfInput(Primitive):
     """``f(x)`` whose derivative ``df(x)`` reads the input (PyTorch's node keeps ``self``)."""
 
     @staticmethod
@@ -36,19 +36,19 @@ class _OfInput(Function):
         raise NotImplementedError
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
         with np.errstate(all="ignore"):
             return np.asarray(type(ctx).f(x), dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (x,) = ctx.saved_tensors
         with np.errstate(all="ignore"):
             return np.asarray(g * type(ctx).df(x), dtype=g.dtype)
 
 
-class _OfResult(Function):
+class _OfResult(Primitive):
     """``f(x)`` whose derivative ``df(out)`` reads the result (PyTorch keeps ``result``)."""
 
     @staticmethod
@@ -60,14 +60,14 @@ class _OfResult(Function):
         raise NotImplementedError
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             out = np.asarray(type(ctx).f(x), dtype=x.dtype)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         with np.errstate(all="ignore"):
             return np.asarray(g * type(ctx).df(out), dtype=g.dtype)
@@ -130,14 +130,14 @@ def _inplace_without_derivative(base: type) -> type:
     no derivative: the node (``AsinhBackward1``, ...) raises PyTorch's error in backward."""
     op = base.__name__.lower()
 
-    class Inplace(Function):
+    class Inplace(Primitive):
         @staticmethod
-        def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+        def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
             with np.errstate(all="ignore"):
                 return np.asarray(base.f(x), dtype=x.dtype)
 
         @staticmethod
-        def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+        def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
             raise NotImplementedError(
                 f"the derivative for 'inplace version of {op}' is not implemented."
             )
@@ -230,27 +230,27 @@ class Erfinv(_OfInput):
     df = staticmethod(lambda x: (0.5 * math.sqrt(math.pi)) * np.exp(np.square(erfinv(x))))
 
 
-class Sgn(Function):
+class Sgn(Primitive):
     """``sgn(x)`` of a real tensor: its gradient is zero, but PyTorch's node keeps the input
     and the result (its formula serves complex numbers too)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         out = np.asarray(np.where(np.isnan(x), 0, np.sign(x)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return np.zeros_like(g)
 
 
-class NanToNum(Function):
+class NanToNum(Primitive):
     """Replace nan, +inf and -inf by finite numbers; the gradient passes where ``x`` is
     finite (PyTorch's ``grad * isfinite(self)``)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, nan: float, posinf, neginf) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, nan: float, posinf, neginf) -> np.ndarray:
         ctx.save_for_backward(x)
         info = np.finfo(x.dtype)
         posinf = info.max if posinf is None else posinf
@@ -259,7 +259,7 @@ class NanToNum(Function):
         return np.asarray(np.where(x == -np.inf, neginf, out), dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         return np.where(np.isfinite(x), g, np.zeros((), g.dtype)), None, None, None
 
@@ -267,16 +267,16 @@ class NanToNum(Function):
 # ---------------------------------------------------------------- binary maps
 
 
-class Atan2(Function):
+class Atan2(Primitive):
     """``arctan2(a, b)``; both gradients read both operands (0 at the origin)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return np.asarray(np.arctan2(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         with np.errstate(all="ignore"):
             recip = 1 / (a * a + b * b)
@@ -286,16 +286,16 @@ class Atan2(Function):
         return ga, gb
 
 
-class Hypot(Function):
+class Hypot(Primitive):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.asarray(np.hypot(a, b))
         need_a, need_b = ctx.needs_input_grad  # each gradient reads its own operand
         ctx.save_for_backward(a if need_a else None, b if need_b else None, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b, out = ctx.saved_tensors
         with np.errstate(all="ignore"):
             ga = g * a / out if ctx.needs_input_grad[0] else None
@@ -303,15 +303,15 @@ class Hypot(Function):
         return ga, gb
 
 
-class Logaddexp(Function):
+class Logaddexp(Primitive):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         with np.errstate(all="ignore"):
             return np.asarray(np.logaddexp(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         with np.errstate(all="ignore"):
             ga = g / (1 + np.exp(b - a)) if ctx.needs_input_grad[0] else None
@@ -326,14 +326,14 @@ def _xlogy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=np.result_type(a, b))
 
 
-class Xlogy(Function):
+class Xlogy(Primitive):
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return _xlogy(a, b)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
@@ -349,34 +349,34 @@ def _lerp(a: np.ndarray, b: np.ndarray, w) -> np.ndarray:
     return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
 
 
-class Lerp(Function):
+class Lerp(Primitive):
     """``lerp`` with a number weight: PyTorch's ``LerpBackward0`` keeps only the number."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
         ctx.weight = weight
         return np.asarray(_lerp(a, b, weight), dtype=np.result_type(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         w = ctx.weight
         ga = g * (1 - w) if ctx.needs_input_grad[0] else None
         gb = g * w if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
 
-class LerpTensor(Function):
+class LerpTensor(Primitive):
     """``lerp`` with a tensor weight (``LerpBackward1``): the weight's gradient reads both
     ends, so they are kept only when it is needed; the weight is always kept, as PyTorch's."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
         ends = (a, b) if ctx.needs_input_grad[2] else (None, None)
         ctx.save_for_backward(*ends, w)
         return np.asarray(_lerp(a, b, w), dtype=np.result_type(a, b, w))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b, w = ctx.saved_tensors
         need_a, need_b, need_w = ctx.needs_input_grad
         return (
@@ -389,19 +389,19 @@ class LerpTensor(Function):
         return self.__dict__.get("_name") or "LerpBackward1"
 
 
-class Fmod(Function):
+class Fmod(Primitive):
     """C's ``fmod`` (the sign of the dividend) for floats. ``b``'s gradient is
     ``-g * trunc(a / b)``; with a number divisor nothing is kept (``FmodBackward0``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if ctx.needs_input_grad[1]:
             ctx.save_for_backward(a, b)
         with np.errstate(all="ignore"):
             return np.asarray(np.fmod(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         gb = None
         if ctx.needs_input_grad[1]:
             a, b = ctx.saved_tensors

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["Embedding", "EmbeddingBag", "MODES"]
 
@@ -26,17 +26,17 @@ def _row_scale(flat: np.ndarray, num_rows: int, padding_idx: int, by_freq: bool)
     return scale
 
 
-class Embedding(Function):
+class Embedding(Primitive):
     """``weight[indices]``: shape ``indices.shape + (embedding_dim,)``."""
 
     @staticmethod
-    def forward(ctx: Function, weight, indices=None, padding_idx=-1, by_freq=False) -> np.ndarray:
+    def forward(ctx: Primitive, weight, indices=None, padding_idx=-1, by_freq=False) -> np.ndarray:
         ctx.num_rows, ctx.padding_idx, ctx.by_freq = weight.shape[0], padding_idx, by_freq
         ctx.save_for_backward(indices)
         return weight[indices]
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (indices,) = ctx.saved_tensors
         flat = indices.reshape(-1)
         grad = np.zeros((ctx.num_rows, g.shape[-1]), g.dtype)
@@ -56,13 +56,13 @@ def bag_of_each(offsets: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(offsets, np.arange(n), side="right") - 1
 
 
-class EmbeddingBag(Function):
+class EmbeddingBag(Primitive):
     """Reduce ``weight[indices]`` per bag (``offsets`` are the bags' starts) by ``mode``;
     ``per_sample_weights`` (sum mode) scales each row first; the padding row is left out."""
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         weight,
         per_sample_weights=None,
         indices=None,
@@ -98,7 +98,7 @@ class EmbeddingBag(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         weight, psw, indices, bags, keep, counts, first = ctx.saved_tensors
         grad_w = grad_psw = None
         if ctx.needs_input_grad[0]:

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.decompositions import mT, tri_solve
 
 __all__ = [
@@ -49,12 +49,12 @@ def svd_backward(gu, gs, gvh, u, s, vh) -> np.ndarray:
     return u @ ret @ vh
 
 
-class Svd(Function):
+class Svd(Primitive):
     """``A = U diag(S) Vh``; with ``full_matrices`` the extra columns of ``U`` (rows of ``Vh``)
     get no gradient, as in PyTorch. ``compute_uv=False`` gives ``S`` alone (``svdvals``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, full_matrices: bool, compute_uv: bool = True):
+    def forward(ctx: Primitive, a: np.ndarray, full_matrices: bool, compute_uv: bool = True):
         u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
         ctx.compute_uv = compute_uv
         ctx.save_for_backward(u, s, vh)  # the outputs themselves: in-place changes are caught
@@ -63,7 +63,7 @@ class Svd(Function):
         return u, s, vh
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> np.ndarray:
         u, s, vh = ctx.saved_tensors
         k = s.shape[-1]
         u, vh = u[..., :k], vh[..., :k, :]
@@ -76,12 +76,12 @@ class Svd(Function):
         return self.__dict__.get("_name") or "LinalgSvdBackward0"
 
 
-class Eigh(Function):
+class Eigh(Primitive):
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix, reading the ``UPLO``
     triangle; ``eigenvectors=False`` gives the eigenvalues alone (``eigvalsh``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, uplo: str, eigenvectors: bool = True):
+    def forward(ctx: Primitive, a: np.ndarray, uplo: str, eigenvectors: bool = True):
         w, v = np.linalg.eigh(a, UPLO=uplo)
         w, v = w.astype(a.dtype), v.astype(a.dtype)
         ctx.eigenvectors = eigenvectors
@@ -89,7 +89,7 @@ class Eigh(Function):
         return (w, v) if eigenvectors else w
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> np.ndarray:
         w, v = ctx.saved_tensors
         if not ctx.eigenvectors:
             return (v * grads[0][..., None, :]) @ mT(v)
@@ -118,11 +118,11 @@ def qr_square_backward(gq, gr, q, r) -> np.ndarray:
     return mT(tri_solve(r, mT(ga), upper=True))
 
 
-class Qr(Function):
+class Qr(Primitive):
     """``A = Q R`` (``mode``: 'reduced', 'complete' or 'r'); Householder QR as LAPACK's."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, mode: str) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray, mode: str) -> tuple:
         m, n = a.shape[-2:]
         if mode == "r":
             r = np.linalg.qr(a, mode="r")
@@ -135,7 +135,7 @@ class Qr(Function):
         return q, r
 
     @staticmethod
-    def backward(ctx: Function, gq: np.ndarray, gr: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, gq: np.ndarray, gr: np.ndarray) -> np.ndarray:
         q, r = ctx.saved_tensors
         m, n = ctx.shape
         if ctx.mode == "r":
@@ -220,18 +220,18 @@ def lu_backward(gl, gu, p, l, u) -> np.ndarray:
     return p @ np.concatenate([ga1, ga2], axis=-2)
 
 
-class LuFactor(Function):
+class LuFactor(Primitive):
     """``(LU, pivots, info)`` of ``getrf``; ``LU`` gets ``lu_backward`` of its two triangles."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, pivot: bool = True) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray, pivot: bool = True) -> tuple:
         lu, piv, info = lu_packed(a, pivot)
         ctx.save_for_backward(lu, piv)
         ctx.mark_non_differentiable(piv, info)
         return lu, piv, info
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray, *_: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray, *_: np.ndarray) -> np.ndarray:
         lu, piv = ctx.saved_tensors
         m, n = lu.shape[-2:]
         k = min(m, n)
@@ -242,11 +242,11 @@ class LuFactor(Function):
         return self.__dict__.get("_name") or "LinalgLuFactorExBackward0"
 
 
-class Lu(Function):
+class Lu(Primitive):
     """``(P, L, U)`` with ``A = P L U``; ``P`` has no gradient."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, pivot: bool = True) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray, pivot: bool = True) -> tuple:
         lu, piv, _ = lu_packed(a, pivot)
         m, n = a.shape[-2:]
         p, l, u = lu_unpack_arrays(lu, piv, m, n)
@@ -255,7 +255,7 @@ class Lu(Function):
         return p, l, u
 
     @staticmethod
-    def backward(ctx: Function, gp: np.ndarray, gl: np.ndarray, gu: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, gp: np.ndarray, gl: np.ndarray, gu: np.ndarray) -> np.ndarray:
         p, l, u = ctx.saved_tensors
         return lu_backward(gl, gu, p, l, u)
 
@@ -263,15 +263,15 @@ class Lu(Function):
         return self.__dict__.get("_name") or "LinalgLuBackward0"
 
 
-class Geqrf(Function):
+class Geqrf(Primitive):
     """LAPACK's ``geqrf``: ``R`` above the diagonal and the Householder vectors below it, and
     their scalars ``tau``. PyTorch defines no gradient: backward raises its error."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray) -> tuple:
         h, tau = np.linalg.qr(a, mode="raw")
         return np.ascontiguousarray(mT(h), a.dtype), np.asarray(tau, a.dtype)
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> None:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> None:
         raise RuntimeError("the derivative for 'geqrf' is not implemented.")

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from numtorch._kernels import conv as _k
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["Unfold", "Fold", "DepthUnfold", "DepthFold"]
 
@@ -35,7 +35,7 @@ def _col2im(cols: np.ndarray, chw: tuple, geo: tuple) -> np.ndarray:
     return out
 
 
-class Unfold(Function):
+class Unfold(Primitive):
     """(N, C, H, W) -> (N, C*kh*kw, L): the sliding blocks of ``F.unfold``."""
 
     def name(self) -> str:
@@ -43,18 +43,18 @@ class Unfold(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, kernel: tuple, stride, padding, dilation, blocks
+        ctx: Primitive, x: np.ndarray, kernel: tuple, stride, padding, dilation, blocks
     ) -> np.ndarray:
         ctx.geo = _geo(kernel, stride, padding, dilation, blocks)
         ctx.chw = tuple(x.shape[1:])
         return _im2col(x, ctx.geo)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return (_col2im(g, ctx.chw, ctx.geo),)
 
 
-class Fold(Function):
+class Fold(Primitive):
     """(N, C*kh*kw, L) -> (N, C, H, W): ``F.fold``, the sum of the blocks (im2col's adjoint)."""
 
     def name(self) -> str:
@@ -62,13 +62,13 @@ class Fold(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, cols: np.ndarray, chw: tuple, kernel, stride, padding, dilation, blocks
+        ctx: Primitive, cols: np.ndarray, chw: tuple, kernel, stride, padding, dilation, blocks
     ) -> np.ndarray:
         ctx.geo = _geo(kernel, stride, padding, dilation, blocks)
         return _col2im(cols, tuple(chw), ctx.geo)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return (_im2col(g, ctx.geo),)
 
 
@@ -105,11 +105,11 @@ def _depth_sum(t: np.ndarray, size: int, geo: tuple) -> np.ndarray:
     return np.ascontiguousarray(out[:, :, before : before + size])
 
 
-class DepthUnfold(Function):
+class DepthUnfold(Primitive):
     """(N, C, L, *rest) -> (N, n_out, C, k, *rest): windows along axis 2 with zero padding."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, k, stride, dilation, pad, n_out) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, k, stride, dilation, pad, n_out) -> np.ndarray:
         ctx.geo = (k, stride, dilation, tuple(pad), n_out)
         ctx.size = x.shape[2]
         # Backward reads no input, but a convolution's node keeps its input: changing it in
@@ -118,19 +118,19 @@ class DepthUnfold(Function):
         return _depth_windows(x, ctx.geo)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return (_depth_sum(g, ctx.size, ctx.geo),)
 
 
-class DepthFold(Function):
+class DepthFold(Primitive):
     """(N, n_in, C, k, *rest) -> (N, C, size, *rest): the adjoint of :class:`DepthUnfold`
     (what a transposed 3-D convolution does along depth)."""
 
     @staticmethod
-    def forward(ctx: Function, t: np.ndarray, size, k, stride, dilation, pad) -> np.ndarray:
+    def forward(ctx: Primitive, t: np.ndarray, size, k, stride, dilation, pad) -> np.ndarray:
         ctx.geo = (k, stride, dilation, tuple(pad), t.shape[1])
         return _depth_sum(t, size, ctx.geo)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return (_depth_windows(g, ctx.geo),)

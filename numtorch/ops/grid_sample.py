@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["AffineGrid", "GridSample", "base_grid"]
 
@@ -139,7 +139,7 @@ def _gather(x3: np.ndarray, flat: np.ndarray) -> np.ndarray:
     return np.take_along_axis(x3, flat[:, None, :], axis=2)
 
 
-class GridSample(Function):
+class GridSample(Primitive):
     """``grid_sample``: input (N, C, *spatial), grid (N, *out, nd) -> (N, C, *out)."""
 
     def name(self) -> str:
@@ -148,7 +148,7 @@ class GridSample(Function):
         )
 
     @staticmethod
-    def forward(ctx: Function, x, grid, mode: str, padding: str, align: bool) -> np.ndarray:
+    def forward(ctx: Primitive, x, grid, mode: str, padding: str, align: bool) -> np.ndarray:
         ctx.nd = x.ndim - 2
         ctx.opts = (mode, padding, bool(align))
         ctx.save_for_backward(x, grid)
@@ -160,7 +160,7 @@ class GridSample(Function):
         return out.reshape((n, c) + grid.shape[1:-1])
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, grid = ctx.saved_tensors
         need_x, need_grid = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         n, c = x.shape[:2]
@@ -210,21 +210,21 @@ def base_grid(spatial: tuple, align: bool, dtype: np.dtype) -> np.ndarray:
     return np.stack(cols, axis=-1).astype(dtype)
 
 
-class AffineGrid(Function):
+class AffineGrid(Primitive):
     """``affine_grid``: theta (N, nd, nd+1) -> grid (N, *spatial, nd) = base @ theta^T."""
 
     def name(self) -> str:
         return "AffineGridGeneratorBackward0"
 
     @staticmethod
-    def forward(ctx: Function, theta: np.ndarray, spatial: tuple, align: bool) -> np.ndarray:
+    def forward(ctx: Primitive, theta: np.ndarray, spatial: tuple, align: bool) -> np.ndarray:
         base = base_grid(tuple(spatial), bool(align), theta.dtype)
         ctx.save_for_backward(base)
         out = np.matmul(base[None], np.swapaxes(theta, 1, 2))
         return out.reshape((theta.shape[0],) + tuple(spatial) + (theta.shape[1],))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (base,) = ctx.saved_tensors
         g2 = g.reshape(g.shape[0], -1, g.shape[-1])
         return np.matmul(np.swapaxes(g2, 1, 2), base[None]), None, None

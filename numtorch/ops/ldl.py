@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["ldl_factor_array", "ldl_solve_array", "LdlFactor", "LdlSolve"]
 
@@ -145,13 +145,13 @@ def ldl_solve_array(ld: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np.ndarra
     return np.stack(out).reshape(b.shape) if out else np.zeros_like(b)
 
 
-class _NotDifferentiable(Function):
+class _NotDifferentiable(Primitive):
     """A node whose backward raises PyTorch's error: the op has no derivative."""
 
     aten = ""
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> tuple:
         raise RuntimeError(f"derivative for aten::{ctx.aten} is not implemented")
 
     def name(self) -> str:
@@ -164,7 +164,7 @@ class LdlFactor(_NotDifferentiable):
     aten = "linalg_ldl_factor_ex"
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> tuple:
+    def forward(ctx: Primitive, a: np.ndarray) -> tuple:
         ld, piv, info = ldl_factor_array(a)
         ctx.mark_non_differentiable(piv, info)
         return ld, piv, info
@@ -176,5 +176,5 @@ class LdlSolve(_NotDifferentiable):
     aten = "linalg_ldl_solve"
 
     @staticmethod
-    def forward(ctx: Function, ld: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, ld: np.ndarray, piv: np.ndarray, b: np.ndarray) -> np.ndarray:
         return ldl_solve_array(ld, piv, b)

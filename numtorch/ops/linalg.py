@@ -7,18 +7,18 @@ import math
 import numpy as np
 
 from numtorch._kernels import parallel
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 _KINDS = {(1, 1): "Dot", (2, 1): "Mv", (2, 2): "Mm", (3, 3): "Bmm"}
 
 
-class Matmul(Function):
+class Matmul(Primitive):
     """``a @ b`` for PyTorch's four products: ``dot`` (1-D @ 1-D), ``mv`` (2-D @ 1-D), ``mm``
     (2-D @ 2-D) and ``bmm`` (3-D @ 3-D with equal batches); the node takes that name.
     ``numtorch.matmul`` reduces every other shape to these, as PyTorch does."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # each gradient reads only the other operand
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
@@ -26,7 +26,7 @@ class Matmul(Function):
         return np.asarray(_mm(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         if ctx.kind == "Dot":
@@ -41,11 +41,11 @@ class Matmul(Function):
         return self.__dict__.get("_name") or f"{self.kind}Backward0"
 
 
-class Linear(Function):
+class Linear(Primitive):
     """``x @ W.T + b`` fused: one GEMM each way, with the bias gradient a column sum."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         # the input's gradient reads only the weight, the weight's only the input
         need_x, need_w = ctx.needs_input_grad[:2]
         ctx.save_for_backward(x if need_w else None, w if need_x else None)
@@ -57,7 +57,7 @@ class Linear(Function):
         return out.reshape(*x.shape[:-1], w.shape[0]) if x.ndim > 2 else out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, w = ctx.saved_tensors
         gx = None
         if ctx.needs_input_grad[0]:
@@ -144,7 +144,7 @@ def _product_grads(
     return ga, gb
 
 
-class AddProduct(Function):
+class AddProduct(Primitive):
     """``beta * input + alpha * (a ∘ b)`` for PyTorch's ``addmm`` (∘ = mm), ``addmv`` (mv),
     ``addr`` (outer), ``baddbmm`` (bmm) and ``addbmm`` (bmm summed over the batch); ``input``
     broadcasts to the product's shape. With ``beta == 0`` the input is ignored (its NaNs do
@@ -152,7 +152,7 @@ class AddProduct(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, input: np.ndarray, a: np.ndarray, b: np.ndarray, *, kind: str, beta, alpha
+        ctx: Primitive, input: np.ndarray, a: np.ndarray, b: np.ndarray, *, kind: str, beta, alpha
     ) -> np.ndarray:
         need_a, need_b = ctx.needs_input_grad[1:]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
@@ -167,7 +167,7 @@ class AddProduct(Function):
         return np.asarray(prod + scaled, dtype=prod.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         need_input = ctx.needs_input_grad[0]
         gi = sum_to(g * np.asarray(ctx.beta, g.dtype), ctx.shape) if need_input else None
@@ -181,11 +181,11 @@ class AddProduct(Function):
 _ADD_NAMES = {"mm": "Addmm", "mv": "Addmv", "r": "Addr", "bmm": "Baddbmm", "addbmm": "Addbmm"}
 
 
-class Addcmul(Function):
+class Addcmul(Primitive):
     """``input + value * t1 * t2`` on operands already broadcast to one shape."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, t1: np.ndarray, t2: np.ndarray, *, value):
+    def forward(ctx: Primitive, x: np.ndarray, t1: np.ndarray, t2: np.ndarray, *, value):
         need = ctx.needs_input_grad
         ctx.save_for_backward(t2 if need[1] else None, t1 if need[2] else None)
         ctx.value = value
@@ -193,7 +193,7 @@ class Addcmul(Function):
         return np.asarray(x + (prod if value == 1 else prod * np.asarray(value, prod.dtype)))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         t2, t1 = ctx.saved_tensors
         gv = g * np.asarray(ctx.value, g.dtype)
         return g, (gv * t2 if t2 is not None else None), (gv * t1 if t1 is not None else None)
@@ -202,11 +202,11 @@ class Addcmul(Function):
         return self.__dict__.get("_name") or "AddcmulBackward0"
 
 
-class Addcdiv(Function):
+class Addcdiv(Primitive):
     """``input + value * t1 / t2`` on floating operands already broadcast to one shape."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, t1: np.ndarray, t2: np.ndarray, *, value):
+    def forward(ctx: Primitive, x: np.ndarray, t1: np.ndarray, t2: np.ndarray, *, value):
         need = ctx.needs_input_grad
         ctx.save_for_backward(t1 if need[2] else None, t2 if need[1] or need[2] else None)
         ctx.value = value
@@ -214,7 +214,7 @@ class Addcdiv(Function):
         return np.asarray(x + (quot if value == 1 else quot * np.asarray(value, quot.dtype)))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         t1, t2 = ctx.saved_tensors
         need = ctx.needs_input_grad
         gv = g * np.asarray(ctx.value, g.dtype)
@@ -230,19 +230,19 @@ def _cross(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
     return np.asarray(np.cross(a, b, axis=axis), dtype=np.result_type(a, b))
 
 
-class Cross(Function):
+class Cross(Primitive):
     """The cross product of 3-vectors along ``axis`` (operands broadcast to one shape);
     PyTorch's ``LinalgCrossBackward0``."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, *, axis: int) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, *, axis: int) -> np.ndarray:
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.axis = axis
         return _cross(a, b, axis)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         ga = _cross(b, g, ctx.axis) if b is not None else None
         gb = _cross(g, a, ctx.axis) if a is not None else None
@@ -252,18 +252,18 @@ class Cross(Function):
         return self.__dict__.get("_name") or "LinalgCrossBackward0"
 
 
-class Inverse(Function):
+class Inverse(Primitive):
     """The inverse of (a batch of) square matrices; backward ``-A⁻ᵀ g A⁻ᵀ`` reads the
     result (PyTorch's ``LinalgInvExBackward0``)."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray) -> np.ndarray:
         out = np.linalg.inv(a).astype(a.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (inv,) = ctx.saved_tensors
         inv_t = np.swapaxes(inv, -1, -2)
         return (-(inv_t @ g @ inv_t),)
@@ -272,7 +272,7 @@ class Inverse(Function):
         return self.__dict__.get("_name") or "LinalgInvExBackward0"
 
 
-class Einsum(Function):
+class Einsum(Primitive):
     """``np.einsum`` of operands whose subscripts are already explicit: ``labels`` is one
     string of letters per operand (repeats allowed: diagonals), ``output`` the result's,
     and ``sizes`` each label's size (an operand's size-1 dimension broadcasts to it).
@@ -283,7 +283,7 @@ class Einsum(Function):
     over the dimensions ``i`` broadcast."""
 
     @staticmethod
-    def forward(ctx: Function, *arrays: np.ndarray, labels: tuple, output: str, sizes: dict):
+    def forward(ctx: Primitive, *arrays: np.ndarray, labels: tuple, output: str, sizes: dict):
         # an operand is read only by the other operands' gradients
         needs = ctx.needs_input_grad
         ctx.save_for_backward(
@@ -301,7 +301,7 @@ class Einsum(Function):
         return out if out.flags.owndata else out.copy()  # one operand: einsum gives a view
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         arrays = ctx.saved_tensors
         sizes = ctx.sizes
         full = [

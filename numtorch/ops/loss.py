@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.elementwise import stable_sigmoid
 
 _EPSILON = 1e-12  # PyTorch's floor on x(1 - x) in binary_cross_entropy's backward
@@ -33,7 +33,7 @@ def _upstream(g: np.ndarray, shape: tuple, reduction: str) -> np.ndarray:
     return np.broadcast_to(g, shape)
 
 
-class NllLoss(Function):
+class NllLoss(Primitive):
     """``-weight[t] * logp[n, t, ...]`` per element, reduced; ``ignore_index`` targets count zero.
 
     ``logp`` is (N, C, d1, ...) or (C,); ``target`` has its shape without the class axis and
@@ -44,7 +44,7 @@ class NllLoss(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, logp, target, weight, ignore_index: int, reduction: str
+        ctx: Primitive, logp, target, weight, ignore_index: int, reduction: str
     ) -> np.ndarray:
         axis = 0 if logp.ndim == 1 else 1
         t = target.astype(np.int64, copy=False)
@@ -67,7 +67,7 @@ class NllLoss(Function):
             return np.asarray(total / ctx.total_weight)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         _, _, _, keep, wt, safe = ctx.saved_tensors
         if ctx.reduction == "mean":
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -85,7 +85,7 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(Primitive):
     """``w * ((1 - t) x - (1 + (pw - 1) t) log sigmoid(x))`` (PyTorch's formula), reduced.
 
     ``x`` and ``t`` have equal shapes; ``weight`` and ``pos_weight`` broadcast to them (or are
@@ -93,7 +93,7 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x, t, weight, pos_weight, reduction: str) -> np.ndarray:
+    def forward(ctx: Primitive, x, t, weight, pos_weight, reduction: str) -> np.ndarray:
         ls = _log_sigmoid(x)
         ctx.reduction = reduction
         ctx.save_for_backward(x, t, weight, pos_weight, ls)
@@ -103,7 +103,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, t, w, pw, ls = ctx.saved_tensors
         g = _upstream(g, x.shape, ctx.reduction)
         gw = g if w is None else g * w
@@ -120,7 +120,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return "BinaryCrossEntropyWithLogitsBackward0"
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Primitive):
     """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100, reduced.
 
     The clamp (and the 1e-12 floor in the input gradient) are PyTorch's, so an input of
@@ -128,7 +128,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x, t, weight, reduction: str) -> np.ndarray:
+    def forward(ctx: Primitive, x, t, weight, reduction: str) -> np.ndarray:
         with np.errstate(divide="ignore"):
             log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
         ctx.reduction = reduction
@@ -138,7 +138,7 @@ class BinaryCrossEntropy(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, t, w = ctx.saved_tensors
         g = _upstream(g, x.shape, ctx.reduction)
         gw = g if w is None else g * w
@@ -154,18 +154,18 @@ class BinaryCrossEntropy(Function):
         return "BinaryCrossEntropyBackward0"
 
 
-class _Regression(Function):
+class _Regression(Primitive):
     """A loss of ``d = x - t`` (equal shapes), reduced; saves ``x`` and ``t`` as PyTorch does.
     Subclasses give the loss of ``d`` and its derivative."""
 
     @staticmethod
-    def forward(ctx: Function, x, t, reduction: str, param: float = 0.0) -> np.ndarray:
+    def forward(ctx: Primitive, x, t, reduction: str, param: float = 0.0) -> np.ndarray:
         ctx.reduction, ctx.param = reduction, param
         ctx.save_for_backward(x, t)
         return _reduce(type(ctx).loss(x - t, x.dtype.type(param)), reduction)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, t = ctx.saved_tensors
         gd = type(ctx).derivative(x - t, x.dtype.type(ctx.param))
         gd *= _upstream(g, x.shape, ctx.reduction)

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.elementwise import stable_sigmoid
 from numtorch.ops.loss import _reduce, _upstream
 
 
-class SoftMarginLoss(Function):
+class SoftMarginLoss(Primitive):
     """``log(1 + exp(-t x))`` per element (computed without overflow), reduced; ``t`` (of
     ``x``'s shape) is not differentiated, as in PyTorch."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
         z = -t * x
         ctx.reduction = reduction
         ctx.save_for_backward(x, t)
@@ -26,7 +26,7 @@ class SoftMarginLoss(Function):
         return _reduce(loss.astype(x.dtype, copy=False), reduction)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, t = ctx.saved_tensors
         g = _upstream(g, x.shape, ctx.reduction)
         s = stable_sigmoid(-t * x)  # d/dz log(1 + exp(z)) at z = -t x
@@ -57,13 +57,13 @@ def _frame_upstream(g: np.ndarray, reduction: str, n: int) -> np.ndarray:
     return np.broadcast_to(g, (n, 1))
 
 
-class MultiMarginLoss(Function):
+class MultiMarginLoss(Primitive):
     """``sum_{i != y} w_y max(0, margin - x_y + x_i)^p / C`` per sample (``p`` 1 or 2),
     reduced. ``x`` is (N, C), (C,) or (); ``target`` holds N in-range class indices."""
 
     @staticmethod
     def forward(
-        ctx: Function, x, target, weight, p: int, margin: float, reduction: str, out_shape: tuple
+        ctx: Primitive, x, target, weight, p: int, margin: float, reduction: str, out_shape: tuple
     ) -> np.ndarray:
         xb = _as_batch(x)
         n, c = xb.shape
@@ -81,7 +81,7 @@ class MultiMarginLoss(Function):
         return _frame_reduce(per_frame, reduction, out_shape)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, target, weight, z = ctx.saved_tensors
         p, reduction = ctx.params
         n, c = z.shape
@@ -105,12 +105,12 @@ def _is_target(target: np.ndarray, c: int) -> tuple:
     return is_target, read
 
 
-class MultilabelMarginLoss(Function):
+class MultilabelMarginLoss(Primitive):
     """``sum_{j listed} sum_{i not listed} max(0, 1 - (x_j - x_i)) / C`` per sample, the listed
     classes being ``target``'s entries before its first -1; reduced."""
 
     @staticmethod
-    def forward(ctx: Function, x, target, reduction: str, out_shape: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x, target, reduction: str, out_shape: tuple) -> np.ndarray:
         xb, tb = _as_batch(x), _as_batch(target).astype(np.int64)
         n, c = xb.shape
         is_target, read = _is_target(tb, c)
@@ -124,7 +124,7 @@ class MultilabelMarginLoss(Function):
         return _frame_reduce(per_frame.astype(x.dtype, copy=False), reduction, out_shape)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, _, _, active, safe = ctx.saved_tensors
         n, c = active.shape[0], active.shape[2]
         scale = _frame_upstream(g, ctx.reduction, n) / x.dtype.type(c)  # (N, 1)

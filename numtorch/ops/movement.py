@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, shape: tuple, must_view: bool) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, shape: tuple, must_view: bool) -> np.ndarray:
         ctx.shape = x.shape
         out = np.reshape(x, shape)
         # a reshape is a view or a fresh copy, so overlapping bounds mean a view
@@ -20,17 +20,17 @@ class Reshape(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.reshape(g, ctx.shape), None, None
 
 
-class Expand(Function):
+class Expand(Primitive):
     """Broadcast to ``shape``; backward sums the gradient back. The only un-broadcasting op."""
 
     is_view = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, shape: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, shape: tuple) -> np.ndarray:
         ctx.shape = x.shape
         lead = len(shape) - x.ndim
         if tuple(shape[lead:]) == x.shape and all(n == 1 for n in shape[:lead]):
@@ -38,7 +38,7 @@ class Expand(Function):
         return np.broadcast_to(x, shape)  # read-only: a write would hit an element many times
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return sum_to_shape(g, ctx.shape), None
 
 
@@ -53,32 +53,32 @@ def sum_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
     return g.reshape(shape)
 
 
-class Permute(Function):
+class Permute(Primitive):
     is_view = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dims: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dims: tuple) -> np.ndarray:
         ctx.inverse = tuple(int(d) for d in np.argsort(dims))
         return np.transpose(x, dims)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.transpose(g, ctx.inverse), None
 
 
-class Contiguous(Function):
+class Contiguous(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         out = np.ascontiguousarray(x) if x.ndim else x  # ascontiguousarray makes 0-d into 1-d
         ctx.is_view = out is x
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return g
 
 
-def _keep_key(ctx: Function, key: object) -> None:
+def _keep_key(ctx: Primitive, key: object) -> None:
     """Keep an index key for backward: its arrays (integer or boolean indices) through
     ``save_for_backward``, the rest (ints, slices, None, Ellipsis) as metadata."""
     parts = key if isinstance(key, tuple) else (key,)
@@ -89,7 +89,7 @@ def _keep_key(ctx: Function, key: object) -> None:
         ctx.save_for_backward(*(parts[i] for i in ctx.array_at))
 
 
-def _saved_key(ctx: Function) -> object:
+def _saved_key(ctx: Primitive) -> object:
     """The key ``_keep_key`` kept, put back together."""
     parts = list(ctx.key_parts)
     if ctx.array_at:
@@ -98,11 +98,11 @@ def _saved_key(ctx: Function) -> object:
     return tuple(parts) if ctx.key_is_tuple else parts[0]
 
 
-class Index(Function):
+class Index(Primitive):
     """``x[key]`` with basic or integer-array/boolean indexing."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, key: object) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, key: object) -> np.ndarray:
         ctx.shape = x.shape
         _keep_key(ctx, key)
         out = x[key]
@@ -112,7 +112,7 @@ class Index(Function):
         return np.asarray(out)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         key = _saved_key(ctx)
         out = np.zeros(ctx.shape, dtype=g.dtype)
         if ctx.is_view:
@@ -122,11 +122,11 @@ class Index(Function):
         return out, None
 
 
-class IndexPut(Function):
+class IndexPut(Primitive):
     """``x[key] = value`` out of place: the result is a copy of x with the slots replaced."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, key: object, value: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, key: object, value: np.ndarray) -> np.ndarray:
         out = x.copy()
         out[key] = value
         _keep_key(ctx, key)
@@ -134,7 +134,7 @@ class IndexPut(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         key = _saved_key(ctx)
         gx = None
         if ctx.needs_input_grad[0]:
@@ -146,28 +146,28 @@ class IndexPut(Function):
         return gx, None, gv
 
 
-class Cat(Function):
+class Cat(Primitive):
     @staticmethod
-    def forward(ctx: Function, *arrays: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, *arrays: np.ndarray, dim: int) -> np.ndarray:
         ctx.dim = dim
         ctx.bounds = tuple(int(b) for b in np.cumsum([a.shape[dim] for a in arrays])[:-1])
         return np.concatenate(arrays, axis=dim)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
 
 
-class Flip(Function):
+class Flip(Primitive):
     """Reverse along ``dims``: a copy, as in PyTorch (writing into it leaves ``x`` alone)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dims: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dims: tuple) -> np.ndarray:
         ctx.dims = dims
         return np.flip(x, dims).copy()
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.flip(g, ctx.dims), None
 
 
@@ -241,7 +241,7 @@ def _place(block: np.ndarray, layout: tuple) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(block[offset:], shape, tuple(s * step for s in strides))
 
 
-class AsStrided(Function):
+class AsStrided(Primitive):
     """The view ``view`` of ``base`` as a node of its own: what a view becomes after a write
     into it was recorded (PyTorch's ``AsStridedBackward0``). Backward scatters the gradient
     into a zero gradient of the base's shape."""
@@ -249,31 +249,33 @@ class AsStrided(Function):
     is_view = True
 
     @staticmethod
-    def forward(ctx: Function, base: np.ndarray, view: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, base: np.ndarray, view: np.ndarray) -> np.ndarray:
         ctx.geometry = view_geometry(base, view)
         return view
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         span, base_at, view_at = ctx.geometry
         block = np.zeros(span, dtype=g.dtype)
         _place(block, view_at)[...] = g
         return _place(block, base_at), None
 
 
-class CopySlices(Function):
+class CopySlices(Primitive):
     """A write of ``value`` into the view ``view`` of ``base``, recorded on the base (PyTorch's
     ``CopySlices``). ``forward`` finds the write already done; backward sends the base's
     gradient with the view's region zeroed to the old base, and that region to ``value``."""
 
     @staticmethod
-    def forward(ctx: Function, base: np.ndarray, value: np.ndarray, view: np.ndarray) -> np.ndarray:
+    def forward(
+        ctx: Primitive, base: np.ndarray, value: np.ndarray, view: np.ndarray
+    ) -> np.ndarray:
         ctx._name = "torch::autograd::CopySlices"  # PyTorch's name(); its repr says CopySlices
         ctx.geometry = view_geometry(base, view)
         return base
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         span, base_at, view_at = ctx.geometry
         block = np.empty(span, dtype=g.dtype)
         g_base = _place(block, base_at)

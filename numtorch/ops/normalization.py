@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["BatchNorm", "LayerNorm", "GroupNorm"]
 
@@ -27,7 +27,7 @@ def _channel_sum(a: np.ndarray) -> np.ndarray:
     return a.reshape(n, c, a[:1, :1].size).sum(axis=2).sum(axis=0)
 
 
-class BatchNorm(Function):
+class BatchNorm(Primitive):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel.
 
     In training the batch statistics are used and the running statistics, when given, are
@@ -37,7 +37,7 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x,
         weight,
         bias,
@@ -71,7 +71,7 @@ class BatchNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, weight, _, _, mean, invstd = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         shape, train = ctx.shape, ctx.training
@@ -132,12 +132,12 @@ def _moments(x: np.ndarray, axes: tuple, eps: float) -> tuple[np.ndarray, np.nda
     return mean.astype(x.dtype, copy=False), rstd
 
 
-class LayerNorm(Function):
+class LayerNorm(Primitive):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` over the last ``k`` dimensions
     (PyTorch's ``native_layer_norm``: it saves the input, the mean and rstd, weight and bias)."""
 
     @staticmethod
-    def forward(ctx: Function, x, weight, bias, k=1, eps=1e-5) -> np.ndarray:
+    def forward(ctx: Primitive, x, weight, bias, k=1, eps=1e-5) -> np.ndarray:
         axes = tuple(range(x.ndim - k, x.ndim))
         mean, rstd = _moments(x, axes, eps)
         ctx.axes = axes
@@ -150,7 +150,7 @@ class LayerNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, weight, _, mean, rstd = ctx.saved_tensors
         axes = ctx.axes
         batch_axes = tuple(range(x.ndim - len(axes)))
@@ -169,12 +169,12 @@ class LayerNorm(Function):
         return "NativeLayerNormBackward0"
 
 
-class GroupNorm(Function):
+class GroupNorm(Primitive):
     """Normalise each of ``groups`` channel groups of each sample of ``x`` (N, C, *), then
     scale and shift per channel (PyTorch's ``native_group_norm``)."""
 
     @staticmethod
-    def forward(ctx: Function, x, weight, bias, groups=1, eps=1e-5) -> np.ndarray:
+    def forward(ctx: Primitive, x, weight, bias, groups=1, eps=1e-5) -> np.ndarray:
         n, c = x.shape[:2]
         grouped = x.reshape(n, groups, -1)
         mean, rstd = _moments(grouped, (2,), eps)
@@ -189,7 +189,7 @@ class GroupNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, weight, _, mean, rstd = ctx.saved_tensors
         n, c = x.shape[:2]
         per_channel = (1, c) + (1,) * (x.ndim - 2)

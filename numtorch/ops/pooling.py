@@ -19,12 +19,12 @@ from numtorch._kernels.pooling import has_nan as _has_nan
 from numtorch._kernels.pooling import offsets as _offsets
 from numtorch._kernels.pooling import padded_shape as _padded_shape
 from numtorch._kernels.pooling import place as _place
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Primitive):
     """Max over each window. Ties go to the first maximum in row-major window order and NaN
     wins, as in PyTorch's CPU kernel, so gradients and indices agree exactly.
 
@@ -35,7 +35,7 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x, kernel, stride, padding, dilation, out_hw, indices=None
+        ctx: Primitive, x, kernel, stride, padding, dilation, out_hw, indices=None
     ) -> np.ndarray:
         geo = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation))
         best, arg = _k.max_pool2d(x, *geo, tuple(out_hw))
@@ -46,7 +46,7 @@ class MaxPool2d(Function):
         return best
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         _, arg = ctx.saved_tensors
         gx = _k.max_pool2d_backward(g, arg, ctx.shape, *ctx.geo)
         return (gx,) + (None,) * 5
@@ -82,13 +82,13 @@ def _avg_extent(size: int, pad: int, k: int, s: int, out: int, include_pad: bool
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Primitive):
     """Mean over each window; the divisor is ``divisor_override``, or the window's size
     counting padding (``count_include_pad``) or not, clipped at the right padding edge."""
 
     @staticmethod
     def forward(
-        ctx: Function, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override
+        ctx: Primitive, x, kernel, stride, padding, out_hw, count_include_pad, divisor_override
     ) -> np.ndarray:
         geo = (kernel, stride, (1, 1), out_hw)
         shape = _padded_shape(x.shape, kernel, stride, padding, (1, 1), out_hw)
@@ -109,7 +109,7 @@ class AvgPool2d(Function):
         return average(acc, div)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         xshape, shape, padding, geo = ctx.shapes
         _, div = ctx.saved_tensors
         gd = g / div
@@ -144,7 +144,7 @@ def _separable(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return t.reshape(n, c, a.shape[0], b.shape[0])
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Primitive):
     """Mean over PyTorch's adaptive windows; a reshape-mean when the sizes divide evenly.
 
     A (1, 1) output is PyTorch's ``mean`` over the plane (``MeanBackward1``, which saves
@@ -152,7 +152,7 @@ class AdaptiveAvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, out_hw: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, out_hw: tuple) -> np.ndarray:
         (n, c, h, w), (oh, ow) = x.shape, out_hw
         ctx.shape, ctx.out_hw = x.shape, out_hw
         ctx.even = oh > 0 and ow > 0 and h % oh == 0 and w % ow == 0
@@ -167,7 +167,7 @@ class AdaptiveAvgPool2d(Function):
         return _separable(x, ph, pw)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (n, c, h, w), (oh, ow) = ctx.shape, ctx.out_hw
         if not ctx.even:
             _, ph, pw = ctx.saved_tensors
@@ -180,12 +180,12 @@ class AdaptiveAvgPool2d(Function):
         return "MeanBackward1" if self.global_mean else "AdaptiveAvgPool2DBackward0"
 
 
-class AdaptiveMaxPool2d(Function):
+class AdaptiveMaxPool2d(Primitive):
     """Max over PyTorch's adaptive windows (first maximum wins, NaN wins); backward adds
     each gradient at its argmax with one ``bincount``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, out_hw: tuple, indices=None) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, out_hw: tuple, indices=None) -> np.ndarray:
         (n, c, h, w), (oh, ow) = x.shape, out_hw
         hs, he = _adaptive_bounds(h, oh)
         ws, we = _adaptive_bounds(w, ow)
@@ -214,7 +214,7 @@ class AdaptiveMaxPool2d(Function):
         return best
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         n, c, h, w = ctx.shape
         _, idx = ctx.saved_tensors
         plane = np.arange(n * c, dtype=np.int64)[:, None] * (h * w)

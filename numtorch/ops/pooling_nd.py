@@ -14,7 +14,7 @@ import itertools
 import numpy as np
 
 from numtorch._kernels.pooling import has_nan as _has_nan
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.pooling import average
 
 __all__ = ["MaxPoolNd", "AvgPoolNd", "AdaptiveAvgPoolNd", "AdaptiveMaxPoolNd"]
@@ -77,14 +77,14 @@ def _arg_dtype(kernel: tuple) -> type:
     return np.int16 if int(np.prod(kernel)) <= 32767 else np.int32
 
 
-class MaxPoolNd(Function):
+class MaxPoolNd(Primitive):
     """Max over each window. A later offset wins only when strictly greater (or NaN), and a
     real element beats padding even when equal to it, as in PyTorch's CPU kernel, so ties go
     to the first maximum and gradients and indices agree exactly. ``indices``, when a list,
     receives PyTorch's flat indices into the unpadded spatial volume."""
 
     @staticmethod
-    def forward(ctx: Function, x, kernel, stride, padding, dilation, out, indices=None):
+    def forward(ctx: Primitive, x, kernel, stride, padding, dilation, out, indices=None):
         geo = (tuple(kernel), tuple(stride), tuple(padding), tuple(dilation), tuple(out))
         shape = _padded(x.shape, *geo)
         xp = _place(x, padding, shape, _lowest(x.dtype))
@@ -111,7 +111,7 @@ class MaxPoolNd(Function):
         return np.ascontiguousarray(best)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         _, arg = ctx.saved_tensors
         kernel, stride, padding, dilation, out = ctx.geo
         shape = _padded(ctx.shape, *ctx.geo)
@@ -156,7 +156,7 @@ def _outer(vectors: list) -> np.ndarray:
     return out
 
 
-class AvgPoolNd(Function):
+class AvgPoolNd(Primitive):
     """Mean over each window; the divisor is ``divisor_override``, or the window's size
     counting padding (``count_include_pad``) or not, clipped at the right padding edge."""
 
@@ -181,7 +181,7 @@ class AvgPoolNd(Function):
         return average(acc, div)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         xshape, shape, kernel, stride, padding, out = ctx.geo
         _, div = ctx.saved_tensors
         gd = g / div
@@ -214,19 +214,19 @@ def _apply_each_axis(x: np.ndarray, mats: list) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
-class AdaptiveAvgPoolNd(Function):
+class AdaptiveAvgPoolNd(Primitive):
     """Mean over PyTorch's adaptive windows: separable, one averaging matrix per axis, and
     the gradient through the transposed matrices."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, out: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, out: tuple) -> np.ndarray:
         mats = [_averaging_matrix(n, o, x.dtype) for n, o in zip(x.shape[2:], out)]
         ctx.nd = len(out)
         ctx.save_for_backward(x, *mats)
         return _apply_each_axis(x, mats)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         _, *mats = ctx.saved_tensors
         return _apply_each_axis(g, [m.T for m in mats]), None
 
@@ -248,12 +248,12 @@ def _window_index(bounds: list, lengths: tuple, size: tuple) -> tuple:
     return tuple(pos), flat
 
 
-class AdaptiveMaxPoolNd(Function):
+class AdaptiveMaxPoolNd(Primitive):
     """Max over PyTorch's adaptive windows (first maximum wins, NaN wins); backward adds each
     gradient at its argmax with one ``bincount``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, out: tuple, indices=None) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, out: tuple, indices=None) -> np.ndarray:
         size = x.shape[2:]
         bounds = [adaptive_bounds(n, o) for n, o in zip(size, out)]
         longest = [int((e - s).max(initial=0)) for s, e in bounds]
@@ -280,7 +280,7 @@ class AdaptiveMaxPoolNd(Function):
         return best
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         planes, volume = ctx.shape[0] * ctx.shape[1], int(np.prod(ctx.shape[2:]))
         _, idx = ctx.saved_tensors
         base = np.arange(planes, dtype=np.int64)[:, None] * volume

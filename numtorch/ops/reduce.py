@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 
 def _expand_back(g: np.ndarray, shape: tuple, dims: tuple | None, keepdim: bool) -> np.ndarray:
@@ -22,21 +22,21 @@ def _unreduced(a: np.ndarray, dims: tuple | None, keepdim: bool) -> np.ndarray:
     return a if keepdim or dims is None else np.expand_dims(a, dims)
 
 
-class Sum(Function):
+class Sum(Primitive):
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool, np_dtype
+        ctx: Primitive, x: np.ndarray, dims: tuple | None, keepdim: bool, np_dtype
     ) -> np.ndarray:
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         # the ufunc's own reduce: np.sum's dispatch layer costs more than a small sum itself
         return np.asarray(np.add.reduce(x, axis=dims, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
 
 
-class Amax(Function):
+class Amax(Primitive):
     """Max over ``dims``; the gradient is shared evenly between tied maxima, as in PyTorch.
 
     Backward reads the input and the result (PyTorch's ``AmaxBackward0``/``MaxBackward1`` keep
@@ -46,7 +46,9 @@ class Amax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False):
+    def forward(
+        ctx: Primitive, x, dims: tuple | None, keepdim: bool, use_min: bool, nan_hits=False
+    ):
         reduce = np.min if use_min else np.max
         out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, out)
@@ -54,7 +56,7 @@ class Amax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out = ctx.saved_tensors
         out = _unreduced(out, ctx.dims, ctx.keepdim)
         hits = x == out
@@ -67,7 +69,7 @@ class Amax(Function):
         return self.__dict__.get("_name") or ("AminBackward0" if self.use_min else "AmaxBackward0")
 
 
-class Gather(Function):
+class Gather(Primitive):
     """``take_along_axis``: out[..., i, ...] = x[..., index[..., i, ...], ...] along ``dim``.
 
     Backward reads only ``index``, but PyTorch's ``GatherBackward0`` keeps the input too, so a
@@ -76,13 +78,13 @@ class Gather(Function):
     """
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index, x)
         return _take_along(x, index, dim)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index = ctx.saved_tensors[0]
         out = np.zeros(ctx.shape, dtype=g.dtype)
         _scatter_add(out, index, g, ctx.dim)
@@ -94,7 +96,7 @@ class SelectAlong(Gather):
     whose backward keeps only the indices, as PyTorch's ``MaxBackward0`` does."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
         return _take_along(x, index, dim)
@@ -112,9 +114,9 @@ def _scatter_add(out: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int) 
     np.add.at(out, tuple(idx), src)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int) -> np.ndarray:
         shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
         with np.errstate(invalid="ignore"):
             out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
@@ -123,14 +125,14 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (out,) = ctx.saved_tensors
         return g - np.exp(out) * np.sum(g, axis=ctx.dim, keepdims=True), None
 
 
-class Softmax(Function):
+class Softmax(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int) -> np.ndarray:
         e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))
         out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
@@ -138,19 +140,19 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (out,) = ctx.saved_tensors
         gy = g * out
         return gy - out * np.sum(gy, axis=ctx.dim, keepdims=True), None
 
 
-class Logsumexp(Function):
+class Logsumexp(Primitive):
     """``log(sum(exp(x)))`` over ``dims``, shifted by the finite maximum so nothing overflows.
     Backward is ``g * exp(x - out)``: it reads the input and the result (PyTorch's
     ``LogsumexpBackward0`` keeps both)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dims: tuple | None, keepdim: bool) -> np.ndarray:
         # np.max with an initial value: an empty dim gives -inf, as PyTorch's
         peak = np.max(x, axis=dims, keepdims=True, initial=-np.inf)
         peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype, copy=False)
@@ -163,14 +165,14 @@ class Logsumexp(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out = ctx.saved_tensors
         with np.errstate(invalid="ignore"):
             weight = np.exp(x - _unreduced(out, ctx.dims, ctx.keepdim))
         return _unreduced(g, ctx.dims, ctx.keepdim) * weight, None, None
 
 
-class Var(Function):
+class Var(Primitive):
     """``sum((x - mean)^2) / max(count - correction, 0)`` over ``dims``, fused.
 
     The backward is PyTorch's ``2 (x - mean) g / (count - correction)``: no gradient flows
@@ -182,7 +184,7 @@ class Var(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, dims: tuple | None, keepdim: bool, correction
+        ctx: Primitive, x: np.ndarray, dims: tuple | None, keepdim: bool, correction
     ) -> np.ndarray:
         count = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -195,7 +197,7 @@ class Var(Function):
         return np.asarray(out, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         centred = ctx.saved_tensors[0]
         g = _unreduced(g, ctx.dims, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -212,19 +214,19 @@ def _exclusive_prod(x: np.ndarray, axis: int) -> np.ndarray:
     return np.moveaxis(left * right, -1, axis)
 
 
-class Prod(Function):
+class Prod(Primitive):
     """The product over one axis (``dim``) or all (None); PyTorch's ``ProdBackward0/1`` keep
     the input and the result. The gradient is the product of the other elements."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim, keepdim: bool, np_dtype) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim, keepdim: bool, np_dtype) -> np.ndarray:
         out = np.asarray(np.prod(x, axis=dim, keepdims=keepdim, dtype=np_dtype))
         ctx.save_for_backward(x, out)
         ctx.dim, ctx.keepdim, ctx.shape = dim, keepdim, x.shape
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x = ctx.saved_tensors[0]
         if ctx.dim is None:
             others = _exclusive_prod(x.reshape(-1), 0).reshape(x.shape)
@@ -239,30 +241,30 @@ def _reverse_cumsum(g: np.ndarray, axis: int) -> np.ndarray:
     return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
 
 
-class Cumsum(Function):
+class Cumsum(Primitive):
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
         ctx.dim = dim
         return np.cumsum(x, axis=dim, dtype=np_dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return _reverse_cumsum(g, ctx.dim), None, None
 
 
-class Cumprod(Function):
+class Cumprod(Primitive):
     """Running product; backward ``sum_{j>=i} g_j prod_{k<=j, k!=i} x_k``, exact with zeros.
     PyTorch's ``CumprodBackward0`` keeps the input and the result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int, np_dtype) -> np.ndarray:
         out = np.cumprod(x, axis=dim, dtype=np_dtype)
         ctx.save_for_backward(x, out)
         ctx.dim = dim
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out = ctx.saved_tensors
         d = ctx.dim
         if x.size == 0:
@@ -279,11 +281,11 @@ class Cumprod(Function):
         return np.moveaxis(grad, -1, d), None, None
 
 
-class Logcumsumexp(Function):
+class Logcumsumexp(Primitive):
     """``log(cumsum(exp(x)))`` along ``dim``, stably; PyTorch's node keeps input and result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
         out = np.asarray(out, dtype=x.dtype)
@@ -292,7 +294,7 @@ class Logcumsumexp(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out = ctx.saved_tensors
         d = ctx.dim
         if x.size == 0:
@@ -309,17 +311,17 @@ class Logcumsumexp(Function):
         return grad, None
 
 
-class Nansum(Function):
+class Nansum(Primitive):
     """Sum that skips NaNs; the NaNs get no gradient. ``NansumBackward0`` keeps the input."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dims, keepdim: bool, np_dtype) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dims, keepdim: bool, np_dtype) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.dims, ctx.keepdim = dims, keepdim
         return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=np_dtype))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
         return np.where(np.isnan(x), 0, g).astype(g.dtype, copy=False), None, None, None
@@ -330,7 +332,7 @@ class Median(Amax):
     PyTorch's ``MedianBackward0`` (input and result kept)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         flat = np.sort(x.reshape(-1))  # NaNs sort last
         out = np.asarray(flat[-1] if np.isnan(flat[-1]) else flat[(flat.size - 1) // 2])
         ctx.save_for_backward(x, out)
@@ -338,19 +340,19 @@ class Median(Amax):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return Amax.backward(ctx, g)[:1]
 
     def name(self) -> str:
         return "MedianBackward0"
 
 
-class VectorNorm(Function):
+class VectorNorm(Primitive):
     """``linalg.vector_norm`` of any order ``p`` (inf, -inf and 0 included) over ``dims``;
     PyTorch's ``LinalgVectorNormBackward0`` keeps the input and the result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, p: float, dims, keepdim: bool) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, p: float, dims, keepdim: bool) -> np.ndarray:
         a = np.abs(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 2:
@@ -371,7 +373,7 @@ class VectorNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out = ctx.saved_tensors
         p = ctx.p
         g, out = _unreduced(g, ctx.dims, ctx.keepdim), _unreduced(out, ctx.dims, ctx.keepdim)

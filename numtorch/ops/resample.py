@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["AxisPlan", "ConstantPad", "Resample"]
 
@@ -95,7 +95,7 @@ def _bincount_rows(g2: np.ndarray, idx: np.ndarray, w: np.ndarray | None, n: int
     return total.reshape(rows, n)
 
 
-class Resample(Function):
+class Resample(Primitive):
     """Apply one gather plan per axis (see the module docstring); ``name`` is PyTorch's node
     name for the op (``ReflectionPad2DBackward0``, ``UpsampleBilinear2DBackward0``, ...).
 
@@ -110,7 +110,7 @@ class Resample(Function):
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         plans: tuple,
         name: str,
@@ -133,7 +133,7 @@ class Resample(Function):
         return np.ascontiguousarray(out)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None
         arrays = ctx.saved_tensors
@@ -143,7 +143,7 @@ class Resample(Function):
         return g, None, None, None, None
 
 
-class ConstantPad(Function):
+class ConstantPad(Primitive):
     """Pad with ``value`` (or crop, for a negative amount) by ``pads``: one (before, after)
     per axis, every axis. Backward returns the gradient's slice over the kept elements."""
 
@@ -151,7 +151,7 @@ class ConstantPad(Function):
         return "ConstantPadNdBackward0"
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, pads: tuple, value: object) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, pads: tuple, value: object) -> np.ndarray:
         src, dst, shape = _slices(x.shape, pads)
         ctx.geo = (x.shape, src, dst)
         out = np.full(shape, value, dtype=x.dtype)
@@ -159,7 +159,7 @@ class ConstantPad(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         shape, src, dst = ctx.geo
         gx = np.zeros(shape, dtype=g.dtype)
         gx[src] = g[dst]

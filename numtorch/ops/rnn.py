@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["RecurrentLayer", "MODES"]
 
@@ -57,12 +57,12 @@ def _previous(states: np.ndarray, initial: np.ndarray, index: np.ndarray) -> np.
     return np.concatenate([states, initial])[index]
 
 
-class RecurrentLayer(Function):
+class RecurrentLayer(Primitive):
     """``(output rows, h_n, c_n)`` of one layer and direction; ``c_n`` only for LSTM."""
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x,
         h0,
         c0,
@@ -89,7 +89,7 @@ class RecurrentLayer(Function):
         return (out, h) if c is None else (out, h, c)
 
     @staticmethod
-    def backward(ctx: Function, g_out: np.ndarray, g_h: np.ndarray, g_c=None) -> tuple:
+    def backward(ctx: Primitive, g_out: np.ndarray, g_h: np.ndarray, g_c=None) -> tuple:
         x, h0, c0, w_ih, w_hh, b_hh, w_hr, out, *extra = ctx.saved_tensors
         previous = _previous_index(ctx.batch_sizes, ctx.reverse)
         steps = _steps(ctx.batch_sizes, not ctx.reverse)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 # ---------------------------------------------------------------- index keys
 
@@ -53,13 +53,13 @@ def _zeroed(g: np.ndarray, key: tuple) -> np.ndarray:
 # ---------------------------------------------------------------- scatter family
 
 
-class Scatter(Function):
+class Scatter(Primitive):
     """``out = x``, then ``out[along(index)] = src`` (a tensor, or a 0-d value): the last
     write wins among repeated indices. Backward zeroes the written slots for ``x`` and reads
     them for ``src``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
         ctx.dim, ctx.src_shape = dim, np.shape(src)
         ctx.save_for_backward(index)
         out = x.copy()
@@ -68,7 +68,7 @@ class Scatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (index,) = ctx.saved_tensors
         key = along(index, ctx.dim)
         gx = _zeroed(g, key) if ctx.needs_input_grad[0] else None
@@ -76,13 +76,13 @@ class Scatter(Function):
         return gx, None, gs, None
 
 
-class ScatterLegacy(Function):
+class ScatterLegacy(Primitive):
     """``scatter(..., reduce="add" | "multiply")``: PyTorch has no derivative for it, and says
     so when backward reaches the node."""
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int, reduce: str
+        ctx: Primitive, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int, reduce: str
     ) -> np.ndarray:
         ctx._name = "torch::autograd::NotImplemented"
         out = x.copy()
@@ -92,15 +92,15 @@ class ScatterLegacy(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Primitive):
     """``out = x``, then ``src`` added at ``along(index)``; repeated indices add up."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
         ctx.dim, ctx.src_shape = dim, src.shape
         ctx.save_for_backward(index)
         out = x.copy()
@@ -108,7 +108,7 @@ class ScatterAdd(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (index,) = ctx.saved_tensors
         gs = pad_to(g[along(index, ctx.dim)], ctx.src_shape) if ctx.needs_input_grad[2] else None
         return g, None, gs, None
@@ -156,14 +156,14 @@ def _identity(reduce: str, dtype: np.dtype) -> object:
     return info.min if reduce == "amax" else info.max
 
 
-class ScatterReduce(Function):
+class ScatterReduce(Primitive):
     """PyTorch's ``scatter_reduce`` (sum, prod, mean, amax, amin; with or without ``self``),
     with PyTorch's gradients (``scatter_reduce_backward``): ties of amax/amin share the
     gradient evenly; prod handles zeros one at a time."""
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x: np.ndarray,
         index: np.ndarray,
         src: np.ndarray,
@@ -178,7 +178,7 @@ class ScatterReduce(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index, x, src, out = ctx.saved_tensors
         key = along(index, ctx.dim)
         value = src[window(index.shape)]
@@ -247,24 +247,24 @@ def _extreme_backward(
 # ---------------------------------------------------------------- index_* along a dimension
 
 
-class IndexSelect(Function):
+class IndexSelect(Primitive):
     """``x``'s slices ``index`` along ``dim``; backward adds the gradient back (repeats add)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, dim: int) -> np.ndarray:
         ctx.shape, ctx.dim = x.shape, dim
         ctx.save_for_backward(index)
         return np.take(x, index, axis=dim)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (index,) = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=g.dtype)
         np.add.at(out, at_dim(index, ctx.dim), g)
         return out, None, None
 
 
-class IndexAdd(Function):
+class IndexAdd(Primitive):
     """``x`` with ``alpha * src``'s slices added at ``index`` along ``dim``."""
 
     @staticmethod
@@ -277,7 +277,7 @@ class IndexAdd(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index = ctx.saved_tensors[0]
         gs = None
         if ctx.needs_input_grad[2]:
@@ -286,13 +286,13 @@ class IndexAdd(Function):
         return g, None, gs, None, None
 
 
-class IndexCopy(Function):
+class IndexCopy(Primitive):
     """``x`` with ``src``'s slices written at ``index`` along ``dim`` (the last write wins);
     ``src`` may also be a 0-d value (``index_fill``), whose gradient is the written slots'
     sum."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray, src: np.ndarray, dim: int):
         ctx.dim, ctx.src_shape = dim, np.shape(src)
         # a source tensor is unread, but PyTorch's IndexCopyBackward0 keeps it (not a value's)
         ctx.save_for_backward(*((index, src) if np.ndim(src) else (index,)))
@@ -301,7 +301,7 @@ class IndexCopy(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index = ctx.saved_tensors[0]
         key = at_dim(index, ctx.dim)
         gx = _zeroed(g, key) if ctx.needs_input_grad[0] else None
@@ -317,24 +317,24 @@ class IndexCopy(Function):
 # ---------------------------------------------------------------- flat and masked
 
 
-class Take(Function):
+class Take(Primitive):
     """``x.flatten()[index]`` in ``index``'s shape (negative entries count from the end)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, index: np.ndarray) -> np.ndarray:
         ctx.shape = x.shape
         ctx.save_for_backward(index, x)  # x unread, but PyTorch's TakeBackward0 keeps it too
         return x.reshape(-1)[index]
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index = ctx.saved_tensors[0]
         flat = np.zeros(int(np.prod(ctx.shape)), dtype=g.dtype)
         np.add.at(flat, index, g)
         return flat.reshape(ctx.shape), None
 
 
-class Put(Function):
+class Put(Primitive):
     """``x`` with ``src``'s elements written (or, with ``accumulate``, added) at the flat
     positions ``index``."""
 
@@ -351,7 +351,7 @@ class Put(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         index = ctx.saved_tensors[0]
         gx = g
         if not ctx.accumulate and ctx.needs_input_grad[0]:
@@ -361,28 +361,28 @@ class Put(Function):
         return gx, None, gs, None
 
 
-class MaskedSelect(Function):
+class MaskedSelect(Primitive):
     """The elements of ``x`` where ``mask`` (of ``x``'s shape) is True, as a 1-d array."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(mask, x)  # x unread, but PyTorch's node keeps it too
         return x[mask]
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         mask = ctx.saved_tensors[0]
         out = np.zeros(mask.shape, dtype=g.dtype)
         out[mask] = g
         return out, None
 
 
-class MaskedScatter(Function):
+class MaskedScatter(Primitive):
     """``x`` with the first ``mask.sum()`` elements of ``src`` written where ``mask`` (of
     ``x``'s shape) is True, in row-major order."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, mask: np.ndarray, src: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, mask: np.ndarray, src: np.ndarray) -> np.ndarray:
         ctx.src_shape = src.shape
         ctx.save_for_backward(mask)
         out = x.copy()
@@ -390,7 +390,7 @@ class MaskedScatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (mask,) = ctx.saved_tensors
         gx = np.where(mask, 0, g) if ctx.needs_input_grad[0] else None
         gs = None
@@ -422,12 +422,12 @@ def region(a: np.ndarray, spec: tuple) -> tuple:
     return moved, (Ellipsis, start - min(offset, 0), start + max(offset, 0))
 
 
-class ScatterRegion(Function):
+class ScatterRegion(Primitive):
     """``x`` with ``src`` written into the region ``spec`` (see ``region``): PyTorch's
     ``select_scatter``, ``slice_scatter`` and ``diagonal_scatter``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, src: np.ndarray, spec: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, src: np.ndarray, spec: tuple) -> np.ndarray:
         ctx.spec = spec
         out = x.copy()
         array, key = region(out, spec)
@@ -435,7 +435,7 @@ class ScatterRegion(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         gx = g.copy()
         array, key = region(gx, ctx.spec)
         gs = np.array(array[key]) if ctx.needs_input_grad[1] else None

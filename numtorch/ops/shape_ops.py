@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.movement import sum_to_shape
 
 
@@ -54,18 +54,18 @@ def diagonal_view(a: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarra
     return strided(start, shape, strides)
 
 
-class Diagonal(Function):
+class Diagonal(Primitive):
     """``torch.diagonal``: a view; backward writes the gradient onto a zero diagonal."""
 
     is_view = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
         ctx.shape, ctx.dims = x.shape, (offset, dim1, dim2)
         return diagonal_view(x, offset, dim1, dim2)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         diagonal_view(gx, *ctx.dims)[...] = g
         return gx, None, None, None
@@ -81,18 +81,18 @@ def embedded_shape(shape: tuple, offset: int, dim1: int, dim2: int) -> tuple:
     return tuple(out)
 
 
-class DiagEmbed(Function):
+class DiagEmbed(Primitive):
     """``torch.diag_embed``: zeros with the last dimension of ``x`` on a diagonal."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndarray:
         ctx.dims = (offset, dim1, dim2)
         out = np.zeros(embedded_shape(x.shape, offset, dim1, dim2), dtype=x.dtype)
         diagonal_view(out, offset, dim1, dim2)[...] = x
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return diagonal_view(g, *ctx.dims).copy(), None, None, None
 
 
@@ -105,19 +105,19 @@ def unfold_view(a: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
     return strided(a, shape, strides)
 
 
-class Unfold(Function):
+class Unfold(Primitive):
     """``Tensor.unfold``: a view of (possibly overlapping) windows; backward adds each
     window's gradient back where it came from."""
 
     is_view = True
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, dim: int, size: int, step: int) -> np.ndarray:
         ctx.shape, ctx.dims = x.shape, (dim, size, step)
         return unfold_view(x, dim, size, step)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         dim, size, step = ctx.dims
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         n = g.shape[dim]
@@ -137,7 +137,7 @@ def strided_indices(offset: int, shape: tuple, strides: tuple) -> np.ndarray:
     return idx
 
 
-class AsStrided(Function):
+class AsStrided(Primitive):
     """``torch.as_strided``: the layout ``(offset, shape, strides)`` (in elements) of the
     storage ``storage`` (a flat array over the memory ``x`` lies in, ``x`` at ``x_layout``).
     Backward adds the gradient into a zero storage (elements seen twice add up) and reads
@@ -147,7 +147,7 @@ class AsStrided(Function):
 
     @staticmethod
     def forward(
-        ctx: Function, x: np.ndarray, layout: tuple, x_layout: tuple, storage: np.ndarray
+        ctx: Primitive, x: np.ndarray, layout: tuple, x_layout: tuple, storage: np.ndarray
     ) -> np.ndarray:
         ctx.layouts, ctx.span = (layout, x_layout), storage.size
         offset, shape, strides = layout
@@ -157,7 +157,7 @@ class AsStrided(Function):
         )
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         layout, x_layout = ctx.layouts
         block = np.zeros(ctx.span, dtype=g.dtype)
         np.add.at(block, strided_indices(*layout), g)
@@ -181,13 +181,13 @@ def _dense_layout(layout: tuple) -> bool:
     return True
 
 
-class Rot90(Function):
+class Rot90(Primitive):
     """``torch.rot90``: a copy rotated ``k`` quarter turns (k in 0..3) from ``dims[0]``
     towards ``dims[1]``. As in PyTorch, an odd ``k`` flips one dimension into a new array and
     returns it with the two dimensions swapped (a transposed layout)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, k: int, dims: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, k: int, dims: tuple) -> np.ndarray:
         ctx.k, ctx.dims = k, dims
         if k % 2:
             flipped = np.flip(x, dims[1] if k == 1 else dims[0]).copy()
@@ -195,29 +195,29 @@ class Rot90(Function):
         return np.flip(x, dims).copy() if k == 2 else x.copy()
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.rot90(g, -ctx.k, ctx.dims), None, None
 
 
-class SumToSize(Function):
+class SumToSize(Primitive):
     """``Tensor.sum_to_size``: ``x`` summed over the dimensions broadcasting would stretch
     from ``shape`` (the inverse of ``expand``)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, shape: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, shape: tuple) -> np.ndarray:
         ctx.shape = x.shape
         return sum_to_shape(x, shape)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         return np.broadcast_to(g, ctx.shape), None
 
 
-class BlockDiag(Function):
+class BlockDiag(Primitive):
     """``torch.block_diag`` of 2-D arrays: each on the diagonal of a zero matrix."""
 
     @staticmethod
-    def forward(ctx: Function, *blocks: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, *blocks: np.ndarray) -> np.ndarray:
         ctx.shapes = tuple(b.shape for b in blocks)
         rows = sum(b.shape[0] for b in blocks)
         cols = sum(b.shape[1] for b in blocks)
@@ -229,7 +229,7 @@ class BlockDiag(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         grads, r, c = [], 0, 0
         for rows, cols in ctx.shapes:
             grads.append(g[r : r + rows, c : c + cols])
@@ -237,29 +237,29 @@ class BlockDiag(Function):
         return tuple(grads)
 
 
-class Copy(Function):
+class Copy(Primitive):
     """A C-contiguous copy of its own (PyTorch's ``*_copy`` ops: never a view, even of an
     already contiguous input)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         return np.array(x, copy=True, order="C")
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return g
 
 
-class UnsafeSplit(Function):
+class UnsafeSplit(Primitive):
     """PyTorch's ``unsafe_split``: pieces along ``axis`` that share ``x``'s memory but are not
     views to autograd (each has a version counter of its own, so an in-place change of one is
     allowed); backward joins the pieces' gradients."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, sizes: tuple, axis: int) -> tuple:
+    def forward(ctx: Primitive, x: np.ndarray, sizes: tuple, axis: int) -> tuple:
         ctx.axis = axis
         return tuple(np.split(x, np.cumsum(sizes)[:-1], axis))
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> tuple:
         return np.concatenate(grads, ctx.axis), None, None

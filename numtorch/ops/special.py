@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops import special_numerics as sn
 from numtorch.ops.elementwise_math import _OfInput
 
@@ -37,11 +37,11 @@ class Deg2Rad(_OfInput):
     df = staticmethod(lambda x: np.full_like(x, math.pi / 180))
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         return np.asarray(type(ctx).f(x), dtype=x.dtype)  # nothing to keep: a constant slope
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return np.asarray(g * type(ctx).df(g), dtype=g.dtype)
 
 
@@ -66,31 +66,31 @@ class Sinc(_OfInput):
     f, df = staticmethod(_sinc), staticmethod(_dsinc)
 
 
-class Angle(Function):
+class Angle(Primitive):
     """The argument of a real number: pi below 0, else 0 (nan stays nan); a zero gradient."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)  # unused by a real gradient, but PyTorch's node keeps it
         out = np.where(np.isnan(x), x, np.where(x < 0, np.pi, 0.0))
         return np.asarray(out, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         return np.zeros_like(g)
 
 
-class Polygamma(Function):
+class Polygamma(Primitive):
     """``polygamma(n, x)``; its gradient is ``polygamma(n + 1, x)``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, n: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, n: int) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.n = n
         return np.asarray(sn.polygamma(n, x), dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         return np.asarray(g * sn.polygamma(ctx.n + 1, x), dtype=g.dtype), None
 
@@ -100,36 +100,36 @@ def _mvlgamma_args(x: np.ndarray, p: int) -> np.ndarray:
     return np.asarray(x, np.float64)[..., None] + np.arange(-(p - 1) / 2, 0.5, 0.5)
 
 
-class Mvlgamma(Function):
+class Mvlgamma(Primitive):
     """The multivariate log-gamma function of dimension ``p``."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, p: int) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, p: int) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.p = p
         out = sn.lgamma(_mvlgamma_args(x, p)).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
         return np.asarray(out, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         slope = sn.digamma(_mvlgamma_args(x, ctx.p)).sum(-1)
         return np.asarray(g * slope, dtype=g.dtype), None
 
 
-class Logit(Function):
+class Logit(Primitive):
     """``log(x / (1 - x))``, ``x`` first clamped to ``[eps, 1 - eps]`` when ``eps`` is given;
     the gradient is 0 outside that range (nan outside ``[0, 1]`` without ``eps``)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, eps: float | None) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, eps: float | None) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.eps = eps
         z = x if eps is None else np.clip(x, eps, 1 - eps)
         return np.asarray(np.log(z / (1 - z)), dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         eps = ctx.eps
         slope = g / (x * (1 - x))
@@ -140,43 +140,43 @@ class Logit(Function):
         return np.asarray(out, dtype=g.dtype), None
 
 
-class Hardshrink(Function):
+class Hardshrink(Primitive):
     """``x`` where ``|x| > lambd``, else 0; the gradient passes where ``x`` does."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, lambd: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, lambd: float) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.lambd = lambd
         return np.where((x >= -lambd) & (x <= lambd), np.zeros((), x.dtype), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         lambd = ctx.lambd
         return np.where((x >= -lambd) & (x <= lambd), np.zeros((), g.dtype), g), None
 
 
-class Threshold(Function):
+class Threshold(Primitive):
     """``value`` where ``x <= threshold``, else ``x``; the gradient passes where ``x`` does."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, threshold: float, value: float) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, threshold: float, value: float) -> np.ndarray:
         ctx.save_for_backward(x)
         ctx.threshold = threshold
         return np.where(x <= threshold, np.asarray(value).astype(x.dtype), x)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (x,) = ctx.saved_tensors
         return np.where(x <= ctx.threshold, np.zeros((), g.dtype), g), None, None
 
 
-class Frexp(Function):
+class Frexp(Primitive):
     """``(mantissa, exponent)`` with ``x = mantissa * 2**exponent``; the mantissa's gradient
     is ``g / 2**exponent``, the exponent (int32) has none."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> tuple:
+    def forward(ctx: Primitive, x: np.ndarray) -> tuple:
         mantissa, exponent = np.frexp(x)
         exponent = np.asarray(exponent, dtype=np.int32)
         ctx.save_for_backward(exponent)
@@ -184,22 +184,22 @@ class Frexp(Function):
         return np.asarray(mantissa), exponent
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray, g_exponent: np.ndarray | None) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray, g_exponent: np.ndarray | None) -> np.ndarray:
         (exponent,) = ctx.saved_tensors
         return np.asarray(g / np.exp2(exponent.astype(g.dtype)), dtype=g.dtype)
 
 
-class NotImplementedNode(Function):
+class NotImplementedNode(Primitive):
     """The node PyTorch records for an op without a derivative (``floor_divide``,
     ``heaviside``): the forward is done; backward raises PyTorch's error."""
 
     @staticmethod
-    def forward(ctx: Function, *inputs: np.ndarray, value: np.ndarray, op: str) -> np.ndarray:
+    def forward(ctx: Primitive, *inputs: np.ndarray, value: np.ndarray, op: str) -> np.ndarray:
         ctx.op = op
         return value
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
 
     def name(self) -> str:
@@ -209,37 +209,37 @@ class NotImplementedNode(Function):
 # ---------------------------------------------------------------- binary maps
 
 
-class Copysign(Function):
+class Copysign(Primitive):
     """``|a|`` with ``b``'s sign. ``a``'s gradient is ``g * result / a`` (0 where ``a`` is 0);
     ``b`` gets a zero gradient."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = np.asarray(np.copysign(a, b))
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, out = ctx.saved_tensors
         ga = np.where(a == 0, np.zeros((), g.dtype), g * (out / np.where(a == 0, 1, a)))
         gb = np.zeros_like(g) if ctx.needs_input_grad[1] else None
         return np.asarray(ga, dtype=g.dtype), gb
 
 
-class _Fextremum(Function):
+class _Fextremum(Primitive):
     """``fmax``/``fmin``: the larger/smaller operand, ignoring nan. The gradient goes to ``a``
     where it was picked (ties included) or ``b`` is nan, else to ``b``."""
 
     pick = staticmethod(np.fmax)
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return np.asarray(type(ctx).pick(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         wins = (a >= b) if type(ctx).pick is np.fmax else (a <= b)
         to_a = wins | np.isnan(b)
@@ -257,20 +257,20 @@ class Fmin(_Fextremum):
     pick = staticmethod(np.fmin)
 
 
-class Ldexp(Function):
+class Ldexp(Primitive):
     """``a * 2**b``: ``a``'s gradient ``g * 2**b``, ``b``'s ``g * result * ln 2`` (PyTorch's
     node keeps ``b`` and the result). PyTorch computes ``a``'s scale for an integer exponent in
     integers, so it is 0 where ``b < 0``."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray, int_exponent: bool) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray, int_exponent: bool) -> np.ndarray:
         out = np.asarray(a * np.exp2(b))
         ctx.save_for_backward(b, out)
         ctx.int_exponent = int_exponent
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
@@ -281,33 +281,33 @@ class Ldexp(Function):
         return ga, gb, None
 
 
-class Logaddexp2(Function):
+class Logaddexp2(Primitive):
     """``log2(2**a + 2**b)`` without overflow."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return np.asarray(np.logaddexp2(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         ga = g / (1 + np.exp2(b - a)) if ctx.needs_input_grad[0] else None
         gb = g / (1 + np.exp2(a - b)) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
-class Nextafter(Function):
+class Nextafter(Primitive):
     """The next representable number after ``a`` towards ``b``: PyTorch passes ``a``'s
     gradient through where ``a != b`` (0 where they are equal) and gives ``b`` a zero one."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return np.asarray(np.nextafter(a, b))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         ga = np.where(a == b, np.zeros((), g.dtype), g) if ctx.needs_input_grad[0] else None
         gb = np.zeros_like(g) if ctx.needs_input_grad[1] else None
@@ -319,7 +319,7 @@ def _igamma_slope(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.exp((a - 1) * np.log(x) - x - sn.lgamma(a))
 
 
-class Igamma(Function):
+class Igamma(Primitive):
     """The regularised lower incomplete gamma ``P(a, x)``: ``x``'s gradient is the density;
     ``a``'s is not implemented in PyTorch (its node raises in backward)."""
 
@@ -327,12 +327,12 @@ class Igamma(Function):
     f = staticmethod(sn.igamma)
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, x)
         return np.asarray(type(ctx).f(a, x), dtype=np.result_type(a, x))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         if ctx.needs_input_grad[0]:
             name = type(ctx).__name__.lower()
             raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
@@ -363,14 +363,14 @@ class _SpecialOfBoth(_Special):
     (PyTorch's node keeps both)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             out = np.asarray(type(ctx).f(x), dtype=x.dtype)
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         x, out = ctx.saved_tensors
         with np.errstate(all="ignore"):
             return np.asarray(g * type(ctx).df(x, out), dtype=g.dtype)
@@ -380,14 +380,14 @@ class _SpecialOfResult(_Special):
     """A ``torch.special`` map whose derivative ``df(out)`` reads only the result."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             out = np.asarray(type(ctx).f(x), dtype=x.dtype)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> np.ndarray:
+    def backward(ctx: Primitive, g: np.ndarray) -> np.ndarray:
         (out,) = ctx.saved_tensors
         with np.errstate(all="ignore"):
             return np.asarray(g * type(ctx).df(out), dtype=g.dtype)
@@ -457,17 +457,17 @@ def _xlog1py(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.asarray(out, dtype=np.result_type(a, b))
 
 
-class Xlog1py(Function):
+class Xlog1py(Primitive):
     """``a * log1p(b)``: ``a``'s gradient ``xlog1py(g, b)`` (0 where ``a == 0`` and
     ``b <= -1``), ``b``'s ``g * a / (b + 1)``."""
 
     @staticmethod
-    def forward(ctx: Function, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
         return _xlog1py(a, b)
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         a, b = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
@@ -481,17 +481,17 @@ class Xlog1py(Function):
         return self.__dict__.get("_name") or "SpecialXlog1PyBackward0"
 
 
-class Zeta(Function):
+class Zeta(Primitive):
     """Hurwitz's ``zeta(s, q)``: ``q``'s gradient is ``-s zeta(s + 1, q)``; ``s``'s is not
     implemented in PyTorch (its node raises in backward)."""
 
     @staticmethod
-    def forward(ctx: Function, s: np.ndarray, q: np.ndarray) -> np.ndarray:
+    def forward(ctx: Primitive, s: np.ndarray, q: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(s, q)
         return np.asarray(sn.zeta(s, q), dtype=np.result_type(s, q))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         if ctx.needs_input_grad[0]:
             raise NotImplementedError("the derivative for 'zeta' is not implemented.")
         s, q = ctx.saved_tensors

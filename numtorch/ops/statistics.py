@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.ops.reduce import Amax, _scatter_add
 
 INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -35,7 +35,7 @@ def _ranks(sorted_rows: np.ndarray, q: np.ndarray, ignore_nan: bool) -> np.ndarr
     return np.where(np.any(nan, axis=-1, keepdims=True), dt(n - 1), ranks)
 
 
-class Quantile(Function):
+class Quantile(Primitive):
     """The quantiles ``q`` (0-d or 1-d) of ``x`` over ``dim`` (all elements when None).
 
     Like PyTorch: sort each row (NaNs last), turn ``q`` into fractional ranks, round them for
@@ -99,7 +99,7 @@ class Quantile(Function):
         return grad, grad_q, None, None, None, None, None
 
 
-def _needs_q(ctx: Function) -> bool:
+def _needs_q(ctx: Primitive) -> bool:
     """Whether ``q`` (the second input) needs a gradient."""
     needs = getattr(ctx, "needs_input_grad", ())
     return len(needs) > 1 and bool(needs[1])
@@ -122,7 +122,7 @@ def _keep(out: np.ndarray, ndim: int, dim, q_ndim: int) -> np.ndarray:
     return np.expand_dims(out, dim + q_ndim) if ndim else out
 
 
-class Renorm(Function):
+class Renorm(Primitive):
     """Each slice along ``dim`` scaled down to ``p``-norm ``maxnorm`` where it is larger
     (``maxnorm / (norm + 1e-7)``, PyTorch's factor). ``RenormBackward0`` keeps the input;
     backward is PyTorch's ``renorm_backward``."""
@@ -194,7 +194,7 @@ class Nanmedian(Amax):
         return "NanmedianBackward0"
 
 
-class NoDerivative(Function):
+class NoDerivative(Primitive):
     """The node PyTorch records for an op with no derivative when an input requires grad
     (``unique``'s ``Unique2Backward0``, ``histogram``'s ``NotImplemented``): the results are
     computed already (``values``); backward raises PyTorch's error."""

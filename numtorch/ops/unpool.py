@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from numtorch._kernels.pooling import has_nan as _has_nan
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 
 __all__ = ["MaxUnpoolNd", "FractionalMaxPoolNd", "fractional_intervals"]
 
@@ -20,13 +20,13 @@ def _plane_rows(planes: int) -> np.ndarray:
     return np.arange(planes, dtype=np.int64)[:, None]
 
 
-class MaxUnpoolNd(Function):
+class MaxUnpoolNd(Primitive):
     """Each value placed at its flat index inside a zero output volume of spatial size
     ``out``; the gradient is read back from the same places. The indices are checked by
     the caller (PyTorch's message names the first bad one)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, indices: np.ndarray, out: tuple) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, indices: np.ndarray, out: tuple) -> np.ndarray:
         planes, volume = x.shape[0] * x.shape[1], int(np.prod(out, dtype=np.int64))
         count = int(np.prod(x.shape[2:], dtype=np.int64))
         result = np.zeros((planes, volume), dtype=x.dtype)
@@ -38,7 +38,7 @@ class MaxUnpoolNd(Function):
         return result.reshape(x.shape[:2] + tuple(out))
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         (indices,) = ctx.saved_tensors
         planes = ctx.shape[0] * ctx.shape[1]
         if g.size == 0:
@@ -66,7 +66,7 @@ def fractional_intervals(samples: np.ndarray, size: int, out: int, pool: int) ->
     return starts
 
 
-class FractionalMaxPoolNd(Function):
+class FractionalMaxPoolNd(Primitive):
     """Max over windows of size ``kernel`` starting at PyTorch's pseudo-random positions
     (one sample per plane and axis). Ties keep the first maximum and NaN wins, as in
     PyTorch's kernel; ``indices`` (a list) receives the flat argmax into each input volume.
@@ -108,7 +108,7 @@ class FractionalMaxPoolNd(Function):
         return best
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         planes, volume = ctx.shape[0] * ctx.shape[1], int(np.prod(ctx.shape[2:]))
         _, idx = ctx.saved_tensors
         where = (

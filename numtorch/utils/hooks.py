@@ -2,7 +2,7 @@
 ``register_*hook`` returns), ``call_with_hooks`` (a module call with its forward hooks: PyTorch's
 ``Module._call_impl``) and ``BackwardHook``, which gives ``nn.Module`` its full backward hooks.
 
-``RemovableHandle`` is defined with the graph nodes (``numtorch.autograd.function``), because
+``RemovableHandle`` is defined with the graph nodes (``numtorch.autograd.graph``), because
 tensors and nodes hand them out and the core cannot import this package; this module is its
 public home.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from numtorch.autograd.function import Function, Node, RemovableHandle
 from numtorch.autograd.grad_mode import is_recording
+from numtorch.autograd.graph import Node, Primitive, RemovableHandle
 from numtorch.tensor import Tensor, warn_if_has_hooks
 
 __all__ = [
@@ -115,19 +115,19 @@ def _run_always_called_hooks(
             )
 
 
-class BackwardHookFunction(Function):
+class BackwardHookFunction(Primitive):
     """Identity on each tensor argument, as one node with one output per argument: the node a
     module's backward hooks watch. Each output is a view of its argument."""
 
     @staticmethod
-    def forward(ctx: Function, *arrays: np.ndarray) -> tuple:
+    def forward(ctx: Primitive, *arrays: np.ndarray) -> tuple:
         ctx._name = "BackwardHookFunctionBackward"  # PyTorch's name for a Python Function's node
         outs = tuple(a.view() for a in arrays)
         ctx.mark_non_differentiable(*[o for o, n in zip(outs, ctx.needs_input_grad) if not n])
         return outs
 
     @staticmethod
-    def backward(ctx: Function, *grads: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, *grads: np.ndarray) -> tuple:
         return grads
 
 

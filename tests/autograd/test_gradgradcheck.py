@@ -94,16 +94,16 @@ class _OnceDifferentiable(torch.autograd.Function):
 
 
 class _Exp(Function):
-    """numtorch's counterpart: a custom Function, backward on ndarrays."""
+    """numtorch's counterpart."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
-        out = np.exp(x)
+    def forward(ctx: Any, x: numtorch.Tensor) -> numtorch.Tensor:
+        out = x.exp()
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
+    def backward(ctx: Any, grad: numtorch.Tensor) -> numtorch.Tensor:
         (out,) = ctx.saved_tensors
         return grad * out
 
@@ -220,7 +220,7 @@ def test_gradcheck_on_noncontiguous_inputs() -> None:
 
     class Wrong(_Exp):
         @staticmethod
-        def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
+        def backward(ctx: Any, grad: numtorch.Tensor) -> numtorch.Tensor:
             (out,) = ctx.saved_tensors
             return grad * out * 2
 

@@ -94,7 +94,7 @@ def test_a_primitive_can_name_its_graph_inputs() -> None:
     """``graph_args`` leaves a mask argument out of ``next_functions``, as PyTorch's
     ``masked_fill`` does."""
 
-    class MaskedZero(numtorch.autograd.Function):
+    class MaskedZero(numtorch.autograd.graph.Primitive):
         graph_args = (1,)
 
         @staticmethod
@@ -474,3 +474,40 @@ def test_variable_is_every_tensor_and_makes_a_leaf() -> None:
         )
 
     parity(run)
+
+
+# ---------------------------------------------------------------- shapes the graph recorded
+
+
+def test_a_shape_changed_without_a_record_is_summed_back() -> None:
+    """An in-place shape change under no_grad (not recorded) leaves gradients that broadcast
+    to the recorded shapes: PyTorch sums them back (validate_outputs), into a leaf or a node."""
+
+    def run(lib):
+        a, b = _leaf(lib, [1.0, 2.0, 3.0]), _leaf(lib, [1.0, 2.0])
+        h = a * 2
+        with lib.no_grad():
+            h.unsqueeze_(0)
+        (h * lib.ones(2, 3)).sum().backward()
+        e = b * 3
+        with lib.no_grad():
+            e.as_strided_((3, 2), (0, 1))
+        (e * lib.arange(6.0).reshape(3, 2)).sum().backward()
+        return tuple(h.shape), a.grad, b.grad
+
+    parity(run)
+
+
+def test_a_shape_that_does_not_fit_raises_naming_the_node() -> None:
+    def run(lib):
+        a = _leaf(lib, [1.0, 2.0, 3.0])
+        h = a * 2
+        h.data = lib.zeros(4)
+        h.sum().backward()
+
+    check_error(
+        run,
+        r"Function SumBackward0 returned an invalid gradient at index 0 - got \[4\] but "
+        r"expected shape compatible with \[3\]",
+        RuntimeError,
+    )

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from numtorch import distributed as dist
-from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import no_grad
+from numtorch.autograd.graph import Primitive
 from numtorch.tensor import Tensor
 
 __all__: list[str] = []
@@ -95,12 +95,12 @@ def _global_moments(x: np.ndarray, group: Any, world_size: int) -> tuple:
     return mean.astype(x.dtype), var.astype(x.dtype), int(round(float(total)))
 
 
-class SyncBatchNormFunction(Function):
+class SyncBatchNormFunction(Primitive):
     """Batch normalisation with statistics over every rank of ``process_group``."""
 
     @staticmethod
     def forward(
-        ctx: Function,
+        ctx: Primitive,
         x,
         weight,
         bias,
@@ -129,7 +129,7 @@ class SyncBatchNormFunction(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, weight, mean, invstd = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         shape = ctx.shape

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from numtorch._namespace import creation as _creation
-from numtorch.autograd.function import Function
+from numtorch.autograd.graph import Primitive
 from numtorch.nn import init
 from numtorch.nn.functional.normalization import (
     _shape_tuple,
@@ -191,14 +191,14 @@ class LocalResponseNorm(Module):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
-class _CrossMapLRN2dFn(Function):
+class _CrossMapLRN2dFn(Primitive):
     """PyTorch's legacy ``CrossMapLRN2d`` function, step for step: a running sum of squares
     across channels (with its window quirks: the first channel sums ``(size - 1) // 2 + 1``
     channels and a channel is only dropped once past ``pre_pad``), ``out = x * scale^-beta``,
     and its hand-written backward (not the exact gradient of that forward)."""
 
     @staticmethod
-    def forward(ctx: Function, x: np.ndarray, size: int, alpha, beta, k) -> np.ndarray:
+    def forward(ctx: Primitive, x: np.ndarray, size: int, alpha, beta, k) -> np.ndarray:
         if x.ndim != 4:
             raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {x.ndim}D instead.")
         channels = x.shape[1]
@@ -219,7 +219,7 @@ class _CrossMapLRN2dFn(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Function, g: np.ndarray) -> tuple:
+    def backward(ctx: Primitive, g: np.ndarray) -> tuple:
         x, out, scale = ctx.saved_tensors
         size = ctx.size
         channels = x.shape[1]
