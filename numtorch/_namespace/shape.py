@@ -18,6 +18,7 @@ from numtorch._namespace._declare import op
 from numtorch._namespace._operands import named
 from numtorch._namespace.creation import check_alloc
 from numtorch.autograd.grad_mode import is_recording
+from numtorch.autograd.graph import set_grad_fn
 from numtorch.ops import elementwise as ew
 from numtorch.ops import movement
 from numtorch.tensor import Tensor
@@ -211,8 +212,8 @@ def _reshape_in_place(target: Tensor, view: Tensor, node: str) -> Tensor:
     and ``target`` takes over ``view``'s history (PyTorch's ``...Backward1`` nodes)."""
     target._data = view._data
     target._version[0] += 1
-    if view._grad_fn is not None:
-        target._grad_fn = named(view, node)._grad_fn
+    if view._grad_fn is not None:  # PyTorch's rebase_history: output_nr 0, hooks stay behind
+        set_grad_fn(target, named(view, node)._grad_fn)
         target._requires_grad = True
     return target
 

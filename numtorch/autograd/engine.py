@@ -176,9 +176,8 @@ class _GraphTask:
                     continue
                 key = id(child)
                 if g is not None:
-                    shape = child._data.shape if nr < 0 else child._out_shapes[nr]
-                    if g.shape != shape:
-                        g = fit_gradient(g, shape, node, node._next.index((child, nr)))
+                    if nr >= 0 and g.shape != child._out_shapes[nr]:
+                        g = fit_gradient(g, child._out_shapes[nr], node, _edge_index(node, child))
                     if nr > 0:
                         old = later.get((key, nr))
                         later[key, nr] = g if old is None else _sum(old, g)
@@ -362,6 +361,24 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return parallel.pointwise(np.add, a, b) if parallel.splits(a, b) else a + b
 
 
+def _broadcast_to_leaf(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """``g`` broadcast to a leaf's shape, as PyTorch's AccumulateGrad does, with its errors."""
+    ndim = max(len(shape), g.ndim)
+    for i in range(1, min(len(shape), g.ndim) + 1):
+        n, m = shape[-i], g.shape[-i]
+        if n != m and 1 not in (n, m):
+            raise RuntimeError(
+                f"The size of tensor a ({n}) must match the size of tensor b ({m}) at "
+                f"non-singleton dimension {ndim - i}"
+            )
+    wider = np.broadcast_shapes(shape, g.shape)
+    if wider != tuple(shape):
+        raise RuntimeError(
+            f"output with shape {list(shape)} doesn't match the broadcast shape {list(wider)}"
+        )
+    return np.broadcast_to(g, shape)
+
+
 def fit_gradient(g: np.ndarray, shape: tuple, node: Node, index: int) -> np.ndarray:
     """PyTorch's validate_outputs for a gradient ``g`` that ``node`` returned for its input
     ``index``, whose shape was ``shape``: summed down to ``shape`` where ``shape`` broadcasts
@@ -375,6 +392,11 @@ def fit_gradient(g: np.ndarray, shape: tuple, node: Node, index: int) -> np.ndar
         f"Function {node.name()} returned an invalid gradient at index {index} - got "
         f"{list(g.shape)} but expected shape compatible with {list(shape)}"
     )
+
+
+def _edge_index(node: Node, child: Node) -> int:
+    """Which of ``node``'s inputs ``child`` is (by identity: edges may hold tensors)."""
+    return next(i for i, (c, _) in enumerate(node._next) if c is child)
 
 
 def _expands_to(shape: tuple, target: tuple) -> bool:
@@ -392,8 +414,8 @@ def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
     data = leaf._data
     if g.dtype != data.dtype:
         g, owned = g.astype(data.dtype), True
-    if g.shape != data.shape:
-        g, owned = np.broadcast_to(g, data.shape), False
+    if g.shape != data.shape:  # the leaf's shape changed unrecorded (``b.data = ...``)
+        g, owned = _broadcast_to_leaf(g, data.shape), False
     if leaf._grad is None:
         leaf._grad = Tensor._make(g if owned else g.copy())
     else:

@@ -143,9 +143,8 @@ class BackwardCFunction(FunctionCtx, Node):
         return self.saved_tensors
 
     def _run_backward(self, grad: Any, retain_graph: bool) -> tuple:
-        """The class's ``backward`` on tensors, its result checked and returned as arrays."""
-        if self._saved is None:
-            raise RuntimeError(_FREED_MESSAGE)
+        """The class's ``backward`` on tensors, its result checked and returned as arrays.
+        (Saved tensors freed by an earlier backward raise only if ``backward`` reads them.)"""
         grads = grad if self._n_outputs > 1 else [grad]
         if all(g is None for g in grads):
             return (None,) * len(self._next)
@@ -340,6 +339,7 @@ def _record(ctx: BackwardCFunction, args: tuple, outputs: tuple) -> list:
         )
     if anomaly_mode._enabled:
         ctx._forward_stack = anomaly_mode._forward_stack()
+    ctx._dirty = ctx._non_differentiable = ()  # the outputs must not keep their node alive
     return results
 
 
@@ -368,7 +368,7 @@ def _saved(ctx: BackwardCFunction, t: Tensor | None) -> tuple:
 def _output(ctx: BackwardCFunction, args: tuple, out: Any, i: int) -> Any:
     """Output ``i`` as the caller gets it: recorded with ``ctx`` as its node, unless marked
     non-differentiable."""
-    if not isinstance(out, Tensor):
+    if not isinstance(out, Tensor) or not _differentiable(out):
         return out
     if any(out is t for t in ctx._non_differentiable):
         return out
@@ -376,11 +376,7 @@ def _output(ctx: BackwardCFunction, args: tuple, out: Any, i: int) -> Any:
         out._output_nr = i
         return out
     if any(out is t for t in ctx._dirty):
-        out._version[0] += 1
-        set_grad_fn(out, ctx)
-        out._output_nr = i
-        out._requires_grad = True
-        return out
+        return _dirty_output(ctx, out, i)
     if out._grad_fn is not None or out._requires_grad or _aliases_an_input(out, args):
         alias = Tensor._make(out._data, ctx)  # an input, or a view of one: a new tensor
         alias._version = out._version
@@ -389,6 +385,26 @@ def _output(ctx: BackwardCFunction, args: tuple, out: Any, i: int) -> Any:
         out._grad_fn = ctx
         out._requires_grad = True
     out._output_nr = i
+    return out
+
+
+def _differentiable(t: Tensor) -> bool:
+    """Floating-point and complex outputs get a gradient; integer and bool ones never do."""
+    return t._data.dtype.kind in "fc"
+
+
+def _dirty_output(ctx: BackwardCFunction, out: Tensor, i: int) -> Tensor:
+    """An input ``forward`` modified in place: it takes ``ctx`` as its history (PyTorch's
+    rebase_history). A view's base records the write as any in-place op on a view does
+    (``CopySlices``), and the view becomes a view of the new base."""
+    if out._base is not None:
+        result = Tensor._make(out._data, ctx)  # the values forward wrote, as ctx's output
+        result._output_nr = i
+        return out.copy_(result)  # writes nothing (same memory); records the view write
+    out._version[0] += 1
+    set_grad_fn(out, ctx)
+    out._output_nr = i
+    out._requires_grad = True
     return out
 
 

@@ -161,6 +161,7 @@ class Node:
     # for output ``i`` is checked against ``_out_shapes[i]`` (an unrecorded in-place op may
     # have changed the tensor's shape since: PyTorch's validate_outputs).
     _out_shapes: tuple = ()
+    is_view = False  # whether the node's (first) output shares memory with its first input
     # The positions of the arguments PyTorch's node lists in ``next_functions``; None: every
     # tensor or array argument. A primitive sets it where an array argument is not one of
     # PyTorch's inputs (a mask, an index, a target).

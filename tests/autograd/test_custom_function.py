@@ -275,6 +275,89 @@ def test_a_view_written_through_its_base_reaches_the_leaf() -> None:
     parity(run)
 
 
+def test_integer_and_bool_outputs_get_no_gradient() -> None:
+    def run(lib):
+        class Stats(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.argmax(), x > 0, x * 2
+
+            @staticmethod
+            def backward(ctx, g_index, g_mask, g):
+                return g * 2
+
+        x = _leaf(lib)
+        index, mask, double = Stats.apply(x)
+        double.sum().backward()
+        return [(t.requires_grad, t.grad_fn is None) for t in (index, mask, double)], x.grad
+
+    parity(run)
+
+
+def test_mark_dirty_on_a_view_records_the_write_on_its_base() -> None:
+    def run(lib):
+        class AddInto(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, view, w):
+                view.add_(w)
+                ctx.mark_dirty(view)
+                return view
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+
+        buf, w = lib.zeros(4), _leaf(lib, [1.0, 2.0])
+        out = AddInto.apply(buf[:2], w)
+        name, base_records = out.grad_fn.name(), buf.requires_grad
+        (buf * lib.arange(4.0)).sum().backward()
+        return out, name, base_records, buf, w.grad
+
+    parity(run)
+
+
+def test_a_second_backward_is_refused_only_when_it_reads_freed_tensors() -> None:
+    def run(lib):
+        class SavesButIgnores(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        x = _leaf(lib)
+        y = SavesButIgnores.apply(x)
+        y.sum().backward()
+        y.sum().backward()
+        return x.grad
+
+    parity(run)
+
+
+def test_nodes_are_freed_without_the_garbage_collector() -> None:
+    """No reference cycle through ``ctx`` (a saved output, a dirty input, a marked output)."""
+    import gc
+    import weakref
+
+    fns = _fns(numtorch)
+    gc.disable()
+    try:
+        for fn, make in [
+            (fns.ExpSavesOutput, lambda: _leaf(numtorch)),
+            (fns.Double_, lambda: _leaf(numtorch) * 1),
+            (fns.ArgMaxAndDouble, lambda: _leaf(numtorch)),
+        ]:
+            out = fn.apply(make())
+            node = weakref.ref((out[0] if isinstance(out, tuple) else out).grad_fn)
+            del out
+            assert node() is None, fn.__name__
+    finally:
+        gc.enable()
+
+
 def test_saving_a_non_tensor_raises() -> None:
     def run(lib):
         class SavesInt(lib.autograd.Function):

@@ -511,3 +511,37 @@ def test_a_shape_that_does_not_fit_raises_naming_the_node() -> None:
         r"expected shape compatible with \[3\]",
         RuntimeError,
     )
+
+
+def test_a_leaf_reshaped_after_use_gets_its_gradient_broadcast() -> None:
+    """PyTorch checks a leaf's gradient against the leaf as it is now (AccumulateGrad
+    broadcasts, or raises its broadcast errors)."""
+
+    def run(lib):
+        a, b = _leaf(lib, [1.0, 1.0, 1.0]), _leaf(lib, [1.0, 1.0, 1.0])
+        z = a + b
+        with lib.no_grad():
+            b.unsqueeze_(0)
+        z.sum().backward()
+        return a.grad, b.grad
+
+    parity(run)
+
+    def grown(lib):
+        a, b = _leaf(lib, [1.0, 1.0, 1.0]), _leaf(lib, [1.0, 1.0, 1.0])
+        z = a + b
+        b.data = lib.zeros(4)
+        z.sum().backward()
+
+    check_error(grown, r"The size of tensor a \(4\) must match the size of tensor b \(3\)")
+
+
+def test_an_in_place_shape_change_of_a_second_output() -> None:
+    def run(lib):
+        a = lib.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+        _, logdet = lib.linalg.slogdet(a * 1)
+        logdet.unsqueeze_(0)
+        logdet.sum().backward()
+        return a.grad, logdet.grad_fn.name()
+
+    parity(run)
