@@ -106,7 +106,9 @@ from numtorch._namespace.other import (
     typename,
     use_deterministic_algorithms,
 )
-from numtorch import accelerator, autograd, backends, cuda, onnx
+from numtorch import accelerator, amp, autograd, backends, cpu, cuda, onnx
+from numtorch.amp import GradScaler, autocast
+from numtorch.amp.autocast_mode import get_autocast_dtype, is_autocast_enabled
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64
@@ -127,6 +129,7 @@ __version__ = "0.1.0"
 from numtorch import distributed, linalg, multiprocessing, nn, optim, special, testing, utils  # noqa: E402
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
+from numtorch.autograd import functional as _functional  # noqa: E402, F401 - torch.autograd.functional
 from numtorch import _lowrank, _nn_forms  # noqa: E402
 from numtorch._lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from numtorch._nn_forms import *  # noqa: E402 - torch.conv2d, torch.layer_norm, torch.lstm, ...
@@ -148,7 +151,8 @@ __all__ = [
     *("use_deterministic_algorithms", "are_deterministic_algorithms_enabled"),
     *("is_deterministic_algorithms_warn_only_enabled", "compile"),
     *("set_float32_matmul_precision", "get_float32_matmul_precision"),
-    *("cuda", "backends", "accelerator", "onnx"),
+    *("cuda", "cpu", "backends", "accelerator", "onnx", "amp"),
+    *("autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"),
     *("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor"),
     *("CharTensor", "ByteTensor", "BoolTensor", "BFloat16Tensor"),
     *("uint16", "uint32", "uint64", "bfloat16", "short", "finfo", "iinfo", "can_cast"),

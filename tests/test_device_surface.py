@@ -44,6 +44,19 @@ QUERIES = {
         lib.backends.cudnn.benchmark,
         lib.backends.cudnn.deterministic,
     ),
+    "backends.cuda.is_built": lambda lib: lib.backends.cuda.is_built(),
+    "backends.cuda.matmul": lambda lib: (
+        lib.backends.cuda.matmul.allow_tf32,
+        lib.backends.cuda.matmul.allow_fp16_reduced_precision_reduction,
+        lib.backends.cuda.matmul.allow_bf16_reduced_precision_reduction,
+    ),
+    "backends.cuda.matmul unknown": lambda lib: lib.backends.cuda.matmul.allow_magic,
+    "backends.cuda.sdp": lambda lib: (
+        lib.backends.cuda.flash_sdp_enabled(),
+        lib.backends.cuda.mem_efficient_sdp_enabled(),
+        lib.backends.cuda.math_sdp_enabled(),
+        lib.backends.cuda.cudnn_sdp_enabled(),
+    ),
     "mps.is_available": lambda lib: lib.backends.mps.is_available(),
     "mps.is_built": lambda lib: lib.backends.mps.is_built(),
     "accelerator.is_available": lambda lib: lib.accelerator.is_available(),
@@ -66,6 +79,30 @@ def test_cudnn_flags_are_settable() -> None:
         assert (cudnn.benchmark, cudnn.deterministic, cudnn.enabled) == (True, True, False)
     finally:
         cudnn.benchmark, cudnn.deterministic, cudnn.enabled = saved
+
+
+def test_cuda_backend_switches_are_settable_and_checked() -> None:
+    """``torch.backends.cuda.matmul.allow_tf32 = True``, a common first line, works; a
+    misspelt switch raises as in PyTorch; ``sdp_kernel`` restores the switches it set."""
+    matmul = numtorch.backends.cuda.matmul
+    matmul.allow_tf32 = True
+    try:
+        assert matmul.allow_tf32 is True
+    finally:
+        matmul.allow_tf32 = False
+    for lib in (torch, numtorch):
+        with pytest.raises(AttributeError, match="Unknown attribute allow_tf3"):
+            lib.backends.cuda.matmul.allow_tf3 = True
+    cuda = numtorch.backends.cuda
+    with cuda.sdp_kernel(enable_flash=False):
+        assert not cuda.flash_sdp_enabled() and cuda.math_sdp_enabled()
+    assert cuda.flash_sdp_enabled()
+
+
+def test_backends_numtorch_does_not_use_are_unavailable() -> None:
+    assert not numtorch.backends.mkldnn.is_available()
+    assert not numtorch.backends.openmp.is_available()
+    assert isinstance(torch.backends.mkldnn.enabled, bool) and numtorch.backends.mkldnn.enabled
 
 
 DEVICES = [

@@ -70,7 +70,7 @@ DIST_BACKENDS = "C++ process-group option structs and other backends (numtorch r
 DIST_STORES = "rendezvous stores (numtorch's ranks meet through mpiexec)"
 DIST_MESH = "device meshes and group surgery for tensor/pipeline parallelism"
 DIST_INTERNALS = "c10d/DDP internals, debug plumbing, type aliases and deprecated names"
-AMP = "mixed precision (autocast, grad scaling) needs reduced-precision accelerator kernels"
+AMP = "mixed precision's per-device autocast state (numtorch's autocast is always off)"
 JIT = "TorchScript / JIT / compiler and dispatcher internals"
 SYM = "symbolic shapes and control-flow ops for torch.compile/export"
 FUNC = "function transforms (torch.func) and the __torch_function__ override protocol"
@@ -123,7 +123,9 @@ RULES = [
         QUANT,
     ),
     Rule(r"float8_.*|float4_.*|bit|bits\d.*|u?int[1-7]", LOWP),
-    Rule(r".*autocast.*|GradScaler", AMP),
+    # autocast itself (accepted and off), GradScaler, is_autocast_enabled and
+    # get_autocast_dtype are numtorch's; the per-device setters and caches are not
+    Rule(r"(?!autocast$|is_autocast_enabled$|get_autocast_dtype$).*autocast.*", AMP),
     Rule(
         r"(.*_)?(is_)?(cuda|cudnn|miopen|mkldnn|mps|xpu|mtia|ipu|xla|maia|vulkan|hip)(_.*)?|.*cuda.*|"
         r"pin_memory|is_pinned|record_stream|Stream|Event|get_device|get_device_module|is_meta|"

@@ -30,6 +30,7 @@ from numtorch._namespace._factory import (
     set_requires_grad,
 )
 from numtorch._namespace.creation import _python_dtype, _to_array, full, ones, tensor, zeros
+from numtorch._namespace.shape import sizes_or_keyword
 from numtorch.tensor import Size, Tensor, check_cpu
 
 
@@ -441,7 +442,8 @@ def _new(
 @op(function=False, method=True)
 def new_zeros(
     self: Tensor,
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     layout: Any = None,
     device: Any = None,
@@ -450,13 +452,14 @@ def new_zeros(
 ) -> Tensor:
     """Zeros of ``size`` in this tensor's dtype (unless given)."""
     options = FactoryOptions("new_zeros", dtype, layout, device, pin_memory, requires_grad)
-    return _new(self, zeros, options, *size)
+    return _new(self, zeros, options, *sizes_or_keyword(sizes, size, "size", "new_zeros"))
 
 
 @op(function=False, method=True)
 def new_ones(
     self: Tensor,
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     layout: Any = None,
     device: Any = None,
@@ -465,13 +468,14 @@ def new_ones(
 ) -> Tensor:
     """Ones of ``size`` in this tensor's dtype (unless given)."""
     options = FactoryOptions("new_ones", dtype, layout, device, pin_memory, requires_grad)
-    return _new(self, ones, options, *size)
+    return _new(self, ones, options, *sizes_or_keyword(sizes, size, "size", "new_ones"))
 
 
 @op(function=False, method=True)
 def new_empty(
     self: Tensor,
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     layout: Any = None,
     device: Any = None,
@@ -480,7 +484,7 @@ def new_empty(
 ) -> Tensor:
     """An uninitialised (zero-filled) tensor of ``size`` in this tensor's dtype."""
     options = FactoryOptions("new_empty", dtype, layout, device, pin_memory, requires_grad)
-    return _new(self, zeros, options, *size)
+    return _new(self, zeros, options, *sizes_or_keyword(sizes, size, "size", "new_empty"))
 
 
 @op(function=False, method=True)

@@ -29,8 +29,10 @@ from numtorch.tensor import Tensor
 
 
 @op(method=True, out=True)
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """``out[i][j] = input[index[i][j]][j]`` along ``dim`` (like ``take_along_axis``)."""
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[index[i][j]][j]`` along ``dim`` (like ``take_along_axis``).
+
+    ``sparse_grad=True`` gives the same gradient, dense (numtorch has no sparse tensors)."""
     check_tensor(input, "gather")
     check_tensor(index, "gather", "index", 3)
     axis = normalize_dim(dim, input.ndim)

@@ -294,10 +294,20 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return elementwise(ew.Minimum, input, other)
 
 
+_ABSENT = object()
+
+
 @op(out=True)
-def where(condition: Tensor, input: Tensor | Number, other: Tensor | Number) -> Tensor:
-    """Pick from ``input`` where ``condition`` holds, else from ``other``."""
+def where(
+    condition: Tensor, input: Tensor | Number = _ABSENT, other: Tensor | Number = _ABSENT
+) -> Tensor | tuple:
+    """Pick from ``input`` where ``condition`` holds, else from ``other``.
+
+    With the condition alone: ``nonzero(condition, as_tuple=True)``, the indices where it
+    holds."""
     check_tensor(condition, "where", "condition", 1)
+    if input is _ABSENT or other is _ABSENT:
+        return _where_alone(condition, input, other)
     if condition.dtype is not _dtype.bool:
         raise RuntimeError(
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {type_name(condition.dtype)}"
@@ -307,6 +317,21 @@ def where(condition: Tensor, input: Tensor | Number, other: Tensor | Number) -> 
     shape = broadcast_shapes(condition.shape, *(np.shape(getattr(o, "_data", o)) for o in ops))
     # the condition goes in as a tensor (it broadcasts in NumPy): a change to it is refused
     return ew.Where.apply(condition, *(expand_if_needed(o, shape) for o in ops))
+
+
+def _where_alone(condition: Tensor, input: object, other: object) -> tuple:
+    given = [a for a in (condition, input, other) if a is not _ABSENT]
+    if len(given) > 1:
+        got = ", ".join(type(a).__name__ for a in given)
+        raise TypeError(
+            f"where() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n * (Tensor condition)\n * (Tensor condition, Tensor input, Tensor other, *, "
+            "Tensor out = None)\n * (Tensor condition, Number self, Tensor other)\n * (Tensor "
+            "condition, Tensor input, Number other)\n * (Tensor condition, Number self, Number "
+            "other)\n"
+        )
+    found = np.nonzero(np.atleast_1d(condition._data))
+    return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in found)
 
 
 @op(function=False, method=True, name="where")

@@ -68,9 +68,20 @@ def infer_shape(shape: tuple, numel: int) -> tuple:
     return shape
 
 
+def sizes_or_keyword(sizes: tuple, keyword: object, name: str, fn: str) -> tuple:
+    """Sizes given as varargs (``x.reshape(2, 3)``, ``x.reshape((2, 3))``) or under PyTorch's
+    keyword (``x.reshape(shape=(2, 3))``), not both."""
+    if keyword is None:
+        return sizes
+    if sizes:
+        raise TypeError(f"{fn}() got multiple values for argument '{name}'")
+    return (keyword,)
+
+
 @op(method=True)
-def reshape(input: Tensor, *shape: int) -> Tensor:
+def reshape(input: Tensor, *sizes: int, shape: Sequence[int] | None = None) -> Tensor:
     """The same data in a new shape (a view when possible, else a copy); ``-1`` is inferred."""
+    shape = sizes_or_keyword(sizes, shape, "shape", "reshape")
     target = infer_shape(parse_shape(shape, fn="reshape"), input.numel())
     out = movement.Reshape.apply(input, target, False)
     return named(out, "ViewBackward0" if out._base is not None else "UnsafeViewBackward0")
@@ -150,8 +161,9 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
 
 
 @op(method=True)
-def permute(input: Tensor, *dims: int) -> Tensor:
+def permute(input: Tensor, *order: int, dims: Sequence[int] | None = None) -> Tensor:
     """Reorder dimensions (a view)."""
+    dims = sizes_or_keyword(order, dims, "dims", "permute")
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = parse_shape(dims, "dims", "permute")
@@ -263,8 +275,9 @@ def t_(input: Tensor) -> Tensor:
 
 
 @op(function=False, method=True)
-def expand(input: Tensor, *sizes: int) -> Tensor:
+def expand(input: Tensor, *sizes: int, size: Sequence[int] | None = None) -> Tensor:
     """Broadcast to ``sizes`` without copying; ``-1`` keeps a dimension."""
+    sizes = sizes_or_keyword(sizes, size, "size", "expand")
     if not sizes:
         raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = parse_shape(sizes, "size", "expand")
@@ -331,8 +344,9 @@ def check_materialise(input: Tensor) -> None:
 
 
 @op(method=True)
-def flip(input: Tensor, *dims: int | Sequence[int]) -> Tensor:
+def flip(input: Tensor, *axes: int | Sequence[int], dims: Sequence[int] | None = None) -> Tensor:
     """Reverse the order of elements along ``dims`` (``x.flip(0, 1)`` or ``torch.flip(x, [0, 1])``)."""
+    dims = sizes_or_keyword(axes, dims, "dims", "flip")
     if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
         dims = tuple(dims[0])
     return movement.Flip.apply(input, normalize_dims(dims, input.ndim) or ())
@@ -405,8 +419,17 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 @op(method=True)
-def split(input: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Split ``input`` into chunks along ``dim``."""
+def split(input: Tensor, split_size_or_sections=None, dim: int = 0, *, split_size=None) -> tuple:
+    """Split ``input`` into chunks along ``dim``.
+
+    ``split_size=`` is the method's keyword in PyTorch, ``split_size_or_sections=`` the
+    function's."""
+    if split_size is not None:
+        if split_size_or_sections is not None:
+            raise TypeError("split() got multiple values for argument 'split_size'")
+        split_size_or_sections = split_size
+    if split_size_or_sections is None:
+        raise TypeError('split() missing 1 required positional argument: "split_size"')
     axis = normalize_dim(dim, input.ndim)
     sizes = split_sizes(input, split_size_or_sections, axis)
     name = (
@@ -546,10 +569,11 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
 
 
 @op(function=False, method=True)
-def repeat(input: Tensor, *sizes: int) -> Tensor:
+def repeat(input: Tensor, *sizes: int, repeats: Sequence[int] | None = None) -> Tensor:
     """Tile ``input`` ``sizes[i]`` times along each dimension.
 
     The result is a copy; extra leading sizes add dimensions, as in PyTorch."""
+    sizes = sizes_or_keyword(sizes, repeats, "repeats", "repeat")
     reps = parse_shape(sizes, "repeats", "repeat")
     if len(reps) < input.ndim:
         raise RuntimeError(

@@ -419,7 +419,8 @@ def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
     if leaf._grad is None:
         leaf._grad = Tensor._make(g if owned else g.copy())
     else:
-        leaf._grad._data = leaf._grad._data + g
+        # np.asarray: the sum of two 0-d arrays is a NumPy scalar, not an array
+        leaf._grad._data = np.asarray(leaf._grad._data + g)
 
 
 # Which node classes are numtorch's own primitives (their backward returns arrays it made);

@@ -1,6 +1,7 @@
 """``torch.backends``: the switches of backends numtorch does not have, as PyTorch's CPU build
-reports them (``cudnn`` and ``mps`` unavailable; ``cudnn``'s flags settable and ignored)."""
+reports them (``cuda``, ``cudnn`` and ``mps`` unavailable, and ``mkldnn`` and ``openmp``, which
+numtorch does not use; their flags settable and ignored)."""
 
-from numtorch.backends import cudnn, mps
+from numtorch.backends import cuda, cudnn, mkldnn, mps, openmp
 
-__all__ = ["cudnn", "mps"]
+__all__ = ["cuda", "cudnn", "mkldnn", "mps", "openmp"]

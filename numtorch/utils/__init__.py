@@ -1,5 +1,5 @@
-"""Utilities, as in ``torch.utils``: ``numtorch.utils.data``."""
+"""Utilities, as in ``torch.utils``: ``numtorch.utils.data`` and ``numtorch.utils.checkpoint``."""
 
-from numtorch.utils import data
+from numtorch.utils import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

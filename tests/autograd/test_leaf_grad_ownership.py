@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import make_inputs
+from helpers import make_inputs, parity
 from test_op_saved_versions import CASES, INPLACE_CASES
 
 import numtorch
@@ -120,3 +120,21 @@ def test_shared_gradients_are_copied(case) -> None:
     else:
         (a * 2 + a * 3).sum().backward()
         np.testing.assert_array_equal(a.grad.numpy(), np.full(3, 5.0))
+
+
+def test_a_scalar_gradient_stays_a_tensor_when_it_accumulates() -> None:
+    """PyTorch's polynomial-fit tutorial: a 0-d parameter whose gradient accumulates over two
+    backward passes, then an update with it and ``zero_grad(set_to_none=False)``."""
+
+    def run(lib):
+        p = lib.tensor(2.0, requires_grad=True)
+        for _ in range(2):
+            (p * 3).backward()
+        with lib.no_grad():
+            p -= 0.1 * p.grad
+        opt = lib.optim.SGD([p], lr=0.1)
+        opt.zero_grad(set_to_none=False)
+        return p, p.grad
+
+    mine = parity(run)
+    assert isinstance(mine[1]._data, np.ndarray)

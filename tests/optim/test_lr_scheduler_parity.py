@@ -235,3 +235,30 @@ def test_warm_restarts_fractional_epochs_match_torch(t_mult):
         assert _step_to(nopt, nsched, epoch) == _step_to(topt, tsched, epoch) == []
         _assert_same(tsched, topt, nsched, nopt, None)
         assert (nsched.T_cur, nsched.T_i) == pytest.approx((tsched.T_cur, tsched.T_i))
+
+
+def test_a_warm_up_scheduler_subclassing_the_old_base_class() -> None:
+    """Many repositories' warm-up schedulers subclass ``_LRScheduler`` (PyTorch's old name)."""
+
+    def lrs(lib) -> list[float]:
+        class WarmUp(lib.optim.lr_scheduler._LRScheduler):
+            def __init__(self, optimizer, warmup: int) -> None:
+                self.warmup = warmup
+                super().__init__(optimizer)
+
+            def get_lr(self) -> list[float]:
+                factor = min(1.0, (self.last_epoch + 1) / self.warmup)
+                return [base * factor for base in self.base_lrs]
+
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        sched = WarmUp(opt, warmup=4)
+        seen = []
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            seen.append(opt.param_groups[0]["lr"])
+        return seen
+
+    import numtorch
+
+    assert lrs(numtorch) == pytest.approx(lrs(torch))

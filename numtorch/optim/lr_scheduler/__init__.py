@@ -15,7 +15,7 @@ from numtorch.optim.lr_scheduler.multiplicative import (
     StepLR,
 )
 from numtorch.optim.lr_scheduler.plateau import ReduceLROnPlateau
-from numtorch.optim.lr_scheduler.scheduler import LRScheduler
+from numtorch.optim.lr_scheduler.scheduler import LRScheduler, _LRScheduler  # noqa: F401
 
 __all__ = [
     "LRScheduler",

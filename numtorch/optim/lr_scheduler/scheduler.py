@@ -186,3 +186,7 @@ class LRScheduler:
                 UserWarning,
                 stacklevel=3,
             )
+
+
+class _LRScheduler(LRScheduler):
+    """PyTorch's old name of ``LRScheduler``, which many warm-up schedulers still subclass."""

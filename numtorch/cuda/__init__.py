@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from numtorch.cuda import amp
+
 __all__ = [
+    "amp",
     "is_available",
     "device_count",
     "is_initialized",

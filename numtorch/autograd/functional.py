@@ -1,0 +1,193 @@
+"""``torch.autograd.functional``: Jacobians and vector-Jacobian products of a whole function.
+
+``vjp`` and ``jacobian`` run numtorch's reverse mode (``jacobian`` one backward pass per output
+element, as PyTorch's default ``vectorize=False``); ``jvp`` multiplies that Jacobian by ``v``
+(PyTorch gets it from a double backward, which numtorch does not have). ``hessian``, ``hvp``,
+``vhp`` and ``create_graph=True`` need second derivatives and raise ``NotImplementedError``, as
+``backward(create_graph=True)`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from numtorch import _namespace
+from numtorch.autograd.engine import _no_create_graph, grad
+from numtorch.autograd.grad_mode import enable_grad
+from numtorch.tensor import Tensor
+
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
+
+
+def _as_tuple(value: Any, arg: str, fn: str) -> tuple[bool, tuple]:
+    """(whether ``value`` was a tuple, ``value`` as a tuple of tensors), with PyTorch's error."""
+    is_tuple = isinstance(value, tuple)
+    items = value if is_tuple else (value,)
+    for i, v in enumerate(items):
+        if not isinstance(v, Tensor):
+            where = f"The {arg} given to {fn}" if is_tuple else f"The {arg} given to {fn}"
+            kind = f"{type(v)}" if not is_tuple else f"{type(v)} at index {i}"
+            raise TypeError(
+                f"{where} must be either a Tensor or a tuple of Tensors but the given {arg} "
+                f"has type {kind}."
+            )
+    return is_tuple, tuple(items)
+
+
+def _outputs(func: Callable, inputs: tuple, fn: str) -> tuple[bool, tuple, tuple]:
+    """Run ``func`` on fresh leaves requiring grad: (outputs were a tuple, outputs, leaves)."""
+    leaves = tuple(x.detach().requires_grad_(True) for x in inputs)
+    with enable_grad():
+        out = func(*leaves)
+    try:
+        is_tuple, outs = _as_tuple(out, "outputs of the user-provided function", fn)
+    except TypeError:
+        raise TypeError(
+            f"The outputs of the user-provided function given to {fn} must be either a Tensor "
+            f"or a tuple of Tensors but the given outputs of the user-provided function has "
+            f"type {type(out)}."
+        ) from None
+    return is_tuple, outs, leaves
+
+
+def _grads(outs: tuple, leaves: tuple, seeds: tuple, strict: bool, out_index: int | None) -> list:
+    """Gradients of ``outs`` (seeded) with respect to each leaf; zeros where one does not
+    depend on a leaf (strict: PyTorch's error)."""
+    live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
+    found = (
+        list(
+            grad(
+                [o for o, _ in live],
+                leaves,
+                [s for _, s in live],
+                retain_graph=True,
+                allow_unused=True,
+            )
+        )
+        if live
+        else [None] * len(leaves)
+    )
+    result = []
+    for i, (g, leaf) in enumerate(zip(found, leaves)):
+        if g is None:
+            if strict:
+                which = "the outputs" if out_index is None else f"Output {out_index}"
+                raise RuntimeError(
+                    f"{which} of the user-provided function is independent of input {i}. "
+                    "This is not allowed in strict mode."
+                    if out_index is not None
+                    else f"The output of the user-provided function is independent of input "
+                    f"{i}. This is not allowed in strict mode."
+                )
+            g = _namespace.zeros_like(leaf)
+        result.append(g.detach())
+    return result
+
+
+def vjp(
+    func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple:
+    """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``."""
+    if create_graph:
+        _no_create_graph()
+    in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
+    out_tuple, outs, leaves = _outputs(func, ins, "vjp")
+    if v is None:
+        if len(outs) != 1 or outs[0].numel() != 1:
+            raise RuntimeError(
+                "The vector v can only be None if the user-provided function returns a single "
+                "Tensor with a single element."
+            )
+        seeds = (_namespace.ones_like(outs[0]),)
+    else:
+        seeds = _as_tuple(v, "v", "vjp")[1]
+    grads = _grads(outs, leaves, seeds, strict, None)
+    values = tuple(o.detach() for o in outs)
+    return (values if out_tuple else values[0]), (tuple(grads) if in_tuple else grads[0])
+
+
+def jacobian(
+    func: Callable,
+    inputs: Any,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
+) -> Any:
+    """The Jacobian of ``func`` at ``inputs``: for each output and input, a tensor of shape
+    ``output.shape + input.shape`` (nested as PyTorch nests them for tuples)."""
+    if create_graph:
+        _no_create_graph()
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(
+            'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+            'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+            'Otherwise, prefer to use "reverse-mode".'
+        )
+    in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
+    out_tuple, outs, leaves = _outputs(func, ins, "jacobian")
+    per_output = []
+    for k, out in enumerate(outs):
+        rows: list[list] = [[] for _ in leaves]
+        for j in range(out.numel()):
+            seed = _namespace.zeros_like(out).reshape(-1)
+            seed[j] = 1
+            seeds = tuple(
+                seed.reshape(out.shape) if m == k else _namespace.zeros_like(o)
+                for m, o in enumerate(outs)
+            )
+            for i, g in enumerate(_grads(outs, leaves, seeds, strict, k)):
+                rows[i].append(g)
+        blocks = tuple(
+            _namespace.stack(r).reshape(out.shape + leaf.shape)
+            if r
+            else _namespace.zeros(out.shape + leaf.shape, dtype=leaf.dtype)
+            for r, leaf in zip(rows, leaves)
+        )
+        per_output.append(blocks if in_tuple else blocks[0])
+    return tuple(per_output) if out_tuple else per_output[0]
+
+
+def jvp(
+    func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
+) -> tuple:
+    """``(func(inputs), J v)``: the Jacobian-vector product, from the Jacobian."""
+    if create_graph:
+        _no_create_graph()
+    in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
+    if v is None:
+        if len(ins) != 1 or ins[0].numel() != 1:
+            raise RuntimeError(
+                "The vector v can only be None if the input to the user-provided function is a "
+                "single Tensor with a single element."
+            )
+        vs = (_namespace.ones_like(ins[0]),)
+    else:
+        vs = _as_tuple(v, "v", "jvp")[1]
+    out_tuple, outs, _ = _outputs(func, ins, "jvp")
+    jac = jacobian(func, ins, strict=strict)
+    products = []
+    for k, out in enumerate(outs):
+        total = _namespace.zeros_like(out.detach())
+        for block, x, vec in zip(jac[k] if out_tuple or len(outs) > 1 else jac, ins, vs):
+            flat = block.reshape(out.numel(), x.numel()) @ vec.reshape(-1).to(block.dtype)
+            total = total + flat.reshape(out.shape)
+        products.append(total)
+    values = tuple(o.detach() for o in outs)
+    return (values if out_tuple else values[0]), (tuple(products) if out_tuple else products[0])
+
+
+def hessian(func: Callable, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """Needs second derivatives, which numtorch does not have."""
+    _no_create_graph()
+
+
+def hvp(func: Callable, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """Needs second derivatives, which numtorch does not have."""
+    _no_create_graph()
+
+
+def vhp(func: Callable, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+    """Needs second derivatives, which numtorch does not have."""
+    _no_create_graph()
