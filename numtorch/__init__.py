@@ -130,6 +130,7 @@ from numtorch import distributed, linalg, multiprocessing, nn, optim, special, t
 from numtorch.nn import parallel as _parallel  # noqa: E402, F401 - makes torch.nn.parallel
 from numtorch.serialization import load, save  # noqa: E402
 from numtorch.autograd import functional as _functional  # noqa: E402, F401 - torch.autograd.functional
+from numtorch import distributions  # noqa: E402 - after the namespace it is written on
 from numtorch import _lowrank, _nn_forms  # noqa: E402
 from numtorch._lowrank import pca_lowrank, svd_lowrank  # noqa: E402
 from numtorch._nn_forms import *  # noqa: E402 - torch.conv2d, torch.layer_norm, torch.lstm, ...
