@@ -57,6 +57,7 @@ import io
 import json
 import math
 import os
+import pickle
 import re
 import secrets
 import stat
@@ -328,7 +329,14 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
         pass
 
 
-def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+def save(
+    obj: Any,
+    f: str | os.PathLike | BinaryIO,
+    pickle_module: Any = None,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+    _disable_byteorder_record: bool = False,
+) -> None:
     """Save an object to a file PyTorch can read.
 
     Save ``obj`` to ``f``: PyTorch's zip format (what ``torch.save`` writes, so
@@ -341,6 +349,11 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     Args:
         obj: what to save: a state_dict, a training checkpoint, a tensor, ...
         f: a path (written atomically) or a binary file object with ``write``.
+        pickle_module: Python's ``pickle`` (the default); another module (``dill``) is
+            refused, as numtorch writes with its own pickler.
+        pickle_protocol, _use_new_zipfile_serialization, _disable_byteorder_record: accepted
+            for PyTorch's signature; numtorch always writes PyTorch's zip format with pickle
+            protocol 2 and a byte-order record, which ``torch.load`` reads whatever was asked.
 
     Example:
         >>> import os, tempfile, numtorch as torch
@@ -350,6 +363,11 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
         >>> load(path)
         {'epoch': 3, 'w': tensor([1., 1.]), 'betas': (0.9, 0.99)}
     """
+    if pickle_module is not None and pickle_module is not pickle:
+        raise ValueError(
+            f"numtorch.save writes with Python's pickle; pickle_module="
+            f"{getattr(pickle_module, '__name__', pickle_module)} is not supported"
+        )
     if isinstance(f, (str, os.PathLike)) and os.fspath(f).endswith(".safetensors"):
         header, arrays = _safetensors_parts(obj)
 

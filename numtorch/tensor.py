@@ -483,6 +483,8 @@ class Tensor:
             if dtype not in by_name:
                 raise ValueError(f"invalid type: '{dtype}'")
             dtype = by_name[dtype]
+        elif isinstance(dtype, _LegacyType):  # x.type(torch.DoubleTensor)
+            dtype = dtype.dtype
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:

@@ -761,3 +761,23 @@ def test_unsigned_dtypes_round_trip_in_safetensors(tmp_path, dtype):
     save({"t": t}, path)
     got = load(path)["t"]
     assert got.dtype == dtype and got.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_save_takes_pytorchs_keywords(tmp_path) -> None:
+    """``torch.save(obj, f, pickle_protocol=2, _use_new_zipfile_serialization=...)`` as old
+    scripts call it: PyTorch reads the file either way; another pickle module is refused."""
+    import pickle
+
+    import torch
+
+    path = tmp_path / "old_style.pt"
+    numtorch.save(
+        {"w": numtorch.ones(2)},
+        path,
+        pickle_module=pickle,
+        pickle_protocol=2,
+        _use_new_zipfile_serialization=False,
+    )
+    assert torch.load(path, weights_only=True)["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="pickle_module=json is not supported"):
+        numtorch.save({}, tmp_path / "x.pt", pickle_module=json)

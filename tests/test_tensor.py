@@ -187,6 +187,8 @@ def test_conversion_methods(method: str, dtype: str) -> None:
         lambda lib, x: x.to(lib.zeros(1, dtype=lib.float64)),
         lambda lib, x: x.to("cpu"),
         lambda lib, x: x.type(lib.float64),
+        lambda lib, x: x.type(lib.DoubleTensor),
+        lambda lib, x: x.type("torch.IntTensor"),
     ],
 )
 def test_to(convert) -> None:
