@@ -85,3 +85,12 @@ def test_checkpoint_warnings_and_errors() -> None:
         "Unexpected keyword arguments: foo",
         ValueError,
     )
+
+
+def test_reentrant_checkpoint_refuses_gradients_of_chosen_inputs() -> None:
+    def run(lib):
+        a, w = lib.ones(2, requires_grad=True), lib.nn.Parameter(lib.ones(2))
+        y = _ckpt(lib).checkpoint(lambda t: t * w, a, use_reentrant=True)
+        y.sum().backward(inputs=[a])
+
+    check_error(run, "incompatible with .grad\\(\\) or passing an `inputs` parameter", RuntimeError)

@@ -25,6 +25,18 @@ _CALLS = [
     lambda lib, x: lib.where(x > 2),
     lambda lib, x: lib.where(x[0, 0] > 2),
     lambda lib, x: lib.where(x.long()),
+    # NumPy's names, which PyTorch's parser takes for every dim= and keepdim=
+    lambda lib, x: lib.stack([x, x], axis=0),
+    lambda lib, x: x.unsqueeze(axis=0),
+    lambda lib, x: x[:1].squeeze(axis=0),
+    lambda lib, x: x.chunk(2, axis=1),
+    lambda lib, x: x.index_select(axis=0, index=lib.tensor([1])),
+    lambda lib, x: lib.cat([x, x], axis=1),
+    lambda lib, x: x.sum(axis=1, keepdims=True),
+    lambda lib, x: x.quantile(0.5, dim=1, keepdims=True),
+    lambda lib, x: x.cumsum(axis=1),
+    lambda lib, x: lib.arange(end=3),
+    lambda lib, x: lib.arange(end=3, dtype=lib.float64),
 ]
 
 
@@ -38,8 +50,9 @@ def test_keyword_spellings_and_where_alone(call) -> None:
     [
         (lambda lib, x: x.reshape(3, 2, shape=(3, 2)), "multiple values for argument 'shape'"),
         (lambda lib, x: lib.where(x > 2, x), r"where\(\) received an invalid combination"),
+        (lambda lib, x: lib.stack([x], 0, axis=0), "stack"),
     ],
-    ids=["both spellings", "where with two arguments"],
+    ids=["both spellings", "where with two arguments", "dim twice"],
 )
 def test_keyword_spelling_errors(call, match) -> None:
     check_error(lambda lib: call(lib, lib.arange(6.0).reshape(2, 3)), match, TypeError)

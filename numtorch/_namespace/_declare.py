@@ -88,13 +88,42 @@ def op(
 
     def declare(fn: Callable) -> Callable:
         key = name or fn.__name__
+        public = numpy_names(fn)
         if key in DECLARATIONS:
-            DECLARATIONS[key] = _merge(DECLARATIONS[key], fn, function, method, inplace)
+            DECLARATIONS[key] = _merge(DECLARATIONS[key], public, function, method, inplace)
         else:
-            DECLARATIONS[key] = Declaration(key, fn, function, method, inplace, out, aliases)
-        return fn
+            DECLARATIONS[key] = Declaration(key, public, function, method, inplace, out, aliases)
+        return fn  # numtorch's own code calls the op itself, without the keyword renaming
 
     return declare
+
+
+def numpy_names(fn: Callable) -> Callable:
+    """``fn``, accepting NumPy's ``axis=`` and ``keepdims=`` for its ``dim=`` and ``keepdim=``
+    as PyTorch's argument parser does for every op with those arguments (``fn`` itself where it
+    has neither, or already takes the NumPy names). A call without keywords goes straight
+    through."""
+    params = list(inspect.signature(fn).parameters)
+    renames = [(alias, own) for alias, own in _NUMPY_NAMES if own in params and alias not in params]
+    if not renames:
+        return fn
+    position = {own: params.index(own) for _, own in renames}
+
+    @functools.wraps(fn)
+    def with_numpy_names(*args, **kwargs):
+        if not kwargs:  # the common call: nothing to rename
+            return fn(*args)
+        for alias, own in renames:
+            if alias in kwargs:
+                if own in kwargs or len(args) > position[own]:
+                    raise TypeError(f"{fn.__name__}() got an unexpected keyword argument '{alias}'")
+                kwargs[own] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+
+    return with_numpy_names
+
+
+_NUMPY_NAMES = (("axis", "dim"), ("keepdims", "keepdim"))
 
 
 def _merge(old: Declaration, fn: Callable, function: bool, method, inplace) -> Declaration:

@@ -287,7 +287,7 @@ def full(
 
 @op()
 def arange(
-    start: Any,
+    start: Any = None,
     end: Any = None,
     step: Any = 1,
     *,
@@ -299,8 +299,12 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
-    if end is None:
+    if end is None:  # arange(end) or arange(end=end)
+        if start is None:
+            raise TypeError('arange() missing 1 required positional argument: "end"')
         start, end = 0, start
+    elif start is None:
+        start = 0
     options = FactoryOptions("arange", dtype, layout, device, pin_memory, requires_grad, out)
     return _range(options, start, end, step)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import warnings
 from collections import namedtuple
 from collections.abc import Sequence
@@ -31,29 +29,6 @@ return_types_max = namedtuple("max", ["values", "indices"])
 return_types_min = namedtuple("min", ["values", "indices"])
 
 
-def _numpy_names(fn):
-    """Accept NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``, as PyTorch's
-    argument parser does for every op with those arguments."""
-
-    params = list(inspect.signature(fn).parameters)
-    position = {name: params.index(name) if name in params else 99 for name in ("dim", "keepdim")}
-
-    @functools.wraps(fn)
-    def with_numpy_names(*args, **kwargs):
-        if not kwargs:  # the common call: nothing to rename
-            return fn(*args)
-        for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
-            if numpy_name in kwargs:
-                if name in kwargs or len(args) > position[name]:
-                    raise TypeError(
-                        f"{fn.__name__}() got an unexpected keyword argument '{numpy_name}'"
-                    )
-                kwargs[name] = kwargs.pop(numpy_name)
-        return fn(*args, **kwargs)
-
-    return with_numpy_names
-
-
 def _sum_dtype(x: Tensor, dtype: object) -> np.dtype | None:
     if dtype is not None:
         return _dtype.to_dtype(dtype).numpy
@@ -62,7 +37,6 @@ def _sum_dtype(x: Tensor, dtype: object) -> np.dtype | None:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def sum(
     input: Tensor,
     dim: int | Sequence[int] | None = None,
@@ -78,7 +52,6 @@ def sum(
 
 
 @op(method=True, out=True)
-@_numpy_names
 def mean(
     input: Tensor,
     dim: int | Sequence[int] | None = None,
@@ -104,7 +77,6 @@ def mean(
 
 
 @op(method=True, out=True)
-@_numpy_names
 def var(
     input: Tensor,
     dim=None,
@@ -118,7 +90,6 @@ def var(
 
 
 @op(method=True, out=True)
-@_numpy_names
 def std(
     input: Tensor,
     dim=None,
@@ -179,21 +150,18 @@ def _extreme(input: Tensor, dim, keepdim: bool, use_min: bool, name: str):
 
 
 @op(method=True)
-@_numpy_names
 def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):
     """The largest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``maximum``."""
     return _extreme(input, dim, keepdim, False, "max")
 
 
 @op(method=True)
-@_numpy_names
 def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False):
     """The smallest element; with ``dim``, a ``(values, indices)`` pair; with a tensor, ``minimum``."""
     return _extreme(input, dim, keepdim, True, "min")
 
 
 @op(method=True, out=True)
-@_numpy_names
 def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
     """The largest values over ``dim`` (all dims when empty); ties share the gradient."""
     check_tensor(input, "amax")
@@ -205,7 +173,6 @@ def amax(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) ->
 
 
 @op(method=True, out=True)
-@_numpy_names
 def amin(input: Tensor, dim: int | Sequence[int] = (), keepdim: bool = False) -> Tensor:
     """The smallest values over ``dim`` (all dims when empty); ties share the gradient."""
     check_tensor(input, "amin")
@@ -238,14 +205,12 @@ def _arg_extreme(input: Tensor, dim, keepdim: bool, use_min: bool) -> Tensor:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor when ``dim`` is None)."""
     return _arg_extreme(input, dim, keepdim, False)
 
 
 @op(method=True, out=True)
-@_numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """The indices of the minimum values (along ``dim``, or of the flattened input)."""
     return _arg_extreme(input, dim, keepdim, True)
@@ -268,7 +233,6 @@ def _softmax_input(input: Tensor, dim: int | None, dtype, name: str) -> tuple[Te
 
 
 @op(method=True)
-@_numpy_names
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, computed stably."""
     x, axis = _softmax_input(input, dim, dtype, "softmax")
@@ -277,7 +241,6 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @op(method=True)
-@_numpy_names
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``: one fused, stable primitive."""
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
@@ -286,7 +249,6 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` along ``dim`` without overflow."""
     check_tensor(input, "logsumexp")
@@ -296,7 +258,6 @@ def logsumexp(input: Tensor, dim: int | Sequence[int], keepdim: bool = False) ->
 
 
 @op(method=True, out=True)
-@_numpy_names
 def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Whether any element (along ``dim``, if given) is non-zero."""
     axis = None if dim is None else normalize_dim(dim, input.ndim)
@@ -304,7 +265,6 @@ def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Whether all elements (along ``dim``, if given) are non-zero."""
     axis = None if dim is None else normalize_dim(dim, input.ndim)
@@ -312,7 +272,6 @@ def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 @op(method=True)
-@_numpy_names
 def count_nonzero(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     """How many elements are not zero (NaNs count) over ``dim``: one, several, or all (None)."""
     check_tensor(input, "count_nonzero")
@@ -349,7 +308,6 @@ def _int_to_long(x: Tensor, dtype) -> np.dtype | None:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The product of all elements, or along ``dim``."""
     check_tensor(input, "prod")
@@ -373,7 +331,6 @@ def _scan_out(input: Tensor, out: Tensor, name: str) -> Tensor:
 
 
 @op(method=True, inplace=True, out=True)
-@_numpy_names
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sum along ``dim``; bools and integers accumulate as int64."""
     x, axis = _scan_input(input, dim, "cumsum")
@@ -383,7 +340,6 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 @op(method=True, inplace=True, out=True)
-@_numpy_names
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running product along ``dim``; bools and integers accumulate as int64."""
     x, axis = _scan_input(input, dim, "cumprod")
@@ -392,7 +348,6 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
 
 @op(method=True, out=True)
-@_numpy_names
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     """``log(cumsum(exp(x)))`` along ``dim`` without overflow."""
     x, axis = _scan_input(input, dim, "logcumsumexp")
@@ -469,7 +424,6 @@ def _emulated(arr: np.ndarray, order: np.ndarray, axis: int, which: np.ndarray, 
 
 
 @op(method=True)
-@_numpy_names
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = False):
     """``(values, indices)`` sorted along ``dim``; equal elements keep their order."""
     x, axis = _scan_input(input, dim, "sort")
@@ -484,7 +438,6 @@ def msort(input: Tensor) -> Tensor:
 
 
 @op(method=True)
-@_numpy_names
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
     """The indices ``sort`` would give."""
     x, axis = _scan_input(input, dim, "argsort")
@@ -498,7 +451,6 @@ def _check_k(k, name: str) -> None:
 
 
 @op(method=True)
-@_numpy_names
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     """The ``k`` largest (smallest with ``largest=False``) elements along ``dim``."""
     x, axis = _scan_input(input, dim, "topk")
@@ -515,7 +467,6 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 @op(method=True)
-@_numpy_names
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
     """The ``k``-th smallest element along ``dim`` (1-based) and its index."""
     x, axis = _scan_input(input, dim, "kthvalue")
@@ -541,7 +492,6 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
 
 
 @op(method=True)
-@_numpy_names
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False):
     """The lower median of all elements; with ``dim``, ``(values, indices)`` along it."""
     check_tensor(input, "median")
@@ -587,21 +537,18 @@ def _cum_extreme(input: Tensor, dim, use_min: bool):
 
 
 @op(method=True)
-@_numpy_names
 def cummax(input: Tensor, dim: int):
     """Running maximum along ``dim`` and where it was found."""
     return _cum_extreme(input, dim, False)
 
 
 @op(method=True)
-@_numpy_names
 def cummin(input: Tensor, dim: int):
     """Running minimum along ``dim`` and where it was found."""
     return _cum_extreme(input, dim, True)
 
 
 @op(method=True)
-@_numpy_names
 def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     """``(min, max)`` over all elements or along ``dim``."""
     check_tensor(input, "aminmax")
@@ -624,7 +571,6 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
 
 
 @op(method=True, out=True)
-@_numpy_names
 def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` counting NaNs as zero."""
     check_tensor(input, "nansum")
@@ -633,7 +579,6 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 @op(method=True, out=True)
-@_numpy_names
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``dim`` of the elements that are not NaN."""
     check_tensor(input, "nanmean")
@@ -652,7 +597,6 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
 
 
 @op()
-@_numpy_names
 def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: Number | None = None):  # fmt: skip
     """``(var, mean)`` with ``var``'s arguments."""
@@ -662,7 +606,6 @@ def var_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: boo
 
 
 @op()
-@_numpy_names
 def std_mean(input: Tensor, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
              correction: Number | None = None):  # fmt: skip
     """``(std, mean)`` with ``std``'s arguments."""
@@ -696,7 +639,6 @@ def _nuclear_norm(input: Tensor, dim: int | Sequence[int] | None, keepdim: bool)
 
 
 @op(method=True)
-@_numpy_names
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """The vector norm of order ``p`` ("fro" is 2) over ``dim`` (all elements when None)."""
     check_tensor(input, "norm")

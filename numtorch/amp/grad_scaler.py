@@ -111,7 +111,7 @@ class GradScaler:
         if state["stage"] is OptState.STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
         inv_scale = np.float32(1.0 / np.float64(np.float32(self._scale)))
-        found_inf = False
+        found_inf = None  # no gradient at all: step() refuses, as PyTorch's
         with no_grad():
             for group in optimizer.param_groups:
                 for param in group["params"]:
@@ -120,7 +120,7 @@ class GradScaler:
                         continue
                     if grad._data.dtype == np.float16:
                         raise ValueError("Attempting to unscale FP16 gradients.")
-                    found_inf = found_inf or not np.isfinite(grad._data).all()
+                    found_inf = bool(found_inf) or not np.isfinite(grad._data).all()
                     grad.mul_(float(inv_scale))
         state["found_inf"] = found_inf
         state["stage"] = OptState.UNSCALED
@@ -137,6 +137,8 @@ class GradScaler:
             raise RuntimeError("step() has already been called since the last update().")
         if state["stage"] is OptState.READY:
             self.unscale_(optimizer)
+        if state["found_inf"] is None:
+            raise AssertionError("No inf checks were recorded for this optimizer.")
         result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
         state["stage"] = OptState.STEPPED
         return result
@@ -180,6 +182,14 @@ class GradScaler:
             if math.isfinite(grown):
                 self._scale = float(grown)
             self._growth_tracker = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._enabled and self._per_optimizer_states:
+            raise AssertionError(
+                "A GradScaler instance may only be pickled at the beginning of an iteration, or "
+                "at the end after scaler.update()."
+            )
+        return self.__dict__.copy()
 
     def get_scale(self) -> float:
         """The current scale (1.0 when disabled)."""

@@ -29,6 +29,16 @@ _BY_SEQ = operator.attrgetter("_seq")
 
 # The callbacks queued by each backward pass running now, innermost last.
 _final_callbacks: list[list[Callable[[], None]]] = []
+# For each backward pass running now, innermost last: whether it was asked for the gradients
+# of given ``inputs`` (``autograd.grad``, ``backward(inputs=...)``), which a reentrant
+# checkpoint cannot serve (see ``_is_checkpoint_valid``).
+_with_inputs: list[bool] = []
+
+
+def _is_checkpoint_valid() -> bool:
+    """PyTorch's ``torch.autograd._is_checkpoint_valid``: False inside a backward pass that
+    computes the gradients of given inputs only."""
+    return not (_with_inputs and _with_inputs[-1])
 
 
 class _ExecutionEngine:
@@ -169,7 +179,8 @@ class _GraphTask:
                 in_grads = _checked_backward(node, grad, retain)
             else:
                 in_grads = node._run_backward(grad, retain)
-            if hooks is not None and hooks.post:
+            shown = hooks is not None and bool(hooks.post)  # the user's hooks saw in_grads
+            if shown:
                 in_grads = _after(node, in_grads, grad)
             for (child, nr), g in zip(node._next, in_grads):
                 if child is None:
@@ -185,7 +196,9 @@ class _GraphTask:
                         old = grads.get(key)
                         grads[key] = g if old is None else _sum(old, g)
                         if nr < 0:
-                            owned[key] = old is not None or _fresh(node, g, grad, in_grads)
+                            owned[key] = old is not None or (
+                                not shown and _fresh(node, g, grad, in_grads)
+                            )
                 if nr < 0 and key in leaves:
                     left = leaves[key] - 1
                     if left:
@@ -419,8 +432,11 @@ def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
     if leaf._grad is None:
         leaf._grad = Tensor._make(g if owned else g.copy())
     else:
-        # np.asarray: the sum of two 0-d arrays is a NumPy scalar, not an array
-        leaf._grad._data = np.asarray(leaf._grad._data + g)
+        total = leaf._grad._data
+        if total.flags.writeable and total.shape == g.shape and total.dtype == g.dtype:
+            np.add(total, g, out=total)  # in place, as PyTorch's: views of .grad see the sum
+        else:  # np.asarray: the sum of two 0-d arrays is a NumPy scalar, not an array
+            leaf._grad._data = np.asarray(total + g)
 
 
 # Which node classes are numtorch's own primitives (their backward returns arrays it made);
@@ -470,6 +486,7 @@ def run_backward(
         order, leaves = task.select(inputs, order, accumulate)
     callbacks: list[Callable[[], None]] = []
     _final_callbacks.append(callbacks)
+    _with_inputs.append(inputs is not None)
     enabled = grad_mode.is_grad_enabled()
     grad_mode._set(False)  # hooks and callbacks run without recording, as in PyTorch
     try:
@@ -479,6 +496,7 @@ def run_backward(
     finally:
         grad_mode._set(enabled)
         _final_callbacks.pop()
+        _with_inputs.pop()
     return None if accumulate else task.captured
 
 

@@ -51,38 +51,49 @@ def _outputs(func: Callable, inputs: tuple, fn: str) -> tuple[bool, tuple, tuple
     return is_tuple, outs, leaves
 
 
-def _grads(outs: tuple, leaves: tuple, seeds: tuple, strict: bool, out_index: int | None) -> list:
+def _require_grad(outs: tuple, strict: bool) -> None:
+    if strict:
+        for i, o in enumerate(outs):
+            if not o.requires_grad:
+                raise RuntimeError(
+                    f"Output {i} of the user-provided function does not require gradients. The "
+                    "outputs must be computed in a differentiable manner from the input when "
+                    "running in strict mode."
+                )
+
+
+def _grads(outs: tuple, leaves: tuple, seeds: tuple, independent: Callable | None) -> list:
     """Gradients of ``outs`` (seeded) with respect to each leaf; zeros where one does not
-    depend on a leaf (strict: PyTorch's error)."""
+    depend on a leaf, or (strict) the error ``independent(i)`` says."""
     live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
-    found = (
-        list(
-            grad(
-                [o for o, _ in live],
-                leaves,
-                [s for _, s in live],
-                retain_graph=True,
-                allow_unused=True,
-            )
-        )
-        if live
-        else [None] * len(leaves)
-    )
+    found = [None] * len(leaves)
+    if live:
+        outputs, seeds = [o for o, _ in live], [s for _, s in live]
+        found = list(grad(outputs, leaves, seeds, retain_graph=True, allow_unused=True))
     result = []
     for i, (g, leaf) in enumerate(zip(found, leaves)):
         if g is None:
-            if strict:
-                which = "the outputs" if out_index is None else f"Output {out_index}"
-                raise RuntimeError(
-                    f"{which} of the user-provided function is independent of input {i}. "
-                    "This is not allowed in strict mode."
-                    if out_index is not None
-                    else f"The output of the user-provided function is independent of input "
-                    f"{i}. This is not allowed in strict mode."
-                )
+            if independent is not None:
+                raise RuntimeError(independent(i))
             g = _namespace.zeros_like(leaf)
         result.append(g.detach())
     return result
+
+
+def _validate_v(v: tuple, other: tuple, is_tuple: bool) -> None:
+    """PyTorch's checks of ``v`` against the tensors it multiplies."""
+    if len(v) != len(other):
+        if is_tuple:
+            raise RuntimeError(
+                f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}."
+            )
+        raise RuntimeError("The given v should contain a single Tensor.")
+    for i, (a, b) in enumerate(zip(v, other)):
+        if a.shape != b.shape:
+            prefix = f"Entry {i} in " if is_tuple else ""
+            raise RuntimeError(
+                f"{prefix}v has invalid size: should be {b.shape} but got {a.shape}."
+            )
 
 
 def vjp(
@@ -93,6 +104,7 @@ def vjp(
         _no_create_graph()
     in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
     out_tuple, outs, leaves = _outputs(func, ins, "vjp")
+    _require_grad(outs, strict)
     if v is None:
         if len(outs) != 1 or outs[0].numel() != 1:
             raise RuntimeError(
@@ -102,9 +114,56 @@ def vjp(
         seeds = (_namespace.ones_like(outs[0]),)
     else:
         seeds = _as_tuple(v, "v", "vjp")[1]
-    grads = _grads(outs, leaves, seeds, strict, None)
+        _validate_v(seeds, outs, out_tuple)
+    independent = (
+        (
+            lambda i: (
+                f"The output of the user-provided function is independent of input {i}. "
+                "This is not allowed in strict mode."
+            )
+        )
+        if strict
+        else None
+    )
+    grads = _grads(outs, leaves, seeds, independent)
     values = tuple(o.detach() for o in outs)
     return (values if out_tuple else values[0]), (tuple(grads) if in_tuple else grads[0])
+
+
+def _jacobian_blocks(outs: tuple, leaves: tuple, strict: bool) -> list[list]:
+    """``blocks[k][i]``: d outs[k] / d leaves[i], of shape ``outs[k].shape + leaves[i].shape``,
+    one backward pass per output element (PyTorch's ``vectorize=False``)."""
+    blocks = []
+    for k, out in enumerate(outs):
+        independent = (
+            (
+                lambda i, k=k: (
+                    f"Output {k} of the user-provided function is independent of "
+                    f"input {i}. This is not allowed in strict mode."
+                )
+            )
+            if strict
+            else None
+        )
+        rows: list[list] = [[] for _ in leaves]
+        for j in range(out.numel()):
+            seed = _namespace.zeros_like(out).reshape(-1)
+            seed[j] = 1
+            seeds = tuple(
+                seed.reshape(out.shape) if m == k else _namespace.zeros_like(o)
+                for m, o in enumerate(outs)
+            )
+            for i, g in enumerate(_grads(outs, leaves, seeds, independent)):
+                rows[i].append(g)
+        blocks.append(
+            [
+                _namespace.stack(r).reshape(out.shape + leaf.shape)
+                if r
+                else _namespace.zeros(out.shape + leaf.shape, dtype=leaf.dtype)
+                for r, leaf in zip(rows, leaves)
+            ]
+        )
+    return blocks
 
 
 def jacobian(
@@ -117,42 +176,56 @@ def jacobian(
 ) -> Any:
     """The Jacobian of ``func`` at ``inputs``: for each output and input, a tensor of shape
     ``output.shape + input.shape`` (nested as PyTorch nests them for tuples)."""
+    _check_strategy(strategy, create_graph, strict, vectorize)
     if create_graph:
         _no_create_graph()
-    if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError(
+    in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
+    out_tuple, outs, leaves = _outputs(func, ins, "jacobian")
+    _require_grad(outs, strict)
+    blocks = _jacobian_blocks(outs, leaves, strict)
+    per_output = [tuple(b) if in_tuple else b[0] for b in blocks]
+    return tuple(per_output) if out_tuple else per_output[0]
+
+
+def _check_strategy(strategy: str, create_graph: bool, strict: bool, vectorize: bool) -> None:
+    """PyTorch's refusals of argument combinations. (A forward-mode Jacobian, which PyTorch
+    computes with forward AD, is computed in reverse mode: the same numbers.)"""
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError(
             'Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
             'Otherwise, prefer to use "reverse-mode".'
         )
-    in_tuple, ins = _as_tuple(inputs, "inputs", "jacobian")
-    out_tuple, outs, leaves = _outputs(func, ins, "jacobian")
-    per_output = []
-    for k, out in enumerate(outs):
-        rows: list[list] = [[] for _ in leaves]
-        for j in range(out.numel()):
-            seed = _namespace.zeros_like(out).reshape(-1)
-            seed[j] = 1
-            seeds = tuple(
-                seed.reshape(out.shape) if m == k else _namespace.zeros_like(o)
-                for m, o in enumerate(outs)
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(
+                "torch.autograd.functional.jacobian: `create_graph=True` and "
+                '`strategy="forward-mode"` are not supported together (yet). Please either set '
+                '`create_graph=False` or `strategy="reverse-mode"`.'
             )
-            for i, g in enumerate(_grads(outs, leaves, seeds, strict, k)):
-                rows[i].append(g)
-        blocks = tuple(
-            _namespace.stack(r).reshape(out.shape + leaf.shape)
-            if r
-            else _namespace.zeros(out.shape + leaf.shape, dtype=leaf.dtype)
-            for r, leaf in zip(rows, leaves)
+        if strict:
+            raise RuntimeError(
+                "torch.autograd.functional.jacobian: `strict=True` and "
+                '`strategy="forward-mode"` are not supported together (yet). Please either set '
+                '`strict=False` or `strategy="reverse-mode"`.'
+            )
+        if not vectorize:
+            raise NotImplementedError(
+                "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                "only implemented for `vectorize=True`."
+            )
+    elif strict and vectorize:
+        raise RuntimeError(
+            "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
+            "supported together. Please either set `strict=False` or `vectorize=False`."
         )
-        per_output.append(blocks if in_tuple else blocks[0])
-    return tuple(per_output) if out_tuple else per_output[0]
 
 
 def jvp(
     func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple:
-    """``(func(inputs), J v)``: the Jacobian-vector product, from the Jacobian."""
+    """``(func(inputs), J v)``: the Jacobian-vector product, from the Jacobian (``func`` runs
+    once)."""
     if create_graph:
         _no_create_graph()
     in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
@@ -165,14 +238,15 @@ def jvp(
         vs = (_namespace.ones_like(ins[0]),)
     else:
         vs = _as_tuple(v, "v", "jvp")[1]
-    out_tuple, outs, _ = _outputs(func, ins, "jvp")
-    jac = jacobian(func, ins, strict=strict)
+        _validate_v(vs, ins, in_tuple)
+    out_tuple, outs, leaves = _outputs(func, ins, "jvp")
+    _require_grad(outs, strict)
     products = []
-    for k, out in enumerate(outs):
-        total = _namespace.zeros_like(out.detach())
-        for block, x, vec in zip(jac[k] if out_tuple or len(outs) > 1 else jac, ins, vs):
-            flat = block.reshape(out.numel(), x.numel()) @ vec.reshape(-1).to(block.dtype)
-            total = total + flat.reshape(out.shape)
+    for out, row in zip(outs, _jacobian_blocks(outs, leaves, strict)):
+        total = _namespace.zeros(out.shape, dtype=out.dtype)
+        for block, vec in zip(row, vs):
+            flat = block.reshape(out.numel(), -1) @ vec.reshape(-1).to(block.dtype)
+            total = total + flat.reshape(out.shape).to(out.dtype)
         products.append(total)
     values = tuple(o.detach() for o in outs)
     return (values if out_tuple else values[0]), (tuple(products) if out_tuple else products[0])

@@ -17,6 +17,7 @@ from typing import Any
 
 from numtorch import random
 from numtorch.autograd import backward as _backward
+from numtorch.autograd.engine import _is_checkpoint_valid
 from numtorch.autograd.function import Function
 from numtorch.autograd.grad_mode import enable_grad, no_grad
 from numtorch.tensor import Tensor
@@ -75,6 +76,13 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> tuple:
+        if not _is_checkpoint_valid():
+            raise RuntimeError(
+                "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() or "
+                "passing an `inputs` parameter to .backward(). To resolve this error, you can "
+                "either set use_reentrant=False, or call .backward() without passing the "
+                "`inputs` argument."
+            )
         inputs = list(ctx.inputs)
         for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[i] = t

@@ -185,3 +185,24 @@ def test_cpu_queries() -> None:
         )
     )
     assert numtorch.amp.is_autocast_available("cpu") == torch.amp.is_autocast_available("cpu")
+
+
+def test_grad_scaler_refuses_what_pytorch_refuses() -> None:
+    def no_grads(lib):
+        _, opt = _model_and_optimizer(lib)
+        scaler = lib.amp.GradScaler("cpu")
+        scaler.scale(lib.ones(1))
+        scaler.step(opt)
+
+    check_error(no_grads, "No inf checks were recorded for this optimizer.", AssertionError)
+
+    def pickled_mid_iteration(lib):
+        import pickle
+
+        model, opt = _model_and_optimizer(lib)
+        scaler = lib.amp.GradScaler("cpu")
+        scaler.scale(model(lib.ones(1, 3)).sum()).backward()
+        scaler.unscale_(opt)
+        pickle.dumps(scaler)
+
+    check_error(pickled_mid_iteration, "may only be pickled at the beginning", AssertionError)

@@ -3,6 +3,8 @@ to PyTorch's, nested as PyTorch nests them, with its errors; second derivatives 
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from helpers import check_error, parity
 
@@ -66,3 +68,88 @@ def test_second_derivatives_raise() -> None:
             fn(lambda a: (a**3).sum(), numtorch.ones(2))
     with pytest.raises(NotImplementedError, match="higher-order gradients"):
         F.jacobian(lambda a: a * 2, numtorch.ones(2), create_graph=True)
+
+
+def test_jvp_runs_the_function_once_in_the_output_dtype() -> None:
+    def run(lib):
+        F = lib.autograd.functional
+        noise = lib.tensor([0.5, -1.0, 2.0])
+        calls = []
+
+        def f(a):
+            calls.append(1)
+            return (a * noise).float()
+
+        out, product = F.jvp(f, lib.ones(3, dtype=lib.float64), lib.ones(3, dtype=lib.float64))
+        return out, product, len(calls)
+
+    assert parity(run)[2] == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "match", "exc"),
+    [
+        (
+            lambda F, lib: F.jvp(lambda a: a * 2, lib.ones(2, 2), lib.ones(4)),
+            r"v has invalid size: should be torch.Size\(\[2, 2\]\) but got torch.Size\(\[4\]\)",
+            RuntimeError,
+        ),
+        (
+            lambda F, lib: F.vjp(lambda a: a * 2, lib.ones(2), (lib.ones(2), lib.ones(2))),
+            "The given v should contain a single Tensor.",
+            RuntimeError,
+        ),
+        (
+            lambda F, lib: F.vjp(
+                lambda a, b: a * 2, (lib.ones(2), lib.ones(2)), lib.ones(2), strict=True
+            ),
+            "The output of the user-provided function is independent of input 1",
+            RuntimeError,
+        ),
+        (
+            lambda F, lib: F.jacobian(lambda a: lib.ones(2), lib.ones(2), strict=True),
+            "Output 0 of the user-provided function does not require gradients",
+            RuntimeError,
+        ),
+        (
+            lambda F, lib: F.jacobian(lambda a: a, lib.ones(2), strict=True, vectorize=True),
+            "`strict=True` and `vectorized=True` are not supported together",
+            RuntimeError,
+        ),
+        (
+            lambda F, lib: F.jacobian(lambda a: a, lib.ones(2), strategy="forward-mode"),
+            "only implemented for `vectorize=True`",
+            NotImplementedError,
+        ),
+        (
+            lambda F, lib: F.jacobian(lambda a: a, lib.ones(2), strategy="sideways"),
+            "Expected strategy to be either",
+            AssertionError,
+        ),
+    ],
+    ids=[
+        "jvp v size",
+        "vjp v count",
+        "vjp strict",
+        "jacobian strict",
+        "strict vectorize",
+        "forward-mode",
+        "strategy",
+    ],
+)
+def test_more_errors_as_pytorch(call, match, exc) -> None:
+    check_error(lambda lib: call(lib.autograd.functional, lib), match, exc)
+
+
+def test_a_forward_mode_jacobian_is_the_same_jacobian() -> None:
+    def run(lib):
+        with warnings.catch_warnings():  # PyTorch's vectorised path scripts a helper
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return lib.autograd.functional.jacobian(
+                lambda a: a.exp() * a.sum(),
+                lib.tensor([0.5, -1.0]),
+                vectorize=True,
+                strategy="forward-mode",
+            )
+
+    parity(run)

@@ -138,3 +138,16 @@ def test_a_scalar_gradient_stays_a_tensor_when_it_accumulates() -> None:
 
     mine = parity(run)
     assert isinstance(mine[1]._data, np.ndarray)
+
+
+def test_a_second_gradient_is_added_into_grad_in_place() -> None:
+    """PyTorch's AccumulateGrad adds into ``.grad``: a view of it sees the sum."""
+
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * 3).sum().backward()
+        view, same = x.grad.view(2), x.grad
+        (x * 4).sum().backward()
+        return view, same is x.grad, x.grad
+
+    parity(run)

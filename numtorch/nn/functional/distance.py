@@ -4,6 +4,6 @@ same functions as ``numtorch.cosine_similarity`` and the others, declared in
 
 from __future__ import annotations
 
-from numtorch._namespace.distances import cosine_similarity, pairwise_distance, pdist
+from numtorch._namespace import cosine_similarity, pairwise_distance, pdist
 
 __all__: list[str] = ["cosine_similarity", "pairwise_distance", "pdist"]
