@@ -36,6 +36,7 @@ import hashlib
 import os
 import platform
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO, TypeVar
@@ -63,6 +64,8 @@ __all__ = [
 T = TypeVar("T")
 _INSTALL = "pip install 'numtorch[mpi]'"
 _RANK_MIX = 0x9E3779B97F4A7C15  # spreads the per-rank dropout seeds apart
+# Seconds a failing rank waits, after printing its error, before it aborts the job.
+_ABORT_GRACE_S = 0.5
 
 
 class AgreedError(UsageError):
@@ -188,6 +191,9 @@ class World:
         """Print ``err`` as the trainer's one line, tagged with the rank, and end every rank."""
         print(f"numtorch train: error (rank {self.rank}): {err}", file=sys.stderr, flush=True)
         sys.stdout.flush()
+        # mpiexec forwards each rank's output through a pipe; Abort ends the job at once, and
+        # on a loaded machine the line was seen lost before mpiexec had read it
+        time.sleep(_ABORT_GRACE_S)
         dist._mpi_comm().Abort(err.exit_code)
         os._exit(err.exit_code)  # MPICH's Abort may return once the job is told to end
 
