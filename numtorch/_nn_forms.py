@@ -506,11 +506,14 @@ def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirect
 
 def _cell(mode: str, input, hx, w_ih, w_hh, b_ih, b_hh):
     states = tuple(hx) if isinstance(hx, (list, tuple)) else (hx,)
-    params = [w_ih, w_hh] + ([b_ih, b_hh] if b_ih is not None else [])
+    biased = b_ih is not None or b_hh is not None  # PyTorch adds the one given, the other is 0
+    if biased:
+        b_ih = w_ih.new_zeros(w_ih.shape[0]) if b_ih is None else b_ih
+        b_hh = w_hh.new_zeros(w_hh.shape[0]) if b_hh is None else b_hh
+    params = [w_ih, w_hh] + ([b_ih, b_hh] if biased else [])
     _, h_n, c_n = _run_layers(
         mode, input, (input.shape[0],), states[0].unsqueeze(0),
-        states[1].unsqueeze(0) if mode == "LSTM" else None, params, b_ih is not None, 1, False,
-        0.0, False,
+        states[1].unsqueeze(0) if mode == "LSTM" else None, params, biased, 1, False, 0.0, False,
     )  # fmt: skip
     return (h_n[0], c_n[0]) if mode == "LSTM" else h_n[0]
 

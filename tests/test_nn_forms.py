@@ -131,3 +131,22 @@ def test_embedding_renorm_matches_torch() -> None:
         lib.embedding_renorm_(w, lib.tensor([0, 2, 2]), 1.0, 2.0)
         out.append(w)
     assert_close(out[1], out[0], 1e-6, 1e-6, "renormalised table")
+
+
+@pytest.mark.parametrize("cell", ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"])
+@pytest.mark.parametrize("given", ["b_ih", "b_hh"])
+def test_a_cell_with_one_bias_adds_that_one(cell, given) -> None:
+    """``torch.rnn_tanh_cell(x, h, w_ih, w_hh, None, b_hh)``: PyTorch adds the bias given."""
+    gates = {"gru_cell": 3, "lstm_cell": 4}.get(cell, 1)
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(2, 3), (2, 4), (2, 4)]]
+    weights = [rng.standard_normal(s).astype(np.float32) for s in [(4 * gates, 3), (4 * gates, 4)]]
+    bias = rng.standard_normal(4 * gates).astype(np.float32)
+    results = []
+    for lib in (torch, numtorch):
+        x, h, c = (lib.tensor(a) for a in arrays)
+        hx = (h, c) if cell == "lstm_cell" else h
+        biases = (lib.tensor(bias), None) if given == "b_ih" else (None, lib.tensor(bias))
+        out = getattr(lib, cell)(x, hx, *(lib.tensor(w) for w in weights), *biases)
+        results.append(out[0] if isinstance(out, tuple) else out)
+    assert_close(results[1], results[0], 1e-5, 1e-6, cell)
