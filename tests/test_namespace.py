@@ -212,3 +212,20 @@ def test_out_refuses_autograd_and_warns_on_resize_like_pytorch() -> None:
             lib.add(lib.ones(3), 1.0, out=lib.empty(0))  # an empty out resizes silently
         with pytest.raises(RuntimeError, match="result type Float can't be cast"):
             lib.add(lib.ones(3), 1.0, out=lib.zeros(3, dtype=lib.int64))
+
+
+def test_every_function_and_method_pickles_as_itself() -> None:
+    """``functools.partial(torch.softmax, dim=1)`` in a saved module, a method in a pickled
+    callback: pickle finds every namespace function, ``out=`` variant, alias and (in-place)
+    method under its own name, and gets the same object back."""
+    import pickle
+
+    functions = [getattr(numtorch, n) for n in numtorch.__all__]
+    methods = [
+        getattr(numtorch.Tensor, n)
+        for n in dir(numtorch.Tensor)
+        if not n.startswith("_") and type(getattr(numtorch.Tensor, n)).__name__ == "function"
+    ]
+    for fn in functions + methods:
+        if callable(fn) and type(fn).__name__ == "function":
+            assert pickle.loads(pickle.dumps(fn)) is fn, fn.__qualname__

@@ -93,7 +93,7 @@ def op(
             DECLARATIONS[key] = _merge(DECLARATIONS[key], public, function, method, inplace)
         else:
             DECLARATIONS[key] = Declaration(key, public, function, method, inplace, out, aliases)
-        return fn  # numtorch's own code calls the op itself, without the keyword renaming
+        return public  # the module's name is the public object, so pickle finds it there
 
     return declare
 
@@ -197,7 +197,8 @@ def _inplace_method(name: str, fn: Callable, inplace: Callable) -> Callable:
 def describe(method: Callable, name: str, fn: Callable, doc: str) -> Callable:
     """Name ``method`` (a generated in-place method of ``fn``) and give it ``doc`` and ``fn``'s
     signature and hints, with ``self`` for ``fn``'s first argument."""
-    method.__name__ = method.__qualname__ = name
+    method.__name__, method.__qualname__ = name, f"Tensor.{name}"
+    method.__module__ = "numtorch"  # pickle finds it as numtorch.Tensor.<name>
     method.__doc__ = doc
     method.__wrapped__ = fn
     annotations = dict(getattr(fn, "__annotations__", {}))
@@ -238,6 +239,7 @@ def _with_out(fn: Callable, write_out: Callable) -> Callable:
 
     with_out.__signature__ = _add_out(inspect.signature(fn))
     with_out.__annotations__ = {**fn.__annotations__, "out": "Tensor | None"}
+    with_out.__module__, with_out.__qualname__ = "numtorch", fn.__name__  # pickle: numtorch.<name>
     return with_out
 
 

@@ -23,6 +23,8 @@ from numtorch._namespace._factory import (
 )
 from numtorch.tensor import Size, Tensor, check_cpu
 
+_UNSET = object()  # an argument not given (``None`` is not a valid one)
+
 
 def _python_dtype(data: Any) -> _dtype.dtype | None:
     """The dtype PyTorch infers from Python data (None when an ndarray decides)."""
@@ -287,9 +289,9 @@ def full(
 
 @op()
 def arange(
-    start: Any = None,
-    end: Any = None,
-    step: Any = 1,
+    start: Any = _UNSET,
+    end: Any = _UNSET,
+    step: Any = _UNSET,
     *,
     out: Tensor | None = None,
     dtype: Any = None,
@@ -299,14 +301,31 @@ def arange(
     requires_grad: bool = False,
 ) -> Tensor:
     """Values ``start, start + step, ...`` below ``end``; integers unless an argument is a float."""
-    if end is None:  # arange(end) or arange(end=end)
-        if start is None:
-            raise TypeError('arange() missing 1 required positional argument: "end"')
-        start, end = 0, start
-    elif start is None:
-        start = 0
+    start, end, step = _arange_arguments(start, end, step)
     options = FactoryOptions("arange", dtype, layout, device, pin_memory, requires_grad, out)
     return _range(options, start, end, step)
+
+
+def _arange_arguments(start: Any, end: Any, step: Any) -> tuple:
+    """PyTorch's two overloads, ``arange(end)`` and ``arange(start, end, step=1)``, either by
+    position or keyword; ``(start, end, step)`` with the defaults filled in."""
+    if end is _UNSET:  # arange(end): one number, no step
+        if start is _UNSET or step is not _UNSET:
+            raise TypeError('arange() missing 1 required positional arguments: "end"')
+        start, end, step = 0, start, 1
+    elif start is _UNSET:  # arange(end=...)
+        if step is not _UNSET:
+            raise TypeError(
+                "arange() received an invalid combination of arguments: step without start"
+            )
+        start, step = 0, 1
+    elif step is _UNSET:
+        step = 1
+    if start is None or end is None or step is None:
+        raise TypeError(
+            "arange() received an invalid combination of arguments: None is not a number"
+        )
+    return start, end, step
 
 
 def _range(options: FactoryOptions, start: Any, end: Any, step: Any) -> Tensor:

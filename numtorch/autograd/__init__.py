@@ -12,7 +12,7 @@ from numtorch.autograd.anomaly_mode import (
     set_anomaly_enabled,
     set_detect_anomaly,
 )
-from numtorch.autograd.engine import Variable, backward, grad
+from numtorch.autograd.engine import Variable, _is_checkpoint_valid, backward, grad
 from numtorch.autograd.function import Function
 from numtorch.autograd.gradcheck import gradcheck, gradgradcheck
 from numtorch.autograd.grad_mode import (

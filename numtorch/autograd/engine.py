@@ -432,11 +432,21 @@ def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
     if leaf._grad is None:
         leaf._grad = Tensor._make(g if owned else g.copy())
     else:
-        total = leaf._grad._data
+        grad = leaf._grad
+        total = grad._data
+        if any(n > 1 and st == 0 for n, st in zip(total.shape, total.strides)):
+            raise RuntimeError(_SELF_OVERLAP)  # an expanded .grad: PyTorch refuses to add into it
         if total.flags.writeable and total.shape == g.shape and total.dtype == g.dtype:
             np.add(total, g, out=total)  # in place, as PyTorch's: views of .grad see the sum
         else:  # np.asarray: the sum of two 0-d arrays is a NumPy scalar, not an array
-            leaf._grad._data = np.asarray(total + g)
+            grad._data = np.asarray(total + g)
+        grad._version[0] += 1  # a graph that saved .grad must see the change
+
+
+_SELF_OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
 
 
 # Which node classes are numtorch's own primitives (their backward returns arrays it made);

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import make_inputs, parity
+from helpers import check_error, make_inputs, parity
 from test_op_saved_versions import CASES, INPLACE_CASES
 
 import numtorch
@@ -151,3 +151,25 @@ def test_a_second_gradient_is_added_into_grad_in_place() -> None:
         return view, same is x.grad, x.grad
 
     parity(run)
+
+
+def test_adding_into_grad_moves_its_version_and_refuses_overlapping_memory() -> None:
+    """A graph that saved ``.grad`` sees the in-place addition (PyTorch's version error), and
+    a ``.grad`` whose elements share memory is refused, as PyTorch refuses to add into it."""
+
+    def saved(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (x * 2).sum().backward()
+        w = lib.tensor([1.0, 1.0], requires_grad=True)
+        y = (w * x.grad).sum()
+        (x * 3).sum().backward()
+        y.backward()
+
+    check_error(saved, "modified by an inplace operation", RuntimeError)
+
+    def expanded(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        x.grad = lib.zeros(1).expand(3)
+        (x * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+
+    check_error(expanded, "more than one element of the written-to tensor", RuntimeError)
