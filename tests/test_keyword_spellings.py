@@ -1,6 +1,6 @@
 """PyTorch's keyword spellings of arguments numtorch also takes as varargs
 (``torch.flip(x, dims=[0])``, ``x.reshape(shape=(3, 2))``), and ``torch.where(condition)``:
-the same values, or the same exception type, as PyTorch."""
+the same values, or the same exception type, as PyTorch; and ``torch.broadcast_shapes``'s Size."""
 
 from __future__ import annotations
 
@@ -56,3 +56,15 @@ def test_keyword_spellings_and_where_alone(call) -> None:
 )
 def test_keyword_spelling_errors(call, match) -> None:
     check_error(lambda lib: call(lib, lib.arange(6.0).reshape(2, 3)), match, TypeError)
+
+
+def test_broadcast_shapes_is_a_size() -> None:
+    def run(lib):
+        return lib.broadcast_shapes((2, 1), (3,))
+
+    import torch
+
+    import numtorch
+
+    mine, theirs = run(numtorch), run(torch)
+    assert isinstance(mine, numtorch.Size) and tuple(mine) == tuple(theirs) == (2, 3)

@@ -15,7 +15,7 @@ from numtorch._checks import (
 from numtorch._namespace._declare import op
 from numtorch.autograd.grad_mode import is_recording
 from numtorch.ops import movement
-from numtorch.tensor import Tensor
+from numtorch.tensor import Size, Tensor
 
 Number = int | float | bool
 
@@ -31,9 +31,9 @@ def operand(x: object, dt: _dtype.dtype) -> Tensor | np.ndarray:
     )
 
 
-@op()
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
-    """The broadcast of ``shapes``, with PyTorch's error naming the first mismatch."""
+    """The broadcast of ``shapes``, with PyTorch's error naming the first mismatch (a plain
+    tuple: numtorch's own ops call this; ``torch.broadcast_shapes`` returns a ``Size``)."""
     ndim = builtins.max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
@@ -45,6 +45,12 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
                 )
             out[i] = n if out[i] == 1 else out[i]
     return tuple(out)
+
+
+@op(name="broadcast_shapes")
+def public_broadcast_shapes(*shapes: Sequence[int]) -> Size:
+    """The shape that ``shapes`` broadcast to, as a ``torch.Size``."""
+    return Size(broadcast_shapes(*shapes))
 
 
 def expand_if_needed(x: Tensor | np.ndarray, shape: tuple) -> Tensor | np.ndarray:
