@@ -708,6 +708,7 @@ _AUTOGRAD_FIELDS = frozenset(
         "_post_accumulate_grad_hooks",
         "_grad_accumulator",
         "_multi_view",  # a split/unbind piece's view record (numtorch/_namespace/shape.py)
+        "_no_grad_view",  # a view made under no_grad of a tensor that requires grad
     }
 )
 

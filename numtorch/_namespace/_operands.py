@@ -106,6 +106,8 @@ def named(out: Tensor, name: str) -> Tensor:
     node = out._grad_fn  # the node just made: no stale-view check needed
     if node is not None:
         node._name = name
+    elif isinstance(out.__dict__.get("_no_grad_view"), str):  # the op its error names
+        out._no_grad_view = name[: name.rfind("Backward")]
     return out
 
 

@@ -16,7 +16,13 @@ from numtorch._checks import (
 )
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import broadcast_shapes, expand_if_needed, named
-from numtorch._namespace.inplace import check_overlap, check_writable, inplace, write_out
+from numtorch._namespace.inplace import (
+    check_overlap,
+    check_writable,
+    inplace,
+    no_grad_view_error,
+    write_out,
+)
 from numtorch._namespace.other import clone
 from numtorch._namespace.pointwise import where
 from numtorch._namespace.scatter import check_flat_bounds, first_outside
@@ -165,6 +171,8 @@ def setitem(input: Tensor, key: object, value: object) -> Tensor:
     )
     if val.dtype is not input.dtype:
         val = val.to(input.dtype)
+    if "_no_grad_view" in input.__dict__ and is_recording():
+        raise no_grad_view_error(input, _view_op(k) if _is_basic(k) else None)
     try:
         if not (is_recording() and (input.requires_grad or val.requires_grad)):
             return _put_plain(input, k, val)
@@ -176,6 +184,12 @@ def setitem(input: Tensor, key: object, value: object) -> Tensor:
     except ValueError:  # NumPy could not broadcast the value into the indexed slots
         expand(val, input._data[k].shape)
         raise
+
+
+def _view_op(key: object) -> str:
+    """The op PyTorch's ``input[key]`` ends with (named in its no_grad-view error)."""
+    last = [p for p in (key if isinstance(key, tuple) else (key,)) if p is not Ellipsis][-1:]
+    return "Slice" if not last or isinstance(last[0], slice) else "Select"
 
 
 def _is_basic(key: object) -> bool:

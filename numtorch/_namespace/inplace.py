@@ -26,6 +26,8 @@ def check_leaf_inplace(target: Tensor) -> None:
     """PyTorch's refusal to write into a leaf that requires grad, or into a view of one."""
     if not is_recording():
         return
+    if "_no_grad_view" in target.__dict__:
+        raise no_grad_view_error(target)
     if target._base is not None and target._base.requires_grad and target._base.is_leaf:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -34,6 +36,26 @@ def check_leaf_inplace(target: Tensor) -> None:
         raise RuntimeError(
             "a leaf Variable that requires grad is being used in an in-place operation."
         )
+
+
+_NO_GRAD_VIEW = (
+    "is being modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) "
+    "or both outside (if you want the inplace to be tracked)."
+)
+
+
+def no_grad_view_error(target: Tensor, via: str | None = None) -> RuntimeError:
+    """PyTorch's error for an in-place write, with grad mode on, into a view made under
+    ``no_grad`` of a tensor that requires grad (or a view of one, made by the op ``via``)."""
+    made = target.__dict__.get("_no_grad_view")
+    name = via or (made if isinstance(made, str) else None)
+    if name:
+        what = f"Output 0 of {name} is a view of a view which was created in no_grad mode and"
+    else:
+        what = "A view was created in no_grad mode and"
+    return RuntimeError(f"{what} {_NO_GRAD_VIEW}")
 
 
 def inplace(target: Tensor, op: Callable, *args: object, **kwargs: object) -> Tensor:

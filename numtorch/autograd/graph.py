@@ -51,6 +51,7 @@ from numtorch.autograd.grad_mode import (
     INFERENCE_INPLACE_MESSAGE,
     INFERENCE_SAVED_MESSAGE,
     InferenceVersion,
+    is_grad_enabled,
     is_inference_mode_enabled,
     is_recording,
     watch_inference,
@@ -276,8 +277,14 @@ class Primitive(Node):
             return ctx._outputs(out, args, arrays, record)
         result = Tensor._make(out, ctx if record else None)
         if ctx.is_view:
-            result._version = args[0]._version
-            result._base = args[0] if args[0]._base is None else args[0]._base
+            base = args[0]
+            result._version = base._version
+            result._base = base if base._base is None else base._base
+            if not record and (base._requires_grad or "_no_grad_view" in base.__dict__):
+                # PyTorch's CreationMeta::NO_GRAD_MODE: an in-place write with grad mode on
+                # is refused (``check_leaf_inplace``); a view of such a view made with grad
+                # mode on is named by its op in the message
+                result._no_grad_view = _forward_name(ctx) if is_grad_enabled() else True
         if record:
             ctx._link(args, arrays, result)
         return result

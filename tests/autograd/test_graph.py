@@ -545,3 +545,37 @@ def test_an_in_place_shape_change_of_a_second_output() -> None:
         return a.grad, logdet.grad_fn.name()
 
     parity(run)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda lib, v: v.mul_(2),
+        lambda lib, v: v.zero_(),
+        lambda lib, v: v.copy_(lib.ones(3)),
+        lambda lib, v: v.view(3).add_(1),
+        lambda lib, v: v.__setitem__(0, 5.0),
+        lambda lib, v: v.__setitem__(slice(1, None), 5.0),
+        lambda lib, v: v.__setitem__(lib.tensor([0, 1]), 5.0),
+    ],
+    ids=["mul_", "zero_", "copy_", "view of the view", "select", "slice", "index"],
+)
+def test_a_view_made_under_no_grad_refuses_a_recorded_write(write) -> None:
+    """PyTorch forbids an in-place write, with grad mode on, into a view made under no_grad of
+    a tensor that requires grad; inside no_grad the write is fine."""
+
+    def refused(lib):
+        c = _leaf(lib, [1.0, 2.0, 3.0]) * 1
+        with lib.no_grad():
+            v = c.view(3)
+        write(lib, v)
+
+    check_error(refused, "created in no_grad mode and is being modified inplace", RuntimeError)
+
+    def allowed(lib):
+        c = _leaf(lib, [1.0, 2.0, 3.0]) * 1
+        with lib.no_grad():
+            write(lib, c.view(3))
+        return c.detach()
+
+    parity(allowed)
