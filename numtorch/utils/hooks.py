@@ -10,6 +10,7 @@ public home.
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,25 @@ __all__ = [
 ]
 
 
+# Hooks on every module (``nn.modules.module.register_module_forward_hook`` and the others):
+# PyTorch runs them before each module's own hooks of the same kind.
+GLOBAL_FORWARD_PRE_HOOKS: OrderedDict = OrderedDict()
+GLOBAL_FORWARD_HOOKS: OrderedDict = OrderedDict()
+GLOBAL_FORWARD_HOOKS_WITH_KWARGS: OrderedDict = OrderedDict()
+GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED: OrderedDict = OrderedDict()
+GLOBAL_BACKWARD_PRE_HOOKS: OrderedDict = OrderedDict()
+GLOBAL_BACKWARD_HOOKS: OrderedDict = OrderedDict()
+
+
+def has_global_hooks() -> bool:
+    return bool(
+        GLOBAL_FORWARD_PRE_HOOKS
+        or GLOBAL_FORWARD_HOOKS
+        or GLOBAL_BACKWARD_PRE_HOOKS
+        or GLOBAL_BACKWARD_HOOKS
+    )
+
+
 def unserializable_hook(f: Callable) -> Callable:
     """Mark ``f`` as a hook that pickling a tensor may drop without a warning."""
     f.__torch_unserializable__ = True
@@ -43,9 +63,10 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     try:
         args, kwargs = _run_forward_pre_hooks(module, args, kwargs)
         bw_hook = None
-        if module._backward_hooks or module._backward_pre_hooks:
-            hooks, pre_hooks = module._backward_hooks, module._backward_pre_hooks
-            bw_hook = BackwardHook(module, list(hooks.values()), list(pre_hooks.values()))
+        hooks = [*GLOBAL_BACKWARD_HOOKS.values(), *module._backward_hooks.values()]
+        pre_hooks = [*GLOBAL_BACKWARD_PRE_HOOKS.values(), *module._backward_pre_hooks.values()]
+        if hooks or pre_hooks:
+            bw_hook = BackwardHook(module, hooks, pre_hooks)
             args = bw_hook.setup_input_hook(args)
         result = module.forward(*args, **kwargs)
         result = _run_forward_hooks(module, args, kwargs, result, called)
@@ -64,7 +85,7 @@ def call_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def _run_forward_pre_hooks(module: Any, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    for hook_id, hook in list(module._forward_pre_hooks.items()):
+    for hook_id, hook in [*GLOBAL_FORWARD_PRE_HOOKS.items(), *module._forward_pre_hooks.items()]:
         if hook_id in module._forward_pre_hooks_with_kwargs:
             result = hook(module, args, kwargs)
             if result is not None:
@@ -82,10 +103,10 @@ def _run_forward_pre_hooks(module: Any, args: tuple, kwargs: dict) -> tuple[tupl
 
 
 def _run_forward_hooks(module: Any, args: tuple, kwargs: dict, result: Any, called: set) -> Any:
-    for hook_id, hook in list(module._forward_hooks.items()):
-        if hook_id in module._forward_hooks_always_called:
+    for hook_id, hook in [*GLOBAL_FORWARD_HOOKS.items(), *module._forward_hooks.items()]:
+        if _always_called(module, hook_id):
             called.add(hook_id)
-        if hook_id in module._forward_hooks_with_kwargs:
+        if _with_kwargs(module, hook_id):
             out = hook(module, args, kwargs, result)
         else:
             out = hook(module, args, result)
@@ -94,16 +115,29 @@ def _run_forward_hooks(module: Any, args: tuple, kwargs: dict, result: Any, call
     return result
 
 
+def _always_called(module: Any, hook_id: int) -> bool:
+    return (
+        hook_id in module._forward_hooks_always_called
+        or hook_id in GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED
+    )
+
+
+def _with_kwargs(module: Any, hook_id: int) -> bool:
+    return (
+        hook_id in module._forward_hooks_with_kwargs or hook_id in GLOBAL_FORWARD_HOOKS_WITH_KWARGS
+    )
+
+
 def _run_always_called_hooks(
     module: Any, args: tuple, kwargs: dict, result: Any, called: set
 ) -> None:
     """After ``forward`` raised: the ``always_call`` hooks that have not run yet; an error in
     one becomes a warning, so the original error is what propagates."""
-    for hook_id, hook in list(module._forward_hooks.items()):
-        if hook_id not in module._forward_hooks_always_called or hook_id in called:
+    for hook_id, hook in [*GLOBAL_FORWARD_HOOKS.items(), *module._forward_hooks.items()]:
+        if not _always_called(module, hook_id) or hook_id in called:
             continue
         try:
-            if hook_id in module._forward_hooks_with_kwargs:
+            if _with_kwargs(module, hook_id):
                 hook(module, args, kwargs, result)
             else:
                 hook(module, args, result)

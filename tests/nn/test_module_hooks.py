@@ -267,3 +267,38 @@ def test_module_without_hooks_calls_forward_directly() -> None:
     lin = numtorch.nn.Linear(3, 2)
     out = lin(numtorch.ones(1, 3, requires_grad=True))
     assert out.grad_fn.name() == torch.nn.Linear(3, 2)(torch.ones(1, 3)).grad_fn.name()
+
+
+def test_hooks_on_every_module_run_before_each_modules_own() -> None:
+    """``nn.modules.module.register_module_forward_hook`` and its siblings, as profilers and
+    activation recorders use them: PyTorch's order, and gone once removed."""
+
+    def run(lib):
+        M = lib.nn.modules.module  # noqa: N806
+        ev = []
+        handles = [
+            M.register_module_forward_pre_hook(lambda m, a: ev.append(("pre", type(m).__name__))),
+            M.register_module_forward_hook(lambda m, a, o: ev.append(("fwd", type(m).__name__))),
+            M.register_module_full_backward_hook(
+                lambda m, gi, go: ev.append(("bwd", type(m).__name__))
+            ),
+            M.register_module_full_backward_pre_hook(
+                lambda m, go: ev.append(("bpre", type(m).__name__))
+            ),
+        ]
+        try:
+            net = lib.nn.Sequential(_linear(lib, 2, 3), lib.nn.ReLU())
+            net[0].register_forward_hook(lambda m, a, o: ev.append(("own", type(m).__name__)))
+            with pytest.warns(UserWarning, match="Full backward hook is firing when gradients"):
+                net(_x(lib, 1, 2, requires_grad=False)).sum().backward()
+        finally:
+            for h in handles:
+                h.remove()
+        net(_x(lib, 1, 2))
+        with M.register_module_forward_hook(
+            lambda m, a, k, o: ev.append(("kwargs", sorted(k))), with_kwargs=True
+        ):
+            net[0](_x(lib, 1, 2))
+        return ev
+
+    parity(run)

@@ -24,9 +24,16 @@ from numtorch.nn.modules._module_api import (
 )
 from numtorch.nn.parameter import Buffer, Parameter, _zero_grad
 from numtorch.tensor import Tensor
+from numtorch.utils import hooks
 from numtorch.utils.hooks import RemovableHandle, call_with_hooks
 
-__all__ = ["Module"]
+__all__ = [
+    "Module",
+    "register_module_forward_pre_hook",
+    "register_module_forward_hook",
+    "register_module_full_backward_pre_hook",
+    "register_module_full_backward_hook",
+]
 
 
 def _typename(obj: object) -> str:
@@ -96,6 +103,7 @@ def _call(module: Module, args: tuple, kwargs: dict) -> Any:
         or module._forward_pre_hooks
         or module._backward_hooks
         or module._backward_pre_hooks
+        or hooks.has_global_hooks()
     ):
         return call_with_hooks(module, args, kwargs)
     return module.forward(*args, **kwargs)
@@ -787,3 +795,47 @@ class Module(_ModuleAPI):
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+# ---------------------------------------------------------------- hooks on every module
+
+
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, args)`` before every module's ``forward`` (before its own pre-hooks);
+    a non-None result replaces ``args``."""
+    handle = RemovableHandle(hooks.GLOBAL_FORWARD_PRE_HOOKS)
+    hooks.GLOBAL_FORWARD_PRE_HOOKS[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(
+    hook: Callable, *, with_kwargs: bool = False, always_call: bool = False
+) -> RemovableHandle:
+    """Call ``hook(module, args, output)`` (``with_kwargs``: ``(module, args, kwargs,
+    output)``) after every module's ``forward``, before its own forward hooks; a non-None
+    result replaces the output. ``always_call`` runs it even when ``forward`` raised."""
+    handle = RemovableHandle(
+        hooks.GLOBAL_FORWARD_HOOKS, extra_dict=hooks.GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED
+    )
+    hooks.GLOBAL_FORWARD_HOOKS[handle.id] = hook
+    if with_kwargs:
+        hooks.GLOBAL_FORWARD_HOOKS_WITH_KWARGS[handle.id] = True
+    if always_call:
+        hooks.GLOBAL_FORWARD_HOOKS_ALWAYS_CALLED[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, grad_output)`` when the gradients of every module's outputs are
+    computed, before its own backward pre-hooks."""
+    handle = RemovableHandle(hooks.GLOBAL_BACKWARD_PRE_HOOKS)
+    hooks.GLOBAL_BACKWARD_PRE_HOOKS[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """Call ``hook(module, grad_input, grad_output)`` when the gradients of every module's
+    inputs are computed, before its own backward hooks."""
+    handle = RemovableHandle(hooks.GLOBAL_BACKWARD_HOOKS)
+    hooks.GLOBAL_BACKWARD_HOOKS[handle.id] = hook
+    return handle
