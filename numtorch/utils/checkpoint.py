@@ -6,7 +6,9 @@ warning) is PyTorch's reentrant checkpoint: the block runs under ``no_grad``, on
 are kept, and backward replays it (with the random state it had, so dropout draws the same
 masks) and backpropagates through the replay. ``use_reentrant=False`` gives the same values,
 gradients and graph as PyTorch's non-reentrant checkpoint, but keeps the block's activations:
-PyTorch frees and recomputes them through saved-tensor hooks, which numtorch does not have.
+PyTorch frees and recomputes them through saved-tensor hooks, which numtorch does not have. So
+the block runs once: a BatchNorm inside it updates its running statistics once, where PyTorch's
+recomputation updates them a second time.
 """
 
 from __future__ import annotations
