@@ -32,12 +32,13 @@ def operand(x: object, dt: _dtype.dtype) -> Tensor | np.ndarray:
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
-    """The broadcast of ``shapes``, with PyTorch's error naming the first mismatch (a plain
-    tuple: numtorch's own ops call this; ``torch.broadcast_shapes`` returns a ``Size``)."""
+    """The broadcast of ``shapes``, with PyTorch's error naming the mismatch it names (the
+    last dimension's first) (a plain tuple: numtorch's own ops call this;
+    ``torch.broadcast_shapes`` returns a ``Size``)."""
     ndim = builtins.max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
-        for i, n in enumerate(s, ndim - len(s)):
+        for i, n in reversed(list(enumerate(s, ndim - len(s)))):
             if n != out[i] and n != 1 and out[i] != 1:
                 raise RuntimeError(
                     f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) at "

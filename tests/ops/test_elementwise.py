@@ -246,6 +246,10 @@ def test_relu_gradient_at_zero_is_zero() -> None:
             r"The size of tensor a \(2\) must match the size of tensor b \(3\) at non-singleton dimension 0",
         ),
         (lambda lib: lib.ones(2) - lib.ones(3), r"must match the size"),
+        (  # two mismatches: PyTorch names the last dimension's
+            lambda lib: lib.ones(2, 3) + lib.ones(4, 5),
+            r"The size of tensor a \(3\) must match the size of tensor b \(5\) at non-singleton dimension 1",
+        ),
         (lambda lib: lib.ones(2) + "a", r"."),
         (lambda lib: lib.ones(2) * [1, 2], r"."),
         (
