@@ -17,6 +17,8 @@ __all__ = [
     "normalize_dims",
     "type_name",
     "empty_reduction_error",
+    "broadcast_shapes",
+    "SELF_OVERLAP_MESSAGE",
 ]
 
 
@@ -84,3 +86,26 @@ def empty_reduction_error(name: str, input: Tensor, dims: tuple | None) -> Excep
         if input.shape[d] == 0:
             return IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     return None
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    """The broadcast of ``shapes``, with PyTorch's error naming the mismatch it names (the
+    last dimension's first) (a plain tuple: numtorch's own ops call this;
+    ``torch.broadcast_shapes`` returns a ``Size``)."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in reversed(list(enumerate(s, ndim - len(s)))):
+            if n != out[i] and n != 1 and out[i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) at "
+                    f"non-singleton dimension {i}"
+                )
+            out[i] = n if out[i] == 1 else out[i]
+    return tuple(out)
+
+
+SELF_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)

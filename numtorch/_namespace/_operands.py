@@ -3,13 +3,13 @@ broadcasting through ``Expand`` (the one op whose backward un-broadcasts)."""
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 
 import numpy as np
 
 from numtorch import _dtype
 from numtorch._checks import (
+    broadcast_shapes,
     check_tensor,
 )
 from numtorch._namespace._declare import op
@@ -29,23 +29,6 @@ def operand(x: object, dt: _dtype.dtype) -> Tensor | np.ndarray:
     raise TypeError(
         f"unsupported operand type: expected a Tensor or a number, but got {type(x).__name__}"
     )
-
-
-def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
-    """The broadcast of ``shapes``, with PyTorch's error naming the mismatch it names (the
-    last dimension's first) (a plain tuple: numtorch's own ops call this;
-    ``torch.broadcast_shapes`` returns a ``Size``)."""
-    ndim = builtins.max((len(s) for s in shapes), default=0)
-    out = [1] * ndim
-    for s in shapes:
-        for i, n in reversed(list(enumerate(s, ndim - len(s)))):
-            if n != out[i] and n != 1 and out[i] != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({out[i]}) must match the size of tensor b ({n}) at "
-                    f"non-singleton dimension {i}"
-                )
-            out[i] = n if out[i] == 1 else out[i]
-    return tuple(out)
 
 
 @op(name="broadcast_shapes")
@@ -107,7 +90,8 @@ def named(out: Tensor, name: str) -> Tensor:
     node = out._grad_fn  # the node just made: no stale-view check needed
     if node is not None:
         node._name = name
-    elif isinstance(out.__dict__.get("_no_grad_view"), str):  # the op its error names
+    elif out._base is not None and isinstance(out.__dict__.get("_no_grad_view"), str):
+        # a view of a no_grad view: the op PyTorch's error names
         out._no_grad_view = name[: name.rfind("Backward")]
     return out
 

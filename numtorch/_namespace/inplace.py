@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from numtorch._checks import (
+    SELF_OVERLAP_MESSAGE,
     check_tensor,
     type_name,
 )
@@ -150,10 +151,7 @@ def check_overlap(target: np.ndarray, args: tuple) -> bool:
 def check_writable(target: np.ndarray) -> None:
     """An expanded view (read-only in NumPy) would write one element many times."""
     if not target.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
+        raise RuntimeError(SELF_OVERLAP_MESSAGE)
 
 
 def _write_result(target: Tensor, out: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from numtorch._checks import check_tensor, normalize_dim
+from numtorch._checks import SELF_OVERLAP_MESSAGE, check_tensor, normalize_dim
 from numtorch._namespace._declare import op
 from numtorch._namespace._operands import named
 from numtorch._namespace.shape import (
@@ -262,10 +262,7 @@ def as_strided_scatter(
             f"{list(src.shape)}, slice size = {list(size)}"
         )
     if any(n > 1 and s == 0 for n, s in zip(size, stride)):
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
+        raise RuntimeError(SELF_OVERLAP_MESSAGE)
     s = src if src.dtype is input.dtype else src.to(input.dtype)
     layouts = ((offset, size, stride), (x_offset, tuple(input.shape), x_strides))
     out = _AsStridedScatter.apply(input, s, *layouts, storage=storage)

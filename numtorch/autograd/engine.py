@@ -18,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from numtorch._checks import SELF_OVERLAP_MESSAGE, broadcast_shapes
 from numtorch._kernels import parallel
 from numtorch.autograd import anomaly_mode, grad_mode
 from numtorch.autograd.graph import Node
+from numtorch.ops.movement import sum_to_shape
 from numtorch.tensor import Tensor
 
 __all__ = ["backward", "grad", "Variable"]
@@ -376,15 +378,7 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _broadcast_to_leaf(g: np.ndarray, shape: tuple) -> np.ndarray:
     """``g`` broadcast to a leaf's shape, as PyTorch's AccumulateGrad does, with its errors."""
-    ndim = max(len(shape), g.ndim)
-    for i in range(1, min(len(shape), g.ndim) + 1):
-        n, m = shape[-i], g.shape[-i]
-        if n != m and 1 not in (n, m):
-            raise RuntimeError(
-                f"The size of tensor a ({n}) must match the size of tensor b ({m}) at "
-                f"non-singleton dimension {ndim - i}"
-            )
-    wider = np.broadcast_shapes(shape, g.shape)
+    wider = broadcast_shapes(shape, g.shape)  # PyTorch's error for a mismatch
     if wider != tuple(shape):
         raise RuntimeError(
             f"output with shape {list(shape)} doesn't match the broadcast shape {list(wider)}"
@@ -398,9 +392,7 @@ def fit_gradient(g: np.ndarray, shape: tuple, node: Node, index: int) -> np.ndar
     to ``g``'s (an unrecorded in-place op such as ``unsqueeze_`` under ``no_grad`` changed a
     tensor's shape after the graph recorded it), else PyTorch's error."""
     if _expands_to(shape, g.shape):
-        lead = g.ndim - len(shape)
-        stretched = [lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1]
-        return np.sum(g, axis=(*range(lead), *stretched), keepdims=True).reshape(shape)
+        return sum_to_shape(g, shape)
     raise RuntimeError(
         f"Function {node.name()} returned an invalid gradient at index {index} - got "
         f"{list(g.shape)} but expected shape compatible with {list(shape)}"
@@ -435,18 +427,12 @@ def _accumulate(leaf: Tensor, g: np.ndarray, owned: bool = False) -> None:
         grad = leaf._grad
         total = grad._data
         if any(n > 1 and st == 0 for n, st in zip(total.shape, total.strides)):
-            raise RuntimeError(_SELF_OVERLAP)  # an expanded .grad: PyTorch refuses to add into it
+            raise RuntimeError(SELF_OVERLAP_MESSAGE)  # an expanded .grad: PyTorch refuses it
         if total.flags.writeable and total.shape == g.shape and total.dtype == g.dtype:
             np.add(total, g, out=total)  # in place, as PyTorch's: views of .grad see the sum
         else:  # np.asarray: the sum of two 0-d arrays is a NumPy scalar, not an array
             grad._data = np.asarray(total + g)
         grad._version[0] += 1  # a graph that saved .grad must see the change
-
-
-_SELF_OVERLAP = (
-    "unsupported operation: more than one element of the written-to tensor refers to a single "
-    "memory location. Please clone() the tensor before performing the operation."
-)
 
 
 # Which node classes are numtorch's own primitives (their backward returns arrays it made);

@@ -26,11 +26,10 @@ def _as_tuple(value: Any, arg: str, fn: str) -> tuple[bool, tuple]:
     items = value if is_tuple else (value,)
     for i, v in enumerate(items):
         if not isinstance(v, Tensor):
-            where = f"The {arg} given to {fn}" if is_tuple else f"The {arg} given to {fn}"
-            kind = f"{type(v)}" if not is_tuple else f"{type(v)} at index {i}"
+            kind = f"{type(v)} at index {i}" if is_tuple else f"{type(v)}"
             raise TypeError(
-                f"{where} must be either a Tensor or a tuple of Tensors but the given {arg} "
-                f"has type {kind}."
+                f"The {arg} given to {fn} must be either a Tensor or a tuple of Tensors but the "
+                f"given {arg} has type {kind}."
             )
     return is_tuple, tuple(items)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from numtorch.autograd.graph import Primitive
+from numtorch.ops.linalg import sum_to
 
 
 def _norms(diff: np.ndarray, p: float) -> np.ndarray:
@@ -133,7 +134,7 @@ class Dist(Primitive):
         diff = a - b
         with np.errstate(divide="ignore", invalid="ignore"):
             grad = _norm_grad(diff, out, g, ctx.p)
-        return _sum_to(grad, a.shape), _sum_to(-grad, b.shape)
+        return sum_to(grad, a.shape), sum_to(-grad, b.shape)
 
     def name(self) -> str:
         return self.__dict__.get("_name") or "DistBackward0"
@@ -154,12 +155,3 @@ def _norm_grad(x: np.ndarray, norm: np.ndarray, g: np.ndarray, p: float) -> np.n
     else:
         grad = x * np.abs(x) ** (p - 2) * g / norm ** (p - 1)
     return np.where(norm == 0, 0, grad).astype(x.dtype, copy=False)
-
-
-def _sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """``g`` summed down to ``shape`` (undoing the broadcast of an operand)."""
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
-    )
-    return np.sum(g, axis=axes, keepdims=True).reshape(shape) if axes else g

@@ -8,6 +8,7 @@ import numpy as np
 
 from numtorch._kernels import parallel
 from numtorch.autograd.graph import Primitive
+from numtorch.ops.movement import sum_to_shape
 
 _KINDS = {(1, 1): "Dot", (2, 1): "Mv", (2, 2): "Mm", (3, 3): "Bmm"}
 
@@ -102,14 +103,9 @@ def _rows(a: np.ndarray) -> np.ndarray:
 
 
 def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """``g`` summed down to ``shape`` (the gradient of broadcasting an operand to g's shape)."""
-    if g.shape == tuple(shape):
-        return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
-    )
-    return np.sum(g, axis=axes, keepdims=True).reshape(shape)
+    """``g`` summed down to ``shape`` (the gradient of broadcasting an operand to g's shape);
+    ``g`` itself when it has that shape already."""
+    return g if g.shape == tuple(shape) else sum_to_shape(g, shape)
 
 
 def _product(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
