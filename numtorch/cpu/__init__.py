@@ -16,6 +16,7 @@ def is_available() -> bool:
 
 
 def is_initialized() -> bool:
+    """True: the CPU needs no initialisation."""
     return True
 
 
@@ -25,6 +26,7 @@ def device_count() -> int:
 
 
 def current_device() -> str:
+    """``"cpu"``, as PyTorch's ``torch.cpu.current_device()``."""
     return "cpu"
 
 
